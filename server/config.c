@@ -1,0 +1,267 @@
+/*
+ * config: sipcfgd.conf reader (see config.h).  Every directive has a
+ * range; a value outside it is an error at start-up, never a surprise at
+ * run time.  Runs on the main thread before any other starts.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "log.h"
+#include "util.h"
+
+void
+config_defaults(struct config *c)
+{
+	long	 n;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->store, sizeof(c->store), "/var/lib/sipcfg/sipcfg.db");
+	snprintf(c->cert, sizeof(c->cert), "/etc/sipcfg/cert.pem");
+	snprintf(c->key, sizeof(c->key), "/etc/sipcfg/key.pem");
+	snprintf(c->base_path, sizeof(c->base_path), "/cfg");
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	c->threads = n > 0 && n < 64 ? (unsigned)n : 2;
+	c->unknown = UNKNOWN_DENY;
+	c->max_age = 3600;
+	c->pending_max_age = 300;
+	c->nonce_ttl = 300;
+	c->auth_fail_limit = 10;
+	c->auth_fail_window = 60;
+	c->auth_block = 300;
+	c->max_connections = 4096;
+	c->max_per_ip = 0;
+	c->max_inflight = 1024;
+	c->connection_timeout = 30;
+	c->retry_after = 30;
+	c->busy_timeout_ms = 2000;
+	c->seen_flush_ms = 1000;
+	c->max_output = 1024 * 1024;
+	c->max_depth = 32;
+	c->access_log = 1;
+}
+
+int
+config_parse_listen(const char *s, struct config_listen *l)
+{
+	const char	*colon;
+	long long	 port;
+	size_t		 hl;
+
+	memset(l, 0, sizeof(*l));
+	if (*s == '[') {
+		if ((colon = strstr(s, "]:")) == NULL)
+			return -1;
+		hl = (size_t)(colon - s - 1);
+		if (hl == 0 || hl >= sizeof(l->host))
+			return -1;
+		memcpy(l->host, s + 1, hl);
+		colon++;
+	} else if ((colon = strrchr(s, ':')) != NULL) {
+		hl = (size_t)(colon - s);
+		if (hl >= sizeof(l->host) || memchr(s, ':', hl))
+			return -1;
+		memcpy(l->host, s, hl);
+		if (strcmp(l->host, "*") == 0)
+			l->host[0] = '\0';
+	} else
+		colon = s - 1;
+	if (util_strtonum(colon + 1, 0, 65535, &port) != 0)
+		return -1;
+	l->port = (unsigned)port;
+	return 0;
+}
+
+static int
+setpath(char *dst, size_t len, const char *dir, const char *v)
+{
+	int	 n;
+
+	if (*v == '/' || dir == NULL || *dir == '\0')
+		n = snprintf(dst, len, "%s", v);
+	else
+		n = snprintf(dst, len, "%s/%s", dir, v);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+struct uint_directive {
+	const char	*name;
+	size_t		 off;
+	long long	 min, max;
+};
+
+#define U(n, f, lo, hi) { n, offsetof(struct config, f), lo, hi }
+static const struct uint_directive uints[] = {
+	U("threads", threads, 1, 64),
+	U("nonce_ttl", nonce_ttl, 10, 86400),
+	U("auth_fail_limit", auth_fail_limit, 1, 100000),
+	U("auth_fail_window", auth_fail_window, 1, 86400),
+	U("auth_block", auth_block, 1, 86400),
+	U("max_connections", max_connections, 1, 1000000),
+	U("max_per_ip", max_per_ip, 0, 1000000),
+	U("max_inflight", max_inflight, 1, 1000000),
+	U("connection_timeout", connection_timeout, 1, 3600),
+	U("retry_after", retry_after, 1, 86400),
+	U("busy_timeout_ms", busy_timeout_ms, 1, 60000),
+	U("seen_flush_ms", seen_flush_ms, 10, 60000),
+	U("max_depth", max_depth, 1, 256),
+};
+#undef U
+
+int
+config_load(struct config *c, const char *path)
+{
+	FILE		*f;
+	char		 line[2048], dir[CONFIG_PATH_MAX], *p, *k, *v, *e;
+	const char	*slash;
+	unsigned	 lineno = 0;
+	long long	 n;
+	size_t		 i;
+	int		 rc = -1;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	dir[0] = '\0';
+	if ((slash = strrchr(path, '/')) != NULL)
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	c->nlisten = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			log_warnx("%s:%u: line too long", path, lineno);
+			goto done;
+		}
+		if ((p = strchr(line, '#')) != NULL)
+			*p = '\0';
+		for (k = line; isspace((unsigned char)*k); k++)
+			;
+		if (*k == '\0')
+			continue;
+		for (v = k; *v && !isspace((unsigned char)*v); v++)
+			;
+		if (*v)
+			*v++ = '\0';
+		while (isspace((unsigned char)*v))
+			v++;
+		for (e = v + strlen(v); e > v && isspace((unsigned char)e[-1]);)
+			*--e = '\0';
+		if (*v == '\0') {
+			log_warnx("%s:%u: %s: missing value", path, lineno, k);
+			goto done;
+		}
+#define BAD(what) do { log_warnx("%s:%u: %s: %s", path, lineno, k, what); \
+	goto done; } while (0)
+		if (strcmp(k, "store") == 0) {
+			if (setpath(c->store, sizeof(c->store), dir, v))
+				BAD("path too long");
+		} else if (strcmp(k, "cert") == 0) {
+			if (setpath(c->cert, sizeof(c->cert), dir, v))
+				BAD("path too long");
+		} else if (strcmp(k, "key") == 0) {
+			if (setpath(c->key, sizeof(c->key), dir, v))
+				BAD("path too long");
+		} else if (strcmp(k, "secret_file") == 0) {
+			if (setpath(c->secret_file, sizeof(c->secret_file),
+			    dir, v))
+				BAD("path too long");
+		} else if (strcmp(k, "listen") == 0) {
+			if (c->nlisten == CONFIG_LISTEN_MAX)
+				BAD("too many listen directives (max 8)");
+			if (config_parse_listen(v, &c->listen[c->nlisten]))
+				BAD("expected host:port, [v6]:port or *:port");
+			c->nlisten++;
+		} else if (strcmp(k, "base_path") == 0) {
+			if (*v != '/' || strlen(v) >= sizeof(c->base_path) ||
+			    strpbrk(v, "?#%"))
+				BAD("must start with / and have no ? # %");
+			snprintf(c->base_path, sizeof(c->base_path), "%s", v);
+		} else if (strcmp(k, "public_url") == 0) {
+			if (strncmp(v, "https://", 8) != 0 ||
+			    strlen(v) >= sizeof(c->public_url))
+				BAD("must be an https:// URL");
+			snprintf(c->public_url, sizeof(c->public_url), "%s", v);
+		} else if (strcmp(k, "unknown_device") == 0) {
+			if (strcmp(v, "deny") == 0)
+				c->unknown = UNKNOWN_DENY;
+			else if (strcmp(v, "default") == 0)
+				c->unknown = UNKNOWN_DEFAULT;
+			else if (strcmp(v, "enroll") == 0)
+				c->unknown = UNKNOWN_ENROLL;
+			else
+				BAD("expected deny, default or enroll");
+		} else if (strcmp(k, "max_age") == 0 ||
+		    strcmp(k, "pending_max_age") == 0) {
+			if (util_strtonum(v, 0, 31536000, &n))
+				BAD("expected 0..31536000 seconds");
+			*(k[0] == 'm' ? &c->max_age : &c->pending_max_age) =
+			    (int)n;
+		} else if (strcmp(k, "max_output") == 0) {
+			if (util_strtonum(v, 1024, 16 * 1024 * 1024, &n))
+				BAD("expected 1024..16777216 bytes");
+			c->max_output = (size_t)n;
+		} else if (strcmp(k, "access_log") == 0 ||
+		    strcmp(k, "debug") == 0) {
+			int b;
+			if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
+				b = 1;
+			else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0)
+				b = 0;
+			else
+				BAD("expected on or off");
+			*(k[0] == 'a' ? &c->access_log : &c->debug) = b;
+		} else {
+			for (i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
+				if (strcmp(uints[i].name, k) == 0)
+					break;
+			if (i == sizeof(uints) / sizeof(uints[0]))
+				BAD("unknown directive");
+			if (util_strtonum(v, uints[i].min, uints[i].max, &n)) {
+				log_warnx("%s:%u: %s: expected %lld..%lld", path,
+				    lineno, k, uints[i].min, uints[i].max);
+				goto done;
+			}
+			*(unsigned *)((char *)c + uints[i].off) = (unsigned)n;
+		}
+#undef BAD
+	}
+	if (ferror(f)) {
+		log_warn("%s", path);
+		goto done;
+	}
+	rc = 0;
+done:
+	fclose(f);
+	return rc;
+}
+
+void
+config_print(const struct config *c)
+{
+	size_t	 i;
+	static const char *pol[] = { "deny", "default", "enroll" };
+
+	printf("store %s\ncert %s\nkey %s\n", c->store, c->cert, c->key);
+	if (c->secret_file[0])
+		printf("secret_file %s\n", c->secret_file);
+	for (i = 0; i < c->nlisten; i++)
+		printf(strchr(c->listen[i].host, ':') ? "listen [%s]:%u\n" :
+		    "listen %s:%u\n", c->listen[i].host[0] ?
+		    c->listen[i].host : "*", c->listen[i].port);
+	printf("base_path %s\n", c->base_path);
+	if (c->public_url[0])
+		printf("public_url %s\n", c->public_url);
+	printf("unknown_device %s\nmax_age %d\npending_max_age %d\n",
+	    pol[c->unknown], c->max_age, c->pending_max_age);
+	for (i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
+		printf("%s %u\n", uints[i].name,
+		    *(const unsigned *)((const char *)c + uints[i].off));
+	printf("max_output %zu\naccess_log %s\n", c->max_output,
+	    c->access_log ? "on" : "off");
+}

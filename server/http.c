@@ -1,0 +1,738 @@
+/*
+ * http: the HTTPS front (see http.h).  Runs on libmicrohttpd's worker
+ * threads; the struct http is read-only once started, except for the
+ * in-flight counter (atomic) and the worker list (under a mutex, touched
+ * once per thread).
+ *
+ * Design: every answer is built from resource_render(), whose result is
+ * cached per thread until the store changes, so the hot path is one
+ * `PRAGMA data_version`, the device and user lookups, and a hash probe.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include <microhttpd.h>
+
+#include "config.h"
+#include "digest.h"
+#include "guard.h"
+#include "http.h"
+#include "log.h"
+#include "request.h"
+#include "resource.h"
+#include "seen.h"
+#include "store.h"
+#include "util.h"
+
+/* GnuTLS priorities: TLS 1.2 and 1.3 only (BRIEF.md §2, NOTES 6.2). */
+#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+#define URI_MAX		(REQUEST_QUERY_MAX + 512)
+
+struct worker {
+	struct worker	*next;
+	struct resource	*res;
+};
+
+struct http {
+	const struct config	*cfg;
+	struct digest_ctx	*digest;
+	struct guard		*guard;
+	struct seen		*seen;
+	struct MHD_Daemon	*d[CONFIG_LISTEN_MAX];
+	size_t			 nd;
+	char			*cert, *key;
+	atomic_uint		 inflight;
+	pthread_mutex_t		 wmu;
+	struct worker		*workers;
+	pthread_key_t		 wkey;
+};
+
+/* Per request, from the URI log callback to the completion callback. */
+struct req {
+	char		 uri[URI_MAX];
+	int		 uri_too_long;
+	struct timespec	 start;
+	unsigned	 status;
+	size_t		 bytes;
+	char		 addr[64];
+	char		 device[REQUEST_ID_MAX];
+	char		 user[REQUEST_FIELD_MAX];
+	char		 note[48];
+	int		 counted;
+};
+
+static void
+client_addr(struct MHD_Connection *c, char *out, size_t len)
+{
+	const union MHD_ConnectionInfo	*ci;
+	const struct sockaddr		*sa;
+
+	snprintf(out, len, "-");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL)
+		return;
+	if (sa->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr,
+		    out, (socklen_t)len);
+	else if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)sa)->sin6_addr, out,
+		    (socklen_t)len);
+}
+
+static void *
+uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	struct req	*rq;
+	size_t		 n = strlen(uri);
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return NULL;
+	if (n >= sizeof(rq->uri))
+		rq->uri_too_long = 1;
+	else
+		memcpy(rq->uri, uri, n + 1);
+	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	client_addr(c, rq->addr, sizeof(rq->addr));
+	return rq;
+}
+
+static void
+completed(void *cls, struct MHD_Connection *c, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http	*h = cls;
+	struct req	*rq = *req_cls;
+	struct timespec	 now;
+	const char	*m;
+	long		 us;
+
+	if (rq == NULL)
+		return;
+	if (rq->counted)
+		atomic_fetch_sub(&h->inflight, 1);
+	if (h->cfg->access_log && rq->status) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		us = (now.tv_sec - rq->start.tv_sec) * 1000000L +
+		    (now.tv_nsec - rq->start.tv_nsec) / 1000;
+		m = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_USER_AGENT);
+		(void)m;
+		/* The path only: the query is logged as the device id. */
+		log_access("%s %u %zu %ldus device=%s user=%s%s%s", rq->addr,
+		    rq->status, rq->bytes, us, rq->device[0] ? rq->device : "-",
+		    rq->user[0] ? rq->user : "-", rq->note[0] ? " " : "",
+		    rq->note);
+	}
+	free(rq);
+	*req_cls = NULL;
+}
+
+static struct resource *
+worker_resource(struct http *h)
+{
+	struct worker		*w = pthread_getspecific(h->wkey);
+	struct resource_opts	 ro;
+	struct store		*st;
+	char			 err[512];
+
+	if (w)
+		return w->res;
+	st = store_open(h->cfg->store, STORE_READONLY, (int)h->cfg->busy_timeout_ms,
+	    err, sizeof(err));
+	if (st == NULL) {
+		log_warnx("worker store: %s", err);
+		return NULL;
+	}
+	memset(&ro, 0, sizeof(ro));
+	ro.max_age = h->cfg->max_age;
+	ro.pending_max_age = h->cfg->pending_max_age;
+	ro.max_output = h->cfg->max_output;
+	ro.max_depth = h->cfg->max_depth;
+	if ((w = calloc(1, sizeof(*w))) == NULL ||
+	    (w->res = resource_new(st, &ro)) == NULL) {
+		free(w);
+		store_close(st);
+		return NULL;
+	}
+	pthread_setspecific(h->wkey, w);
+	pthread_mutex_lock(&h->wmu);
+	w->next = h->workers;
+	h->workers = w;
+	pthread_mutex_unlock(&h->wmu);
+	return w->res;
+}
+
+static enum MHD_Result
+queue(struct MHD_Connection *c, struct req *rq, unsigned status,
+    struct MHD_Response *r)
+{
+	enum MHD_Result	 ret;
+
+	if (r == NULL)
+		return MHD_NO;
+	if (rq)
+		rq->status = status;
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* An error with a one-line reason (BRIEF.md §6: clear 4xx). */
+static enum MHD_Result
+fail(struct MHD_Connection *c, struct req *rq, unsigned status,
+    const char *reason)
+{
+	struct MHD_Response	*r;
+	char			 body[300];
+	int			 n;
+
+	n = snprintf(body, sizeof(body), "%s\n", reason);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)sizeof(body) - 1;
+	r = MHD_create_response_from_buffer((size_t)n, body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (rq) {
+		rq->bytes = (size_t)n;
+		if (!rq->note[0])
+			snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"",
+			    reason);
+	}
+	return queue(c, rq, status, r);
+}
+
+static enum MHD_Result
+fail_retry(struct MHD_Connection *c, struct req *rq, unsigned status,
+    unsigned retry, const char *reason)
+{
+	struct MHD_Response	*r;
+	char			 body[300], ra[16];
+	int			 n;
+
+	n = snprintf(body, sizeof(body), "%s\n", reason);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = (int)sizeof(body) - 1;
+	r = MHD_create_response_from_buffer((size_t)n, body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	snprintf(ra, sizeof(ra), "%u", retry);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	/* RFC 6011 §2.4.2: a Retry-After keeps the URL in the UA's list. */
+	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	if (rq) {
+		rq->bytes = (size_t)n;
+		snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"", reason);
+	}
+	return queue(c, rq, status, r);
+}
+
+/* 401 with both challenges, SHA-256 first (RFC 7616 §3.7). */
+static enum MHD_Result
+challenge(struct http *h, struct MHD_Connection *c, struct req *rq,
+    const char *realm, int stale)
+{
+	struct MHD_Response	*r;
+	char			 sha[512], md5[512];
+	static const char	 body[] = "authentication required\n";
+	time_t			 now = time(NULL);
+
+	if (digest_challenge(h->digest, DIGEST_SHA256, realm, stale, now, sha,
+	    sizeof(sha)) != 0 || digest_challenge(h->digest, DIGEST_MD5, realm,
+	    stale, now, md5, sizeof(md5)) != 0)
+		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "cannot build a challenge");
+	r = MHD_create_response_from_buffer(sizeof(body) - 1, (void *)body,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, sha);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, md5);
+	{
+		char basic[300];
+		snprintf(basic, sizeof(basic), "Basic realm=\"%s\", "
+		    "charset=\"UTF-8\"", realm);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+		    basic);
+	}
+	rq->bytes = sizeof(body) - 1;
+	if (stale)
+		snprintf(rq->note, sizeof(rq->note), "stale-nonce");
+	return queue(c, rq, MHD_HTTP_UNAUTHORIZED, r);
+}
+
+static void
+cache_headers(struct MHD_Response *r, const struct rendered *a)
+{
+	char	 v[64];
+
+	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, a->etag);
+	resource_httpdate(a->last_modified, v, sizeof(v));
+	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, v);
+	snprintf(v, sizeof(v), "private, max-age=%d", a->max_age);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, v);
+	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Authorization");
+}
+
+/* RFC 9110 §13.1.2: If-None-Match is a list of entity tags or "*". */
+static int
+etag_matches(const char *inm, const char *etag)
+{
+	size_t	 el = strlen(etag);
+	const char *p = inm;
+
+	while (*p) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;	/* weak comparison for If-None-Match */
+		if (strncmp(p, etag, el) == 0 && (p[el] == '\0' ||
+		    p[el] == ',' || p[el] == ' ' || p[el] == '\t'))
+			return 1;
+		while (*p && *p != ',')
+			p++;
+	}
+	return 0;
+}
+
+static enum MHD_Result
+answer(struct http *h, struct MHD_Connection *c, struct req *rq,
+    const struct rendered *a)
+{
+	struct MHD_Response	*r;
+	const char		*inm, *ims;
+	time_t			 t;
+
+	/* RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since. */
+	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	if ((inm && etag_matches(inm, a->etag)) || (inm == NULL && ims &&
+	    resource_parse_httpdate(ims, &t) == 0 && a->last_modified <= t)) {
+		/* RFC 6011 §2.6.1: 304 with the same metadata. */
+		r = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		cache_headers(r, a);
+		return queue(c, rq, MHD_HTTP_NOT_MODIFIED, r);
+	}
+	r = MHD_create_response_from_buffer(a->len, a->body,
+	    MHD_RESPMEM_MUST_COPY);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    a->content_type);
+	cache_headers(r, a);
+	rq->bytes = a->len;
+	return queue(c, rq, MHD_HTTP_OK, r);
+}
+
+static enum MHD_Result
+render_and_answer(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct resource *res, const struct store_device *dev,
+    const struct cfg_request *q, int full)
+{
+	const struct rendered	*a;
+	struct store_seen	 s;
+	const char		*ua;
+	char			 reason[512];
+
+	switch (resource_render(res, dev, q, full, &a, reason,
+	    sizeof(reason))) {
+	case RES_OK:
+		break;
+	case RES_NOTEMPLATE:
+		log_warnx("%s: %s", q->sfua_id, reason);
+		return fail(c, rq, MHD_HTTP_NOT_FOUND,
+		    "no configuration template matches this device");
+	case RES_TEMPLATE_ERROR:
+		log_warnx("%s: %s", q->sfua_id, reason);
+		return fail(c, rq, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "configuration template error (see the server log)");
+	default:
+		log_warnx("%s: store: %s", q->sfua_id, reason);
+		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "configuration store unavailable");
+	}
+	if (dev) {
+		memset(&s, 0, sizeof(s));
+		s.device_id = dev->id;
+		s.when = time(NULL);
+		snprintf(s.etag, sizeof(s.etag), "%s", a->etag);
+		snprintf(s.addr, sizeof(s.addr), "%s", rq->addr);
+		ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+		    MHD_HTTP_HEADER_USER_AGENT);
+		snprintf(s.ua, sizeof(s.ua), "%s", ua ? ua : "");
+		snprintf(s.revision, sizeof(s.revision), "%s", q->revision);
+		seen_push(h->seen, &s);
+	}
+	if (!full)
+		snprintf(rq->note, sizeof(rq->note), "secret-free");
+	return answer(h, c, rq, a);
+}
+
+/* RFC 6011 §2.4.1 authentication; returns 1 if authenticated. */
+static int
+authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct resource *res, const struct cfg_request *q, const char *method,
+    struct store_user *u, enum MHD_Result *ret)
+{
+	struct digest_creds	 cr;
+	const char		*hdr, *realm = resource_realm(res);
+	enum store_rc		 src;
+	enum auth_kind		 kind;
+	enum digest_result	 dr = DIGEST_FAIL;
+	time_t			 now = time(NULL);
+	unsigned		 left;
+	int			 ok = 0;
+	/* Compared against when the user is unknown, so both cost the same. */
+	static const char	 nomd5[] = "00000000000000000000000000000000";
+	static const char	 nosha[] = "0000000000000000000000000000000000"
+	    "000000000000000000000000000000";
+
+	if ((left = guard_blocked(h->guard, rq->addr, now)) > 0) {
+		*ret = fail_retry(c, rq, 429, left,
+		    "too many failed authentications; try again later");
+		return 0;
+	}
+	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	kind = digest_parse(hdr, &cr);
+	if (kind == AUTH_NONE) {
+		*ret = challenge(h, c, rq, realm, 0);
+		return 0;
+	}
+	if (kind == AUTH_BAD) {
+		digest_creds_wipe(&cr);
+		*ret = fail(c, rq, MHD_HTTP_BAD_REQUEST,
+		    "malformed Authorization header");
+		return 0;
+	}
+	snprintf(rq->user, sizeof(rq->user), "%s", cr.username);
+	/* RFC 6011 §2.4.1: the username MUST equal sfua-user. */
+	if (!(q->have & REQ_HAVE_USER) || strcmp(cr.username, q->user) != 0) {
+		digest_creds_wipe(&cr);
+		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "the authentication username must equal sfua-user");
+		return 0;
+	}
+	src = store_user_by_name(resource_store(res), cr.username, u);
+	if (src != STORE_OK && src != STORE_NOTFOUND) {
+		digest_creds_wipe(&cr);
+		*ret = fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "configuration store unavailable");
+		return 0;
+	}
+	if (kind == AUTH_BASIC) {
+		ok = digest_basic_check(&cr, DIGEST_SHA256,
+		    src == STORE_OK ? u->realm : realm,
+		    src == STORE_OK ? u->ha1_sha256 : nosha) && src == STORE_OK;
+		dr = ok ? DIGEST_OK : DIGEST_FAIL;
+	} else {
+		dr = digest_verify(h->digest, &cr, method, rq->uri, realm,
+		    cr.alg == DIGEST_SHA256 ?
+		    (src == STORE_OK ? u->ha1_sha256 : nosha) :
+		    (src == STORE_OK ? u->ha1_md5 : nomd5), 0, now);
+		if (src != STORE_OK)
+			dr = dr == DIGEST_STALE ? DIGEST_STALE : DIGEST_FAIL;
+		ok = dr == DIGEST_OK;
+	}
+	digest_creds_wipe(&cr);
+	if (ok) {
+		guard_ok(h->guard, rq->addr);
+		return 1;
+	}
+	if (dr == DIGEST_STALE) {
+		*ret = challenge(h, c, rq, realm, 1);
+		return 0;
+	}
+	/* Unknown user and wrong password look the same (BRIEF.md §6). */
+	guard_fail(h->guard, rq->addr, now);
+	snprintf(rq->note, sizeof(rq->note), dr == DIGEST_REPLAY ?
+	    "auth-replay" : "auth-failed");
+	*ret = challenge(h, c, rq, realm, 0);
+	return 0;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	struct http		*h = cls;
+	struct req		*rq = *req_cls;
+	struct resource		*res;
+	struct cfg_request	 q;
+	struct store_device	 dev;
+	struct store_user	 u;
+	const char		*qs;
+	char			 err[160];
+	size_t			 plen;
+	enum store_rc		 src;
+	enum MHD_Result		 ret = MHD_NO;
+	int			 head;
+
+	if (rq == NULL)
+		return MHD_NO;	/* out of memory in uri_logger */
+	if (*upload_size) {
+		*upload_size = 0;	/* a body on GET/HEAD is ignored */
+		return MHD_YES;
+	}
+	if (rq->status)
+		return MHD_YES;
+	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (rq->uri_too_long)
+		return fail(c, rq, MHD_HTTP_URI_TOO_LONG, "request URI too long");
+	plen = strlen(h->cfg->base_path);
+	if (strncmp(rq->uri, h->cfg->base_path, plen) != 0 ||
+	    (rq->uri[plen] != '\0' && rq->uri[plen] != '?'))
+		return fail(c, rq, MHD_HTTP_NOT_FOUND, "no such resource");
+	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
+		struct MHD_Response *r;
+		static const char b[] = "method not allowed; use GET or HEAD\n";
+
+		r = MHD_create_response_from_buffer(sizeof(b) - 1, (void *)b,
+		    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; charset=utf-8");
+		return queue(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r);
+	}
+	qs = rq->uri[plen] == '?' ? rq->uri + plen + 1 : "";
+	if (request_parse_query(qs, strlen(qs), &q, err, sizeof(err)) != 0)
+		return fail(c, rq, MHD_HTTP_BAD_REQUEST, err);
+	snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
+
+	/* BRIEF.md §2, RFC 6011 §2.4.2: overload is a 503 + Retry-After. */
+	rq->counted = 1;
+	if (atomic_fetch_add(&h->inflight, 1) >= h->cfg->max_inflight)
+		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "server busy");
+	if ((res = worker_resource(h)) == NULL || resource_begin(res) != 0)
+		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "configuration store unavailable");
+
+	src = resource_device(res, &q, &dev);
+	if (src != STORE_OK && src != STORE_NOTFOUND)
+		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "configuration store unavailable");
+	if (src == STORE_NOTFOUND) {
+		switch (h->cfg->unknown) {
+		case UNKNOWN_DENY:
+			return fail(c, rq, MHD_HTTP_NOT_FOUND, "unknown device");
+		case UNKNOWN_ENROLL:
+			seen_enroll(h->seen, q.sfua_id, q.mac, q.vendor,
+			    q.model);
+			/* FALLTHROUGH */
+		case UNKNOWN_DEFAULT:
+			return render_and_answer(h, c, rq, res, NULL, &q, 0);
+		}
+	}
+	if (dev.state == DEVICE_DISABLED)
+		return fail(c, rq, MHD_HTTP_FORBIDDEN, "device disabled");
+	if (dev.state == DEVICE_PENDING)
+		return render_and_answer(h, c, rq, res, &dev, &q, 0);
+	if (dev.user_id == 0)
+		return fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "device has no user assigned");
+	if (!authenticate(h, c, rq, res, &q, method, &u, &ret))
+		return ret;
+	if (u.id != dev.user_id)
+		return fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "user not authorized for this device");
+	return render_and_answer(h, c, rq, res, &dev, &q, 1);
+}
+
+static char *
+slurp(const char *path)
+{
+	FILE	*f;
+	char	*b;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		return NULL;
+	}
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 1 << 20 ||
+	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n + 1)) == NULL) {
+		log_warnx("%s: unreadable or too large", path);
+		fclose(f);
+		return NULL;
+	}
+	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		log_warn("%s", path);
+		free(b);
+		fclose(f);
+		return NULL;
+	}
+	b[n] = '\0';
+	fclose(f);
+	return b;
+}
+
+static void
+worker_free(void *p)
+{
+	(void)p;	/* freed in http_stop(), after the pools have joined */
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 line[512];
+	size_t	 n;
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && line[n - 1] == '\n')
+		line[--n] = '\0';
+	log_debug("mhd: %s", line);
+}
+
+struct http *
+http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
+    struct seen *s, char *bound, size_t boundlen)
+{
+	struct http		*h;
+	struct sockaddr_storage	 ss;
+	const union MHD_DaemonInfo *di;
+	size_t			 i, off = 0;
+	unsigned		 flags;
+	char			 host[INET6_ADDRSTRLEN + 2];
+	int			 n;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL)
+		return NULL;
+	h->cfg = cfg;
+	h->digest = dg;
+	h->guard = g;
+	h->seen = s;
+	pthread_mutex_init(&h->wmu, NULL);
+	pthread_key_create(&h->wkey, worker_free);
+	if ((h->cert = slurp(cfg->cert)) == NULL ||
+	    (h->key = slurp(cfg->key)) == NULL)
+		goto fail;
+	bound[0] = '\0';
+	for (i = 0; i < cfg->nlisten; i++) {
+		const struct config_listen *l = &cfg->listen[i];
+
+		memset(&ss, 0, sizeof(ss));
+		flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD |
+		    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
+		if (l->host[0] == '\0') {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)l->port);
+			s6->sin6_addr = in6addr_any;
+			flags |= MHD_USE_DUAL_STACK;
+		} else if (strchr(l->host, ':')) {
+			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+			s6->sin6_family = AF_INET6;
+			s6->sin6_port = htons((uint16_t)l->port);
+			if (inet_pton(AF_INET6, l->host, &s6->sin6_addr) != 1) {
+				log_warnx("listen %s: not an IPv6 address",
+				    l->host);
+				goto fail;
+			}
+			flags |= MHD_USE_IPv6;
+		} else {
+			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+			s4->sin_family = AF_INET;
+			s4->sin_port = htons((uint16_t)l->port);
+			if (inet_pton(AF_INET, l->host, &s4->sin_addr) != 1) {
+				log_warnx("listen %s: not an IPv4 address "
+				    "(use a numeric address)", l->host);
+				goto fail;
+			}
+		}
+		h->d[h->nd] = MHD_start_daemon(flags, (uint16_t)l->port, NULL,
+		    NULL, handle, h,
+		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+		    MHD_OPTION_HTTPS_MEM_CERT, h->cert,
+		    MHD_OPTION_HTTPS_MEM_KEY, h->key,
+		    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+		    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
+		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
+		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, h,
+		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+		    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
+		    MHD_OPTION_END);
+		if (h->d[h->nd] == NULL) {
+			log_warnx("cannot listen on %s%s%s:%u (address in use, "
+			    "bad certificate or key?)", strchr(l->host, ':') ?
+			    "[" : "", l->host[0] ? l->host : "*",
+			    strchr(l->host, ':') ? "]" : "", l->port);
+			goto fail;
+		}
+		di = MHD_get_daemon_info(h->d[h->nd], MHD_DAEMON_INFO_BIND_PORT);
+		h->nd++;
+		if (l->host[0] == '\0')
+			snprintf(host, sizeof(host), "[::]");
+		else if (strchr(l->host, ':'))
+			snprintf(host, sizeof(host), "[%s]", l->host);
+		else
+			snprintf(host, sizeof(host), "%s", l->host);
+		n = snprintf(bound + off, boundlen - off, "%shttps://%s:%u%s",
+		    off ? " " : "", host, di ? di->port : l->port,
+		    cfg->base_path);
+		if (n > 0 && (size_t)n < boundlen - off)
+			off += (size_t)n;
+	}
+	return h;
+fail:
+	http_stop(h);
+	return NULL;
+}
+
+void
+http_stop(struct http *h)
+{
+	struct worker	*w, *n;
+	size_t		 i;
+
+	if (h == NULL)
+		return;
+	for (i = 0; i < h->nd; i++)
+		MHD_stop_daemon(h->d[i]);
+	for (w = h->workers; w; w = n) {
+		n = w->next;
+		resource_free(w->res);
+		free(w);
+	}
+	pthread_key_delete(h->wkey);
+	pthread_mutex_destroy(&h->wmu);
+	if (h->key)
+		util_wipe(h->key, strlen(h->key));
+	free(h->key);
+	free(h->cert);
+	free(h);
+}

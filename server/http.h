@@ -1,0 +1,30 @@
+/*
+ * http: the HTTPS front, the only user of libmicrohttpd.
+ *
+ * One MHD daemon per listen address, each with an internal thread pool
+ * on epoll.  Each worker thread lazily opens its own store connection and
+ * resource cache.  Configuration requests (RFC 6011 §2.4) are answered
+ * here: query validation, device lookup and the unknown-device policy,
+ * authentication (RFC 6011 §2.4.1), render, conditional requests.
+ */
+#ifndef SIPCFG_HTTP_H
+#define SIPCFG_HTTP_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+struct digest_ctx;
+struct guard;
+struct seen;
+struct http;
+
+/*
+ * Start listening.  On success writes the bound addresses ("https://
+ * 127.0.0.1:8443/cfg ...") into bound.  NULL after logging on failure.
+ */
+struct http	*http_start(const struct config *, struct digest_ctx *,
+		    struct guard *, struct seen *, char *bound, size_t);
+void		 http_stop(struct http *);
+
+#endif

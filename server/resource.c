@@ -1,0 +1,408 @@
+/*
+ * resource: rendering a device's configuration with its cache metadata
+ * (see resource.h).  Runs on whichever thread owns the struct resource.
+ *
+ * ETag: the first 128 bits of SHA-256 over the content type and the
+ * rendered bytes, so identical bytes give the identical ETag on any
+ * instance sharing the store (RFC 6011 §2.4: the metadata must change
+ * when the configuration does).  Last-Modified: the newest `updated` of
+ * every row the answer was rendered from, and of the last deletion, so it
+ * is the same on every instance and never goes backwards.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "buf.h"
+#include "render.h"
+#include "resource.h"
+
+#define CACHE_BUCKETS	1024
+
+struct centry {
+	struct centry	*next;
+	char		*key;
+	struct rendered	 r;
+};
+
+struct resource {
+	struct store		*st;
+	struct resource_opts	 o;
+	int64_t			 version;
+	char			 realm[STORE_NAME_MAX];
+	struct centry		*bucket[CACHE_BUCKETS];
+	size_t			 nentries;
+	struct rendered		 scratch;	/* when the cache is bypassed */
+	time_t			 partial_updated;
+};
+
+static void
+cache_clear(struct resource *r)
+{
+	struct centry	*e, *n;
+	size_t		 i;
+
+	for (i = 0; i < CACHE_BUCKETS; i++) {
+		for (e = r->bucket[i]; e; e = n) {
+			n = e->next;
+			free(e->key);
+			free(e->r.body);
+			free(e);
+		}
+		r->bucket[i] = NULL;
+	}
+	r->nentries = 0;
+}
+
+static unsigned
+hash(const char *s)
+{
+	unsigned	 h = 2166136261u;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+struct resource *
+resource_new(struct store *st, const struct resource_opts *o)
+{
+	struct resource	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->st = st;
+	r->o = *o;
+	if (r->o.cache_max == 0)
+		r->o.cache_max = 4096;
+	r->version = -1;
+	return r;
+}
+
+void
+resource_free(struct resource *r)
+{
+	if (r == NULL)
+		return;
+	cache_clear(r);
+	free(r->scratch.body);
+	store_close(r->st);
+	free(r);
+}
+
+struct store *
+resource_store(struct resource *r)
+{
+	return r->st;
+}
+
+void
+resource_release_store(struct resource *r)
+{
+	r->st = NULL;
+}
+
+int
+resource_begin(struct resource *r)
+{
+	int64_t	 v = store_data_version(r->st);
+
+	if (v < 0)
+		return -1;
+	if (v != r->version) {
+		cache_clear(r);
+		if (store_meta_get(r->st, "realm", r->realm,
+		    sizeof(r->realm)) != STORE_OK)
+			return -1;
+		r->version = v;
+	}
+	return 0;
+}
+
+const char *
+resource_realm(struct resource *r)
+{
+	return r->realm;
+}
+
+enum store_rc
+resource_device(struct resource *r, const struct cfg_request *q,
+    struct store_device *d)
+{
+	enum store_rc	 rc;
+
+	rc = store_device_by_sfua(r->st, q->sfua_id, d);
+	if (rc == STORE_NOTFOUND && q->mac[0])
+		rc = store_device_by_mac(r->st, q->mac, d);
+	return rc;
+}
+
+/* Partials and parents come from the templates table by name. */
+static char *
+partial(void *arg, const char *name)
+{
+	struct resource		*r = arg;
+	struct store_template	 t;
+	char			*body;
+
+	if (store_template_by_name(r->st, name, &t) != STORE_OK)
+		return NULL;
+	if (t.updated > r->partial_updated)
+		r->partial_updated = t.updated;
+	body = t.body;
+	t.body = NULL;
+	store_template_clear(&t);
+	return body;
+}
+
+static int
+etag_of(const char *ctype, const char *body, size_t len, char *out)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	EVP_MD_CTX	*c;
+	int		 ok;
+
+	if ((c = EVP_MD_CTX_new()) == NULL)
+		return -1;
+	ok = EVP_DigestInit_ex(c, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(c, ctype, strlen(ctype) + 1) &&
+	    EVP_DigestUpdate(c, body, len) &&
+	    EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return -1;
+	out[0] = '"';
+	for (unsigned i = 0; i < 16; i++)
+		snprintf(out + 1 + 2 * i, 3, "%02x", md[i]);
+	out[33] = '"';
+	out[34] = '\0';
+	return 0;
+}
+
+static void
+setstr(json_t *o, const char *k, const char *v)
+{
+	json_object_set_new(o, k, json_string(v ? v : ""));
+}
+
+/* The variables of the layers that apply, merged in order (BRIEF.md §4). */
+static enum store_rc
+merge_vars(struct resource *r, const struct store_device *d,
+    const char *vendor, const char *model, int full, json_t *ctx,
+    time_t *upd)
+{
+	char		 vm[2 * STORE_NAME_MAX + 2];
+	enum store_rc	 rc;
+
+	snprintf(vm, sizeof(vm), "%s/%s", vendor, model);
+	if ((rc = store_vars_merge(r->st, "global", "", ctx, upd)) != STORE_OK)
+		return rc;
+	if (*vendor && (rc = store_vars_merge(r->st, "vendor", vendor, ctx,
+	    upd)) != STORE_OK)
+		return rc;
+	if (*vendor && *model && (rc = store_vars_merge(r->st, "model", vm,
+	    ctx, upd)) != STORE_OK)
+		return rc;
+	if (!full || d == NULL)
+		return STORE_OK;
+	if (d->profile[0] && (rc = store_vars_merge(r->st, "profile",
+	    d->profile, ctx, upd)) != STORE_OK)
+		return rc;
+	if (d->user[0] && (rc = store_vars_merge(r->st, "user", d->user, ctx,
+	    upd)) != STORE_OK)
+		return rc;
+	return store_vars_merge(r->st, "device", d->sfua_id, ctx, upd);
+}
+
+static enum resource_rc
+render_fresh(struct resource *r, const struct store_device *d,
+    const struct cfg_request *q, int full, struct rendered *out,
+    char *reason, size_t rlen)
+{
+	struct store_template	 t;
+	struct render_opts	 ro;
+	struct buf		 b;
+	json_t			*ctx = NULL, *o, *lines = NULL;
+	const char		*vendor, *model, *rev;
+	time_t			 upd;
+	enum store_rc		 src;
+	enum resource_rc	 rc = RES_STORE;
+	char			 err[256];
+
+	memset(&t, 0, sizeof(t));
+	vendor = d && d->vendor[0] ? d->vendor : q->vendor;
+	model = d && d->model[0] ? d->model : q->model;
+	rev = q->revision[0] ? q->revision : d ? d->revision : "";
+
+	src = store_template_select(r->st, vendor, model, rev, &t);
+	if (src == STORE_NOTFOUND) {
+		snprintf(reason, rlen, "no template matches vendor \"%s\" "
+		    "model \"%s\" revision \"%s\"", vendor, model, rev);
+		return RES_NOTEMPLATE;
+	}
+	if (src != STORE_OK) {
+		snprintf(reason, rlen, "%s", store_errmsg(r->st));
+		return RES_STORE;
+	}
+	upd = t.updated;
+	if (store_last_delete(r->st) > upd)
+		upd = store_last_delete(r->st);
+	if ((ctx = json_object()) == NULL)
+		goto done;
+	if (merge_vars(r, d, vendor, model, full, ctx, &upd) != STORE_OK) {
+		snprintf(reason, rlen, "%s", store_errmsg(r->st));
+		goto done;
+	}
+	o = json_object();
+	setstr(o, "sfua_id", d ? d->sfua_id : q->sfua_id);
+	setstr(o, "mac", d ? d->mac : q->mac);
+	setstr(o, "vendor", vendor);
+	setstr(o, "model", model);
+	setstr(o, "revision", rev);
+	setstr(o, "label", d ? d->label : "");
+	json_object_set_new(ctx, "device", o);
+	json_object_set_new(ctx, "secret_free", json_boolean(!full));
+	if (full && d) {
+		if (d->updated > upd)
+			upd = d->updated;
+		o = json_object();
+		setstr(o, "name", d->user);
+		setstr(o, "realm", r->realm);
+		json_object_set_new(ctx, "user", o);
+		if (store_device_lines(r->st, d->id, &lines, &upd) != STORE_OK) {
+			snprintf(reason, rlen, "%s", store_errmsg(r->st));
+			goto done;
+		}
+	} else
+		lines = json_array();
+	json_object_set_new(ctx, "has_lines",
+	    json_boolean(json_array_size(lines) > 0));
+	json_object_set_new(ctx, "lines", lines);
+
+	memset(&ro, 0, sizeof(ro));
+	ro.escape = render_escape_for(t.content_type);
+	ro.max_output = r->o.max_output;
+	ro.max_depth = r->o.max_depth;
+	ro.partial = partial;
+	ro.partial_arg = r;
+	r->partial_updated = 0;
+	buf_init(&b, r->o.max_output + 1);
+	if (render_template(t.body, t.bodylen, ctx, &ro, &b, err,
+	    sizeof(err)) != 0) {
+		snprintf(reason, rlen, "template %s: %s", t.name, err);
+		buf_free(&b);
+		rc = RES_TEMPLATE_ERROR;
+		goto done;
+	}
+	if (r->partial_updated > upd)
+		upd = r->partial_updated;
+	memset(out, 0, sizeof(*out));
+	out->body = buf_steal(&b, &out->len);
+	if (out->body == NULL || etag_of(t.content_type, out->body, out->len,
+	    out->etag) != 0) {
+		free(out->body);
+		out->body = NULL;
+		snprintf(reason, rlen, "out of memory");
+		goto done;
+	}
+	snprintf(out->content_type, sizeof(out->content_type), "%s",
+	    t.content_type);
+	snprintf(out->template_name, sizeof(out->template_name), "%s", t.name);
+	out->last_modified = upd;
+	out->secret_free = !full;
+	/* Most specific wins: device, then its profile, then the default. */
+	if (d && d->state == DEVICE_PENDING)
+		out->max_age = r->o.pending_max_age;
+	else if (full && d && d->max_age >= 0)
+		out->max_age = d->max_age;
+	else if (full && d && d->profile_max_age >= 0)
+		out->max_age = d->profile_max_age;
+	else if (!full)
+		out->max_age = r->o.max_age < r->o.pending_max_age ?
+		    r->o.max_age : r->o.pending_max_age;
+	else
+		out->max_age = r->o.max_age;
+	rc = RES_OK;
+done:
+	json_decref(ctx);
+	store_template_clear(&t);
+	return rc;
+}
+
+enum resource_rc
+resource_render(struct resource *r, const struct store_device *d,
+    const struct cfg_request *q, int full, const struct rendered **out,
+    char *reason, size_t rlen)
+{
+	struct centry	*e;
+	char		 key[1024];
+	unsigned	 h;
+	enum resource_rc rc;
+
+	/* Everything that can change the answer is in the key. */
+	snprintf(key, sizeof(key), "%d|%s|%s|%s|%s|%d", full,
+	    d ? d->sfua_id : q->sfua_id, d && d->vendor[0] ? "" : q->vendor,
+	    d && d->model[0] ? "" : q->model, q->revision,
+	    d ? (int)d->state : -1);
+	h = hash(key) % CACHE_BUCKETS;
+	for (e = r->bucket[h]; e; e = e->next)
+		if (strcmp(e->key, key) == 0) {
+			*out = &e->r;
+			return RES_OK;
+		}
+	if (r->nentries >= r->o.cache_max)
+		cache_clear(r);
+	if ((e = calloc(1, sizeof(*e))) == NULL ||
+	    (e->key = strdup(key)) == NULL) {
+		free(e);
+		/* Without memory for the cache, answer uncached. */
+		free(r->scratch.body);
+		r->scratch.body = NULL;
+		rc = render_fresh(r, d, q, full, &r->scratch, reason, rlen);
+		*out = &r->scratch;
+		return rc;
+	}
+	if ((rc = render_fresh(r, d, q, full, &e->r, reason, rlen)) != RES_OK) {
+		free(e->key);
+		free(e);
+		return rc;
+	}
+	e->next = r->bucket[h];
+	r->bucket[h] = e;
+	r->nentries++;
+	*out = &e->r;
+	return RES_OK;
+}
+
+void
+resource_httpdate(time_t t, char *out, size_t outlen)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+int
+resource_parse_httpdate(const char *s, time_t *t)
+{
+	struct tm	 tm;
+	const char	*e;
+
+	memset(&tm, 0, sizeof(tm));
+	/* RFC 9110 §5.6.7: IMF-fixdate; the obsolete forms are rare. */
+	e = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (e == NULL || *e != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		e = strptime(s, "%A, %d-%b-%y %H:%M:%S GMT", &tm);
+		if (e == NULL || *e != '\0')
+			return -1;
+	}
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? -1 : 0;
+}

@@ -1,0 +1,90 @@
+/*
+ * resource: the one answer to "what would this device get now".
+ *
+ * resource_render() takes a device (or none, for the secret-free default
+ * of an unknown one) and the request facts, and returns the rendered
+ * configuration with its metadata: ETag, Last-Modified, max-age,
+ * Content-Type.  The HTTP front (GET, HEAD, 304), `sipcfg render` and,
+ * later, the notifier all call it, so they can never disagree.
+ *
+ * A struct resource is per thread: it owns one store connection and a
+ * cache of rendered answers that is dropped whenever the store's
+ * data_version moves (any commit by anyone).
+ */
+#ifndef SIPCFG_RESOURCE_H
+#define SIPCFG_RESOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "store.h"
+#include "request.h"
+
+#define RESOURCE_ETAG_MAX	40
+
+struct resource_opts {
+	int		 max_age;	/* default when device/profile say none */
+	int		 pending_max_age;
+	size_t		 max_output;
+	unsigned	 max_depth;
+	size_t		 cache_max;	/* entries; 0 = 4096 */
+};
+
+struct rendered {
+	char		 etag[RESOURCE_ETAG_MAX];	/* quoted, strong */
+	time_t		 last_modified;
+	int		 max_age;
+	char		 content_type[128];
+	char		 template_name[STORE_NAME_MAX];
+	char		*body;
+	size_t		 len;
+	int		 secret_free;
+};
+
+enum resource_rc {
+	RES_OK,
+	RES_NOTEMPLATE,		/* no template matches: operator error */
+	RES_TEMPLATE_ERROR,	/* the template failed to render */
+	RES_STORE		/* store unavailable */
+};
+
+struct resource;
+
+/* Takes ownership of st.  NULL on ENOMEM. */
+struct resource	*resource_new(struct store *st, const struct resource_opts *);
+void		 resource_free(struct resource *);
+struct store	*resource_store(struct resource *);
+/* Give the store back to the caller (resource_free then leaves it open). */
+void		 resource_release_store(struct resource *);
+
+/*
+ * Start of a request: drop the cache if the store changed.  Returns -1
+ * if the store cannot be read (answer 503).
+ */
+int		 resource_begin(struct resource *);
+/* The service realm (store meta "realm"), valid until the next begin. */
+const char	*resource_realm(struct resource *);
+
+/* Find the device by sfua-id, then by the MAC the sfua-id carries. */
+enum store_rc	 resource_device(struct resource *, const struct cfg_request *,
+		    struct store_device *);
+
+/*
+ * Render for dev with the request facts.  full = 0 renders the
+ * secret-free default (no lines, no user, only global/vendor/model
+ * variables); dev may then be NULL.  *out points into the cache and stays
+ * valid until the next resource_begin() or resource_render() call on
+ * this resource.  On failure, reason holds one line for the log.
+ */
+enum resource_rc resource_render(struct resource *,
+		    const struct store_device *dev, const struct cfg_request *,
+		    int full, const struct rendered **out,
+		    char *reason, size_t reasonlen);
+
+/* HTTP-date (RFC 9110 §5.6.7) of t into out (at least 30 bytes). */
+void		 resource_httpdate(time_t t, char *out, size_t outlen);
+/* Parse an HTTP-date; -1 if it is not one. */
+int		 resource_parse_httpdate(const char *, time_t *);
+
+#endif

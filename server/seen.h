@@ -1,0 +1,28 @@
+/*
+ * seen: fetch bookkeeping and enrolment, kept off the request path.
+ *
+ * HTTP workers push records into a bounded queue (a mutex and a ring);
+ * one writer thread with its own store connection drains it in batches,
+ * one transaction per batch, every seen_flush_ms or when the queue is
+ * half full.  A full queue drops bookkeeping (counted and logged once a
+ * minute), never a request.  Enrolments take the same path.
+ */
+#ifndef SIPCFG_SEEN_H
+#define SIPCFG_SEEN_H
+
+#include "store.h"
+
+#define SEEN_QUEUE_MAX	8192
+
+struct seen;
+
+/* Starts the writer thread, which owns st.  NULL on failure. */
+struct seen	*seen_start(struct store *st, unsigned flush_ms);
+/* Flushes what is queued, stops the thread, closes its store. */
+void		 seen_stop(struct seen *);
+/* Any thread; never blocks on the store. */
+void		 seen_push(struct seen *, const struct store_seen *);
+void		 seen_enroll(struct seen *, const char *sfua_id,
+		    const char *mac, const char *vendor, const char *model);
+
+#endif

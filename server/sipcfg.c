@@ -1,0 +1,1198 @@
+/*
+ * sipcfg: the administration CLI.  It works directly on the store, so it
+ * works whether or not sipcfgd runs; the daemon sees each committed
+ * change at its next request (and the notifier, later, pushes it).
+ *
+ * The whole grammar is the command table below.  Each command runs in
+ * one transaction: a failed command changes nothing.  Passwords are read
+ * from the terminal (twice, without echo) or from one line of standard
+ * input, never from argv, and only their HA1 values are stored.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "digest.h"
+#include "request.h"
+#include "resource.h"
+#include "store.h"
+#include "util.h"
+
+#define MAXPOS		8
+#define MAXOPT		16
+#define PASS_MAX	256
+
+struct args {
+	const char	*pos[MAXPOS];
+	int		 npos;
+	const char	*oname[MAXOPT];
+	const char	*oval[MAXOPT];
+	int		 nopt;
+	int		 json;
+};
+
+struct cmd {
+	const char	*noun, *verb;
+	int		 minpos, maxpos;
+	const char	*opts;		/* "--a= --b" ('=' takes a value) */
+	int		 writes;
+	int		 (*fn)(struct store *, struct args *);
+	const char	*usage;
+};
+
+static const char	*progname = "sipcfg";
+
+static int
+err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int
+err(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+static const char *
+opt(const struct args *a, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < a->nopt; i++)
+		if (strcmp(a->oname[i], name) == 0)
+			return a->oval[i] ? a->oval[i] : "";
+	return NULL;
+}
+
+static int
+store_fail(struct store *st, enum store_rc rc, const char *what)
+{
+	switch (rc) {
+	case STORE_NOTFOUND:
+		return err("%s: not found", what);
+	case STORE_EXISTS:
+		return err("%s: already exists", what);
+	case STORE_INVALID:
+		return err("%s: value refused (%s)", what, store_errmsg(st));
+	case STORE_BUSY:
+		return err("%s: store is busy, try again", what);
+	default:
+		return err("%s: %s", what, store_errmsg(st));
+	}
+}
+
+static void
+print_json(const json_t *v)
+{
+	char	*s = json_dumps(v, JSON_INDENT(2) | JSON_ENCODE_ANY |
+	    JSON_PRESERVE_ORDER);
+
+	if (s) {
+		puts(s);
+		free(s);
+	}
+}
+
+/* A table of rows: the named columns, left aligned. */
+static void
+print_table(const json_t *rows, const char *const cols[])
+{
+	size_t		 i, c, w[16] = { 0 }, l;
+	const json_t	*row, *v;
+	char		 cell[512];
+
+	for (c = 0; cols[c]; c++)
+		w[c] = strlen(cols[c]);
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass == 1) {
+			for (c = 0; cols[c]; c++)
+				printf("%-*s%s", (int)w[c], cols[c],
+				    cols[c + 1] ? "  " : "\n");
+		}
+		json_array_foreach(rows, i, row) {
+			for (c = 0; cols[c]; c++) {
+				v = json_object_get(row, cols[c]);
+				if (json_is_string(v))
+					snprintf(cell, sizeof(cell), "%s",
+					    json_string_value(v));
+				else if (json_is_integer(v))
+					snprintf(cell, sizeof(cell), "%lld",
+					    (long long)json_integer_value(v));
+				else if (v && !json_is_null(v)) {
+					char *s = json_dumps(v, JSON_ENCODE_ANY |
+					    JSON_COMPACT);
+					snprintf(cell, sizeof(cell), "%s",
+					    s ? s : "?");
+					free(s);
+				} else
+					snprintf(cell, sizeof(cell), "-");
+				l = strlen(cell);
+				if (pass == 0 && l > w[c])
+					w[c] = l > 60 ? 60 : l;
+				if (pass == 1)
+					printf("%-*.*s%s", (int)w[c], (int)w[c],
+					    cell, cols[c + 1] ? "  " : "\n");
+			}
+		}
+	}
+}
+
+static int
+read_password(const char *prompt, char *out, size_t len)
+{
+	struct termios	 t, saved;
+	char		 again[PASS_MAX];
+	int		 tty = isatty(STDIN_FILENO), rc = -1;
+	size_t		 n;
+
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &saved) != 0)
+			return err("cannot read the terminal");
+		t = saved;
+		t.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+		fprintf(stderr, "%s: ", prompt);
+	}
+	if (fgets(out, (int)len, stdin) == NULL)
+		goto done;
+	n = strcspn(out, "\r\n");
+	if (out[n] == '\0' && n == len - 1) {
+		err("password longer than %zu bytes", len - 2);
+		goto done;
+	}
+	out[n] = '\0';
+	if (tty) {
+		fprintf(stderr, "\nagain: ");
+		if (fgets(again, sizeof(again), stdin) == NULL)
+			goto done;
+		again[strcspn(again, "\r\n")] = '\0';
+		if (strcmp(again, out) != 0) {
+			err("passwords do not match");
+			goto done;
+		}
+		fputc('\n', stderr);
+	}
+	if (*out == '\0') {
+		err("empty password refused");
+		goto done;
+	}
+	rc = 0;
+done:
+	if (tty)
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+	util_wipe(again, sizeof(again));
+	if (rc != 0 && !tty && feof(stdin) && out[0] == '\0')
+		err("no password on standard input");
+	return rc;
+}
+
+/* DEV on the command line: an sfua-id URN or a MAC address. */
+static int
+find_device(struct store *st, const char *spec, struct store_device *d)
+{
+	char		 norm[REQUEST_ID_MAX], mac[13];
+	enum store_rc	 rc;
+
+	if (request_urn_normalise(spec, norm, sizeof(norm)) == 0)
+		rc = store_device_by_sfua(st, norm, d);
+	else if (request_mac_normalise(spec, mac) == 0)
+		rc = store_device_by_mac(st, mac, d);
+	else
+		return err("%s: not an sfua-id URN or a MAC address", spec);
+	if (rc != STORE_OK)
+		return store_fail(st, rc, spec);
+	return 0;
+}
+
+static int
+valid_state(const char *s)
+{
+	return strcmp(s, "active") == 0 || strcmp(s, "pending") == 0 ||
+	    strcmp(s, "disabled") == 0;
+}
+
+/* Device fields from options, validated; for add and set. */
+static int
+device_fields(struct store *st, const struct args *a, json_t *f, int set)
+{
+	const char	*v;
+	char		 mac[13];
+	long long	 n;
+
+	if ((v = opt(a, "--vendor")) != NULL) {
+		if (*v && !request_valid_domain(v))
+			return err("--vendor %s: not a DNS domain", v);
+		json_object_set_new(f, "vendor", json_string(v));
+	}
+	if ((v = opt(a, "--model")) != NULL) {
+		if (*v && !request_valid_token(v))
+			return err("--model %s: not a SIP token", v);
+		json_object_set_new(f, "model", json_string(v));
+	}
+	if ((v = opt(a, "--label")) != NULL) {
+		if (strlen(v) > 255)
+			return err("--label: longer than 255 bytes");
+		json_object_set_new(f, "label", json_string(v));
+	}
+	if ((v = opt(a, "--state")) != NULL) {
+		if (!valid_state(v))
+			return err("--state %s: expected active, pending or "
+			    "disabled", v);
+		json_object_set_new(f, "state", json_string(v));
+	}
+	if ((v = opt(a, "--user")) != NULL)
+		json_object_set_new(f, "user", json_string(v));
+	if (set && opt(a, "--no-user"))
+		json_object_set_new(f, "user", json_string(""));
+	if ((v = opt(a, "--profile")) != NULL)
+		json_object_set_new(f, "profile", json_string(v));
+	if ((v = opt(a, "--max-age")) != NULL) {
+		if (set && strcmp(v, "none") == 0)
+			json_object_set_new(f, "max_age", json_string(""));
+		else if (util_strtonum(v, 0, 31536000, &n) != 0)
+			return err("--max-age %s: expected 0..31536000%s", v,
+			    set ? " or none" : "");
+		else
+			json_object_set_new(f, "max_age", json_integer(n));
+	}
+	if (set && (v = opt(a, "--mac")) != NULL) {
+		if (request_mac_normalise(v, mac) != 0)
+			return err("--mac %s: not a MAC address", v);
+		json_object_set_new(f, "mac", json_string(mac));
+	}
+	(void)st;
+	return 0;
+}
+
+static int
+cmd_init(struct store *st, struct args *a)
+{
+	const char	*realm = opt(a, "--realm");
+	char		 cur[STORE_NAME_MAX];
+	enum store_rc	 rc;
+
+	if (realm) {
+		if (!request_valid_userid(realm) || strchr(realm, '"'))
+			return err("--realm %s: not a usable realm", realm);
+		if ((rc = store_meta_set(st, "realm", realm)) != STORE_OK)
+			return store_fail(st, rc, "realm");
+	}
+	if (store_meta_get(st, "realm", cur, sizeof(cur)) != STORE_OK)
+		return store_fail(st, STORE_ERROR, "realm");
+	if (a->json) {
+		json_t *o = json_pack("{s:i, s:s}", "schema_version",
+		    store_schema_version(st), "realm", cur);
+		print_json(o);
+		json_decref(o);
+	} else
+		printf("store ready: schema version %d, realm \"%s\"\n",
+		    store_schema_version(st), cur);
+	return 0;
+}
+
+static int
+cmd_device_add(struct store *st, struct args *a)
+{
+	json_t		*f;
+	char		 id[REQUEST_ID_MAX], mac[13];
+	enum store_rc	 rc;
+	int		 r = -1;
+
+	if (request_urn_normalise(a->pos[0], id, sizeof(id)) == 0) {
+		if (request_urn_mac(id, mac) != 0)
+			mac[0] = '\0';
+	} else if (request_mac_normalise(a->pos[0], mac) == 0)
+		/* RFC 6011 §2.3.3: the sfua-id a UA builds from its MAC. */
+		request_mac_urn(mac, id, sizeof(id));
+	else
+		return err("%s: not an sfua-id URN or a MAC address",
+		    a->pos[0]);
+	f = json_pack("{s:s}", "sfua_id", id);
+	if (mac[0])
+		json_object_set_new(f, "mac", json_string(mac));
+	if (device_fields(st, a, f, 0) != 0)
+		goto done;
+	if ((rc = store_device_add(st, f)) != STORE_OK) {
+		store_fail(st, rc, id);
+		goto done;
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s?}", "sfua_id", id, "mac",
+		    mac[0] ? mac : NULL);
+		print_json(o);
+		json_decref(o);
+	} else
+		printf("device %s added%s%s\n", id, mac[0] ? ", mac " : "",
+		    mac);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+static int
+cmd_device_set(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	json_t			*f = json_object();
+	enum store_rc		 rc;
+	int			 r = -1;
+
+	if (find_device(st, a->pos[0], &d) != 0 ||
+	    device_fields(st, a, f, 1) != 0)
+		goto done;
+	if (json_object_size(f) == 0) {
+		err("device set: nothing to change (see sipcfg help)");
+		goto done;
+	}
+	if ((rc = store_device_update(st, d.id, f)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (!a->json)
+		printf("device %s updated\n", d.sfua_id);
+	else
+		print_json(f);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+static int
+cmd_device_rm(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_device_remove(st, d.id)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("device %s removed\n", d.sfua_id);
+	return 0;
+}
+
+static int
+cmd_device_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "sfua_id", "mac", "state",
+	    "vendor", "model", "user", "profile", "lines", "last_fetch", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_device_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "device list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_device_show(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	json_t			*o;
+	enum store_rc		 rc;
+	const char		*k;
+	json_t			*v;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_device_show(st, d.id, &o)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (a->json)
+		print_json(o);
+	else {
+		json_object_foreach(o, k, v) {
+			if (strcmp(k, "lines") == 0)
+				continue;
+			if (json_is_string(v))
+				printf("%-12s %s\n", k, json_string_value(v));
+			else if (json_is_integer(v))
+				printf("%-12s %lld\n", k,
+				    (long long)json_integer_value(v));
+			else
+				printf("%-12s -\n", k);
+		}
+		printf("lines:\n");
+		{
+			static const char *const cols[] = { "position", "aor",
+			    "username", "realm", "outbound_proxy",
+			    "display_name", NULL };
+			print_table(json_object_get(o, "lines"), cols);
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
+static int
+hash_password(const char *user, const char *realm, char *md5, char *sha)
+{
+	char	 pw[PASS_MAX];
+	int	 rc = -1;
+
+	if (read_password("password", pw, sizeof(pw)) != 0)
+		goto done;
+	if (digest_ha1(DIGEST_MD5, user, realm, pw, md5,
+	    DIGEST_HA1_MD5_HEX) != 0 || (sha && digest_ha1(DIGEST_SHA256,
+	    user, realm, pw, sha, DIGEST_HA1_SHA256_HEX) != 0)) {
+		err("cannot hash the password");
+		goto done;
+	}
+	rc = 0;
+done:
+	util_wipe(pw, sizeof(pw));
+	return rc;
+}
+
+static int
+cmd_user_add(struct store *st, struct args *a)
+{
+	char		 realm[STORE_NAME_MAX], md5[DIGEST_HA1_MD5_HEX];
+	char		 sha[DIGEST_HA1_SHA256_HEX];
+	const char	*r = opt(a, "--realm");
+	enum store_rc	 rc;
+
+	if (!request_valid_userid(a->pos[0]) || strlen(a->pos[0]) > 64)
+		return err("%s: not a valid user name (RFC 2617 userid, "
+		    "no ':', at most 64 bytes)", a->pos[0]);
+	if (r)
+		snprintf(realm, sizeof(realm), "%s", r);
+	else if (store_meta_get(st, "realm", realm, sizeof(realm)) != STORE_OK)
+		return store_fail(st, STORE_ERROR, "realm");
+	if (hash_password(a->pos[0], realm, md5, sha) != 0)
+		return -1;
+	if ((rc = store_user_add(st, a->pos[0], realm, md5, sha)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("user %s added (realm \"%s\")\n", a->pos[0], realm);
+	return 0;
+}
+
+static int
+cmd_user_passwd(struct store *st, struct args *a)
+{
+	struct store_user	 u;
+	char			 md5[DIGEST_HA1_MD5_HEX];
+	char			 sha[DIGEST_HA1_SHA256_HEX];
+	enum store_rc		 rc;
+
+	if ((rc = store_user_by_name(st, a->pos[0], &u)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (hash_password(u.name, u.realm, md5, sha) != 0)
+		return -1;
+	if ((rc = store_user_passwd(st, u.name, md5, sha)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("password of %s changed\n", u.name);
+	return 0;
+}
+
+static int
+cmd_user_rm(struct store *st, struct args *a)
+{
+	enum store_rc	 rc;
+
+	if ((rc = store_user_remove(st, a->pos[0])) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("user %s removed\n", a->pos[0]);
+	return 0;
+}
+
+static int
+cmd_user_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "name", "realm", "devices", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_user_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "user list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_line_add(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	const char		*aor = opt(a, "--aor"), *user = opt(a, "--username");
+	const char		*realm = opt(a, "--realm"), *v, *at;
+	char			 rbuf[STORE_NAME_MAX], md5[DIGEST_HA1_MD5_HEX];
+	json_t			*f;
+	long long		 pos = 0;
+	enum store_rc		 rc;
+	int			 r = -1;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if (aor == NULL || user == NULL)
+		return err("line add: --aor and --username are required");
+	/* RFC 6011 §3.1.1: the AOR is a SIP or SIPS URI. */
+	if ((strncmp(aor, "sip:", 4) != 0 && strncmp(aor, "sips:", 5) != 0) ||
+	    (at = strchr(aor, '@')) == NULL || at[1] == '\0' ||
+	    strpbrk(aor, " \t\r\n<>\""))
+		return err("--aor %s: expected sip:user@domain or "
+		    "sips:user@domain", aor);
+	if (!request_valid_userid(user))
+		return err("--username %s: not a valid username", user);
+	if (realm == NULL) {
+		/* Default realm: the AOR's domain, without port or params. */
+		snprintf(rbuf, sizeof(rbuf), "%.*s", (int)strcspn(at + 1, ":;?"),
+		    at + 1);
+		realm = rbuf;
+	}
+	if (!request_valid_userid(realm) || strchr(realm, '"'))
+		return err("--realm %s: not a usable realm", realm);
+	if ((v = opt(a, "--position")) && util_strtonum(v, 1, 64, &pos) != 0)
+		return err("--position %s: expected 1..64", v);
+	if ((v = opt(a, "--proxy")) && strncmp(v, "sip:", 4) != 0 &&
+	    strncmp(v, "sips:", 5) != 0)
+		return err("--proxy %s: expected a sip: or sips: URI", v);
+	if (hash_password(user, realm, md5, NULL) != 0)
+		return -1;
+	f = json_pack("{s:s, s:s, s:s, s:s, s:I}", "aor", aor, "username",
+	    user, "realm", realm, "ha1", md5, "position", (json_int_t)pos);
+	util_wipe(md5, sizeof(md5));
+	if ((v = opt(a, "--proxy")) != NULL)
+		json_object_set_new(f, "outbound_proxy", json_string(v));
+	if ((v = opt(a, "--display")) != NULL)
+		json_object_set_new(f, "display_name", json_string(v));
+	if ((rc = store_line_add(st, d.id, f)) != STORE_OK) {
+		store_fail(st, rc, rc == STORE_EXISTS ? "line position" :
+		    "line");
+		goto done;
+	}
+	if (!a->json)
+		printf("line %s added to %s\n", aor, d.sfua_id);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+static int
+cmd_line_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "position", "aor", "username",
+	    "realm", "outbound_proxy", "display_name", NULL };
+	struct store_device	 d;
+	json_t			*rows;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_line_list(st, d.id, &rows)) != STORE_OK)
+		return store_fail(st, rc, "line list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_line_rm(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	long long		 pos;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if (util_strtonum(a->pos[1], 1, 64, &pos) != 0)
+		return err("%s: expected a line position 1..64", a->pos[1]);
+	if ((rc = store_line_remove(st, d.id, (int)pos)) != STORE_OK)
+		return store_fail(st, rc, "line");
+	if (!a->json)
+		printf("line %lld removed from %s\n", pos, d.sfua_id);
+	return 0;
+}
+
+static int
+cmd_template_add(struct store *st, struct args *a)
+{
+	const char	*ct = opt(a, "--content-type"), *v, *dot;
+	FILE		*f;
+	char		*body = NULL;
+	size_t		 n = 0, cap = 0, r;
+	enum store_rc	 rc;
+	int		 ret = -1;
+
+	if (strlen(a->pos[0]) > 64 || !request_valid_token(a->pos[0]))
+		return err("%s: template names are SIP tokens of at most 64 "
+		    "bytes", a->pos[0]);
+	if ((v = opt(a, "--vendor")) && *v && !request_valid_domain(v))
+		return err("--vendor %s: not a DNS domain", v);
+	if ((v = opt(a, "--model")) && *v && !request_valid_token(v))
+		return err("--model %s: not a SIP token", v);
+	if ((v = opt(a, "--revision")) && *v && !request_valid_token(v))
+		return err("--revision %s: not a SIP token", v);
+	if (ct == NULL) {
+		dot = strrchr(a->pos[1], '.');
+		ct = dot && strcmp(dot, ".xml") == 0 ? "application/xml" :
+		    dot && strcmp(dot, ".json") == 0 ? "application/json" :
+		    dot && (strcmp(dot, ".htm") == 0 || strcmp(dot, ".html") ==
+		    0) ? "text/html" : "text/plain";
+	}
+	if (strchr(ct, '/') == NULL || strlen(ct) > 127 ||
+	    strpbrk(ct, "\r\n"))
+		return err("--content-type %s: expected type/subtype", ct);
+	if (strcmp(a->pos[1], "-") == 0)
+		f = stdin;
+	else if ((f = fopen(a->pos[1], "r")) == NULL)
+		return err("%s: %s", a->pos[1], strerror(errno));
+	for (;;) {
+		if (n == cap) {
+			char *nb;
+			cap = cap ? cap * 2 : 8192;
+			if (cap > (1 << 20) + 1) {
+				err("%s: larger than 1 MiB", a->pos[1]);
+				goto done;
+			}
+			if ((nb = realloc(body, cap + 1)) == NULL) {
+				err("out of memory");
+				goto done;
+			}
+			body = nb;
+		}
+		r = fread(body + n, 1, cap - n, f);
+		n += r;
+		if (r == 0)
+			break;
+	}
+	if (ferror(f)) {
+		err("%s: read error", a->pos[1]);
+		goto done;
+	}
+	body[n] = '\0';
+	if (memchr(body, '\0', n) != NULL) {
+		err("%s: contains NUL bytes", a->pos[1]);
+		goto done;
+	}
+	rc = store_template_put(st, a->pos[0], opt(a, "--vendor"),
+	    opt(a, "--model"), opt(a, "--revision"), ct, body, n);
+	if (rc != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (!a->json)
+		printf("template %s stored (%zu bytes, %s)\n", a->pos[0], n, ct);
+	ret = 0;
+done:
+	if (f != stdin)
+		fclose(f);
+	free(body);
+	return ret;
+}
+
+static int
+cmd_template_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "name", "vendor", "model",
+	    "revision", "content_type", "bytes", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_template_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "template list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_template_show(struct store *st, struct args *a)
+{
+	struct store_template	 t;
+	enum store_rc		 rc;
+
+	if ((rc = store_template_by_name(st, a->pos[0], &t)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s#}", "name", t.name,
+		    "content_type", t.content_type, "body", t.body,
+		    t.bodylen);
+		print_json(o);
+		json_decref(o);
+	} else
+		fwrite(t.body, 1, t.bodylen, stdout);
+	store_template_clear(&t);
+	return 0;
+}
+
+static int
+cmd_template_rm(struct store *st, struct args *a)
+{
+	enum store_rc	 rc;
+
+	if ((rc = store_template_remove(st, a->pos[0])) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("template %s removed\n", a->pos[0]);
+	return 0;
+}
+
+/*
+ * var LAYER [SCOPE] NAME ...: global has no scope; device scopes are
+ * given as a DEV and stored as the sfua-id.
+ */
+static int
+var_scope(struct store *st, struct args *a, int *next, char *scope,
+    size_t len)
+{
+	const char		*layer = a->pos[0];
+	struct store_device	 d;
+	const char		*sl;
+
+	if (strcmp(layer, "global") == 0) {
+		scope[0] = '\0';
+		*next = 1;
+		return 0;
+	}
+	if (strcmp(layer, "vendor") && strcmp(layer, "model") &&
+	    strcmp(layer, "profile") && strcmp(layer, "user") &&
+	    strcmp(layer, "device"))
+		return err("%s: layer must be global, vendor, model, profile, "
+		    "user or device", layer);
+	if (a->npos < 2)
+		return err("var: the %s layer needs a scope", layer);
+	*next = 2;
+	if (strcmp(layer, "device") == 0) {
+		if (find_device(st, a->pos[1], &d) != 0)
+			return -1;
+		snprintf(scope, len, "%s", d.sfua_id);
+	} else if (strcmp(layer, "vendor") == 0 &&
+	    !request_valid_domain(a->pos[1]))
+		return err("%s: a vendor scope is a DNS domain", a->pos[1]);
+	else if (strcmp(layer, "model") == 0 && ((sl = strchr(a->pos[1],
+	    '/')) == NULL || !request_valid_token(sl + 1)))
+		return err("%s: a model scope is VENDOR/MODEL", a->pos[1]);
+	else
+		snprintf(scope, len, "%s", a->pos[1]);
+	return 0;
+}
+
+static int
+valid_varname(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || *s == '-' || (*s >= 'a' && *s <= 'z') ||
+		    (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+static int
+cmd_var_set(struct store *st, struct args *a)
+{
+	char		 scope[REQUEST_ID_MAX], *js;
+	json_t		*v;
+	int		 i;
+	enum store_rc	 rc;
+
+	if (var_scope(st, a, &i, scope, sizeof(scope)) != 0)
+		return -1;
+	if (a->npos != i + 2)
+		return err("usage: var set LAYER [SCOPE] NAME VALUE");
+	if (!valid_varname(a->pos[i]))
+		return err("%s: variable names are [A-Za-z0-9_-], at most 64",
+		    a->pos[i]);
+	/* VALUE is JSON when it parses as JSON, a string otherwise. */
+	if (opt(a, "--string") || (v = json_loads(a->pos[i + 1],
+	    JSON_DECODE_ANY, NULL)) == NULL)
+		v = json_string(a->pos[i + 1]);
+	if (v == NULL)
+		return err("%s: not valid UTF-8", a->pos[i + 1]);
+	js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(v);
+	if (js == NULL)
+		return err("out of memory");
+	rc = store_var_set(st, a->pos[0], scope, a->pos[i], js);
+	free(js);
+	if (rc != STORE_OK)
+		return store_fail(st, rc, a->pos[i]);
+	if (!a->json)
+		printf("%s%s%s.%s set\n", a->pos[0], *scope ? ":" : "", scope,
+		    a->pos[i]);
+	return 0;
+}
+
+static int
+cmd_var_unset(struct store *st, struct args *a)
+{
+	char		 scope[REQUEST_ID_MAX];
+	int		 i;
+	enum store_rc	 rc;
+
+	if (var_scope(st, a, &i, scope, sizeof(scope)) != 0)
+		return -1;
+	if (a->npos != i + 1)
+		return err("usage: var unset LAYER [SCOPE] NAME");
+	if ((rc = store_var_unset(st, a->pos[0], scope, a->pos[i])) !=
+	    STORE_OK)
+		return store_fail(st, rc, a->pos[i]);
+	if (!a->json)
+		printf("%s%s%s.%s unset\n", a->pos[0], *scope ? ":" : "", scope,
+		    a->pos[i]);
+	return 0;
+}
+
+static int
+cmd_var_show(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "layer", "scope", "name", "value",
+	    NULL };
+	char		 scope[REQUEST_ID_MAX];
+	json_t		*rows;
+	int		 i;
+	enum store_rc	 rc;
+
+	if (a->npos > 0 && var_scope(st, a, &i, scope, sizeof(scope)) != 0)
+		return -1;
+	rc = store_var_list(st, a->npos > 0 ? a->pos[0] : NULL,
+	    a->npos > 1 || (a->npos == 1 && strcmp(a->pos[0], "global") == 0) ?
+	    scope : NULL, &rows);
+	if (rc != STORE_OK)
+		return store_fail(st, rc, "var show");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_profile_set(struct store *st, struct args *a)
+{
+	const char	*v = opt(a, "--max-age");
+	long long	 n = -1;
+	enum store_rc	 rc;
+
+	if (!request_valid_token(a->pos[0]) || strlen(a->pos[0]) > 64)
+		return err("%s: profile names are SIP tokens", a->pos[0]);
+	if (v == NULL)
+		return err("profile set: --max-age is required");
+	if (strcmp(v, "none") != 0 && util_strtonum(v, 0, 31536000, &n) != 0)
+		return err("--max-age %s: expected 0..31536000 or none", v);
+	if ((rc = store_profile_set_max_age(st, a->pos[0], (int)n)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("profile %s updated\n", a->pos[0]);
+	return 0;
+}
+
+static int
+cmd_profile_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "name", "max_age", "devices", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_profile_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "profile list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_render(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	struct cfg_request	 q;
+	struct resource_opts	 ro;
+	struct resource		*res;
+	const struct rendered	*out;
+	const char		*v;
+	char			 reason[512], date[64];
+	long long		 n = 3600;
+	int			 rc = -1, full = opt(a, "--secret-free") == NULL;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	memset(&q, 0, sizeof(q));
+	snprintf(q.sfua_id, sizeof(q.sfua_id), "%s", d.sfua_id);
+	snprintf(q.mac, sizeof(q.mac), "%s", d.mac);
+	if ((v = opt(a, "--revision")) != NULL) {
+		if (!request_valid_token(v))
+			return err("--revision %s: not a SIP token", v);
+		snprintf(q.revision, sizeof(q.revision), "%s", v);
+	}
+	if ((v = opt(a, "--max-age")) && util_strtonum(v, 0, 31536000, &n))
+		return err("--max-age %s: expected 0..31536000", v);
+	memset(&ro, 0, sizeof(ro));
+	ro.max_age = (int)n;
+	ro.pending_max_age = 300;
+	ro.max_output = 1 << 20;
+	ro.max_depth = 32;
+	/* The resource takes the connection; give it back afterwards. */
+	if ((res = resource_new(st, &ro)) == NULL)
+		return err("out of memory");
+	if (resource_begin(res) != 0) {
+		err("store: %s", store_errmsg(st));
+		goto done;
+	}
+	if (d.state == DEVICE_PENDING)
+		full = 0;
+	switch (resource_render(res, &d, &q, full, &out, reason,
+	    sizeof(reason))) {
+	case RES_OK:
+		break;
+	default:
+		err("render %s: %s", d.sfua_id, reason);
+		goto done;
+	}
+	resource_httpdate(out->last_modified, date, sizeof(date));
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:b, "
+		    "s:s#}", "sfua_id", d.sfua_id, "etag", out->etag,
+		    "last_modified", date, "max_age", out->max_age,
+		    "content_type", out->content_type, "template",
+		    out->template_name, "secret_free", out->secret_free,
+		    "body", out->body, out->len);
+		print_json(o);
+		json_decref(o);
+	} else {
+		fprintf(stderr, "Content-Type: %s\nETag: %s\nLast-Modified: "
+		    "%s\nCache-Control: private, max-age=%d\nX-Template: %s\n",
+		    out->content_type, out->etag, date, out->max_age,
+		    out->template_name);
+		fwrite(out->body, 1, out->len, stdout);
+	}
+	rc = 0;
+done:
+	/* Detach the store before freeing the resource: main closes it. */
+	resource_release_store(res);
+	resource_free(res);
+	return rc;
+}
+
+static const struct cmd cmds[] = {
+	{ "init", NULL, 0, 0, "--realm=", 1, cmd_init,
+	    "init [--realm REALM]" },
+	{ "device", "add", 1, 1, "--vendor= --model= --label= --user= "
+	    "--profile= --max-age= --state=", 1, cmd_device_add,
+	    "device add SFUA-ID|MAC [--vendor DOMAIN] [--model TOKEN] "
+	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
+	    "[--state active|pending|disabled]" },
+	{ "device", "list", 0, 0, "", 0, cmd_device_list, "device list" },
+	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
+	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
+	    "--no-user --profile= --max-age= --state= --mac=", 1,
+	    cmd_device_set, "device set DEV [--vendor ..] [--model ..] "
+	    "[--label ..] [--user NAME | --no-user] [--profile NAME] "
+	    "[--max-age SECONDS|none] [--state ..] [--mac MAC]" },
+	{ "device", "rm", 1, 1, "", 1, cmd_device_rm, "device rm DEV" },
+	{ "user", "add", 1, 1, "--realm=", 1, cmd_user_add,
+	    "user add NAME [--realm REALM]   (password on stdin or prompted)" },
+	{ "user", "passwd", 1, 1, "", 1, cmd_user_passwd, "user passwd NAME" },
+	{ "user", "list", 0, 0, "", 0, cmd_user_list, "user list" },
+	{ "user", "rm", 1, 1, "", 1, cmd_user_rm, "user rm NAME" },
+	{ "line", "add", 1, 1, "--aor= --username= --realm= --proxy= "
+	    "--display= --position=", 1, cmd_line_add,
+	    "line add DEV --aor SIP-URI --username NAME [--realm REALM] "
+	    "[--proxy SIP-URI] [--display NAME] [--position N]   "
+	    "(password on stdin or prompted)" },
+	{ "line", "list", 1, 1, "", 0, cmd_line_list, "line list DEV" },
+	{ "line", "rm", 2, 2, "", 1, cmd_line_rm, "line rm DEV POSITION" },
+	{ "template", "add", 2, 2, "--vendor= --model= --revision= "
+	    "--content-type=", 1, cmd_template_add,
+	    "template add NAME FILE|- [--vendor DOMAIN] [--model TOKEN] "
+	    "[--revision TOKEN] [--content-type TYPE]" },
+	{ "template", "list", 0, 0, "", 0, cmd_template_list, "template list" },
+	{ "template", "show", 1, 1, "", 0, cmd_template_show,
+	    "template show NAME" },
+	{ "template", "rm", 1, 1, "", 1, cmd_template_rm, "template rm NAME" },
+	{ "var", "set", 3, 4, "--string", 1, cmd_var_set,
+	    "var set global|vendor|model|profile|user|device [SCOPE] NAME "
+	    "VALUE [--string]" },
+	{ "var", "unset", 2, 3, "", 1, cmd_var_unset,
+	    "var unset LAYER [SCOPE] NAME" },
+	{ "var", "show", 0, 2, "", 0, cmd_var_show,
+	    "var show [LAYER [SCOPE]]" },
+	{ "profile", "set", 1, 1, "--max-age=", 1, cmd_profile_set,
+	    "profile set NAME --max-age SECONDS|none" },
+	{ "profile", "list", 0, 0, "", 0, cmd_profile_list, "profile list" },
+	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
+	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
+	    "[--max-age DEFAULT]" },
+};
+#define NCMDS	(sizeof(cmds) / sizeof(cmds[0]))
+
+static void
+usage(FILE *f)
+{
+	size_t	 i;
+
+	fprintf(f, "usage: sipcfg [-d STORE] [--json] COMMAND ...\n"
+	    "STORE defaults to $SIPCFG_STORE, else /var/lib/sipcfg/sipcfg.db; "
+	    "DEV is an sfua-id URN or a MAC address.\ncommands:\n");
+	for (i = 0; i < NCMDS; i++)
+		fprintf(f, "  %s\n", cmds[i].usage);
+}
+
+/* Is "--name" allowed by spec, and does it take a value? -1: no. */
+static int
+optspec(const char *spec, const char *name)
+{
+	size_t	 n = strlen(name);
+	const char *p = spec;
+
+	while ((p = strstr(p, name)) != NULL) {
+		if ((p == spec || p[-1] == ' ') && (p[n] == ' ' ||
+		    p[n] == '\0' || p[n] == '='))
+			return p[n] == '=';
+		p += n;
+	}
+	return -1;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args	 a;
+	struct store	*st;
+	const struct cmd *c = NULL;
+	const char	*storepath = getenv("SIPCFG_STORE");
+	char		 errbuf[512], name[64];
+	const char	*eq;
+	size_t		 i;
+	int		 k, rc, takes, w;
+
+	memset(&a, 0, sizeof(a));
+	if (storepath == NULL || *storepath == '\0')
+		storepath = "/var/lib/sipcfg/sipcfg.db";
+	for (k = 1; k < argc; k++) {
+		if (strcmp(argv[k], "-d") == 0 && k + 1 < argc)
+			storepath = argv[++k];
+		else if (strcmp(argv[k], "--json") == 0)
+			a.json = 1;
+		else if (strcmp(argv[k], "-h") == 0 ||
+		    strcmp(argv[k], "--help") == 0 ||
+		    strcmp(argv[k], "help") == 0) {
+			usage(stdout);
+			return 0;
+		} else
+			break;
+	}
+	if (k == argc) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; i < NCMDS; i++) {
+		if (strcmp(cmds[i].noun, argv[k]) != 0)
+			continue;
+		if (cmds[i].verb == NULL) {
+			c = &cmds[i];
+			k++;
+			break;
+		}
+		if (k + 1 < argc && strcmp(cmds[i].verb, argv[k + 1]) == 0) {
+			c = &cmds[i];
+			k += 2;
+			break;
+		}
+	}
+	if (c == NULL) {
+		err("unknown command: %s%s%s (try sipcfg help)", argv[k],
+		    k + 1 < argc ? " " : "", k + 1 < argc ? argv[k + 1] : "");
+		return 2;
+	}
+	for (; k < argc; k++) {
+		if (strncmp(argv[k], "--", 2) == 0 && argv[k][2] != '\0') {
+			if (strcmp(argv[k], "--json") == 0) {
+				a.json = 1;
+				continue;
+			}
+			eq = strchr(argv[k], '=');
+			snprintf(name, sizeof(name), "%.*s", eq ?
+			    (int)(eq - argv[k]) : (int)strlen(argv[k]), argv[k]);
+			if ((takes = optspec(c->opts, name)) < 0 ||
+			    a.nopt == MAXOPT) {
+				err("%s: unknown option for %s", name, c->usage);
+				return 2;
+			}
+			a.oname[a.nopt] = argv[k];
+			if (takes) {
+				if (eq)
+					a.oval[a.nopt] = eq + 1;
+				else if (k + 1 < argc)
+					a.oval[a.nopt] = argv[++k];
+				else {
+					err("%s needs a value", name);
+					return 2;
+				}
+			}
+			/* Keep the bare name for opt() look-ups. */
+			a.oname[a.nopt] = strdup(name);
+			a.nopt++;
+		} else if (a.npos < MAXPOS)
+			a.pos[a.npos++] = argv[k];
+		else {
+			err("too many arguments");
+			return 2;
+		}
+	}
+	if (a.npos < c->minpos || a.npos > c->maxpos) {
+		fprintf(stderr, "usage: sipcfg %s\n", c->usage);
+		return 2;
+	}
+	w = c->writes;
+	st = store_open(storepath, (c->fn == cmd_init ? STORE_CREATE : 0), 5000,
+	    errbuf, sizeof(errbuf));
+	if (st == NULL) {
+		err("%s", errbuf);
+		return 1;
+	}
+	if (w && store_begin(st) != 0) {
+		err("cannot start a transaction: %s", store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
+	rc = c->fn(st, &a);
+	if (w) {
+		if (rc == 0 && store_commit(st) != 0) {
+			err("commit failed, nothing changed: %s",
+			    store_errmsg(st));
+			rc = -1;
+		}
+		if (rc != 0)
+			store_rollback(st);
+	}
+	store_close(st);
+	for (k = 0; k < a.nopt; k++)
+		free((char *)a.oname[k]);
+	return rc == 0 ? 0 : 1;
+}

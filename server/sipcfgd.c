@@ -1,0 +1,188 @@
+/*
+ * sipcfgd: the Configuration Service daemon.
+ *
+ * Start-up order, in one visible place: configuration, store check,
+ * nonce secret, Digest context, failure guard, bookkeeping writer, HTTPS
+ * front; then one ready line on stdout and the main thread waits for
+ * SIGTERM/SIGINT, after which everything stops in reverse order.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "digest.h"
+#include "guard.h"
+#include "http.h"
+#include "log.h"
+#include "seen.h"
+#include "store.h"
+#include "util.h"
+
+#define SECRET_LEN	32
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: sipcfgd [-dnv] [-f config] [-s store] "
+	    "[-l listen]...\n");
+	exit(2);
+}
+
+/* The nonce secret: from secret_file (shared by instances) or random. */
+static int
+load_secret(const struct config *c, unsigned char *out)
+{
+	unsigned char	 buf[256];
+	ssize_t		 n;
+	int		 fd;
+
+	if (c->secret_file[0] == '\0')
+		return util_random(out, SECRET_LEN);
+	if ((fd = open(c->secret_file, O_RDONLY | O_CLOEXEC)) < 0) {
+		log_warn("%s", c->secret_file);
+		return -1;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < SECRET_LEN) {
+		log_warnx("%s: needs at least %d bytes", c->secret_file,
+		    SECRET_LEN);
+		util_wipe(buf, sizeof(buf));
+		return -1;
+	}
+	memcpy(out, buf, SECRET_LEN);
+	util_wipe(buf, sizeof(buf));
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct config		 cfg;
+	struct config_listen	 extra[CONFIG_LISTEN_MAX];
+	struct store		*st;
+	struct digest_ctx	*dg;
+	struct guard		*g;
+	struct seen		*sn;
+	struct http		*h;
+	const char		*conffile = NULL, *storepath = NULL;
+	unsigned char		 secret[SECRET_LEN];
+	char			 err[512], bound[2048];
+	sigset_t		 set;
+	size_t			 nextra = 0;
+	int			 ch, check = 0, debug = 0, sig;
+
+	log_init("sipcfgd", 0);
+	while ((ch = getopt(argc, argv, "df:l:ns:v")) != -1) {
+		switch (ch) {
+		case 'd':
+		case 'v':
+			debug = 1;
+			break;
+		case 'f':
+			conffile = optarg;
+			break;
+		case 'l':
+			if (nextra == CONFIG_LISTEN_MAX ||
+			    config_parse_listen(optarg, &extra[nextra]) != 0)
+				fatalx("-l %s: expected host:port", optarg);
+			nextra++;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 's':
+			storepath = optarg;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	config_defaults(&cfg);
+	if (conffile && config_load(&cfg, conffile) != 0)
+		fatalx("%s: configuration not loaded", conffile);
+	if (storepath)
+		snprintf(cfg.store, sizeof(cfg.store), "%s", storepath);
+	if (nextra) {
+		memcpy(cfg.listen, extra, nextra * sizeof(extra[0]));
+		cfg.nlisten = nextra;
+	}
+	if (cfg.nlisten == 0) {
+		config_parse_listen("127.0.0.1:8443", &cfg.listen[0]);
+		config_parse_listen("[::1]:8443", &cfg.listen[1]);
+		cfg.nlisten = 2;
+	}
+	if (debug)
+		cfg.debug = 1;
+	log_init("sipcfgd", cfg.debug);
+
+	/* Opening the store checks its schema version (and migrates). */
+	if ((st = store_open(cfg.store, STORE_RDWR, (int)cfg.busy_timeout_ms,
+	    err, sizeof(err))) == NULL)
+		fatalx("store: %s", err);
+	if (access(cfg.cert, R_OK) != 0)
+		fatal("cert %s", cfg.cert);
+	if (access(cfg.key, R_OK) != 0)
+		fatal("key %s", cfg.key);
+	if (check) {
+		store_close(st);
+		config_print(&cfg);
+		fprintf(stderr, "configuration OK\n");
+		return 0;
+	}
+
+	if (load_secret(&cfg, secret) != 0)
+		fatalx("cannot get a nonce secret");
+	dg = digest_new(secret, sizeof(secret), cfg.nonce_ttl, 65536);
+	util_wipe(secret, sizeof(secret));
+	if (dg == NULL)
+		fatalx("digest: cannot initialise");
+	if ((g = guard_new(cfg.auth_fail_limit, cfg.auth_fail_window,
+	    cfg.auth_block)) == NULL)
+		fatalx("out of memory");
+	if ((sn = seen_start(st, cfg.seen_flush_ms)) == NULL)
+		fatalx("cannot start the bookkeeping writer");
+
+	/* Worker threads inherit this mask; only main takes the signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((h = http_start(&cfg, dg, g, sn, bound, sizeof(bound))) == NULL)
+		fatalx("cannot start the HTTPS front");
+	printf("sipcfgd: ready %s\n", bound);
+	fflush(stdout);
+	log_info("ready: %s (store %s, %u threads, unknown devices: %s)",
+	    bound, cfg.store, cfg.threads, cfg.unknown == UNKNOWN_DENY ? "deny" :
+	    cfg.unknown == UNKNOWN_DEFAULT ? "default" : "enroll");
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			log_info("SIGHUP: configuration is read at start-up; "
+			    "restart to apply changes (store changes apply "
+			    "at once)");
+			continue;
+		}
+		break;
+	}
+	log_info("stopping on signal %d", sig);
+	http_stop(h);
+	seen_stop(sn);
+	guard_free(g);
+	digest_free(dg);
+	return 0;
+}

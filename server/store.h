@@ -1,0 +1,201 @@
+/*
+ * store: the configuration store interface.
+ *
+ * Everything the daemon and the CLI know about devices, users, lines,
+ * templates and variables comes through these functions.  No SQLite type
+ * appears here, so another backend (PostgreSQL with LISTEN/NOTIFY) can
+ * implement the same header.  Structured results are jansson values or
+ * fixed-size structs; nothing points into backend memory after a call.
+ *
+ * A struct store is one connection and is used by one thread at a time:
+ * each HTTP worker opens its own (BRIEF.md §4).
+ */
+#ifndef SIPCFG_STORE_H
+#define SIPCFG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#define STORE_SCHEMA_VERSION	1
+
+enum store_rc {
+	STORE_OK = 0,
+	STORE_NOTFOUND,		/* a lookup that missed: not an error */
+	STORE_EXISTS,		/* unique constraint */
+	STORE_INVALID,		/* a CHECK or foreign key refused the value */
+	STORE_BUSY,		/* locked past the busy timeout */
+	STORE_ERROR		/* anything else; store_errmsg() says what */
+};
+
+enum store_open_flags {
+	STORE_RDWR	= 0,
+	STORE_CREATE	= 1 << 0,	/* create and initialise if missing */
+	STORE_READONLY	= 1 << 1
+};
+
+enum device_state { DEVICE_ACTIVE, DEVICE_PENDING, DEVICE_DISABLED };
+
+#define STORE_SFUA_ID_MAX	256
+#define STORE_NAME_MAX		256
+
+struct store;
+
+/* What the resource module needs to know about one device. */
+struct store_device {
+	int64_t			 id;
+	char			 sfua_id[STORE_SFUA_ID_MAX];
+	char			 mac[13];		/* "" when unknown */
+	char			 vendor[STORE_NAME_MAX];
+	char			 model[STORE_NAME_MAX];
+	char			 revision[STORE_NAME_MAX];	/* last seen */
+	char			 label[STORE_NAME_MAX];
+	enum device_state	 state;
+	int64_t			 user_id;		/* 0 when unassigned */
+	char			 user[STORE_NAME_MAX];
+	char			 profile[STORE_NAME_MAX];
+	int			 max_age;		/* -1: not set */
+	int			 profile_max_age;	/* -1: not set */
+	time_t			 updated;	/* max over device, user, profile */
+};
+
+struct store_user {
+	int64_t	 id;
+	char	 name[STORE_NAME_MAX];
+	char	 realm[STORE_NAME_MAX];
+	char	 ha1_md5[33];
+	char	 ha1_sha256[65];
+};
+
+/* A selected template; body and content_type are malloc'd by the store. */
+struct store_template {
+	char	 name[STORE_NAME_MAX];
+	char	*content_type;
+	char	*body;
+	size_t	 bodylen;
+	time_t	 updated;
+};
+
+/* Fetch bookkeeping for one response, queued off the hot path. */
+struct store_seen {
+	int64_t	 device_id;
+	time_t	 when;
+	char	 etag[80];
+	char	 addr[64];
+	char	 ua[256];
+	char	 revision[STORE_NAME_MAX];
+};
+
+/*
+ * Open (and with STORE_CREATE, create and migrate) the store at path.
+ * On failure returns NULL and puts a one-line reason in err.  Free with
+ * store_close().
+ */
+struct store	*store_open(const char *path, int flags, int busy_ms,
+		    char *err, size_t errlen);
+void		 store_close(struct store *);
+const char	*store_errmsg(struct store *);
+int		 store_schema_version(struct store *);
+
+/* Transactions (BEGIN IMMEDIATE for writers). */
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+
+/* Changes whenever another connection committed (PRAGMA data_version). */
+int64_t		 store_data_version(struct store *);
+/* Time of the last deletion of anything a configuration is rendered from. */
+time_t		 store_last_delete(struct store *);
+
+enum store_rc	 store_meta_get(struct store *, const char *key, char *out,
+		    size_t outlen);
+enum store_rc	 store_meta_set(struct store *, const char *key,
+		    const char *value);
+
+/* Device lookups: by sfua-id (exact) or by MAC (12 lower-case hex). */
+enum store_rc	 store_device_by_sfua(struct store *, const char *sfua_id,
+		    struct store_device *);
+enum store_rc	 store_device_by_mac(struct store *, const char *mac,
+		    struct store_device *);
+enum store_rc	 store_user_by_name(struct store *, const char *name,
+		    struct store_user *);
+
+/*
+ * The lines of a device as a new JSON array (caller json_decref()s it),
+ * ordered by position; *updated is raised to the newest row's time.
+ */
+enum store_rc	 store_device_lines(struct store *, int64_t device_id,
+		    json_t **lines, time_t *updated);
+/*
+ * The most specific template for (vendor, model, revision): a template's
+ * non-NULL match fields must all equal the device's; vendor outweighs
+ * model outweighs revision.  Free with store_template_clear().
+ */
+enum store_rc	 store_template_select(struct store *, const char *vendor,
+		    const char *model, const char *revision,
+		    struct store_template *);
+enum store_rc	 store_template_by_name(struct store *, const char *name,
+		    struct store_template *);
+void		 store_template_clear(struct store_template *);
+/*
+ * Merge the variables of one layer/scope into obj (deep merge, later
+ * wins); *updated is raised to the newest row's time.
+ */
+enum store_rc	 store_vars_merge(struct store *, const char *layer,
+		    const char *scope, json_t *obj, time_t *updated);
+
+/* Bookkeeping: write n records in one transaction. */
+int		 store_seen_write(struct store *, const struct store_seen *,
+		    size_t n);
+/* Enroll an unknown device as pending; STORE_EXISTS if a racer did. */
+enum store_rc	 store_device_enroll(struct store *, const char *sfua_id,
+		    const char *mac, const char *vendor, const char *model);
+
+/*
+ * Administration (the CLI).  Listing and showing return new JSON values
+ * (caller json_decref()s).  Setters take a JSON object of fields to
+ * change; unknown fields are STORE_INVALID with a reason in errmsg.
+ */
+enum store_rc	 store_device_add(struct store *, const json_t *fields);
+enum store_rc	 store_device_update(struct store *, int64_t id,
+		    const json_t *fields);
+enum store_rc	 store_device_remove(struct store *, int64_t id);
+enum store_rc	 store_device_list(struct store *, json_t **);
+enum store_rc	 store_device_show(struct store *, int64_t id, json_t **);
+
+enum store_rc	 store_user_add(struct store *, const char *name,
+		    const char *realm, const char *ha1_md5,
+		    const char *ha1_sha256);
+enum store_rc	 store_user_passwd(struct store *, const char *name,
+		    const char *ha1_md5, const char *ha1_sha256);
+enum store_rc	 store_user_remove(struct store *, const char *name);
+enum store_rc	 store_user_list(struct store *, json_t **);
+
+enum store_rc	 store_profile_ensure(struct store *, const char *name,
+		    int64_t *id);
+enum store_rc	 store_profile_set_max_age(struct store *, const char *name,
+		    int max_age);
+enum store_rc	 store_profile_list(struct store *, json_t **);
+
+enum store_rc	 store_line_add(struct store *, int64_t device_id,
+		    const json_t *fields);
+enum store_rc	 store_line_remove(struct store *, int64_t device_id,
+		    int position);
+enum store_rc	 store_line_list(struct store *, int64_t device_id, json_t **);
+
+enum store_rc	 store_template_put(struct store *, const char *name,
+		    const char *vendor, const char *model, const char *revision,
+		    const char *content_type, const char *body, size_t len);
+enum store_rc	 store_template_remove(struct store *, const char *name);
+enum store_rc	 store_template_list(struct store *, json_t **);
+
+enum store_rc	 store_var_set(struct store *, const char *layer,
+		    const char *scope, const char *name, const char *json);
+enum store_rc	 store_var_unset(struct store *, const char *layer,
+		    const char *scope, const char *name);
+enum store_rc	 store_var_list(struct store *, const char *layer,
+		    const char *scope, json_t **);
+
+#endif

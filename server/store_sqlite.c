@@ -1,0 +1,1165 @@
+/*
+ * store_sqlite: the SQLite backend of store.h.
+ *
+ * One struct store is one sqlite3 connection, used by one thread at a
+ * time.  Every statement is a constant in the table below, prepared once
+ * per connection on first use and reset after each use: no SQL is ever
+ * built from input.  Connections run in WAL mode with foreign keys on and
+ * a busy timeout, so the daemon's readers never block the CLI's writer.
+ * The schema (sql/schema.sql) is compiled in and applied to an empty
+ * file; migrations[] takes older stores forward inside one transaction.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "schema_sql.h"
+
+enum q {
+	Q_DATA_VERSION,
+	Q_META_GET,
+	Q_META_SET,
+	Q_DEV_BY_SFUA,
+	Q_DEV_BY_MAC,
+	Q_USER_BY_NAME,
+	Q_LINES,
+	Q_TPL_SELECT,
+	Q_TPL_BY_NAME,
+	Q_VARS,
+	Q_SEEN,
+	Q_ENROLL,
+	Q_DEV_INSERT,
+	Q_DEV_DELETE,
+	Q_DEV_LIST,
+	Q_DEV_SHOW,
+	Q_USER_INSERT,
+	Q_USER_PASSWD,
+	Q_USER_DELETE,
+	Q_USER_LIST,
+	Q_USER_ID,
+	Q_PROFILE_INSERT,
+	Q_PROFILE_ID,
+	Q_PROFILE_MAXAGE,
+	Q_PROFILE_LIST,
+	Q_LINE_INSERT,
+	Q_LINE_NEXTPOS,
+	Q_LINE_DELETE,
+	Q_LINE_LIST,
+	Q_TPL_UPSERT,
+	Q_TPL_DELETE,
+	Q_TPL_LIST,
+	Q_VAR_UPSERT,
+	Q_VAR_DELETE,
+	Q_VAR_LIST,
+	Q_BEGIN,
+	Q_COMMIT,
+	Q_ROLLBACK,
+	Q__COUNT
+};
+
+#define DEV_COLS \
+	"d.id, d.sfua_id, coalesce(d.mac, ''), coalesce(d.vendor, ''), " \
+	"coalesce(d.model, ''), coalesce(s.revision, ''), " \
+	"coalesce(d.label, ''), d.state, coalesce(d.user_id, 0), " \
+	"coalesce(u.name, ''), coalesce(p.name, ''), coalesce(d.max_age, -1), " \
+	"coalesce(p.max_age, -1), " \
+	"max(d.updated, coalesce(u.updated, 0), coalesce(p.updated, 0)) " \
+	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
+	"LEFT JOIN profiles p ON p.id = d.profile_id " \
+	"LEFT JOIN device_seen s ON s.device_id = d.id "
+
+static const char *const sqls[Q__COUNT] = {
+	[Q_DATA_VERSION] = "PRAGMA data_version",
+	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[Q_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	[Q_DEV_BY_SFUA] = "SELECT " DEV_COLS "WHERE d.sfua_id = ?1",
+	[Q_DEV_BY_MAC] = "SELECT " DEV_COLS "WHERE d.mac = ?1 ORDER BY d.id LIMIT 1",
+	[Q_USER_BY_NAME] = "SELECT id, name, realm, ha1_md5, ha1_sha256 "
+	    "FROM users WHERE name = ?1",
+	[Q_LINES] = "SELECT position, aor, realm, username, ha1, "
+	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), updated "
+	    "FROM lines WHERE device_id = ?1 ORDER BY position",
+	[Q_TPL_SELECT] = "SELECT name, content_type, body, updated FROM templates "
+	    "WHERE (vendor IS NULL OR vendor = ?1) "
+	    "AND (model IS NULL OR model = ?2) "
+	    "AND (revision IS NULL OR revision = ?3) "
+	    "ORDER BY (vendor IS NOT NULL) * 4 + (model IS NOT NULL) * 2 + "
+	    "(revision IS NOT NULL) DESC, name = 'generic' DESC, name LIMIT 1",
+	[Q_TPL_BY_NAME] = "SELECT name, content_type, body, updated "
+	    "FROM templates WHERE name = ?1",
+	[Q_VARS] = "SELECT name, value, updated FROM vars "
+	    "WHERE layer = ?1 AND scope = ?2 ORDER BY name",
+	[Q_SEEN] = "INSERT INTO device_seen(device_id, revision, last_fetch, "
+	    "last_etag, last_addr, last_ua, fetches) "
+	    "SELECT ?1, nullif(?2, ''), ?3, ?4, ?5, nullif(?6, ''), 1 "
+	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?1) "
+	    "ON CONFLICT(device_id) DO UPDATE SET "
+	    "revision = coalesce(excluded.revision, revision), "
+	    "last_fetch = excluded.last_fetch, last_etag = excluded.last_etag, "
+	    "last_addr = excluded.last_addr, "
+	    "last_ua = coalesce(excluded.last_ua, last_ua), fetches = fetches + 1",
+	[Q_ENROLL] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, label) "
+	    "VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), "
+	    "'pending', 'enrolled on first fetch')",
+	[Q_DEV_INSERT] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, "
+	    "label, user_id, profile_id, max_age) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
+	[Q_DEV_LIST] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
+	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
+	    "s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, "
+	    "coalesce(s.fetches, 0) AS fetches, "
+	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines "
+	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
+	    "LEFT JOIN profiles p ON p.id = d.profile_id "
+	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
+	[Q_DEV_SHOW] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
+	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
+	    "d.created, d.updated, s.revision, s.last_fetch, s.last_etag, "
+	    "s.last_addr, s.last_ua, coalesce(s.fetches, 0) AS fetches "
+	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
+	    "LEFT JOIN profiles p ON p.id = d.profile_id "
+	    "LEFT JOIN device_seen s ON s.device_id = d.id WHERE d.id = ?1",
+	[Q_USER_INSERT] = "INSERT INTO users(name, realm, ha1_md5, ha1_sha256) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[Q_USER_PASSWD] = "UPDATE users SET ha1_md5 = ?2, ha1_sha256 = ?3 "
+	    "WHERE name = ?1",
+	[Q_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
+	[Q_USER_LIST] = "SELECT u.id, u.name, u.realm, u.updated, "
+	    "(SELECT count(*) FROM devices d WHERE d.user_id = u.id) AS devices "
+	    "FROM users u ORDER BY u.name",
+	[Q_USER_ID] = "SELECT id FROM users WHERE name = ?1",
+	[Q_PROFILE_INSERT] = "INSERT INTO profiles(name) VALUES (?1) "
+	    "ON CONFLICT(name) DO NOTHING",
+	[Q_PROFILE_ID] = "SELECT id FROM profiles WHERE name = ?1",
+	[Q_PROFILE_MAXAGE] = "UPDATE profiles SET max_age = ?2 WHERE name = ?1",
+	[Q_PROFILE_LIST] = "SELECT p.id, p.name, p.max_age, "
+	    "(SELECT count(*) FROM devices d WHERE d.profile_id = p.id) AS devices "
+	    "FROM profiles p ORDER BY p.name",
+	[Q_LINE_INSERT] = "INSERT INTO lines(device_id, position, aor, realm, "
+	    "username, ha1, outbound_proxy, display_name) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[Q_LINE_NEXTPOS] = "SELECT coalesce(max(position), 0) + 1 FROM lines "
+	    "WHERE device_id = ?1",
+	[Q_LINE_DELETE] = "DELETE FROM lines WHERE device_id = ?1 AND position = ?2",
+	[Q_LINE_LIST] = "SELECT position, aor, realm, username, outbound_proxy, "
+	    "display_name, updated FROM lines WHERE device_id = ?1 ORDER BY position",
+	[Q_TPL_UPSERT] = "INSERT INTO templates(name, vendor, model, revision, "
+	    "content_type, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT(name) DO UPDATE SET vendor = excluded.vendor, "
+	    "model = excluded.model, revision = excluded.revision, "
+	    "content_type = excluded.content_type, body = excluded.body",
+	[Q_TPL_DELETE] = "DELETE FROM templates WHERE name = ?1",
+	[Q_TPL_LIST] = "SELECT id, name, vendor, model, revision, content_type, "
+	    "length(CAST(body AS BLOB)) AS bytes, updated FROM templates ORDER BY name",
+	[Q_VAR_UPSERT] = "INSERT INTO vars(layer, scope, name, value) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(layer, scope, name) "
+	    "DO UPDATE SET value = excluded.value",
+	[Q_VAR_DELETE] = "DELETE FROM vars WHERE layer = ?1 AND scope = ?2 "
+	    "AND name = ?3",
+	[Q_VAR_LIST] = "SELECT layer, scope, name, json(value) AS value, updated "
+	    "FROM vars WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR scope = ?2) "
+	    "ORDER BY CASE layer WHEN 'global' THEN 0 WHEN 'vendor' THEN 1 "
+	    "WHEN 'model' THEN 2 WHEN 'profile' THEN 3 WHEN 'user' THEN 4 "
+	    "ELSE 5 END, scope, name",
+	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_COMMIT] = "COMMIT",
+	[Q_ROLLBACK] = "ROLLBACK",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*st[Q__COUNT];
+	char		 err[256];
+};
+
+/* Schema migrations: migrations[i] takes version i+1 to i+2. */
+static const char *const migrations[] = {
+	NULL
+};
+
+static void
+seterr(struct store *s, const char *what)
+{
+	snprintf(s->err, sizeof(s->err), "%s: %s", what,
+	    s->db ? sqlite3_errmsg(s->db) : "no database");
+}
+
+static enum store_rc
+maprc(struct store *s, int rc, const char *what)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return STORE_OK;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		seterr(s, what);
+		return STORE_BUSY;
+	case SQLITE_CONSTRAINT:
+		seterr(s, what);
+		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
+		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
+			return STORE_EXISTS;
+		return STORE_INVALID;
+	default:
+		seterr(s, what);
+		return STORE_ERROR;
+	}
+}
+
+static sqlite3_stmt *
+stmt(struct store *s, enum q q)
+{
+	if (s->st[q] == NULL &&
+	    sqlite3_prepare_v3(s->db, sqls[q], -1, SQLITE_PREPARE_PERSISTENT,
+	    &s->st[q], NULL) != SQLITE_OK) {
+		seterr(s, "prepare");
+		return NULL;
+	}
+	return s->st[q];
+}
+
+/*
+ * Bind arguments by a format string: 's' text (NULL binds NULL), 'S' text
+ * where "" binds NULL, 'i' int64, 'I' int64 where <0 binds NULL, 'b' blob
+ * (pointer, size_t).
+ */
+static sqlite3_stmt *
+vbind(struct store *s, enum q q, const char *fmt, va_list ap)
+{
+	sqlite3_stmt	*p;
+	const char	*str;
+	int64_t		 v;
+	int		 i, rc = SQLITE_OK;
+
+	if ((p = stmt(s, q)) == NULL)
+		return NULL;
+	for (i = 1; fmt && *fmt && rc == SQLITE_OK; fmt++, i++) {
+		switch (*fmt) {
+		case 's':
+		case 'S':
+			str = va_arg(ap, const char *);
+			if (str == NULL || (*fmt == 'S' && *str == '\0'))
+				rc = sqlite3_bind_null(p, i);
+			else
+				rc = sqlite3_bind_text(p, i, str, -1,
+				    SQLITE_TRANSIENT);
+			break;
+		case 'b': {
+			const char *bp = va_arg(ap, const char *);
+			size_t bl = va_arg(ap, size_t);
+			rc = sqlite3_bind_text64(p, i, bp, bl, SQLITE_TRANSIENT,
+			    SQLITE_UTF8);
+			break;
+		}
+		case 'i':
+		case 'I':
+			v = va_arg(ap, int64_t);
+			if (*fmt == 'I' && v < 0)
+				rc = sqlite3_bind_null(p, i);
+			else
+				rc = sqlite3_bind_int64(p, i, v);
+			break;
+		default:
+			rc = SQLITE_MISUSE;
+		}
+	}
+	if (rc != SQLITE_OK) {
+		seterr(s, "bind");
+		sqlite3_reset(p);
+		sqlite3_clear_bindings(p);
+		return NULL;
+	}
+	return p;
+}
+
+static sqlite3_stmt *
+bind(struct store *s, enum q q, const char *fmt, ...)
+{
+	sqlite3_stmt	*p;
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	p = vbind(s, q, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+static void
+done(sqlite3_stmt *p)
+{
+	sqlite3_reset(p);
+	sqlite3_clear_bindings(p);
+}
+
+/* Run a statement that returns no rows. */
+static enum store_rc
+exec(struct store *s, enum q q, const char *fmt, ...)
+{
+	sqlite3_stmt	*p;
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, fmt);
+	p = vbind(s, q, fmt, ap);
+	va_end(ap);
+	if (p == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	done(p);
+	return maprc(s, rc == SQLITE_ROW ? SQLITE_DONE : rc, sqls[q]);
+}
+
+/* Like exec(), but a statement that touched no row is STORE_NOTFOUND. */
+static enum store_rc
+exec_one(struct store *s, enum q q, const char *fmt, ...)
+{
+	sqlite3_stmt	*p;
+	va_list		 ap;
+	int		 rc;
+
+	va_start(ap, fmt);
+	p = vbind(s, q, fmt, ap);
+	va_end(ap);
+	if (p == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	done(p);
+	if (rc != SQLITE_DONE)
+		return maprc(s, rc, sqls[q]);
+	return sqlite3_changes(s->db) > 0 ? STORE_OK : STORE_NOTFOUND;
+}
+
+static void
+col_copy(sqlite3_stmt *p, int i, char *out, size_t outlen)
+{
+	const unsigned char *t = sqlite3_column_text(p, i);
+
+	snprintf(out, outlen, "%s", t ? (const char *)t : "");
+}
+
+static json_t *
+col_json(sqlite3_stmt *p, int i)
+{
+	switch (sqlite3_column_type(p, i)) {
+	case SQLITE_INTEGER:
+		return json_integer(sqlite3_column_int64(p, i));
+	case SQLITE_FLOAT:
+		return json_real(sqlite3_column_double(p, i));
+	case SQLITE_NULL:
+		return json_null();
+	default:
+		return json_stringn((const char *)sqlite3_column_text(p, i),
+		    (size_t)sqlite3_column_bytes(p, i));
+	}
+}
+
+/* All rows of a bound statement as an array of objects keyed by column. */
+static enum store_rc
+rows_json(struct store *s, enum q q, sqlite3_stmt *p, json_t **out)
+{
+	json_t	*arr, *row, *v;
+	int	 rc, i, n;
+
+	*out = NULL;
+	if (p == NULL)
+		return STORE_ERROR;
+	if ((arr = json_array()) == NULL) {
+		done(p);
+		return STORE_ERROR;
+	}
+	n = sqlite3_column_count(p);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		row = json_object();
+		for (i = 0; row && i < n; i++) {
+			v = col_json(p, i);
+			/* A JSON-typed column ("value") is returned parsed. */
+			if (strcmp(sqlite3_column_name(p, i), "value") == 0 &&
+			    json_is_string(v)) {
+				json_t *pv = json_loads(json_string_value(v),
+				    JSON_DECODE_ANY, NULL);
+				if (pv) {
+					json_decref(v);
+					v = pv;
+				}
+			}
+			json_object_set_new(row, sqlite3_column_name(p, i), v);
+		}
+		if (row == NULL || json_array_append_new(arr, row) != 0) {
+			json_decref(arr);
+			done(p);
+			return STORE_ERROR;
+		}
+	}
+	done(p);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return maprc(s, rc, sqls[q]);
+	}
+	*out = arr;
+	return STORE_OK;
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int
+apply(struct store *s, const char *sql, const char *what)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(s->err, sizeof(s->err), "%s: %s", what,
+		    msg ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+migrate(struct store *s, int readonly)
+{
+	int	 v, n = (int)(sizeof(migrations) / sizeof(migrations[0])) - 1;
+	char	 set[64];
+
+	if ((v = store_schema_version(s)) < 0)
+		return -1;
+	if (v > STORE_SCHEMA_VERSION) {
+		snprintf(s->err, sizeof(s->err), "store schema version %d is "
+		    "newer than this program's (%d)", v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (v == STORE_SCHEMA_VERSION)
+		return 0;
+	if (readonly) {
+		snprintf(s->err, sizeof(s->err), "store schema version %d needs "
+		    "migrating to %d (run sipcfg init)", v, STORE_SCHEMA_VERSION);
+		return -1;
+	}
+	if (apply(s, "BEGIN EXCLUSIVE", "migrate") != 0)
+		return -1;
+	/* Re-read under the lock: another process may have migrated. */
+	if ((v = store_schema_version(s)) < 0)
+		goto fail;
+	if (v == 0 && apply(s, schema_sql, "schema") != 0)
+		goto fail;
+	for (v = v == 0 ? 1 : v; v < STORE_SCHEMA_VERSION; v++) {
+		if (v - 1 >= n || migrations[v - 1] == NULL ||
+		    apply(s, migrations[v - 1], "migration") != 0)
+			goto fail;
+	}
+	snprintf(set, sizeof(set), "PRAGMA user_version = %d",
+	    STORE_SCHEMA_VERSION);
+	if (apply(s, set, "migrate") != 0 || apply(s, "COMMIT", "migrate") != 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+struct store *
+store_open(const char *path, int flags, int busy_ms, char *err, size_t errlen)
+{
+	struct store	*s;
+	struct stat	 sb;
+	int		 oflags, ro = (flags & STORE_READONLY) != 0;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0) {
+		snprintf(err, errlen, "%s: %s (create it with sipcfg init)",
+		    path, strerror(errno));
+		free(s);
+		return NULL;
+	}
+	oflags = SQLITE_OPEN_NOMUTEX | (ro ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | ((flags & STORE_CREATE) ?
+	    SQLITE_OPEN_CREATE : 0));
+	if (sqlite3_open_v2(path, &s->db, oflags, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path,
+		    s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, busy_ms > 0 ? busy_ms : 5000);
+	if (apply(s, "PRAGMA foreign_keys = ON", "open") != 0 ||
+	    (!ro && apply(s, "PRAGMA journal_mode = WAL", "open") != 0) ||
+	    (!ro && apply(s, "PRAGMA synchronous = NORMAL", "open") != 0) ||
+	    migrate(s, ro) != 0) {
+		snprintf(err, errlen, "%s: %s", path, s->err);
+		goto fail;
+	}
+	return s;
+fail:
+	store_close(s);
+	return NULL;
+}
+
+void
+store_close(struct store *s)
+{
+	int	 i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < Q__COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+const char *
+store_errmsg(struct store *s)
+{
+	return s->err;
+}
+
+int
+store_schema_version(struct store *s)
+{
+	sqlite3_stmt	*p;
+	int		 v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &p, NULL) !=
+	    SQLITE_OK) {
+		seterr(s, "user_version");
+		return -1;
+	}
+	if (sqlite3_step(p) == SQLITE_ROW)
+		v = sqlite3_column_int(p, 0);
+	else
+		seterr(s, "user_version");
+	sqlite3_finalize(p);
+	return v;
+}
+
+int
+store_begin(struct store *s)
+{
+	return exec(s, Q_BEGIN, "") == STORE_OK ? 0 : -1;
+}
+
+int
+store_commit(struct store *s)
+{
+	return exec(s, Q_COMMIT, "") == STORE_OK ? 0 : -1;
+}
+
+void
+store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)exec(s, Q_ROLLBACK, "");
+}
+
+/* ------------------------------------------------------------ hot path */
+
+int64_t
+store_data_version(struct store *s)
+{
+	sqlite3_stmt	*p;
+	int64_t		 v = -1;
+
+	if ((p = stmt(s, Q_DATA_VERSION)) == NULL)
+		return -1;
+	if (sqlite3_step(p) == SQLITE_ROW)
+		v = sqlite3_column_int64(p, 0);
+	done(p);
+	return v;
+}
+
+enum store_rc
+store_meta_get(struct store *s, const char *key, char *out, size_t outlen)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	if ((p = bind(s, Q_META_GET, "s", key)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		col_copy(p, 0, out, outlen);
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "meta");
+}
+
+enum store_rc
+store_meta_set(struct store *s, const char *key, const char *value)
+{
+	return exec(s, Q_META_SET, "ss", key, value);
+}
+
+time_t
+store_last_delete(struct store *s)
+{
+	char		 v[32];
+	long long	 t;
+
+	if (store_meta_get(s, "last_delete", v, sizeof(v)) != STORE_OK)
+		return 0;
+	t = strtoll(v, NULL, 10);
+	return (time_t)t;
+}
+
+static enum device_state
+parse_state(const char *s)
+{
+	if (strcmp(s, "pending") == 0)
+		return DEVICE_PENDING;
+	if (strcmp(s, "disabled") == 0)
+		return DEVICE_DISABLED;
+	return DEVICE_ACTIVE;
+}
+
+static enum store_rc
+device_row(struct store *s, enum q q, const char *key, struct store_device *d)
+{
+	sqlite3_stmt	*p;
+	char		 state[16];
+	int		 rc;
+
+	if ((p = bind(s, q, "s", key)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		memset(d, 0, sizeof(*d));
+		d->id = sqlite3_column_int64(p, 0);
+		col_copy(p, 1, d->sfua_id, sizeof(d->sfua_id));
+		col_copy(p, 2, d->mac, sizeof(d->mac));
+		col_copy(p, 3, d->vendor, sizeof(d->vendor));
+		col_copy(p, 4, d->model, sizeof(d->model));
+		col_copy(p, 5, d->revision, sizeof(d->revision));
+		col_copy(p, 6, d->label, sizeof(d->label));
+		col_copy(p, 7, state, sizeof(state));
+		d->state = parse_state(state);
+		d->user_id = sqlite3_column_int64(p, 8);
+		col_copy(p, 9, d->user, sizeof(d->user));
+		col_copy(p, 10, d->profile, sizeof(d->profile));
+		d->max_age = sqlite3_column_int(p, 11);
+		d->profile_max_age = sqlite3_column_int(p, 12);
+		d->updated = (time_t)sqlite3_column_int64(p, 13);
+	}
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "device");
+}
+
+enum store_rc
+store_device_by_sfua(struct store *s, const char *sfua_id,
+    struct store_device *d)
+{
+	return device_row(s, Q_DEV_BY_SFUA, sfua_id, d);
+}
+
+enum store_rc
+store_device_by_mac(struct store *s, const char *mac, struct store_device *d)
+{
+	return device_row(s, Q_DEV_BY_MAC, mac, d);
+}
+
+enum store_rc
+store_user_by_name(struct store *s, const char *name, struct store_user *u)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	if ((p = bind(s, Q_USER_BY_NAME, "s", name)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		memset(u, 0, sizeof(*u));
+		u->id = sqlite3_column_int64(p, 0);
+		col_copy(p, 1, u->name, sizeof(u->name));
+		col_copy(p, 2, u->realm, sizeof(u->realm));
+		col_copy(p, 3, u->ha1_md5, sizeof(u->ha1_md5));
+		col_copy(p, 4, u->ha1_sha256, sizeof(u->ha1_sha256));
+	}
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "user");
+}
+
+enum store_rc
+store_device_lines(struct store *s, int64_t device_id, json_t **lines,
+    time_t *updated)
+{
+	sqlite3_stmt	*p;
+	json_t		*arr, *o;
+	int		 rc;
+	time_t		 t;
+
+	*lines = NULL;
+	if ((p = bind(s, Q_LINES, "i", device_id)) == NULL)
+		return STORE_ERROR;
+	if ((arr = json_array()) == NULL) {
+		done(p);
+		return STORE_ERROR;
+	}
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "position", (json_int_t)sqlite3_column_int64(p, 0),
+		    "aor", (const char *)sqlite3_column_text(p, 1),
+		    "realm", (const char *)sqlite3_column_text(p, 2),
+		    "username", (const char *)sqlite3_column_text(p, 3),
+		    "digest", (const char *)sqlite3_column_text(p, 4),
+		    "outbound_proxy", (const char *)sqlite3_column_text(p, 5),
+		    "display_name", (const char *)sqlite3_column_text(p, 6));
+		if (o == NULL || json_array_append_new(arr, o) != 0)
+			break;
+		t = (time_t)sqlite3_column_int64(p, 7);
+		if (t > *updated)
+			*updated = t;
+	}
+	done(p);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return rc == SQLITE_ROW ? STORE_ERROR : maprc(s, rc, "lines");
+	}
+	*lines = arr;
+	return STORE_OK;
+}
+
+static enum store_rc
+template_row(struct store *s, sqlite3_stmt *p, struct store_template *t)
+{
+	int	 rc;
+
+	if (p == NULL)
+		return STORE_ERROR;
+	memset(t, 0, sizeof(*t));
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		col_copy(p, 0, t->name, sizeof(t->name));
+		t->content_type = strdup((const char *)sqlite3_column_text(p, 1));
+		t->bodylen = (size_t)sqlite3_column_bytes(p, 2);
+		t->body = malloc(t->bodylen + 1);
+		if (t->body) {
+			if (t->bodylen)
+				memcpy(t->body, sqlite3_column_text(p, 2),
+				    t->bodylen);
+			t->body[t->bodylen] = '\0';
+		}
+		t->updated = (time_t)sqlite3_column_int64(p, 3);
+		if (t->content_type == NULL || t->body == NULL) {
+			done(p);
+			store_template_clear(t);
+			snprintf(s->err, sizeof(s->err), "out of memory");
+			return STORE_ERROR;
+		}
+	}
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "template");
+}
+
+enum store_rc
+store_template_select(struct store *s, const char *vendor, const char *model,
+    const char *revision, struct store_template *t)
+{
+	return template_row(s, bind(s, Q_TPL_SELECT, "sss", vendor, model,
+	    revision), t);
+}
+
+enum store_rc
+store_template_by_name(struct store *s, const char *name,
+    struct store_template *t)
+{
+	return template_row(s, bind(s, Q_TPL_BY_NAME, "s", name), t);
+}
+
+void
+store_template_clear(struct store_template *t)
+{
+	free(t->content_type);
+	free(t->body);
+	t->content_type = t->body = NULL;
+}
+
+/* Deep merge: objects merge key by key, anything else replaces. */
+static int
+merge(json_t *dst, json_t *src)
+{
+	const char	*k;
+	json_t		*v, *cur;
+
+	json_object_foreach(src, k, v) {
+		cur = json_object_get(dst, k);
+		if (json_is_object(cur) && json_is_object(v)) {
+			if (merge(cur, v) != 0)
+				return -1;
+		} else if (json_object_set(dst, k, v) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+enum store_rc
+store_vars_merge(struct store *s, const char *layer, const char *scope,
+    json_t *obj, time_t *updated)
+{
+	sqlite3_stmt	*p;
+	json_t		*v, *one;
+	int		 rc;
+	time_t		 t;
+
+	if ((p = bind(s, Q_VARS, "ss", layer, scope)) == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		v = json_loads((const char *)sqlite3_column_text(p, 1),
+		    JSON_DECODE_ANY, NULL);
+		if (v == NULL)
+			continue;	/* json_valid() in SQL and jansson disagree */
+		one = json_object();
+		if (one == NULL || json_object_set_new(one,
+		    (const char *)sqlite3_column_text(p, 0), v) != 0 ||
+		    merge(obj, one) != 0) {
+			json_decref(one);
+			done(p);
+			return STORE_ERROR;
+		}
+		json_decref(one);
+		t = (time_t)sqlite3_column_int64(p, 2);
+		if (t > *updated)
+			*updated = t;
+	}
+	done(p);
+	return rc == SQLITE_DONE ? STORE_OK : maprc(s, rc, "vars");
+}
+
+int
+store_seen_write(struct store *s, const struct store_seen *r, size_t n)
+{
+	size_t	 i;
+
+	if (store_begin(s) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (exec(s, Q_SEEN, "isissS", r[i].device_id, r[i].revision,
+		    (int64_t)r[i].when, r[i].etag, r[i].addr, r[i].ua) !=
+		    STORE_OK) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s);
+}
+
+enum store_rc
+store_device_enroll(struct store *s, const char *sfua_id, const char *mac,
+    const char *vendor, const char *model)
+{
+	return exec(s, Q_ENROLL, "ssss", sfua_id, mac, vendor, model);
+}
+
+/* ------------------------------------------------------ administration */
+
+static enum store_rc
+lookup_id(struct store *s, enum q q, const char *name, int64_t *id)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	if ((p = bind(s, q, "s", name)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(p, 0);
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "lookup");
+}
+
+static const char *
+jstr(const json_t *o, const char *k)
+{
+	return json_string_value(json_object_get(o, k));
+}
+
+static int64_t
+jint(const json_t *o, const char *k, int64_t dflt)
+{
+	json_t	*v = json_object_get(o, k);
+
+	return json_is_integer(v) ? json_integer_value(v) : dflt;
+}
+
+/* Resolve "user" and "profile" names in fields to ids (-1: leave NULL). */
+static enum store_rc
+resolve_refs(struct store *s, const json_t *f, int64_t *uid, int64_t *pid)
+{
+	const char	*u = jstr(f, "user"), *p = jstr(f, "profile");
+	enum store_rc	 rc;
+
+	*uid = *pid = -1;
+	if (u && *u && (rc = lookup_id(s, Q_USER_ID, u, uid)) != STORE_OK) {
+		if (rc == STORE_NOTFOUND)
+			snprintf(s->err, sizeof(s->err), "no such user: %s", u);
+		return rc;
+	}
+	if (p && *p && store_profile_ensure(s, p, pid) != STORE_OK)
+		return STORE_ERROR;
+	return STORE_OK;
+}
+
+enum store_rc
+store_device_add(struct store *s, const json_t *f)
+{
+	int64_t		 uid, pid;
+	enum store_rc	 rc;
+	const char	*state = jstr(f, "state");
+
+	if ((rc = resolve_refs(s, f, &uid, &pid)) != STORE_OK)
+		return rc;
+	return exec(s, Q_DEV_INSERT, "sSSSssIII", jstr(f, "sfua_id"),
+	    jstr(f, "mac"), jstr(f, "vendor"), jstr(f, "model"),
+	    state ? state : "active", jstr(f, "label"), uid, pid,
+	    jint(f, "max_age", -1));
+}
+
+/*
+ * Update the named fields of a device.  Each field has its own constant
+ * statement; the column name never comes from input.
+ */
+static const struct {
+	const char	*field;
+	const char	*sql;
+} devset[] = {
+	{ "mac",	"UPDATE devices SET mac = ?2 WHERE id = ?1" },
+	{ "vendor",	"UPDATE devices SET vendor = ?2 WHERE id = ?1" },
+	{ "model",	"UPDATE devices SET model = ?2 WHERE id = ?1" },
+	{ "state",	"UPDATE devices SET state = ?2 WHERE id = ?1" },
+	{ "label",	"UPDATE devices SET label = ?2 WHERE id = ?1" },
+	{ "user",	"UPDATE devices SET user_id = ?2 WHERE id = ?1" },
+	{ "profile",	"UPDATE devices SET profile_id = ?2 WHERE id = ?1" },
+	{ "max_age",	"UPDATE devices SET max_age = ?2 WHERE id = ?1" },
+};
+
+enum store_rc
+store_device_update(struct store *s, int64_t id, const json_t *f)
+{
+	const char	*k;
+	json_t		*v;
+	sqlite3_stmt	*p;
+	size_t		 i;
+	int64_t		 uid, pid;
+	enum store_rc	 rc;
+	int		 src;
+
+	if ((rc = resolve_refs(s, f, &uid, &pid)) != STORE_OK)
+		return rc;
+	json_object_foreach((json_t *)f, k, v) {
+		for (i = 0; i < sizeof(devset) / sizeof(devset[0]); i++)
+			if (strcmp(devset[i].field, k) == 0)
+				break;
+		if (i == sizeof(devset) / sizeof(devset[0])) {
+			snprintf(s->err, sizeof(s->err), "unknown field: %s", k);
+			return STORE_INVALID;
+		}
+		if (sqlite3_prepare_v2(s->db, devset[i].sql, -1, &p, NULL) !=
+		    SQLITE_OK) {
+			seterr(s, "prepare");
+			return STORE_ERROR;
+		}
+		sqlite3_bind_int64(p, 1, id);
+		if (strcmp(k, "user") == 0) {
+			if (uid >= 0)
+				sqlite3_bind_int64(p, 2, uid);
+		} else if (strcmp(k, "profile") == 0) {
+			if (pid >= 0)
+				sqlite3_bind_int64(p, 2, pid);
+		} else if (json_is_integer(v))
+			sqlite3_bind_int64(p, 2, json_integer_value(v));
+		else if (json_is_string(v) && *json_string_value(v))
+			sqlite3_bind_text(p, 2, json_string_value(v), -1,
+			    SQLITE_TRANSIENT);
+		src = sqlite3_step(p);
+		sqlite3_finalize(p);
+		if ((rc = maprc(s, src, k)) != STORE_OK)
+			return rc;
+		if (sqlite3_changes(s->db) == 0)
+			return STORE_NOTFOUND;
+	}
+	return STORE_OK;
+}
+
+enum store_rc
+store_device_remove(struct store *s, int64_t id)
+{
+	return exec_one(s, Q_DEV_DELETE, "i", id);
+}
+
+enum store_rc
+store_device_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_DEV_LIST, bind(s, Q_DEV_LIST, ""), out);
+}
+
+enum store_rc
+store_device_show(struct store *s, int64_t id, json_t **out)
+{
+	json_t		*arr, *lines;
+	enum store_rc	 rc;
+
+	*out = NULL;
+	if ((rc = rows_json(s, Q_DEV_SHOW, bind(s, Q_DEV_SHOW, "i", id),
+	    &arr)) != STORE_OK)
+		return rc;
+	if (json_array_size(arr) == 0) {
+		json_decref(arr);
+		return STORE_NOTFOUND;
+	}
+	*out = json_incref(json_array_get(arr, 0));
+	json_decref(arr);
+	if (store_line_list(s, id, &lines) == STORE_OK)
+		json_object_set_new(*out, "lines", lines);
+	return STORE_OK;
+}
+
+enum store_rc
+store_user_add(struct store *s, const char *name, const char *realm,
+    const char *md5, const char *sha256)
+{
+	return exec(s, Q_USER_INSERT, "ssss", name, realm, md5, sha256);
+}
+
+enum store_rc
+store_user_passwd(struct store *s, const char *name, const char *md5,
+    const char *sha256)
+{
+	return exec_one(s, Q_USER_PASSWD, "sss", name, md5, sha256);
+}
+
+enum store_rc
+store_user_remove(struct store *s, const char *name)
+{
+	return exec_one(s, Q_USER_DELETE, "s", name);
+}
+
+enum store_rc
+store_user_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_USER_LIST, bind(s, Q_USER_LIST, ""), out);
+}
+
+enum store_rc
+store_profile_ensure(struct store *s, const char *name, int64_t *id)
+{
+	enum store_rc	 rc;
+
+	if ((rc = exec(s, Q_PROFILE_INSERT, "s", name)) != STORE_OK)
+		return rc;
+	return lookup_id(s, Q_PROFILE_ID, name, id);
+}
+
+enum store_rc
+store_profile_set_max_age(struct store *s, const char *name, int max_age)
+{
+	int64_t		 id;
+	enum store_rc	 rc;
+
+	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+		return rc;
+	return exec_one(s, Q_PROFILE_MAXAGE, "sI", name, (int64_t)max_age);
+}
+
+enum store_rc
+store_profile_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_PROFILE_LIST, bind(s, Q_PROFILE_LIST, ""), out);
+}
+
+enum store_rc
+store_line_add(struct store *s, int64_t device_id, const json_t *f)
+{
+	sqlite3_stmt	*p;
+	int64_t		 pos = jint(f, "position", 0);
+	int		 rc;
+
+	if (pos <= 0) {
+		if ((p = bind(s, Q_LINE_NEXTPOS, "i", device_id)) == NULL)
+			return STORE_ERROR;
+		rc = sqlite3_step(p);
+		if (rc == SQLITE_ROW)
+			pos = sqlite3_column_int64(p, 0);
+		done(p);
+		if (rc != SQLITE_ROW)
+			return maprc(s, rc, "line");
+	}
+	return exec(s, Q_LINE_INSERT, "iissssSS", device_id, pos,
+	    jstr(f, "aor"), jstr(f, "realm"), jstr(f, "username"),
+	    jstr(f, "ha1"), jstr(f, "outbound_proxy"), jstr(f, "display_name"));
+}
+
+enum store_rc
+store_line_remove(struct store *s, int64_t device_id, int position)
+{
+	return exec_one(s, Q_LINE_DELETE, "ii", device_id, (int64_t)position);
+}
+
+enum store_rc
+store_line_list(struct store *s, int64_t device_id, json_t **out)
+{
+	return rows_json(s, Q_LINE_LIST, bind(s, Q_LINE_LIST, "i", device_id),
+	    out);
+}
+
+enum store_rc
+store_template_put(struct store *s, const char *name, const char *vendor,
+    const char *model, const char *revision, const char *ctype,
+    const char *body, size_t len)
+{
+	return exec(s, Q_TPL_UPSERT, "sSSSsb", name, vendor, model, revision,
+	    ctype, body, len);
+}
+
+enum store_rc
+store_template_remove(struct store *s, const char *name)
+{
+	return exec_one(s, Q_TPL_DELETE, "s", name);
+}
+
+enum store_rc
+store_template_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_TPL_LIST, bind(s, Q_TPL_LIST, ""), out);
+}
+
+enum store_rc
+store_var_set(struct store *s, const char *layer, const char *scope,
+    const char *name, const char *json)
+{
+	return exec(s, Q_VAR_UPSERT, "ssss", layer, scope, name, json);
+}
+
+enum store_rc
+store_var_unset(struct store *s, const char *layer, const char *scope,
+    const char *name)
+{
+	return exec_one(s, Q_VAR_DELETE, "sss", layer, scope, name);
+}
+
+enum store_rc
+store_var_list(struct store *s, const char *layer, const char *scope,
+    json_t **out)
+{
+	return rows_json(s, Q_VAR_LIST, bind(s, Q_VAR_LIST, "ss", layer, scope),
+	    out);
+}

@@ -1,0 +1,26 @@
+/*
+ * util: small pure helpers shared by every module: constant-time compare,
+ * hex encoding, strict integer parsing, secure wipe.  Thread-safe.
+ */
+#ifndef SIPCFG_UTIL_H
+#define SIPCFG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* 0 when equal; time depends only on the length.  Lengths must match. */
+int	 util_ct_memeq(const void *, const void *, size_t);
+/* Constant-time string equality (lengths compared too); 1 if equal. */
+int	 util_ct_streq(const char *, const char *);
+/* Lower-case hex of n bytes into out (2n+1 bytes). */
+void	 util_hex(const unsigned char *, size_t n, char *out);
+/* Parse 2n hex digits into n bytes; -1 on bad input. */
+int	 util_unhex(const char *, unsigned char *, size_t n);
+/* Strict base-10 parse of a whole string into [min,max]; -1 on error. */
+int	 util_strtonum(const char *, long long min, long long max,
+	    long long *out);
+void	 util_wipe(void *, size_t);
+/* Random bytes from the OS (getrandom); -1 on failure. */
+int	 util_random(void *, size_t);
+
+#endif

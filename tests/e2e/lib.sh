@@ -1,0 +1,126 @@
+# lib.sh: shared set-up for the end-to-end tests (sourced, POSIX sh).
+#
+# Each test gets its own directory with a real SQLite store made by the
+# real sipcfg, a real ECDSA certificate from certs/mkcert.sh, and a real
+# sipcfgd started on port 0; we wait for its ready line (never a fixed
+# sleep) and talk to it with curl and openssl over TLS on loopback.
+
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+SIPCFG="$top_builddir/sipcfg"
+SIPCFGD="$top_builddir/sipcfgd"
+
+T_N=0
+T_FAIL=0
+ok() {	# ok DESCRIPTION CONDITION-STATUS
+	T_N=$((T_N + 1))
+	if [ "$2" -eq 0 ]; then
+		echo "ok $T_N - $1"
+	else
+		echo "not ok $T_N - $1"
+		T_FAIL=$((T_FAIL + 1))
+	fi
+}
+is() {	# is DESCRIPTION GOT WANT
+	if [ "$2" = "$3" ]; then ok "$1" 0; else
+		ok "$1 (got '$2', want '$3')" 1; fi
+}
+contains() {	# contains DESCRIPTION HAYSTACK NEEDLE
+	case $2 in *"$3"*) ok "$1" 0 ;; *)
+		ok "$1 (no '$3' in: $(printf '%s' "$2" | head -c 300))" 1 ;; esac
+}
+done_testing() {
+	echo "1..$T_N"
+	echo "# $((T_N - T_FAIL)) passed, $T_FAIL failed"
+	[ "$T_FAIL" -eq 0 ]
+}
+need() {
+	for t in "$@"; do
+		command -v "$t" >/dev/null 2>&1 || {
+			echo "1..0 # SKIP $t not installed"; exit 77; }
+	done
+}
+
+need curl openssl
+W=$(mktemp -d "${TMPDIR:-/tmp}/sipcfg-e2e.XXXXXX")
+DPID=
+cleanup() {
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
+	if [ "$T_FAIL" -ne 0 ] || [ -n "${KEEP:-}" ]; then
+		echo "# work dir kept: $W"
+		[ -f "$W/daemon.err" ] && sed 's/^/# daemon: /' "$W/daemon.err" | tail -20
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+STORE="$W/store.db"
+CERT="$W/cert.pem"
+"$top_srcdir/certs/mkcert.sh" "$W" localhost >/dev/null || exit 99
+
+sc() { "$SIPCFG" -d "$STORE" "$@"; }
+
+# The demo-like store: user alice, a device with one line, the generic
+# template.
+PW=secret-$$-pw
+DEV=urn:uuid:00000000-0000-1000-8000-001122334455
+make_store() {
+	sc init --realm test-realm >/dev/null &&
+	sc template add generic "$top_srcdir/templates/generic.xml" >/dev/null &&
+	printf '%s\n' "$PW" | sc user add alice >/dev/null &&
+	sc device add "$DEV" --vendor examplecorp.com --model HypoComm \
+		--user alice >/dev/null &&
+	printf '%s\n' "line-pw" | sc line add "$DEV" --aor sip:alice@example.net \
+		--username alice --proxy sip:proxy.example.net >/dev/null ||
+	{ echo "Bail out! cannot make the store"; exit 99; }
+}
+
+# start_daemon [config lines...]: writes the config, starts sipcfgd on
+# port 0 and sets PORT from its ready line.
+start_daemon() {
+	{
+		echo "store $STORE"
+		echo "cert $CERT"
+		echo "key $W/key.pem"
+		echo "listen 127.0.0.1:0"
+		echo "threads 2"
+		for l in "$@"; do echo "$l"; done
+	} > "$W/sipcfgd.conf"
+	: > "$W/daemon.out"
+	"$SIPCFGD" -f "$W/sipcfgd.conf" > "$W/daemon.out" 2> "$W/daemon.err" &
+	DPID=$!
+	i=0
+	while ! grep -q '^sipcfgd: ready' "$W/daemon.out"; do
+		if ! kill -0 "$DPID" 2>/dev/null; then
+			echo "Bail out! sipcfgd exited: $(cat "$W/daemon.err")"
+			DPID=
+			exit 99
+		fi
+		i=$((i + 1))
+		[ $i -gt 200 ] && { echo "Bail out! no ready line"; exit 99; }
+		sleep 0.05
+	done
+	READY=$(grep '^sipcfgd: ready' "$W/daemon.out")
+	PORT=$(printf '%s' "$READY" | sed -n 's|.*https://127.0.0.1:\([0-9]*\)/.*|\1|p')
+	BASE="https://127.0.0.1:$PORT/cfg"
+}
+stop_daemon() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID"
+	wait "$DPID"
+	rc=$?
+	DPID=
+	return $rc
+}
+alive() { kill -0 "$DPID" 2>/dev/null; }
+
+Q="sfua-id=$DEV&sfua-user=alice&sfua-vendor=examplecorp.com&sfua-model=HypoComm"
+# c ARGS...: curl with our CA, printing the status code last.
+c() { curl -sS --cacert "$CERT" "$@"; }
+# status URL [curl args]: just the HTTP status.
+status() { u=$1; shift; c -o /dev/null -w '%{http_code}' "$@" "$u"; }
+# hdr NAME FILE: a header's value from a curl -D dump.
+hdr() { grep -i "^$1:" "$2" | head -1 | cut -d' ' -f2- | tr -d '\r'; }

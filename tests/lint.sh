@@ -1,0 +1,31 @@
+#!/bin/sh
+# lint: banned unbounded or unchecked C calls in the project's sources
+# (the curl habit), and no secrets in log calls.
+set -u
+src=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
+cd "$src" || exit 99
+fail=0
+n=0
+check() {
+	n=$((n + 1))
+	if [ -n "$2" ]; then
+		echo "not ok $n - $1"; printf '%s\n' "$2" | sed 's/^/#   /'
+		fail=$((fail + 1))
+	else
+		echo "ok $n - $1"
+	fi
+}
+files=$(ls server/*.c server/*.h tests/unit/*.c tests/fuzz/*.c 2>/dev/null)
+check "no sprintf/strcpy/strcat/gets/strtok/atoi/atol" \
+	"$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok|atoi|atol)[[:space:]]*\(' $files | grep -vE '^\S+:[0-9]+:\s*(/?\*|//)')"
+check "only store_sqlite.c includes sqlite3.h (tests excepted)" \
+	"$(grep -l 'include <sqlite3.h>' server/*.c server/*.h | grep -v store_sqlite.c)"
+check "only http.c includes microhttpd.h" \
+	"$(grep -l 'include <microhttpd.h>' server/*.c server/*.h | grep -v 'server/http.c')"
+check "no password, HA1 or Authorization value passed to a log call" \
+	"$(grep -nE 'log_(info|warn|warnx|debug|access)\(.*(password|ha1|->response|hdr\b)' server/*.c)"
+check "every server file opens with a comment" \
+	"$(for f in server/*.c server/*.h; do head -1 "$f" | grep -q '^/\*' || echo "$f"; done)"
+echo "1..$n"
+echo "# $((n - fail)) passed, $fail failed"
+[ "$fail" -eq 0 ]

@@ -1,0 +1,209 @@
+/*
+ * test_store: the SQLite store through store.h, on a real file.  Checks
+ * the schema version and connection settings, constraints (bad input
+ * first), template specificity, layered variables, the change log
+ * triggers, rollback, and that bookkeeping never touches a device's
+ * `updated`.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "tap.h"
+
+static char	 path[256];
+
+static long long
+scalar(const char *sql)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*p;
+	long long	 v = -1;
+
+	if (sqlite3_open(path, &db) != SQLITE_OK)
+		return -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &p, NULL) == SQLITE_OK) {
+		if (sqlite3_step(p) == SQLITE_ROW)
+			v = sqlite3_column_int64(p, 0);
+		sqlite3_finalize(p);
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+static const char md5[] = "0123456789abcdef0123456789abcdef";
+static const char sha[] =
+    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+int
+main(void)
+{
+	struct store		*st;
+	struct store_device	 d;
+	struct store_user	 u;
+	struct store_template	 t;
+	json_t			*f, *v, *lines;
+	char			 err[512], dir[] = "/tmp/sipcfg-test-XXXXXX";
+	time_t			 upd = 0;
+	long long		 before;
+	struct store_seen	 s;
+
+	if (mkdtemp(dir) == NULL)
+		return 99;
+	snprintf(path, sizeof(path), "%s/store.db", dir);
+
+	/* Bad input first. */
+	ok(store_open(path, 0, 100, err, sizeof(err)) == NULL &&
+	    strstr(err, "sipcfg init"), "missing store without create: %s", err);
+	st = store_open(path, STORE_CREATE, 100, err, sizeof(err));
+	ok(st != NULL, "create store");
+	if (st == NULL)
+		return tap_done();
+	ok(store_schema_version(st) == STORE_SCHEMA_VERSION, "user_version %d",
+	    store_schema_version(st));
+	{
+		sqlite3 *db; sqlite3_stmt *p; int wal = 0;
+		sqlite3_open(path, &db);
+		sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &p, NULL);
+		if (sqlite3_step(p) == SQLITE_ROW)
+			wal = strcmp((const char *)sqlite3_column_text(p, 0),
+			    "wal") == 0;
+		sqlite3_finalize(p);
+		sqlite3_close(db);
+		ok(wal, "WAL mode");
+	}
+	ok(store_user_add(st, "alice", "r", "short", sha) == STORE_INVALID,
+	    "bad HA1 length refused");
+	ok(store_user_add(st, "alice", "r", md5, sha) == STORE_OK, "user add");
+	ok(store_user_add(st, "alice", "r", md5, sha) == STORE_EXISTS,
+	    "duplicate user refused");
+	f = json_pack("{s:s, s:s}", "sfua_id", "urn:x:1", "state", "bogus");
+	ok(store_device_add(st, f) == STORE_INVALID, "bad state refused");
+	json_decref(f);
+	f = json_pack("{s:s, s:s}", "sfua_id", "urn:x:1", "mac", "XYZ");
+	ok(store_device_add(st, f) == STORE_INVALID, "bad mac refused");
+	json_decref(f);
+	f = json_pack("{s:s, s:s}", "sfua_id", "urn:x:1", "user", "nobody");
+	ok(store_device_add(st, f) == STORE_NOTFOUND, "unknown user refused");
+	json_decref(f);
+
+	/* Rollback leaves nothing. */
+	ok(store_begin(st) == 0, "begin");
+	f = json_pack("{s:s}", "sfua_id", "urn:x:rolled-back");
+	ok(store_device_add(st, f) == STORE_OK, "add inside transaction");
+	json_decref(f);
+	store_rollback(st);
+	ok(store_device_by_sfua(st, "urn:x:rolled-back", &d) == STORE_NOTFOUND,
+	    "rolled back");
+
+	f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "sfua_id",
+	    "urn:uuid:00000000-0000-1000-8000-001122334455", "mac",
+	    "001122334455", "vendor", "examplecorp.com", "model", "HypoComm",
+	    "user", "alice", "profile", "office");
+	ok(store_device_add(st, f) == STORE_OK, "device add");
+	ok(store_device_add(st, f) == STORE_EXISTS, "duplicate sfua-id");
+	json_decref(f);
+	ok(store_device_by_mac(st, "001122334455", &d) == STORE_OK &&
+	    strcmp(d.user, "alice") == 0 && strcmp(d.profile, "office") == 0 &&
+	    d.state == DEVICE_ACTIVE && d.max_age == -1,
+	    "find by MAC, joined user and profile");
+	ok(store_user_by_name(st, "alice", &u) == STORE_OK && u.id == d.user_id,
+	    "user lookup");
+	ok(store_device_by_sfua(st, "urn:x:none", &d) == STORE_NOTFOUND,
+	    "unknown device is NOTFOUND");
+	store_device_by_mac(st, "001122334455", &d);
+
+	f = json_pack("{s:s, s:s, s:s, s:s}", "aor", "sip:a@example.net",
+	    "realm", "example.net", "username", "a", "ha1", md5);
+	ok(store_line_add(st, d.id, f) == STORE_OK, "line 1");
+	ok(store_line_add(st, d.id, f) == STORE_OK, "line 2 (next position)");
+	json_decref(f);
+	ok(store_device_lines(st, d.id, &lines, &upd) == STORE_OK &&
+	    json_array_size(lines) == 2 && upd > 0, "two lines");
+	ok(json_integer_value(json_object_get(json_array_get(lines, 1),
+	    "position")) == 2, "positions 1, 2");
+	json_decref(lines);
+
+	/* Template specificity: vendor+model beats vendor beats generic. */
+	store_template_put(st, "generic", NULL, NULL, NULL, "text/plain", "g", 1);
+	store_template_put(st, "ex", "examplecorp.com", NULL, NULL,
+	    "text/plain", "v", 1);
+	store_template_put(st, "exh", "examplecorp.com", "HypoComm", NULL,
+	    "text/plain", "vm", 2);
+	store_template_put(st, "exh3", "examplecorp.com", "HypoComm", "3.0",
+	    "text/plain", "vmr", 3);
+	ok(store_template_select(st, "examplecorp.com", "HypoComm", "2.1", &t)
+	    == STORE_OK && strcmp(t.name, "exh") == 0, "vendor+model wins: %s",
+	    t.name);
+	store_template_clear(&t);
+	ok(store_template_select(st, "examplecorp.com", "HypoComm", "3.0", &t)
+	    == STORE_OK && strcmp(t.name, "exh3") == 0, "revision wins");
+	store_template_clear(&t);
+	ok(store_template_select(st, "examplecorp.com", "Other", "", &t)
+	    == STORE_OK && strcmp(t.name, "ex") == 0, "vendor only");
+	store_template_clear(&t);
+	ok(store_template_select(st, "other.com", "", "", &t) == STORE_OK &&
+	    strcmp(t.name, "generic") == 0, "generic fallback");
+	store_template_clear(&t);
+
+	/* Layered variables: later layers win, objects merge deeply. */
+	ok(store_var_set(st, "global", "", "x", "{not json") == STORE_INVALID,
+	    "invalid JSON refused");
+	ok(store_var_set(st, "nonsense", "", "x", "1") == STORE_INVALID,
+	    "unknown layer refused");
+	store_var_set(st, "global", "", "ntp", "\"pool\"");
+	store_var_set(st, "global", "", "obj", "{\"a\":1,\"b\":1}");
+	store_var_set(st, "vendor", "examplecorp.com", "ntp", "\"vendor\"");
+	store_var_set(st, "device", d.sfua_id, "obj", "{\"b\":2}");
+	v = json_object();
+	store_vars_merge(st, "global", "", v, &upd);
+	store_vars_merge(st, "vendor", "examplecorp.com", v, &upd);
+	store_vars_merge(st, "device", d.sfua_id, v, &upd);
+	ok(strcmp(json_string_value(json_object_get(v, "ntp")), "vendor") == 0,
+	    "vendor overrides global");
+	ok(json_integer_value(json_object_get(json_object_get(v, "obj"), "a"))
+	    == 1 && json_integer_value(json_object_get(json_object_get(v,
+	    "obj"), "b")) == 2, "deep merge");
+	json_decref(v);
+
+	/* Change log and bookkeeping. */
+	before = scalar("SELECT count(*) FROM changes");
+	ok(before > 5, "change log filled by triggers (%lld rows)", before);
+	before = scalar("SELECT updated FROM devices WHERE mac='001122334455'");
+	memset(&s, 0, sizeof(s));
+	s.device_id = d.id;
+	s.when = 1;
+	snprintf(s.etag, sizeof(s.etag), "\"x\"");
+	snprintf(s.revision, sizeof(s.revision), "2.1");
+	ok(store_seen_write(st, &s, 1) == 0 && store_seen_write(st, &s, 1) == 0,
+	    "bookkeeping written");
+	ok(scalar("SELECT fetches FROM device_seen") == 2, "fetches counted");
+	ok(scalar("SELECT count(*) FROM changes WHERE entity = 'device_seen'")
+	    == 0 && scalar("SELECT updated FROM devices WHERE "
+	    "mac='001122334455'") == before, "bookkeeping is not a change");
+	ok(store_device_remove(st, d.id) == STORE_OK &&
+	    scalar("SELECT count(*) FROM lines") == 0, "lines cascade");
+	ok(store_device_remove(st, d.id) == STORE_NOTFOUND, "second rm");
+	ok(store_last_delete(st) > 0, "deletion stamped");
+	store_close(st);
+
+	/* A store from a newer program is refused, not damaged. */
+	{
+		sqlite3 *db;
+		sqlite3_open(path, &db);
+		sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
+		sqlite3_close(db);
+	}
+	ok(store_open(path, 0, 100, err, sizeof(err)) == NULL &&
+	    strstr(err, "newer"), "newer schema refused: %s", err);
+
+	unlink(path);
+	snprintf(err, sizeof(err), "rm -rf %s", dir);
+	if (system(err) != 0)
+		fprintf(stderr, "cleanup failed\n");
+	return tap_done();
+}
