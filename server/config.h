@@ -1,0 +1,60 @@
+/*
+ * config: the sipcfgd configuration file, read once at start-up into a
+ * struct config (sipcfgd.conf(5) documents every directive).  The file is
+ * line-oriented, "directive value", '#' comments; errors name file:line.
+ * Relative paths are taken relative to the file's directory.
+ */
+#ifndef SIPCFG_CONFIG_H
+#define SIPCFG_CONFIG_H
+
+#include <stddef.h>
+
+#define CONFIG_LISTEN_MAX	8
+#define CONFIG_PATH_MAX		1024
+
+enum unknown_policy { UNKNOWN_DENY, UNKNOWN_DEFAULT, UNKNOWN_ENROLL };
+
+struct config_listen {
+	char		 host[128];	/* "" = any (dual-stack) */
+	unsigned	 port;
+};
+
+struct config {
+	char			 store[CONFIG_PATH_MAX];
+	char			 cert[CONFIG_PATH_MAX];
+	char			 key[CONFIG_PATH_MAX];
+	char			 secret_file[CONFIG_PATH_MAX];	/* "" = random */
+	char			 base_path[256];
+	char			 public_url[512];	/* for naptr, logs */
+	struct config_listen	 listen[CONFIG_LISTEN_MAX];
+	size_t			 nlisten;
+	unsigned		 threads;
+	enum unknown_policy	 unknown;
+	int			 max_age;
+	int			 pending_max_age;
+	unsigned		 nonce_ttl;
+	unsigned		 auth_fail_limit;
+	unsigned		 auth_fail_window;
+	unsigned		 auth_block;
+	unsigned		 max_connections;
+	unsigned		 max_per_ip;
+	unsigned		 max_inflight;
+	unsigned		 connection_timeout;
+	unsigned		 retry_after;
+	unsigned		 busy_timeout_ms;
+	unsigned		 seen_flush_ms;
+	size_t			 max_output;
+	unsigned		 max_depth;
+	int			 access_log;
+	int			 debug;
+};
+
+/* Defaults, then the file (if path is not NULL).  0, or -1 after logging
+ * "file:line: reason". */
+void	 config_defaults(struct config *);
+int	 config_load(struct config *, const char *path);
+/* Parse "host:port", "[v6]:port", "*:port" or "port". */
+int	 config_parse_listen(const char *, struct config_listen *);
+void	 config_print(const struct config *);
+
+#endif
