@@ -83,6 +83,8 @@ store_fail(struct store *st, enum store_rc rc, const char *what)
 	case STORE_EXISTS:
 		return err("%s: already exists", what);
 	case STORE_INVALID:
+		if (strncmp(store_errmsg(st), "no such", 7) == 0)
+			return err("%s: %s", what, store_errmsg(st));
 		return err("%s: value refused (%s)", what, store_errmsg(st));
 	case STORE_BUSY:
 		return err("%s: store is busy, try again", what);

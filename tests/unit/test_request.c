@@ -32,29 +32,29 @@ main(void)
 	    strstr(err, "not a URN"), "non-URN sfua-id: %s", err);
 	ok(parse("sfua-id=urn:uuid:zzzz", &r, err, sizeof(err)) == -1,
 	    "bad uuid");
-	ok(parse("sfua-id=urn:x:%zz", &r, err, sizeof(err)) == -1,
+	ok(parse("sfua-id=urn:ex:%zz", &r, err, sizeof(err)) == -1,
 	    "bad percent escape");
-	ok(parse("sfua-id=urn:x:a%00b", &r, err, sizeof(err)) == -1,
+	ok(parse("sfua-id=urn:ex:a%00b", &r, err, sizeof(err)) == -1,
 	    "NUL byte refused");
-	ok(parse("sfua-id=urn:x:a%", &r, err, sizeof(err)) == -1,
+	ok(parse("sfua-id=urn:ex:a%", &r, err, sizeof(err)) == -1,
 	    "truncated escape");
-	ok(parse("sfua-id=urn:x:1&sfua-id=urn:x:2", &r, err,
+	ok(parse("sfua-id=urn:ex:1&sfua-id=urn:ex:2", &r, err,
 	    sizeof(err)) == -1 && strstr(err, "more than once"),
 	    "duplicate sfua-id: %s", err);
-	ok(parse("sfua-id=urn:x:1&sfua-vendor=-bad-.com", &r, err,
+	ok(parse("sfua-id=urn:ex:1&sfua-vendor=-bad-.com", &r, err,
 	    sizeof(err)) == -1 && strstr(err, "sfua-vendor"),
 	    "bad vendor domain: %s", err);
-	ok(parse("sfua-id=urn:x:1&sfua-vendor=a..b", &r, err,
+	ok(parse("sfua-id=urn:ex:1&sfua-vendor=a..b", &r, err,
 	    sizeof(err)) == -1, "empty label in vendor");
-	ok(parse("sfua-id=urn:x:1&sfua-model=Hypo%20Comm", &r, err,
+	ok(parse("sfua-id=urn:ex:1&sfua-model=Hypo%20Comm", &r, err,
 	    sizeof(err)) == -1, "space in model token");
-	ok(parse("sfua-id=urn:x:1&sfua-revision=2.1/x", &r, err,
+	ok(parse("sfua-id=urn:ex:1&sfua-revision=2.1/x", &r, err,
 	    sizeof(err)) == -1, "slash in revision token");
-	ok(parse("sfua-id=urn:x:1&sfua-user=a:b", &r, err,
+	ok(parse("sfua-id=urn:ex:1&sfua-user=a:b", &r, err,
 	    sizeof(err)) == -1, "colon in userid");
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	memcpy(big, "sfua-id=urn:x:", 14);
+	memcpy(big, "sfua-id=urn:ex:", 14);
 	ok(parse(big, &r, err, sizeof(err)) == -1 && strstr(err, "longer"),
 	    "over-long query: %s", err);
 	memcpy(big + 1000, "\0", 1);

@@ -81,23 +81,23 @@ main(void)
 	ok(store_user_add(st, "alice", "r", md5, sha) == STORE_OK, "user add");
 	ok(store_user_add(st, "alice", "r", md5, sha) == STORE_EXISTS,
 	    "duplicate user refused");
-	f = json_pack("{s:s, s:s}", "sfua_id", "urn:x:1", "state", "bogus");
+	f = json_pack("{s:s, s:s}", "sfua_id", "urn:ex:1", "state", "bogus");
 	ok(store_device_add(st, f) == STORE_INVALID, "bad state refused");
 	json_decref(f);
-	f = json_pack("{s:s, s:s}", "sfua_id", "urn:x:1", "mac", "XYZ");
+	f = json_pack("{s:s, s:s}", "sfua_id", "urn:ex:1", "mac", "XYZ");
 	ok(store_device_add(st, f) == STORE_INVALID, "bad mac refused");
 	json_decref(f);
-	f = json_pack("{s:s, s:s}", "sfua_id", "urn:x:1", "user", "nobody");
-	ok(store_device_add(st, f) == STORE_NOTFOUND, "unknown user refused");
+	f = json_pack("{s:s, s:s}", "sfua_id", "urn:ex:1", "user", "nobody");
+	ok(store_device_add(st, f) == STORE_INVALID && strstr(store_errmsg(st), "no such user"), "unknown user refused: %s", store_errmsg(st));
 	json_decref(f);
 
 	/* Rollback leaves nothing. */
 	ok(store_begin(st) == 0, "begin");
-	f = json_pack("{s:s}", "sfua_id", "urn:x:rolled-back");
+	f = json_pack("{s:s}", "sfua_id", "urn:ex:rolled-back");
 	ok(store_device_add(st, f) == STORE_OK, "add inside transaction");
 	json_decref(f);
 	store_rollback(st);
-	ok(store_device_by_sfua(st, "urn:x:rolled-back", &d) == STORE_NOTFOUND,
+	ok(store_device_by_sfua(st, "urn:ex:rolled-back", &d) == STORE_NOTFOUND,
 	    "rolled back");
 
 	f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "sfua_id",
@@ -113,7 +113,7 @@ main(void)
 	    "find by MAC, joined user and profile");
 	ok(store_user_by_name(st, "alice", &u) == STORE_OK && u.id == d.user_id,
 	    "user lookup");
-	ok(store_device_by_sfua(st, "urn:x:none", &d) == STORE_NOTFOUND,
+	ok(store_device_by_sfua(st, "urn:ex:none", &d) == STORE_NOTFOUND,
 	    "unknown device is NOTFOUND");
 	store_device_by_mac(st, "001122334455", &d);
 

@@ -1,0 +1,102 @@
+#!/bin/sh
+# cli: the sipcfg admin commands on a real store: bad input first (clear
+# message, non-zero exit, nothing changed), then each command and --json.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+need sqlite3
+fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
+	d=$1; m=$2; shift 2
+	out=$("$@" 2>&1 </dev/null); rc=$?
+	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
+	else ok "$d (rc $rc: $out)" 1; fi
+}
+fails "store missing: clear error" "sipcfg init" sc device list
+sc init --realm test-realm >/dev/null; ok "init" $?
+is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 1
+is "WAL mode" "$(sqlite3 "$STORE" 'PRAGMA journal_mode')" wal
+sc init >/dev/null; ok "init twice is harmless" $?
+
+fails "unknown command" "unknown command" sc frobnicate
+fails "unknown option" "unknown option" sc device list --bogus
+fails "bad MAC/URN" "not an sfua-id URN or a MAC" sc device add 12:34
+fails "bad vendor" "not a DNS domain" sc device add 00:11:22:33:44:55 --vendor "bad vendor"
+fails "bad state" "expected active, pending or disabled" sc device add 00:11:22:33:44:55 --state on
+fails "unknown user" "no such user" sc device add 00:11:22:33:44:55 --user ghost
+is "failed device add left nothing" "$(sqlite3 "$STORE" 'SELECT count(*) FROM devices')" 0
+fails "empty password refused" "empty password" sh -c "printf '\n' | $SIPCFG -d $STORE user add alice"
+fails "no password on stdin" "password" sc user add alice
+fails "bad user name" "not a valid user name" sh -c "echo pw | $SIPCFG -d $STORE user add a:b"
+printf 'pw1\n' | sc user add alice >/dev/null; ok "user add (password on stdin)" $?
+fails "duplicate user" "already exists" sh -c "echo pw | $SIPCFG -d $STORE user add alice"
+is "HA1 stored, password not" "$(sqlite3 "$STORE" "SELECT count(*) FROM users WHERE ha1_md5 = '$(printf 'alice:test-realm:pw1' | md5sum | cut -d' ' -f1)'")" 1
+if grep -a -q pw1 "$STORE" "$STORE-wal" 2>/dev/null; then ok "password not in the store file" 1; else ok "password not in the store file" 0; fi
+
+sc device add 00:11:22:33:44:55 --vendor examplecorp.com --model HypoComm --user alice --label "desk 1" >/dev/null
+ok "device add by MAC" $?
+is "MAC becomes the RFC 6011 sfua-id" \
+	"$(sqlite3 "$STORE" 'SELECT sfua_id FROM devices')" "urn:uuid:00000000-0000-1000-8000-001122334455"
+fails "duplicate device" "already exists" sc device add 00-11-22-33-44-55
+sc device add urn:uuid:00000000-0000-1000-8000-00aabbccddee >/dev/null
+is "MAC derived from a version-1 uuid" \
+	"$(sqlite3 "$STORE" "SELECT mac FROM devices WHERE sfua_id LIKE '%ddee'")" "00aabbccddee"
+sc device add urn:uuid:f81d4fae-7dec-41d0-a765-00a0c91e6bf6 >/dev/null
+is "no MAC from a random uuid" \
+	"$(sqlite3 "$STORE" "SELECT coalesce(mac, 'none') FROM devices WHERE sfua_id LIKE '%6bf6'")" none
+sc --json device list > "$W/list.json"; ok "device list --json" $?
+if command -v python3 >/dev/null; then
+	is "--json is JSON with 3 devices" "$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$W/list.json")" 3
+fi
+contains "device list table" "$(sc device list)" "001122334455"
+contains "device show" "$(sc device show 0011.2233.4455)" "desk 1"
+fails "device set with nothing" "nothing to change" sc device set 001122334455
+sc device set 001122334455 --state disabled >/dev/null
+is "device set state" "$(sqlite3 "$STORE" "SELECT state FROM devices WHERE mac='001122334455'")" disabled
+fails "device set bad max-age" "expected 0..31536000" sc device set 001122334455 --max-age -5
+
+fails "line add without --aor" "are required" sc line add 001122334455 --username alice
+fails "line add bad AOR" "expected sip:user@domain" sh -c "echo x | $SIPCFG -d $STORE line add 001122334455 --aor mailto:a@b --username a"
+echo lpw | sc line add 001122334455 --aor sip:alice@example.net --username alice >/dev/null
+ok "line add" $?
+is "line realm defaults to the AOR domain" "$(sqlite3 "$STORE" 'SELECT realm FROM lines')" example.net
+is "line digest is the RFC 2617 HA1" "$(sqlite3 "$STORE" 'SELECT ha1 FROM lines')" \
+	"$(printf 'alice:example.net:lpw' | md5sum | cut -d' ' -f1)"
+fails "line at a taken position" "already exists" sh -c "echo x | $SIPCFG -d $STORE line add 001122334455 --aor sip:b@example.net --username b --position 1"
+contains "line list" "$(sc line list 001122334455)" "sip:alice@example.net"
+
+fails "template from a missing file" "No such file" sc template add t /nonexistent
+printf 'x' > "$W/t.txt"
+fails "template bad name" "SIP tokens" sc template add "a b" "$W/t.txt"
+sc template add generic "$top_srcdir/templates/generic.xml" >/dev/null; ok "template add" $?
+is "content type from the extension" "$(sqlite3 "$STORE" "SELECT content_type FROM templates")" application/xml
+contains "template list" "$(sc template list)" generic
+sc template show generic > "$W/shown"
+cmp -s "$W/shown" "$top_srcdir/templates/generic.xml"; ok "template show prints it back" $?
+
+fails "var bad layer" "layer must be" sc var set planet x y
+fails "var vendor without NAME VALUE" "usage" sc var set vendor ntp x
+sc var set global ntp_server pool.ntp.org >/dev/null; ok "var set global" $?
+sc var set vendor examplecorp.com ntp_server '"vendor.ntp"' >/dev/null; ok "var set vendor" $?
+sc var set device 001122334455 settings '[{"name":"a","value":"1"}]' >/dev/null; ok "var set device JSON" $?
+contains "var show" "$(sc var show)" "vendor.ntp"
+sc device set 001122334455 --state active >/dev/null
+sc render 001122334455 > "$W/r" 2> "$W/rmeta"; ok "render" $?
+contains "render: vendor layer wins over global" "$(cat "$W/r")" "<ntp-server>vendor.ntp</ntp-server>"
+contains "render: device JSON variable" "$(cat "$W/r")" '<setting name="a">1</setting>'
+contains "render prints the ETag" "$(cat "$W/rmeta")" 'ETag: "'
+sc var unset vendor examplecorp.com ntp_server >/dev/null
+contains "var unset: global shows again" "$(sc render 001122334455 2>/dev/null)" "pool.ntp.org"
+fails "var unset missing" "not found" sc var unset global nope
+sc --json render 001122334455 > "$W/rj"; contains "render --json" "$(cat "$W/rj")" '"etag"'
+
+# A template that does not render is a clear error.
+printf '{{#open}}never closed' > "$W/bad.txt"
+sc template add broken "$W/bad.txt" --vendor examplecorp.com >/dev/null
+fails "broken template: clear error" "template broken" sc render 001122334455
+sc template rm broken >/dev/null; ok "template rm" $?
+
+sc user rm alice >/dev/null; ok "user rm" $?
+is "devices of a removed user are unassigned" "$(sqlite3 "$STORE" "SELECT coalesce(user_id, 'none') FROM devices WHERE mac='001122334455'")" none
+sc device rm 001122334455 >/dev/null; ok "device rm" $?
+is "its lines went with it" "$(sqlite3 "$STORE" 'SELECT count(*) FROM lines')" 0
+fails "device rm twice" "not found" sc device rm 001122334455
+contains "help lists commands" "$("$SIPCFG" help)" "template add"
+done_testing

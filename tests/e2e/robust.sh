@@ -1,0 +1,49 @@
+#!/bin/sh
+# robust: oversized and malformed requests get a 4xx, the daemon stays
+# up; the store unavailable gives 503 with Retry-After; a broken template
+# is not a crash.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+make_store
+start_daemon "max_inflight 64"
+A="--digest -u alice:$PW"
+long=$(head -c 3000 /dev/zero | tr '\0' a)
+is "over-long query is 414 or 400" "$(status "$BASE?sfua-id=urn:x:$long" | sed 's/414/4xx/; s/400/4xx/')" 4xx
+huge=$(head -c 70000 /dev/zero | tr '\0' a)
+code=$(status "$BASE?$Q" -H "X-Big: $huge")
+case $code in 4*) ok "oversized header is 4xx ($code)" 0 ;; *) ok "oversized header is 4xx ($code)" 1 ;; esac
+is "percent garbage is 400" "$(status "$BASE?sfua-id=%zz")" 400
+is "NUL in a value is 400" "$(status "$BASE?sfua-id=urn:x:a%00")" 400
+# Raw garbage over TLS, and a request line that is not HTTP.
+printf 'GARBAGE\r\n\r\n' | openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
+printf 'GET /cfg?sfua-id=%s HTTP/1.1\r\nHost: x\r\nAuthorization: Digest ,,,,=\r\n\r\n' "$DEV" |
+	openssl s_client -quiet -connect 127.0.0.1:$PORT 2>/dev/null | head -1 > "$W/raw"
+contains "hand-made bad Authorization gets 400" "$(cat "$W/raw")" "400"
+head -c 5000 /dev/urandom | openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
+head -c 5000 /dev/urandom | curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$PORT/" --data-binary @- 2>/dev/null
+ok "daemon alive after garbage" "$(alive; echo $?)"
+is "and still serves" "$(status "$BASE?$Q" $A)" 200
+
+# A template that fails to render: a clear error, not a crash.
+printf '{{#x}}unclosed' > "$W/bad.txt"
+sc template add broken "$W/bad.txt" --vendor examplecorp.com --model HypoComm >/dev/null
+c -o "$W/b" -D "$W/h" $A "$BASE?$Q"
+is "broken template: 500 with a reason" "$(code "$W/h")" 500
+contains "the log names the template" "$(cat "$W/daemon.err")" "template broken"
+sc template rm broken >/dev/null
+is "fixed: 200 again" "$(status "$BASE?$Q" $A)" 200
+
+# Store unavailable: an exclusive lock held past the busy timeout.
+stop_daemon
+start_daemon "busy_timeout_ms 100" "retry_after 7"
+sqlite3 "$STORE" "PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE; SELECT 1;" >/dev/null 2>&1
+# (WAL readers are never blocked; take the file away instead.)
+mv "$STORE" "$STORE.away"; mv "$STORE-wal" "$STORE-wal.away" 2>/dev/null; mv "$STORE-shm" "$STORE-shm.away" 2>/dev/null
+: > "$STORE"; chmod 000 "$STORE"
+c -o /dev/null -D "$W/h503" $A "$BASE?$Q"
+code=$(code "$W/h503")
+is "store unavailable: 503" "$code" 503
+is "503 has Retry-After" "$(hdr Retry-After "$W/h503")" 7
+rm -f "$STORE"; mv "$STORE.away" "$STORE"; mv "$STORE-wal.away" "$STORE-wal" 2>/dev/null; mv "$STORE-shm.away" "$STORE-shm" 2>/dev/null
+ok "daemon alive" "$(alive; echo $?)"
+stop_daemon; ok "clean stop" $?
+done_testing

@@ -1,0 +1,28 @@
+#!/bin/sh
+# tls: TLS 1.2 and 1.3 only (openssl s_client), IPv4 and IPv6 listeners.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+make_store
+start_daemon "listen [::1]:0"
+P6=$(printf '%s' "$READY" | sed -n 's|.*https://\[::1\]:\([0-9]*\)/.*|\1|p')
+contains "ready line lists the IPv6 listener" "$READY" "https://[::1]:"
+
+sc() { openssl s_client -connect "127.0.0.1:$PORT" -servername localhost "$@" </dev/null 2>&1; }
+# The client is told to allow old protocols (SECLEVEL=0), so a refusal is
+# the server's doing; "Cipher is (NONE)" means no handshake completed.
+old="-cipher DEFAULT:@SECLEVEL=0"
+out=$(sc -tls1_1 $old)
+contains "TLS 1.1 refused" "$out" "Cipher is (NONE)"
+out=$(sc -tls1 $old)
+contains "TLS 1.0 refused" "$out" "Cipher is (NONE)"
+contains "TLS 1.2 accepted" "$(sc -tls1_2)" "New, TLSv1.2, Cipher is ECDHE"
+contains "TLS 1.3 accepted" "$(sc -tls1_3)" "New, TLSv1.3, Cipher is TLS_"
+contains "ECDSA P-256 certificate" "$(sc -tls1_3)" "prime256v1"
+is "curl --tlsv1.2 --tls-max 1.2 works" \
+	"$(status "$BASE?$Q" --tlsv1.2 --tls-max 1.2 --digest -u alice:$PW)" 200
+is "curl over IPv6 works" \
+	"$(status "https://[::1]:$P6/cfg?$Q" --digest -u alice:$PW)" 200
+is "plain HTTP on the TLS port is refused" \
+	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/cfg?$Q")" 000
+ok "daemon alive after plain HTTP" "$(alive; echo $?)"
+stop_daemon
+done_testing
