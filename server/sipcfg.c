@@ -47,6 +47,7 @@ struct cmd {
 };
 
 static const char	*progname = "sipcfg";
+static int		 printed;	/* a command wrote its own output */
 
 static int
 err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -103,6 +104,7 @@ print_json(const json_t *v)
 		puts(s);
 		free(s);
 	}
+	printed = 1;
 }
 
 /* A table of rows: the named columns, left aligned. */
@@ -1194,6 +1196,17 @@ main(int argc, char *argv[])
 			store_rollback(st);
 	}
 	store_close(st);
+	/* --json: every successful command says so, for scripts. */
+	if (rc == 0 && a.json && !printed) {
+		json_t *o = json_pack("{s:b, s:s, s:s?}", "ok", 1, "command",
+		    c->noun, "verb", c->verb);
+		json_t *args = json_array();
+		for (k = 0; k < a.npos; k++)
+			json_array_append_new(args, json_string(a.pos[k]));
+		json_object_set_new(o, "args", args);
+		print_json(o);
+		json_decref(o);
+	}
 	for (k = 0; k < a.nopt; k++)
 		free((char *)a.oname[k]);
 	return rc == 0 ? 0 : 1;
