@@ -33,7 +33,9 @@
 #include "util.h"
 
 /* GnuTLS priorities: TLS 1.2 and 1.3 only (BRIEF.md §2, NOTES 6.2). */
-#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:%SERVER_PRECEDENCE"
+#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:" \
+	"%SERVER_PRECEDENCE"
 #define URI_MAX		(REQUEST_QUERY_MAX + 512)
 
 struct worker {
@@ -67,6 +69,7 @@ struct req {
 	char		 user[REQUEST_FIELD_MAX];
 	char		 note[48];
 	int		 counted;
+	int		 seen_headers;	/* the handler was called once */
 };
 
 static void
@@ -502,6 +505,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (rq->status)
 		return MHD_YES;
+	/*
+	 * libmicrohttpd 0.9.75 refuses keep-alive for a response queued on
+	 * the first call (headers only); answering on the second call keeps
+	 * the connection, which matters most for TLS.
+	 */
+	if (!rq->seen_headers) {
+		rq->seen_headers = 1;
+		return MHD_YES;
+	}
 	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (rq->uri_too_long)
 		return fail(c, rq, MHD_HTTP_URI_TOO_LONG, "request URI too long");

@@ -35,12 +35,14 @@
 
 #define RENDER_DEF_OUTPUT	(1024 * 1024)
 #define RENDER_DEF_DEPTH	64
-#define RENDER_MAX_DEPTH	1024	/* C stack: one walk frame a level */
-#define RENDER_MAX_DELIM	16	/* bytes in a set delimiter */
-#define RENDER_MAX_PARTIALS	1024	/* distinct partial names a render */
+/* The walk takes a few C stack frames a level; 1024 fits in 1 MiB. */
+#define RENDER_MAX_DEPTH	1024
+#define RENDER_MAX_DELIM	16	/* bytes */
+#define RENDER_MAX_PARTIALS	1024	/* distinct names a render */
+/* Work allowed: a base, plus so many steps per byte of max_output. */
 #define RENDER_MIN_STEPS	(1ULL << 20)
-#define RENDER_STEPS_PER_BYTE	16	/* work allowed per output byte */
-#define RENDER_SHOW		48	/* bytes of a name quoted in errors */
+#define RENDER_STEPS_PER_BYTE	16
+#define RENDER_SHOW		48	/* bytes of a name in errors */
 
 #define NONE			((size_t)-1)
 
@@ -76,10 +78,10 @@ struct node {
 	struct span	 s;		/* text, or the tag's name */
 	struct span	 ind;
 	struct span	 eol;
-	struct span	 ded;		/* N_TEXT: indentation to strip */
+	struct span	 ded;		/* N_TEXT: indentation to cut */
 	size_t		 lineend;	/* just past a standalone line */
 	size_t		 kid, next;	/* tree links */
-	size_t		 match;		/* opening tag: its closing tag */
+	size_t		 match;		/* opening tag: its close */
 };
 
 struct tmpl {
@@ -118,7 +120,7 @@ struct piece {
 
 struct frame {
 	const struct tmpl *t;
-	size_t		 node;		/* an N_PARENT with the arguments */
+	size_t		 node;		/* the N_PARENT */
 };
 
 struct render {
@@ -133,7 +135,7 @@ struct render {
 	size_t		 nctx;
 	struct frame	*fr;
 	size_t		 nfr;
-	struct piece	*ind;		/* indentation in force: [ilo, ihi) */
+	struct piece	*ind;		/* indentation: [ilo, ihi) */
 	size_t		 ilo, ihi;
 	int		 bol;		/* a template line begins */
 	struct pcache	*pc;
@@ -1091,7 +1093,8 @@ load(struct render *r, const char *name, size_t len, struct tmpl **out)
 {
 	struct pcache	*pc;
 	struct tmpl	*t = NULL;
-	char		*nm, *src, what[RENDER_SHOW + 20], sh[RENDER_SHOW + 4];
+	char		*nm, *src, sh[RENDER_SHOW + 4];
+	char		 what[RENDER_SHOW + 20];
 	size_t		 i, ncap;
 
 	*out = NULL;

@@ -39,10 +39,11 @@ enum render_escape {
 typedef char	*(*render_partial_fn)(void *arg, const char *name);
 
 struct render_opts {
-	enum render_escape escape;	/* for {{x}}; {{{x}}} and {{&x}} never escape */
+	/* For {{x}}; {{{x}}} and {{&x}} never escape. */
+	enum render_escape escape;
 	size_t		 max_output;	/* bytes; 0 = 1 MiB default */
-	unsigned	 max_depth;	/* nesting of sections+partials+parents;
-					   0 = 64 default, at most 1024 */
+	/* Nesting of sections+partials+parents; 0 = 64 default, max 1024. */
+	unsigned	 max_depth;
 	render_partial_fn partial;	/* may be NULL */
 	void		*partial_arg;
 };

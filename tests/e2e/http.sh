@@ -49,6 +49,12 @@ contains "sipcfg render prints the same ETag" "$(cat "$W/render.meta")" "ETag: $
 c -D "$W/h2" -o /dev/null $A "$BASE?$Q"
 is "ETag stable across requests" "$(hdr ETag "$W/h2")" "$ETAG"
 
+# Keep-alive: two requests on one TLS connection (the bench's main case).
+curl -sv --cacert "$CERT" --basic -u alice:$PW -o /dev/null -o /dev/null \
+	"$BASE?$Q" "$BASE?$Q" 2> "$W/ka"
+contains "keep-alive: the second request reuses the connection" "$(cat "$W/ka")" "Re-using existing connection"
+if grep -qi '^< Connection: close' "$W/ka"; then ok "no Connection: close on a 200" 1; else ok "no Connection: close on a 200" 0; fi
+
 # HEAD.
 c -I -D "$W/hhead" -o /dev/null $A "$BASE?$Q"
 is "HEAD is 200" "$(code "$W/hhead")" 200

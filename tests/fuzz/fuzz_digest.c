@@ -8,6 +8,7 @@
  * correct response computed here.  Single-threaded, as libFuzzer runs it.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -65,6 +66,23 @@ fuzz_answer(struct digest_creds *c, const char *method, const char *ha1)
 	    c->qop, method, c->uri, c->response, sizeof(c->response));
 }
 
+/* Step nc by one and answer again; -1 without qop or at the top. */
+static int
+fuzz_next_nc(struct digest_creds *c, const char *method, const char *ha1)
+{
+	unsigned long	 nc;
+	char		*end;
+
+	if (c->qop[0] == '\0')
+		return -1;
+	nc = strtoul(c->nc, &end, 16);
+	if (*end != '\0' || nc >= 0xffffffffUL)
+		return -1;
+	snprintf(c->nc, sizeof(c->nc), "%08lx", nc + 1);
+	return digest_response(c->alg, ha1, c->nonce, c->nc, c->cnonce,
+	    c->qop, method, c->uri, c->response, sizeof(c->response));
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -98,17 +116,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)digest_verify(fuzz_ctx, &c, method, c.uri, c.realm, ha1,
 		    1, FUZZ_NOW);
 		if (fuzz_answer(&c, method, ha1) == 0) {
-			r = digest_verify(fuzz_ctx, &c, method, c.uri, c.realm,
-			    ha1, 1, FUZZ_NOW);
 			/* Right answer to a fresh nonce: only qop can spoil it. */
 			want = !c.userhash && (c.qop[0] == '\0' ||
 			    (strcasecmp(c.qop, "auth") == 0 &&
 			    c.cnonce[0] != '\0'));
-			if ((r == DIGEST_OK) != want || r == DIGEST_STALE)
+			r = digest_verify(fuzz_ctx, &c, method, c.uri, c.realm,
+			    ha1, 1, FUZZ_NOW + 301);
+			if (r != (want ? DIGEST_STALE : DIGEST_FAIL))
 				abort();
-			if (r == DIGEST_OK && digest_verify(fuzz_ctx, &c,
-			    method, c.uri, c.realm, ha1, 1, FUZZ_NOW) !=
-			    DIGEST_REPLAY)
+			r = digest_verify(fuzz_ctx, &c, method, c.uri, c.realm,
+			    ha1, 1, FUZZ_NOW);
+			if (r != (want ? DIGEST_OK : DIGEST_FAIL))
+				abort();
+			if (want && digest_verify(fuzz_ctx, &c, method, c.uri,
+			    c.realm, ha1, 1, FUZZ_NOW) != DIGEST_REPLAY)
+				abort();
+			if (want && fuzz_next_nc(&c, method, ha1) == 0 &&
+			    digest_verify(fuzz_ctx, &c, method, c.uri, c.realm,
+			    ha1, 1, FUZZ_NOW) != DIGEST_OK)
 				abort();
 		}
 	} else if (k == AUTH_BASIC) {

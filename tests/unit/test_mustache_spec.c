@@ -19,7 +19,7 @@
 #include "render.h"
 
 #define SPEC_DIR	"../shared/testdata/mustache-spec"
-#define PREFIX		"pre:"		/* output already in the buffer */
+#define PREFIX		"pre:"	/* already in the buffer */
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 struct own {
@@ -31,7 +31,7 @@ struct own {
 	size_t		 max_output;
 	unsigned	 max_depth;
 	int		 rc;
-	const char	*want;		/* output, or a piece of the error */
+	const char	*want;		/* output, or part of err */
 };
 
 static const struct own owns[] = {
