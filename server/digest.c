@@ -983,7 +983,10 @@ digest_verify(struct digest_ctx *d, const struct digest_creds *c,
 	} else if (!allow_no_qop || c->nc[0] != '\0' || c->cnonce[0] != '\0')
 		goto done;
 
-	/* Our nonce, for this realm and algorithm? */
+	/*
+	 * Our nonce, for this realm and algorithm?  opaque is not checked:
+	 * it carries no state, the nonce does.
+	 */
 	if (strlen(c->nonce) != NONCE_B64_LEN ||
 	    digest_unb64(c->nonce, NONCE_B64_LEN, b64_url, raw, sizeof(raw),
 	    &rawlen) == -1 || rawlen != NONCE_RAW_LEN)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* 0 when equal; time depends only on the length.  Lengths must match. */
+/* 1 when equal, else 0; time depends only on the length. */
 int	 util_ct_memeq(const void *, const void *, size_t);
 /* Constant-time string equality (lengths compared too); 1 if equal. */
 int	 util_ct_streq(const char *, const char *);

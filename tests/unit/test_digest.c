@@ -5,19 +5,17 @@
  * the replay table under four threads.
  */
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "digest.h"
+#include "tap.h"
 
 #define REALM	"sipcfg"
 #define NOW	((time_t)1700000000)
 #define TTL	300
-
-static int	 ntests, nfailed;
 
 static const unsigned char secret[32] = {
 	0x73, 0x69, 0x70, 0x63, 0x66, 0x67, 0x2d, 0x74,
@@ -25,23 +23,6 @@ static const unsigned char secret[32] = {
 	0x65, 0x74, 0x2d, 0x30, 0x31, 0x32, 0x33, 0x34,
 	0x35, 0x36, 0x37, 0x38, 0x39, 0x61, 0x62, 0x63
 };
-
-static void ok(int, const char *, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-ok(int cond, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%sok %d - ", cond ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static enum auth_kind
 parse(const char *hdr)
@@ -805,6 +786,5 @@ main(void)
 	test_eviction();
 	test_threads(0);
 	test_threads(1);
-	printf("1..%d\n", ntests);
-	return nfailed ? 1 : 0;
+	return tap_done();
 }
