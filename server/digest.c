@@ -50,6 +50,11 @@
 #define BASIC_RAW_MAX	(DIGEST_USER_SIZE + DIGEST_PASSWORD_SIZE)
 #define BASIC_B64_MAX	(4 * ((BASIC_RAW_MAX + 2) / 3))
 
+_Static_assert(NONCE_RAW_LEN % 3 == 0 && NONCE_B64_LEN == NONCE_RAW_LEN / 3 * 4,
+    "nonce encodes without padding");
+_Static_assert(OPAQUE_RAW_LEN % 3 == 0 && OPAQUE_B64_LEN ==
+    OPAQUE_RAW_LEN / 3 * 4, "opaque encodes without padding");
+
 static const char nonce_label[] = "sipcfg digest nonce v1";
 static const char opaque_label[] = "sipcfg digest opaque v1";
 
@@ -249,7 +254,7 @@ static const char b64_std[] =
 static const char b64_url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-/* base64url without padding; out holds (4n + 2) / 3 + 1 bytes. */
+/* base64url of n bytes, n a multiple of 3 (no padding); out: 4n/3 + 1. */
 static void
 digest_b64url(const unsigned char *p, size_t n, char *out)
 {
@@ -262,16 +267,6 @@ digest_b64url(const unsigned char *p, size_t n, char *out)
 		out[o++] = b64_url[v >> 12 & 63];
 		out[o++] = b64_url[v >> 6 & 63];
 		out[o++] = b64_url[v & 63];
-	}
-	if (n - i == 1) {
-		v = (uint32_t)p[i] << 16;
-		out[o++] = b64_url[v >> 18 & 63];
-		out[o++] = b64_url[v >> 12 & 63];
-	} else if (n - i == 2) {
-		v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8;
-		out[o++] = b64_url[v >> 18 & 63];
-		out[o++] = b64_url[v >> 12 & 63];
-		out[o++] = b64_url[v >> 6 & 63];
 	}
 	out[o] = '\0';
 }

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -251,7 +252,7 @@ challenge(struct http *h, struct MHD_Connection *c, struct req *rq,
     const char *realm, int stale)
 {
 	struct MHD_Response	*r;
-	char			 sha[512], md5[512];
+	char			 sha[DIGEST_CHALLENGE_MAX], md5[DIGEST_CHALLENGE_MAX];
 	static const char	 body[] = "authentication required\n";
 	time_t			 now = time(NULL);
 
@@ -422,6 +423,13 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	}
 	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
+	/*
+	 * RFC 7235 §3.1: credentials in a scheme we do not offer are
+	 * answered with our challenges; a malformed Basic or Digest is a 400.
+	 */
+	if (hdr && strncasecmp(hdr, "Digest ", 7) != 0 &&
+	    strncasecmp(hdr, "Basic ", 6) != 0)
+		hdr = NULL;
 	kind = digest_parse(hdr, &cr);
 	if (kind == AUTH_NONE) {
 		*ret = challenge(h, c, rq, realm, 0);

@@ -19,8 +19,10 @@ is "SHA-256 challenge comes first (RFC 7616 §3.7)" \
 	"$(grep -i '^WWW-Authenticate:' "$W/h401" | head -1 | grep -c SHA-256)" 1
 is "malformed Authorization is 400" \
 	"$(status "$BASE?$Q" -H 'Authorization: Digest username="alice')" 400
-is "unknown scheme is 400" \
-	"$(status "$BASE?$Q" -H 'Authorization: Bearer abc')" 400
+is "unsupported scheme gets our challenges (401, RFC 7235)" \
+	"$(status "$BASE?$Q" -H 'Authorization: Bearer abc')" 401
+is "malformed Basic is 400" \
+	"$(status "$BASE?$Q" -H 'Authorization: Basic !!!notbase64')" 400
 is "username != sfua-user is 403 (RFC 6011 §2.4.1)" \
 	"$(status "$BASE?sfua-id=$DEV&sfua-user=bob" --digest -u alice:$PW)" 403
 is "no sfua-user with credentials is 403" \
