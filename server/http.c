@@ -319,11 +319,51 @@ etag_matches(const char *inm, const char *etag)
 	return 0;
 }
 
+static void
+response_free(void *p)
+{
+	MHD_destroy_response(p);
+}
+
+/*
+ * The 200 and 304 responses of a cached rendering are built once and
+ * queued again for every request that gets them (MHD counts references),
+ * until the store changes and the resource cache drops them.
+ */
+static enum MHD_Result
+queue_cached(struct MHD_Connection *c, struct req *rq, unsigned status,
+    struct rendered *a, int slot)
+{
+	struct MHD_Response	*r = a->ext[slot];
+
+	if (r == NULL) {
+		if (status == MHD_HTTP_OK) {
+			/* A copy: a slow reader may outlive the entry. */
+			r = MHD_create_response_from_buffer(a->len, a->body,
+			    MHD_RESPMEM_MUST_COPY);
+			if (r)
+				MHD_add_response_header(r,
+				    MHD_HTTP_HEADER_CONTENT_TYPE,
+				    a->content_type);
+		} else
+			r = MHD_create_response_from_buffer(0, NULL,
+			    MHD_RESPMEM_PERSISTENT);
+		if (r == NULL)
+			return MHD_NO;
+		cache_headers(r, a);
+		a->ext[slot] = r;
+		a->ext_free = response_free;
+	}
+	rq->status = status;
+	return MHD_queue_response(c, status, r);
+}
+
 static enum MHD_Result
 answer(struct http *h, struct MHD_Connection *c, struct req *rq,
-    const struct rendered *a)
+    const struct rendered *ca)
 {
-	struct MHD_Response	*r;
+	/* Ours to annotate: it lives in this thread's resource cache. */
+	struct rendered		*a = (struct rendered *)ca;
 	const char		*inm, *ims;
 	time_t			 t;
 
@@ -335,22 +375,10 @@ answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 	if ((inm && etag_matches(inm, a->etag)) || (inm == NULL && ims &&
 	    resource_parse_httpdate(ims, &t) == 0 && a->last_modified <= t)) {
 		/* RFC 6011 §2.6.1: 304 with the same metadata. */
-		r = MHD_create_response_from_buffer(0, NULL,
-		    MHD_RESPMEM_PERSISTENT);
-		if (r == NULL)
-			return MHD_NO;
-		cache_headers(r, a);
-		return queue(c, rq, MHD_HTTP_NOT_MODIFIED, r);
+		return queue_cached(c, rq, MHD_HTTP_NOT_MODIFIED, a, 1);
 	}
-	r = MHD_create_response_from_buffer(a->len, a->body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    a->content_type);
-	cache_headers(r, a);
 	rq->bytes = a->len;
-	return queue(c, rq, MHD_HTTP_OK, r);
+	return queue_cached(c, rq, MHD_HTTP_OK, a, 0);
 }
 
 static enum MHD_Result
@@ -449,7 +477,7 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 		    "the authentication username must equal sfua-user");
 		return 0;
 	}
-	src = store_user_by_name(resource_store(res), cr.username, u);
+	src = resource_user(res, cr.username, u);
 	if (src != STORE_OK && src != STORE_NOTFOUND) {
 		digest_creds_wipe(&cr);
 		*ret = fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -700,7 +728,7 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
-		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, h,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "render.h"
 #include "resource.h"
+#include "util.h"
 
 #define CACHE_BUCKETS	1024
 
@@ -27,6 +28,20 @@ struct centry {
 	struct centry	*next;
 	char		*key;
 	struct rendered	 r;
+};
+
+/* Device and user look-ups, cached per thread like the renderings. */
+struct dentry {
+	struct dentry		*next;
+	char			*key;
+	enum store_rc		 rc;
+	struct store_device	 d;
+};
+
+struct uentry {
+	struct uentry		*next;
+	enum store_rc		 rc;
+	struct store_user	 u;
 };
 
 struct resource {
@@ -37,25 +52,54 @@ struct resource {
 	struct centry		*bucket[CACHE_BUCKETS];
 	size_t			 nentries;
 	struct rendered		 scratch;	/* when the cache is bypassed */
+	struct dentry		*dbucket[CACHE_BUCKETS];
+	struct uentry		*ubucket[CACHE_BUCKETS];
+	size_t			 ndev, nuser;
 	time_t			 partial_updated;
 };
+
+static void
+rendered_clear(struct rendered *x)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(x->ext) / sizeof(x->ext[0]); i++)
+		if (x->ext[i] && x->ext_free)
+			x->ext_free(x->ext[i]);
+	free(x->body);
+	memset(x, 0, sizeof(*x));
+}
 
 static void
 cache_clear(struct resource *r)
 {
 	struct centry	*e, *n;
+	struct dentry	*de, *dn;
+	struct uentry	*ue, *un;
 	size_t		 i;
 
 	for (i = 0; i < CACHE_BUCKETS; i++) {
 		for (e = r->bucket[i]; e; e = n) {
 			n = e->next;
 			free(e->key);
-			free(e->r.body);
+			rendered_clear(&e->r);
 			free(e);
 		}
 		r->bucket[i] = NULL;
+		for (de = r->dbucket[i]; de; de = dn) {
+			dn = de->next;
+			free(de->key);
+			free(de);
+		}
+		r->dbucket[i] = NULL;
+		for (ue = r->ubucket[i]; ue; ue = un) {
+			un = ue->next;
+			util_wipe(&ue->u, sizeof(ue->u));
+			free(ue);
+		}
+		r->ubucket[i] = NULL;
 	}
-	r->nentries = 0;
+	r->nentries = r->ndev = r->nuser = 0;
 }
 
 static unsigned
@@ -89,7 +133,7 @@ resource_free(struct resource *r)
 	if (r == NULL)
 		return;
 	cache_clear(r);
-	free(r->scratch.body);
+	rendered_clear(&r->scratch);
 	store_close(r->st);
 	free(r);
 }
@@ -133,11 +177,63 @@ enum store_rc
 resource_device(struct resource *r, const struct cfg_request *q,
     struct store_device *d)
 {
+	struct dentry	*e;
 	enum store_rc	 rc;
+	unsigned	 h = hash(q->sfua_id) % CACHE_BUCKETS;
 
+	for (e = r->dbucket[h]; e; e = e->next)
+		if (strcmp(e->key, q->sfua_id) == 0) {
+			*d = e->d;
+			return e->rc;
+		}
 	rc = store_device_by_sfua(r->st, q->sfua_id, d);
 	if (rc == STORE_NOTFOUND && q->mac[0])
 		rc = store_device_by_mac(r->st, q->mac, d);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return rc;	/* errors are not cached */
+	/* Bounded: a spray of unknown ids only ever empties the cache. */
+	if (r->ndev >= r->o.cache_max)
+		cache_clear(r);
+	if ((e = calloc(1, sizeof(*e))) != NULL &&
+	    (e->key = strdup(q->sfua_id)) != NULL) {
+		e->rc = rc;
+		if (rc == STORE_OK)
+			e->d = *d;
+		e->next = r->dbucket[h];
+		r->dbucket[h] = e;
+		r->ndev++;
+	} else
+		free(e);
+	return rc;
+}
+
+enum store_rc
+resource_user(struct resource *r, const char *name, struct store_user *u)
+{
+	struct uentry	*e;
+	enum store_rc	 rc;
+	unsigned	 h = hash(name) % CACHE_BUCKETS;
+
+	for (e = r->ubucket[h]; e; e = e->next)
+		if (strcmp(e->u.name, name) == 0) {
+			*u = e->u;
+			return e->rc;
+		}
+	rc = store_user_by_name(r->st, name, u);
+	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+		return rc;
+	if (r->nuser >= r->o.cache_max)
+		cache_clear(r);
+	if ((e = calloc(1, sizeof(*e))) != NULL) {
+		e->rc = rc;
+		if (rc == STORE_OK)
+			e->u = *u;
+		else
+			snprintf(e->u.name, sizeof(e->u.name), "%s", name);
+		e->next = r->ubucket[h];
+		r->ubucket[h] = e;
+		r->nuser++;
+	}
 	return rc;
 }
 
@@ -361,8 +457,7 @@ resource_render(struct resource *r, const struct store_device *d,
 	    (e->key = strdup(key)) == NULL) {
 		free(e);
 		/* Without memory for the cache, answer uncached. */
-		free(r->scratch.body);
-		r->scratch.body = NULL;
+		rendered_clear(&r->scratch);
 		rc = render_fresh(r, d, q, full, &r->scratch, reason, rlen);
 		*out = &r->scratch;
 		return rc;

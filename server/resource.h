@@ -40,6 +40,13 @@ struct rendered {
 	char		*body;
 	size_t		 len;
 	int		 secret_free;
+	/*
+	 * Slots for the caller to hang objects built from this answer on
+	 * (the HTTP front keeps its ready-made 200 and 304 responses here);
+	 * ext_free is called on each non-NULL slot when the entry goes.
+	 */
+	void		*ext[2];
+	void		(*ext_free)(void *);
 };
 
 enum resource_rc {
@@ -66,9 +73,16 @@ int		 resource_begin(struct resource *);
 /* The service realm (store meta "realm"), valid until the next begin. */
 const char	*resource_realm(struct resource *);
 
-/* Find the device by sfua-id, then by the MAC the sfua-id carries. */
+/*
+ * Find the device by sfua-id, then by the MAC the sfua-id carries.
+ * Answers (found or not) are cached until the store changes.
+ */
 enum store_rc	 resource_device(struct resource *, const struct cfg_request *,
 		    struct store_device *);
+
+/* The user, cached like devices. */
+enum store_rc	 resource_user(struct resource *, const char *name,
+		    struct store_user *);
 
 /*
  * Render for dev with the request facts.  full = 0 renders the
