@@ -115,18 +115,6 @@ digest_hexlen(enum digest_alg alg)
 }
 
 static int
-digest_hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 digest_lower(int c)
 {
 	return (c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c;
@@ -161,7 +149,7 @@ digest_hexnorm(enum digest_alg alg, const char *in, char out[DIGEST_HEX_MAX])
 	if (n == 0 || in == NULL)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (digest_hexval((unsigned char)in[i]) < 0)
+		if (util_hexval((unsigned char)in[i]) < 0)
 			return -1;
 		out[i] = (char)digest_lower((unsigned char)in[i]);
 	}
@@ -616,7 +604,7 @@ digest_nc_value(const char *s, uint32_t *out)
 	int	 i, h;
 
 	for (i = 0; i < 8; i++) {
-		if ((h = digest_hexval((unsigned char)s[i])) < 0)
+		if ((h = util_hexval((unsigned char)s[i])) < 0)
 			return -1;
 		v = v << 4 | (uint32_t)h;
 	}
@@ -646,8 +634,8 @@ digest_ext_value(const char *s, char *dst, size_t dstsize)
 	for (q++; *q != '\0'; q++) {
 		c = (unsigned char)*q;
 		if (c == '%') {
-			if ((h = digest_hexval((unsigned char)q[1])) < 0 ||
-			    (l = digest_hexval((unsigned char)q[2])) < 0)
+			if ((h = util_hexval((unsigned char)q[1])) < 0 ||
+			    (l = util_hexval((unsigned char)q[2])) < 0)
 				return -1;
 			c = h << 4 | l;
 			q += 2;

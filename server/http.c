@@ -190,34 +190,11 @@ queue(struct MHD_Connection *c, struct req *rq, unsigned status,
 	return ret;
 }
 
-/* An error with a one-line reason (BRIEF.md §6: clear 4xx). */
-static enum MHD_Result
-fail(struct MHD_Connection *c, struct req *rq, unsigned status,
-    const char *reason)
-{
-	struct MHD_Response	*r;
-	char			 body[300];
-	int			 n;
-
-	n = snprintf(body, sizeof(body), "%s\n", reason);
-	if (n < 0 || (size_t)n >= sizeof(body))
-		n = (int)sizeof(body) - 1;
-	r = MHD_create_response_from_buffer((size_t)n, body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
-	    "text/plain; charset=utf-8");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	if (rq) {
-		rq->bytes = (size_t)n;
-		if (!rq->note[0])
-			snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"",
-			    reason);
-	}
-	return queue(c, rq, status, r);
-}
-
+/*
+ * An error with a one-line reason (BRIEF.md §6: clear 4xx).  A non-zero
+ * retry adds Retry-After, which keeps the URL in a UA's list
+ * (RFC 6011 §2.4.2).
+ */
 static enum MHD_Result
 fail_retry(struct MHD_Connection *c, struct req *rq, unsigned status,
     unsigned retry, const char *reason)
@@ -233,17 +210,27 @@ fail_retry(struct MHD_Connection *c, struct req *rq, unsigned status,
 	    MHD_RESPMEM_MUST_COPY);
 	if (r == NULL)
 		return MHD_NO;
-	snprintf(ra, sizeof(ra), "%u", retry);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    "text/plain; charset=utf-8");
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	/* RFC 6011 §2.4.2: a Retry-After keeps the URL in the UA's list. */
-	MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	if (retry) {
+		snprintf(ra, sizeof(ra), "%u", retry);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, ra);
+	}
 	if (rq) {
 		rq->bytes = (size_t)n;
-		snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"", reason);
+		if (!rq->note[0])
+			snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"",
+			    reason);
 	}
 	return queue(c, rq, status, r);
+}
+
+static enum MHD_Result
+fail(struct MHD_Connection *c, struct req *rq, unsigned status,
+    const char *reason)
+{
+	return fail_retry(c, rq, status, 0, reason);
 }
 
 /* 401 with both challenges, SHA-256 first (RFC 7616 §3.7). */

@@ -10,18 +10,7 @@
 #include <string.h>
 
 #include "request.h"
-
-static int
-hexv(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "util.h"
 
 /* Percent-decode [p, p+n) into out; -1 on bad escapes, NUL or overflow. */
 static int
@@ -35,7 +24,7 @@ pct_decode(const char *p, size_t n, char *out, size_t outlen)
 		if (c == '%') {
 			if (i + 2 >= n)
 				return -1;
-			if ((h = hexv(p[i + 1])) < 0 || (l = hexv(p[i + 2])) < 0)
+			if ((h = util_hexval(p[i + 1])) < 0 || (l = util_hexval(p[i + 2])) < 0)
 				return -1;
 			c = h << 4 | l;
 			i += 2;
@@ -109,7 +98,7 @@ is_uuid(const char *u)
 		if (i == 8 || i == 13 || i == 18 || i == 23) {
 			if (u[i] != '-')
 				return 0;
-		} else if (hexv(u[i]) < 0)
+		} else if (util_hexval(u[i]) < 0)
 			return 0;
 	}
 	return u[36] == '\0';
@@ -135,7 +124,7 @@ request_urn_normalise(const char *in, char *out, size_t outlen)
 		unsigned char c = (unsigned char)nss[i];
 		if (isalnum(c) || strchr("-._~!$&'()*+,;=:@/", c))
 			continue;
-		if (c == '%' && hexv(nss[i + 1]) >= 0 && hexv(nss[i + 2]) >= 0) {
+		if (c == '%' && util_hexval(nss[i + 1]) >= 0 && util_hexval(nss[i + 2]) >= 0) {
 			i += 2;
 			continue;
 		}
@@ -166,7 +155,7 @@ request_urn_mac(const char *urn, char mac[13])
 		if (u[14] != '1' || !strchr("89abAB", u[19]))
 			return -1;
 		/* RFC 4122 §4.5: a random node has the multicast bit set. */
-		if (hexv(u[25]) & 1)
+		if (util_hexval(u[25]) & 1)
 			return -1;
 		for (i = 24; i < 36; i++)
 			mac[o++] = (char)tolower((unsigned char)u[i]);
@@ -186,7 +175,7 @@ request_mac_normalise(const char *in, char mac[13])
 	for (; *in; in++) {
 		if (*in == ':' || *in == '-' || *in == '.')
 			continue;
-		if (hexv(*in) < 0 || o == 12)
+		if (util_hexval(*in) < 0 || o == 12)
 			return -1;
 		mac[o++] = (char)tolower((unsigned char)*in);
 	}

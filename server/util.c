@@ -44,8 +44,8 @@ util_hex(const unsigned char *p, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int
-hexval(char c)
+int
+util_hexval(int c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -63,7 +63,7 @@ util_unhex(const char *s, unsigned char *out, size_t n)
 	int	 h, l;
 
 	for (i = 0; i < n; i++) {
-		if ((h = hexval(s[2 * i])) < 0 || (l = hexval(s[2 * i + 1])) < 0)
+		if ((h = util_hexval(s[2 * i])) < 0 || (l = util_hexval(s[2 * i + 1])) < 0)
 			return -1;
 		out[i] = (unsigned char)(h << 4 | l);
 	}

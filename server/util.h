@@ -12,6 +12,8 @@
 int	 util_ct_memeq(const void *, const void *, size_t);
 /* Constant-time string equality (lengths compared too); 1 if equal. */
 int	 util_ct_streq(const char *, const char *);
+/* The value of one hex digit, or -1. */
+int	 util_hexval(int);
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void	 util_hex(const unsigned char *, size_t n, char *out);
 /* Parse 2n hex digits into n bytes; -1 on bad input. */

@@ -14,11 +14,11 @@ case $code in 4*) ok "oversized header is 4xx ($code)" 0 ;; *) ok "oversized hea
 is "percent garbage is 400" "$(status "$BASE?sfua-id=%zz")" 400
 is "NUL in a value is 400" "$(status "$BASE?sfua-id=urn:x:a%00")" 400
 # Raw garbage over TLS, and a request line that is not HTTP.
-printf 'GARBAGE\r\n\r\n' | openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
-printf 'GET /cfg?sfua-id=%s HTTP/1.1\r\nHost: x\r\nAuthorization: Digest ,,,,=\r\n\r\n' "$DEV" |
-	openssl s_client -quiet -connect 127.0.0.1:$PORT 2>/dev/null | head -1 > "$W/raw"
+printf 'GARBAGE\r\n\r\n' | timeout 10 openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
+printf 'GET /cfg?sfua-id=%s&sfua-user=alice HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Digest ,,,,=\r\n\r\n' "$DEV" |
+	timeout 10 openssl s_client -quiet -connect 127.0.0.1:$PORT 2>/dev/null | head -1 > "$W/raw"
 contains "hand-made bad Authorization gets 400" "$(cat "$W/raw")" "400"
-head -c 5000 /dev/urandom | openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
+head -c 5000 /dev/urandom | timeout 10 openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
 head -c 5000 /dev/urandom | curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$PORT/" --data-binary @- 2>/dev/null
 ok "daemon alive after garbage" "$(alive; echo $?)"
 is "and still serves" "$(status "$BASE?$Q" $A)" 200
