@@ -37,6 +37,7 @@ config_defaults(struct config *c)
 	c->max_connections = 4096;
 	c->max_per_ip = 0;
 	c->max_inflight = 1024;
+	c->busy_connections = 3072;
 	c->connection_timeout = 30;
 	c->retry_after = 30;
 	c->busy_timeout_ms = 2000;
@@ -105,6 +106,7 @@ static const struct uint_directive uints[] = {
 	U("max_connections", max_connections, 1, 1000000),
 	U("max_per_ip", max_per_ip, 0, 1000000),
 	U("max_inflight", max_inflight, 1, 1000000),
+	U("busy_connections", busy_connections, 0, 1000000),
 	U("connection_timeout", connection_timeout, 1, 3600),
 	U("retry_after", retry_after, 1, 86400),
 	U("busy_timeout_ms", busy_timeout_ms, 1, 60000),

@@ -39,6 +39,7 @@ struct config {
 	unsigned		 max_connections;
 	unsigned		 max_per_ip;
 	unsigned		 max_inflight;
+	unsigned		 busy_connections;	/* 0: off */
 	unsigned		 connection_timeout;
 	unsigned		 retry_after;
 	unsigned		 busy_timeout_ms;

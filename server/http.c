@@ -53,6 +53,7 @@ struct http {
 	size_t			 nd;
 	char			*cert, *key;
 	atomic_uint		 inflight;
+	atomic_uint		 conns;		/* open connections, all listeners */
 	pthread_mutex_t		 wmu;
 	struct worker		*workers;
 	pthread_key_t		 wkey;
@@ -109,6 +110,19 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 	return rq;
 }
 
+/* Counts open connections for the busy_connections soft limit. */
+static void
+conn_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,
+    enum MHD_ConnectionNotificationCode code)
+{
+	struct http	*h = cls;
+
+	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+		atomic_fetch_add(&h->conns, 1);
+	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		atomic_fetch_sub(&h->conns, 1);
+}
+
 static void
 completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
@@ -116,7 +130,6 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	struct http	*h = cls;
 	struct req	*rq = *req_cls;
 	struct timespec	 now;
-	const char	*m;
 	long		 us;
 
 	if (rq == NULL)
@@ -127,9 +140,6 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		clock_gettime(CLOCK_MONOTONIC, &now);
 		us = (now.tv_sec - rq->start.tv_sec) * 1000000L +
 		    (now.tv_nsec - rq->start.tv_nsec) / 1000;
-		m = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-		    MHD_HTTP_HEADER_USER_AGENT);
-		(void)m;
 		/* The path only: the query is logged as the device id. */
 		log_access("%s %u %zu %ldus device=%s user=%s%s%s", rq->addr,
 		    rq->status, rq->bytes, us, rq->device[0] ? rq->device : "-",
@@ -564,7 +574,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 
 	/* BRIEF.md §2, RFC 6011 §2.4.2: overload is a 503 + Retry-After. */
 	rq->counted = 1;
-	if (atomic_fetch_add(&h->inflight, 1) >= h->cfg->max_inflight)
+	if (atomic_fetch_add(&h->inflight, 1) >= h->cfg->max_inflight ||
+	    (h->cfg->busy_connections &&
+	    atomic_load(&h->conns) > h->cfg->busy_connections))
 		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    h->cfg->retry_after, "server busy");
 	if ((res = worker_resource(h)) == NULL || resource_begin(res) != 0)
@@ -718,6 +730,7 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, h,
 		    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+		    MHD_OPTION_NOTIFY_CONNECTION, conn_notify, h,
 		    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024,
 		    MHD_OPTION_END);
