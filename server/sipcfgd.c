@@ -164,7 +164,7 @@ main(int argc, char *argv[])
 		fatalx("cannot start the HTTPS front");
 	printf("sipcfgd: ready %s\n", bound);
 	fflush(stdout);
-	log_info("ready: %s (store %s, %u threads, unknown devices: %s)",
+	log_info("serving %s (store %s, %u threads, unknown devices: %s)",
 	    bound, cfg.store, cfg.threads, cfg.unknown == UNKNOWN_DENY ? "deny" :
 	    cfg.unknown == UNKNOWN_DEFAULT ? "default" : "enroll");
 

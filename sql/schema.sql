@@ -10,6 +10,10 @@
 -- `changes` by triggers, so edits made with the sqlite3 shell are seen
 -- exactly like edits made with sipcfg.
 
+-- For a store made by hand (sqlite3 store.db < sql/schema.sql); the
+-- store module sets it too, in the same transaction.
+PRAGMA user_version = 1;
+
 CREATE TABLE meta (
 	key	TEXT PRIMARY KEY,
 	value	TEXT NOT NULL
