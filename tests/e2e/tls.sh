@@ -15,6 +15,8 @@ contains "TLS 1.1 refused" "$out" "Cipher is (NONE)"
 out=$(sc -tls1 $old)
 contains "TLS 1.0 refused" "$out" "Cipher is (NONE)"
 contains "TLS 1.2 accepted" "$(sc -tls1_2)" "New, TLSv1.2, Cipher is ECDHE"
+contains "TLS 1.2 uses an AEAD suite" "$(sc -tls1_2)" "Cipher is ECDHE-ECDSA-AES128-GCM-SHA256"
+contains "TLS 1.2 CBC suites refused" "$(sc -tls1_2 -cipher ECDHE-ECDSA-AES128-SHA256)" "Cipher is (NONE)"
 contains "TLS 1.3 accepted" "$(sc -tls1_3)" "New, TLSv1.3, Cipher is TLS_"
 out=$(sc -tls1_2)
 contains "ECDSA certificate" "$out" "Peer signature type: ECDSA"
