@@ -868,6 +868,14 @@ digest_parse_buf(const char *hdr, size_t len, struct digest_creds *c)
 		return AUTH_NONE;
 	if ((slen = digest_token(&ps, &scheme)) == 0)
 		goto bad;
+	/* auth-scheme [ 1*SP ...]: a token glued to '=' is malformed. */
+	if (!digest_ieq(scheme, slen, "Digest") &&
+	    !digest_ieq(scheme, slen, "Basic") &&
+	    (ps.p == ps.end || digest_is_ows((unsigned char)*ps.p))) {
+		digest_creds_wipe(c);
+		c->kind = AUTH_OTHER;
+		return AUTH_OTHER;
+	}
 	/* A scheme alone is no credentials for either Basic or Digest. */
 	if (ps.p == ps.end || !digest_is_ows((unsigned char)*ps.p))
 		goto bad;
@@ -875,10 +883,8 @@ digest_parse_buf(const char *hdr, size_t len, struct digest_creds *c)
 
 	if (digest_ieq(scheme, slen, "Digest"))
 		kind = digest_parse_digest(&ps, c);
-	else if (digest_ieq(scheme, slen, "Basic"))
-		kind = digest_parse_basic(&ps, c);
 	else
-		kind = AUTH_BAD;
+		kind = digest_parse_basic(&ps, c);
 	if (kind == AUTH_BAD)
 		goto bad;
 	c->kind = kind;

@@ -86,7 +86,11 @@ int	 digest_response(enum digest_alg, const char *ha1_hex,
 int	 digest_challenge(struct digest_ctx *, enum digest_alg,
 	    const char *realm, int stale, time_t now, char *out, size_t outlen);
 
-enum auth_kind { AUTH_NONE, AUTH_BASIC, AUTH_DIGEST, AUTH_BAD };
+/*
+ * AUTH_OTHER: a well-formed scheme we do not implement (Bearer, NTLM,
+ * Negotiate, ...); RFC 7235 §3.1 answers it with our challenges.
+ */
+enum auth_kind { AUTH_NONE, AUTH_BASIC, AUTH_DIGEST, AUTH_BAD, AUTH_OTHER };
 
 /* A parsed Authorization header.  Every string is an owned copy. */
 struct digest_creds {
@@ -108,9 +112,9 @@ struct digest_creds {
 /*
  * Parse an Authorization (HTTP) or Authorization/Proxy-Authorization (SIP)
  * header value into *creds and return its kind: AUTH_NONE for NULL or
- * empty, AUTH_BAD for malformed input, over-long fields, an unsupported
- * scheme or algorithm (answer those with a fresh 401 challenge), else
- * AUTH_BASIC or AUTH_DIGEST.  Folded lines must have been unfolded.
+ * empty, AUTH_OTHER for another scheme, AUTH_BAD for malformed input,
+ * over-long fields or an unsupported algorithm, else AUTH_BASIC or
+ * AUTH_DIGEST.  Folded lines must have been unfolded.
  * On AUTH_BAD and AUTH_NONE the struct holds nothing but the kind.
  * Call digest_creds_wipe() when done.
  */

@@ -454,15 +454,12 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	}
 	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_AUTHORIZATION);
+	kind = digest_parse(hdr, &cr);
 	/*
 	 * RFC 7235 §3.1: credentials in a scheme we do not offer are
 	 * answered with our challenges; a malformed Basic or Digest is a 400.
 	 */
-	if (hdr && strncasecmp(hdr, "Digest ", 7) != 0 &&
-	    strncasecmp(hdr, "Basic ", 6) != 0)
-		hdr = NULL;
-	kind = digest_parse(hdr, &cr);
-	if (kind == AUTH_NONE) {
+	if (kind == AUTH_NONE || kind == AUTH_OTHER) {
 		*ret = challenge(h, c, rq, realm, 0);
 		return 0;
 	}
