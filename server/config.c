@@ -45,6 +45,63 @@ config_defaults(struct config *c)
 	c->max_output = 1024 * 1024;
 	c->max_depth = 32;
 	c->access_log = 1;
+	c->notify_mode = -1;
+	c->sub_min_expires = 60;
+	c->sub_max_expires = 3600;
+	c->sub_max = 100000;
+	c->notify_rate = 2500;
+	c->shutdown_retry_after = 60;
+}
+
+/*
+ * sip:HOST:PORT[;transport=udp|tcp] or sips:HOST:PORT, HOST an IPv4
+ * address, [IPv6], a name or "*".  The port is required: the monitor
+ * URIs handed out must name it.
+ */
+int
+config_parse_sip(const char *s, struct config_sip *l)
+{
+	const char	*h, *colon, *params;
+	long long	 port;
+	char		 num[8];
+	size_t		 hl, pl;
+
+	memset(l, 0, sizeof(*l));
+	if (strncmp(s, "sips:", 5) == 0) {
+		l->tls = 1;
+		h = s + 5;
+	} else if (strncmp(s, "sip:", 4) == 0)
+		h = s + 4;
+	else
+		return -1;
+	if ((params = strchr(h, ';')) == NULL)
+		params = h + strlen(h);
+	else if (l->tls || (strcmp(params, ";transport=udp") != 0 &&
+	    strcmp(params, ";transport=tcp") != 0))
+		return -1;
+	if (*h == '[') {
+		if ((colon = strchr(h, ']')) == NULL || colon[1] != ':')
+			return -1;
+		colon++;
+	} else if ((colon = strchr(h, ':')) == NULL || colon > params)
+		return -1;
+	hl = (size_t)(colon - h);
+	pl = (size_t)(params - colon - 1);
+	if (hl == 0 || hl >= sizeof(l->host) || pl == 0 || pl >= sizeof(num) ||
+	    strlen(s) >= sizeof(l->url))
+		return -1;
+	memcpy(l->host, h, hl);
+	memcpy(num, colon + 1, pl);
+	num[pl] = '\0';
+	if (strspn(l->host, "*") != hl && strspn(l->host,
+	    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:[]")
+	    != hl)
+		return -1;
+	if (util_strtonum(num, 1, 65535, &port))
+		return -1;
+	l->port = (unsigned)port;
+	snprintf(l->url, sizeof(l->url), "%s", s);
+	return 0;
 }
 
 int
@@ -112,6 +169,11 @@ static const struct uint_directive uints[] = {
 	U("busy_timeout_ms", busy_timeout_ms, 1, 60000),
 	U("seen_flush_ms", seen_flush_ms, 10, 60000),
 	U("max_depth", max_depth, 1, 256),
+	U("sub_min_expires", sub_min_expires, 1, 86400),
+	U("sub_max_expires", sub_max_expires, 1, 604800),
+	U("sub_max", sub_max, 1, 10000000),
+	U("notify_rate", notify_rate, 1, 1000000),
+	U("shutdown_retry_after", shutdown_retry_after, 1, 86400),
 };
 #undef U
 
@@ -208,8 +270,31 @@ config_load(struct config *c, const char *path)
 			if (util_strtonum(v, 1024, 16 * 1024 * 1024, &n))
 				BAD("expected 1024..16777216 bytes");
 			c->max_output = (size_t)n;
+		} else if (strcmp(k, "sip_listen") == 0) {
+			struct config_sip sl;
+			if (config_parse_sip(v, &sl))
+				BAD("expected sip:HOST:PORT[;transport=udp|tcp] "
+				    "or sips:HOST:PORT");
+			if ((sl.tls ? c->sips : c->sip).url[0])
+				BAD(sl.tls ? "only one sips: listener" :
+				    "only one sip: listener (use * for all "
+				    "addresses)");
+			*(sl.tls ? &c->sips : &c->sip) = sl;
+		} else if (strcmp(k, "sip_host") == 0) {
+			if (strlen(v) >= sizeof(c->sip_host) || strspn(v,
+			    "0123456789abcdefghijklmnopqrstuvwxyz"
+			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:[]") != strlen(v))
+				BAD("expected a host name or address");
+			snprintf(c->sip_host, sizeof(c->sip_host), "%s", v);
+		} else if (strcmp(k, "notify_mode") == 0) {
+			if (strcmp(v, "subscribe") == 0)
+				c->notify_mode = 1;
+			else if (strcmp(v, "poll") == 0)
+				c->notify_mode = 0;
+			else
+				BAD("expected subscribe or poll");
 		} else if (strcmp(k, "access_log") == 0 ||
-		    strcmp(k, "debug") == 0) {
+		    strcmp(k, "debug") == 0 || strcmp(k, "notify_body") == 0) {
 			int b;
 			if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
 				b = 1;
@@ -217,7 +302,8 @@ config_load(struct config *c, const char *path)
 				b = 0;
 			else
 				BAD("expected on or off");
-			*(k[0] == 'a' ? &c->access_log : &c->debug) = b;
+			*(k[0] == 'a' ? &c->access_log : k[0] == 'd' ?
+			    &c->debug : &c->notify_body) = b;
 		} else {
 			for (i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
 				if (strcmp(uints[i].name, k) == 0)
@@ -237,10 +323,51 @@ config_load(struct config *c, const char *path)
 		log_warn("%s", path);
 		goto done;
 	}
+	if (c->sub_min_expires > c->sub_max_expires) {
+		log_warnx("%s: sub_min_expires %u is above sub_max_expires %u",
+		    path, c->sub_min_expires, c->sub_max_expires);
+		goto done;
+	}
+	if (c->notify_mode == 1 && !c->sip.url[0] && !c->sips.url[0]) {
+		log_warnx("%s: notify_mode subscribe needs a sip_listen", path);
+		goto done;
+	}
 	rc = 0;
 done:
 	fclose(f);
 	return rc;
+}
+
+void
+config_monitor_target(const struct config *c, int tls, char *out,
+    size_t outlen)
+{
+	const struct config_sip *l = tls ? &c->sips : &c->sip;
+	char		 host[256];
+
+	out[0] = '\0';
+	if (l->url[0] == '\0')
+		return;
+	if (c->sip_host[0])
+		snprintf(host, sizeof(host), "%s", c->sip_host);
+	else if (strcmp(l->host, "*") == 0) {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		host[sizeof(host) - 1] = '\0';
+	} else
+		snprintf(host, sizeof(host), "%s", l->host);
+	if (strchr(host, ':') && host[0] != '[')
+		snprintf(out, outlen, "[%s]:%u", host, l->port);
+	else
+		snprintf(out, outlen, "%s:%u", host, l->port);
+}
+
+int
+config_notify_default(const struct config *c)
+{
+	if (c->notify_mode >= 0)
+		return c->notify_mode;
+	return c->sip.url[0] || c->sips.url[0];
 }
 
 void
@@ -266,4 +393,14 @@ config_print(const struct config *c)
 		    *(const unsigned *)((const char *)c + uints[i].off));
 	printf("max_output %zu\naccess_log %s\n", c->max_output,
 	    c->access_log ? "on" : "off");
+	if (c->sip.url[0])
+		printf("sip_listen %s\n", c->sip.url);
+	if (c->sips.url[0])
+		printf("sip_listen %s\n", c->sips.url);
+	if (c->sip_host[0])
+		printf("sip_host %s\n", c->sip_host);
+	printf("notify_mode %s\nnotify_body %s\n", c->notify_mode == 1 ?
+	    "subscribe" : c->notify_mode == 0 ? "poll" : c->sip.url[0] ||
+	    c->sips.url[0] ? "subscribe" : "poll",
+	    c->notify_body ? "on" : "off");
 }

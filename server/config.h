@@ -19,6 +19,14 @@ struct config_listen {
 	unsigned	 port;
 };
 
+/* One SIP listener of the notifier (sofia-sip takes the URL as is). */
+struct config_sip {
+	char		 url[192];	/* sip:HOST:PORT[;transport=..] / sips: */
+	char		 host[128];	/* as written, brackets kept; "*" = any */
+	unsigned	 port;
+	int		 tls;
+};
+
 struct config {
 	char			 store[CONFIG_PATH_MAX];
 	char			 cert[CONFIG_PATH_MAX];
@@ -48,6 +56,17 @@ struct config {
 	unsigned		 max_depth;
 	int			 access_log;
 	int			 debug;
+	/* The SIP notifier (RFC 5989 / RFC 6665); see sipcfgd.conf(5). */
+	struct config_sip	 sip;		/* url "" = none */
+	struct config_sip	 sips;
+	char			 sip_host[128];	/* "" = from the listeners */
+	int			 notify_mode;	/* -1 = auto */
+	unsigned		 sub_min_expires;
+	unsigned		 sub_max_expires;
+	unsigned		 sub_max;
+	unsigned		 notify_rate;
+	unsigned		 shutdown_retry_after;
+	int			 notify_body;
 };
 
 /* Defaults, then the file (if path is not NULL).  0, or -1 after logging
@@ -56,6 +75,17 @@ void	 config_defaults(struct config *);
 int	 config_load(struct config *, const char *path);
 /* Parse "host:port", "[v6]:port", "*:port" or "port". */
 int	 config_parse_listen(const char *, struct config_listen *);
+/*
+ * The host:port the monitor URIs name (sip_host, else the listener's
+ * host, "*" becoming the machine's name), "" when there is no such
+ * listener.  IPv6 addresses come bracketed.
+ */
+void	 config_monitor_target(const struct config *, int tls, char *out,
+	    size_t outlen);
+/* The effective notify mode: notify_mode, else subscribe iff SIP is on. */
+int	 config_notify_default(const struct config *);
+/* Parse a sip_listen value. */
+int	 config_parse_sip(const char *, struct config_sip *);
 void	 config_print(const struct config *);
 
 #endif

@@ -172,11 +172,7 @@ worker_resource(struct http *h)
 		log_warnx("worker store: %s", err);
 		return NULL;
 	}
-	memset(&ro, 0, sizeof(ro));
-	ro.max_age = h->cfg->max_age;
-	ro.pending_max_age = h->cfg->pending_max_age;
-	ro.max_output = h->cfg->max_output;
-	ro.max_depth = h->cfg->max_depth;
+	resource_opts_init(&ro, h->cfg);
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (w->res = resource_new(st, &ro)) == NULL) {
 		free(w);
@@ -297,6 +293,11 @@ cache_headers(struct MHD_Response *r, const struct rendered *a)
 	snprintf(v, sizeof(v), "private, max-age=%d", a->max_age);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, v);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Authorization");
+	/* RFC 6011 §2.5, §2.6.1: on the 200 and on every 304. */
+	if (a->link[0][0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LINK, a->link[0]);
+	if (a->link[1][0])
+		MHD_add_response_header(r, MHD_HTTP_HEADER_LINK, a->link[1]);
 }
 
 /* RFC 9110 §13.1.2: If-None-Match is a list of entity tags or "*". */

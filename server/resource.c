@@ -112,6 +112,26 @@ hash(const char *s)
 	return h;
 }
 
+void
+resource_opts_init(struct resource_opts *o, const struct config *c)
+{
+	char	 t[160];
+
+	memset(o, 0, sizeof(*o));
+	o->max_age = c->max_age;
+	o->pending_max_age = c->pending_max_age;
+	o->max_output = c->max_output;
+	o->max_depth = c->max_depth;
+	o->notify_default = config_notify_default(c) ? NOTIFY_SUBSCRIBE :
+	    NOTIFY_POLL;
+	config_monitor_target(c, 1, t, sizeof(t));
+	if (t[0])
+		snprintf(o->link_sips, sizeof(o->link_sips), "@%s", t);
+	config_monitor_target(c, 0, t, sizeof(t));
+	if (t[0])
+		snprintf(o->link_sip, sizeof(o->link_sip), "@%s", t);
+}
+
 struct resource *
 resource_new(struct store *st, const struct resource_opts *o)
 {
@@ -315,6 +335,36 @@ merge_vars(struct resource *r, const struct store_device *d,
 	return store_vars_merge(r->st, "device", d->sfua_id, ctx, upd);
 }
 
+/*
+ * RFC 6011 §2.5: a device in subscription mode gets a monitor Link; one
+ * in polling mode gets none (and always a max-age).  Only a device that
+ * was given SIP credentials can authenticate the SUBSCRIBE (§2.5.1), so
+ * secret-free answers and devices without lines are polling.
+ */
+static void
+monitor_links(struct resource *r, const struct store_device *d, int full,
+    int has_lines, struct rendered *out)
+{
+	enum notify_mode m;
+
+	out->link[0][0] = out->link[1][0] = '\0';
+	if (!full || d == NULL || !has_lines || d->monitor_token[0] == '\0' ||
+	    d->state != DEVICE_ACTIVE)
+		return;
+	m = d->notify_mode == NOTIFY_INHERIT ? r->o.notify_default :
+	    d->notify_mode;
+	if (m != NOTIFY_SUBSCRIBE)
+		return;
+	if (r->o.link_sips[0])
+		snprintf(out->link[0], sizeof(out->link[0]),
+		    "<sips:%s%s>;rel=\"monitor\"", d->monitor_token,
+		    r->o.link_sips);
+	if (r->o.link_sip[0])
+		snprintf(out->link[out->link[0][0] ? 1 : 0],
+		    sizeof(out->link[0]), "<sip:%s%s>;rel=\"monitor\"",
+		    d->monitor_token, r->o.link_sip);
+}
+
 static enum resource_rc
 render_fresh(struct resource *r, const struct store_device *d,
     const struct cfg_request *q, int full, struct rendered *out,
@@ -411,6 +461,8 @@ render_fresh(struct resource *r, const struct store_device *d,
 	snprintf(out->template_name, sizeof(out->template_name), "%s", t.name);
 	out->last_modified = upd;
 	out->secret_free = !full;
+	monitor_links(r, d, full, json_array_size(json_object_get(ctx,
+	    "lines")) > 0, out);
 	/* Most specific wins: device, then its profile, then the default. */
 	if (d && d->state == DEVICE_PENDING)
 		out->max_age = r->o.pending_max_age;

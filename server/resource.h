@@ -18,6 +18,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "config.h"
 #include "store.h"
 #include "request.h"
 
@@ -29,6 +30,14 @@ struct resource_opts {
 	size_t		 max_output;
 	unsigned	 max_depth;
 	size_t		 cache_max;	/* entries; 0 = 4096 */
+	/*
+	 * Monitor Link targets (RFC 5989 §3, RFC 6011 §2.5.1): "@HOST:PORT"
+	 * of the sips: and sip: listeners, "" for none.  notify_default is
+	 * the mode of devices and profiles that name none.
+	 */
+	char		 link_sips[160];
+	char		 link_sip[160];
+	enum notify_mode notify_default;
 };
 
 struct rendered {
@@ -40,6 +49,11 @@ struct rendered {
 	char		*body;
 	size_t		 len;
 	int		 secret_free;
+	/*
+	 * The Link header value(s) for subscription mode, "" in polling
+	 * mode: <sips:TOKEN@HOST:PORT>;rel="monitor" (and a sip: one).
+	 */
+	char		 link[2][256];
 	/*
 	 * Slots for the caller to hang objects built from this answer on
 	 * (the HTTP front keeps its ready-made 200 and 304 responses here);
@@ -57,6 +71,10 @@ enum resource_rc {
 };
 
 struct resource;
+
+/* Options from the daemon's configuration (cache_max left at 0). */
+void		 resource_opts_init(struct resource_opts *,
+		    const struct config *);
 
 /* Takes ownership of st.  NULL on ENOMEM. */
 struct resource	*resource_new(struct store *st, const struct resource_opts *);

@@ -269,6 +269,16 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 		else
 			json_object_set_new(f, "max_age", json_integer(n));
 	}
+	if ((v = opt(a, "--notify")) != NULL) {
+		/* RFC 6011 §2.5: subscription or polling mode. */
+		if (strcmp(v, "subscribe") == 0 || strcmp(v, "poll") == 0)
+			json_object_set_new(f, "notify_mode", json_string(v));
+		else if (set && strcmp(v, "inherit") == 0)
+			json_object_set_new(f, "notify_mode", json_string(""));
+		else
+			return err("--notify %s: expected subscribe, poll%s", v,
+			    set ? " or inherit" : "");
+	}
 	if (set && (v = opt(a, "--mac")) != NULL) {
 		if (request_mac_normalise(v, mac) != 0)
 			return err("--mac %s: not a MAC address", v);
@@ -897,17 +907,26 @@ cmd_var_show(struct store *st, struct args *a)
 static int
 cmd_profile_set(struct store *st, struct args *a)
 {
-	const char	*v = opt(a, "--max-age");
+	const char	*v = opt(a, "--max-age"), *m = opt(a, "--notify");
 	long long	 n = -1;
 	enum store_rc	 rc;
 
 	if (!request_valid_token(a->pos[0]) || strlen(a->pos[0]) > 64)
 		return err("%s: profile names are SIP tokens", a->pos[0]);
-	if (v == NULL)
-		return err("profile set: --max-age is required");
-	if (strcmp(v, "none") != 0 && util_strtonum(v, 0, 31536000, &n) != 0)
+	if (v == NULL && m == NULL)
+		return err("profile set: --max-age or --notify is required");
+	if (v && strcmp(v, "none") != 0 &&
+	    util_strtonum(v, 0, 31536000, &n) != 0)
 		return err("--max-age %s: expected 0..31536000 or none", v);
-	if ((rc = store_profile_set_max_age(st, a->pos[0], (int)n)) != STORE_OK)
+	if (m && strcmp(m, "subscribe") != 0 && strcmp(m, "poll") != 0 &&
+	    strcmp(m, "inherit") != 0)
+		return err("--notify %s: expected subscribe, poll or inherit",
+		    m);
+	if (v && (rc = store_profile_set_max_age(st, a->pos[0], (int)n)) !=
+	    STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (m && (rc = store_profile_set_notify(st, a->pos[0],
+	    strcmp(m, "inherit") == 0 ? NULL : m)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
 	if (!a->json)
 		printf("profile %s updated\n", a->pos[0]);
@@ -917,7 +936,8 @@ cmd_profile_set(struct store *st, struct args *a)
 static int
 cmd_profile_list(struct store *st, struct args *a)
 {
-	static const char *const cols[] = { "name", "max_age", "devices", NULL };
+	static const char *const cols[] = { "name", "max_age", "notify_mode",
+	    "devices", NULL };
 	json_t		*rows;
 	enum store_rc	 rc;
 
@@ -1003,21 +1023,96 @@ done:
 	return rc;
 }
 
+/* Unix times as ISO 8601 UTC for the table (--json keeps numbers). */
+static void
+iso_times(json_t *rows, const char *const keys[])
+{
+	json_t		*row, *v;
+	size_t		 i, k;
+	char		 t[32];
+	time_t		 tt;
+	struct tm	 tm;
+
+	json_array_foreach(rows, i, row)
+		for (k = 0; keys[k]; k++) {
+			v = json_object_get(row, keys[k]);
+			if (!json_is_integer(v))
+				continue;
+			tt = (time_t)json_integer_value(v);
+			gmtime_r(&tt, &tm);
+			strftime(t, sizeof(t), "%Y-%m-%dT%H:%M:%SZ", &tm);
+			json_object_set_new(row, keys[k], json_string(t));
+		}
+}
+
+static int
+cmd_subs(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "device", "uri", "transport",
+	    "source", "expires", "last_notify", "last_etag", NULL };
+	static const char *const times[] = { "created", "expires",
+	    "last_notify", NULL };
+	struct store_device	 d;
+	json_t			*rows;
+	enum store_rc		 rc;
+
+	d.id = -1;
+	if (a->npos == 1 && find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_subs_list(st, d.id, time(NULL), &rows)) != STORE_OK)
+		return store_fail(st, rc, "subs");
+	if (a->json)
+		print_json(rows);
+	else if (json_array_size(rows) == 0)
+		printf("no subscriptions%s%s\n", a->npos ? " for " : "",
+		    a->npos ? d.sfua_id : "");
+	else {
+		iso_times(rows, times);
+		print_table(rows, cols);
+	}
+	json_decref(rows);
+	return 0;
+}
+
+/*
+ * A row in the change log asks every sipcfgd's notifier to re-send the
+ * current state to the device's subscribers, changed or not.
+ */
+static int
+cmd_notify(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	enum store_rc		 rc;
+	int			 all = opt(a, "--all") != NULL;
+
+	if (all == (a->npos == 1))
+		return err("usage: notify DEV | notify --all");
+	if (!all && find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_notify_request(st, all ? -1 : d.id)) != STORE_OK)
+		return store_fail(st, rc, "notify");
+	if (!a->json)
+		printf("NOTIFY requested for %s\n", all ? "every subscribed "
+		    "device" : d.sfua_id);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm=", 1, cmd_init,
 	    "init [--realm REALM]" },
 	{ "device", "add", 1, 1, "--vendor= --model= --label= --user= "
-	    "--profile= --max-age= --state=", 1, cmd_device_add,
+	    "--profile= --max-age= --state= --notify=", 1, cmd_device_add,
 	    "device add SFUA-ID|MAC [--vendor DOMAIN] [--model TOKEN] "
 	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
-	    "[--state active|pending|disabled]" },
+	    "[--state active|pending|disabled] [--notify subscribe|poll]" },
 	{ "device", "list", 0, 0, "", 0, cmd_device_list, "device list" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
-	    "--no-user --profile= --max-age= --state= --mac=", 1,
+	    "--no-user --profile= --max-age= --state= --mac= --notify=", 1,
 	    cmd_device_set, "device set DEV [--vendor ..] [--model ..] "
 	    "[--label ..] [--user NAME | --no-user] [--profile NAME] "
-	    "[--max-age SECONDS|none] [--state ..] [--mac MAC]" },
+	    "[--max-age SECONDS|none] [--state ..] [--mac MAC] "
+	    "[--notify subscribe|poll|inherit]" },
 	{ "device", "rm", 1, 1, "", 1, cmd_device_rm, "device rm DEV" },
 	{ "user", "add", 1, 1, "--realm=", 1, cmd_user_add,
 	    "user add NAME [--realm REALM]   (password on stdin or prompted)" },
@@ -1046,9 +1141,12 @@ static const struct cmd cmds[] = {
 	    "var unset LAYER [SCOPE] NAME" },
 	{ "var", "show", 0, 2, "", 0, cmd_var_show,
 	    "var show [LAYER [SCOPE]]" },
-	{ "profile", "set", 1, 1, "--max-age=", 1, cmd_profile_set,
-	    "profile set NAME --max-age SECONDS|none" },
+	{ "profile", "set", 1, 1, "--max-age= --notify=", 1, cmd_profile_set,
+	    "profile set NAME [--max-age SECONDS|none] "
+	    "[--notify subscribe|poll|inherit]" },
 	{ "profile", "list", 0, 0, "", 0, cmd_profile_list, "profile list" },
+	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
+	{ "notify", NULL, 0, 1, "--all", 1, cmd_notify, "notify DEV | --all" },
 	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
 	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
 	    "[--max-age DEFAULT]" },

@@ -3,8 +3,9 @@
  *
  * Start-up order, in one visible place: configuration, store check,
  * nonce secret, Digest context, failure guard, bookkeeping writer, HTTPS
- * front; then one ready line on stdout and the main thread waits for
- * SIGTERM/SIGINT, after which everything stops in reverse order.
+ * front, SIP notifier; then one ready line on stdout and the main thread
+ * waits for SIGTERM/SIGINT, after which everything stops in reverse order
+ * (the notifier first, so its final NOTIFYs can still be re-fetched).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +21,7 @@
 #include "guard.h"
 #include "http.h"
 #include "log.h"
+#include "notifier.h"
 #include "seen.h"
 #include "store.h"
 #include "util.h"
@@ -61,6 +63,25 @@ load_secret(const struct config *c, unsigned char *out)
 	return 0;
 }
 
+/* One line per SIP transport, before the ready line (tests read them). */
+static void
+print_sip(const struct config *c)
+{
+	const char	*t;
+
+	if (c->sip.url[0]) {
+		t = strstr(c->sip.url, ";transport=");
+		if (t == NULL || strcmp(t, ";transport=udp") == 0)
+			printf("sipcfgd: sip udp %s:%u\n", c->sip.host,
+			    c->sip.port);
+		if (t == NULL || strcmp(t, ";transport=tcp") == 0)
+			printf("sipcfgd: sip tcp %s:%u\n", c->sip.host,
+			    c->sip.port);
+	}
+	if (c->sips.url[0])
+		printf("sipcfgd: sip tls %s:%u\n", c->sips.host, c->sips.port);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -71,9 +92,10 @@ main(int argc, char *argv[])
 	struct guard		*g;
 	struct seen		*sn;
 	struct http		*h;
+	struct notifier		*nt = NULL;
 	const char		*conffile = NULL, *storepath = NULL;
 	unsigned char		 secret[SECRET_LEN];
-	char			 err[512], bound[2048];
+	char			 err[512], bound[2048], cloc[640];
 	sigset_t		 set;
 	size_t			 nextra = 0;
 	int			 ch, check = 0, debug = 0, sig;
@@ -140,6 +162,9 @@ main(int argc, char *argv[])
 		return 0;
 	}
 
+	/* Before anything initialises OpenSSL (notifier.h). */
+	if (notifier_prepare(&cfg) != 0)
+		fatalx("sips: cannot prepare the TLS listener");
 	if (load_secret(&cfg, secret) != 0)
 		fatalx("cannot get a nonce secret");
 	dg = digest_new(secret, sizeof(secret), cfg.nonce_ttl, 65536);
@@ -162,6 +187,19 @@ main(int argc, char *argv[])
 
 	if ((h = http_start(&cfg, dg, g, sn, bound, sizeof(bound))) == NULL)
 		fatalx("cannot start the HTTPS front");
+	if (cfg.sip.url[0] || cfg.sips.url[0]) {
+		/* Content-Location of NOTIFY bodies: the public base URL. */
+		if (cfg.public_url[0])
+			snprintf(cloc, sizeof(cloc), "%s", cfg.public_url);
+		else
+			snprintf(cloc, sizeof(cloc), "%.*s",
+			    (int)strcspn(bound, " "), bound);
+		if ((nt = notifier_start(&cfg, dg, g, cloc)) == NULL) {
+			http_stop(h);
+			fatalx("cannot start the SIP notifier");
+		}
+		print_sip(&cfg);
+	}
 	printf("sipcfgd: ready %s\n", bound);
 	fflush(stdout);
 	log_info("serving %s (store %s, %u threads, unknown devices: %s)",
@@ -180,6 +218,8 @@ main(int argc, char *argv[])
 		break;
 	}
 	log_info("stopping on signal %d", sig);
+	/* Subscriptions end first, while the HTTPS side still answers. */
+	notifier_stop(nt);
 	http_stop(h);
 	seen_stop(sn);
 	guard_free(g);

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	1
+#define STORE_SCHEMA_VERSION	2
 
 enum store_rc {
 	STORE_OK = 0,
@@ -37,6 +37,11 @@ enum store_open_flags {
 };
 
 enum device_state { DEVICE_ACTIVE, DEVICE_PENDING, DEVICE_DISABLED };
+
+/* RFC 6011 §2.5: subscription (monitor Link) or polling (max-age only). */
+enum notify_mode { NOTIFY_INHERIT = -1, NOTIFY_POLL = 0, NOTIFY_SUBSCRIBE = 1 };
+
+#define STORE_TOKEN_SIZE	33	/* 32 hex + NUL */
 
 #define STORE_SFUA_ID_MAX	256
 #define STORE_NAME_MAX		256
@@ -59,6 +64,9 @@ struct store_device {
 	int			 max_age;		/* -1: not set */
 	int			 profile_max_age;	/* -1: not set */
 	time_t			 updated;	/* max over device, user, profile */
+	int64_t			 profile_id;		/* 0 when none */
+	char			 monitor_token[STORE_TOKEN_SIZE]; /* "" if none */
+	enum notify_mode	 notify_mode;	/* device's, else profile's */
 };
 
 struct store_user {
@@ -145,6 +153,60 @@ void		 store_template_clear(struct store_template *);
  */
 enum store_rc	 store_vars_merge(struct store *, const char *layer,
 		    const char *scope, json_t *obj, time_t *updated);
+
+/* ------------------------------------------------------- the notifier */
+
+/* The device whose monitor URI carries token (RFC 5989 §3). */
+enum store_rc	 store_device_by_token(struct store *, const char *token,
+		    struct store_device *);
+enum store_rc	 store_device_by_id(struct store *, int64_t id,
+		    struct store_device *);
+
+/*
+ * The change log (filled by triggers, whoever writes the store).  hint
+ * says what a change touches: "device:ID", "user:ID", "profile:ID",
+ * "template:ID", "var:LAYER:SCOPE", "notify:ID", "notify:*" or "all".
+ */
+#define STORE_HINT_SIZE	(STORE_SFUA_ID_MAX + 32)
+struct store_change {
+	int64_t	 seq;
+	char	 hint[STORE_HINT_SIZE];
+};
+/* The newest seq (0 for an empty log). */
+int64_t		 store_changes_head(struct store *);
+/* Up to max changes after seq `after`, oldest first, count in *n. */
+enum store_rc	 store_changes_since(struct store *, int64_t after,
+		    struct store_change *, size_t max, size_t *n);
+/* Drop change rows older than `before`. */
+enum store_rc	 store_changes_prune(struct store *, time_t before);
+/* Ask every notifier to re-send current state (device_id < 0: all). */
+enum store_rc	 store_notify_request(struct store *, int64_t device_id);
+
+/* One held subscription, as the notifier reports it for `sipcfg subs`. */
+struct store_sub {
+	int64_t	 local_id;
+	int64_t	 device_id;
+	char	 uri[256];
+	char	 transport[8];
+	char	 source[80];
+	char	 contact[256];
+	time_t	 created;
+	time_t	 expires;
+	time_t	 last_notify;		/* 0: none yet */
+	char	 last_etag[48];
+	unsigned notifies;
+	int	 gone;			/* delete the row */
+};
+/* Upsert (or delete, for gone ones) n rows of instance in one transaction. */
+int		 store_subs_write(struct store *, const char *instance,
+		    const struct store_sub *, size_t n);
+/* Forget every row of instance (start-up and clean shutdown). */
+int		 store_subs_clear(struct store *, const char *instance);
+/* Live subscriptions (device_id < 0: all) as a JSON array. */
+enum store_rc	 store_subs_list(struct store *, int64_t device_id, time_t now,
+		    json_t **);
+enum store_rc	 store_profile_set_notify(struct store *, const char *name,
+		    const char *mode);
 
 /* Bookkeeping: write n records in one transaction. */
 int		 store_seen_write(struct store *, const struct store_seen *,

@@ -57,6 +57,17 @@ enum q {
 	Q_VAR_UPSERT,
 	Q_VAR_DELETE,
 	Q_VAR_LIST,
+	Q_DEV_BY_TOKEN,
+	Q_DEV_BY_ID,
+	Q_CHANGES_HEAD,
+	Q_CHANGES_SINCE,
+	Q_CHANGES_PRUNE,
+	Q_NOTIFY_REQ,
+	Q_SUB_UPSERT,
+	Q_SUB_DELETE,
+	Q_SUB_CLEAR,
+	Q_SUB_LIST,
+	Q_PROFILE_NOTIFY,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -69,10 +80,13 @@ enum q {
 	"coalesce(d.label, ''), d.state, coalesce(d.user_id, 0), " \
 	"coalesce(u.name, ''), coalesce(p.name, ''), coalesce(d.max_age, -1), " \
 	"coalesce(p.max_age, -1), " \
-	"max(d.updated, coalesce(u.updated, 0), coalesce(p.updated, 0)) " \
+	"max(d.updated, coalesce(u.updated, 0), coalesce(p.updated, 0)), " \
+	"coalesce(d.profile_id, 0), coalesce(m.token, ''), " \
+	"coalesce(d.notify_mode, p.notify_mode, '') " \
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
-	"LEFT JOIN device_seen s ON s.device_id = d.id "
+	"LEFT JOIN device_seen s ON s.device_id = d.id " \
+	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
 
 static const char *const sqls[Q__COUNT] = {
 	[Q_DATA_VERSION] = "PRAGMA data_version",
@@ -109,8 +123,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), "
 	    "'pending', 'enrolled on first fetch')",
 	[Q_DEV_INSERT] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, "
-	    "label, user_id, profile_id, max_age) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    "label, user_id, profile_id, max_age, notify_mode) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
 	[Q_DEV_LIST] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
@@ -122,6 +136,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
 	[Q_DEV_SHOW] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
+	    "d.notify_mode, (SELECT token FROM monitors m WHERE m.device_id = d.id "
+	    "AND m.resource = 'config') AS monitor_token, "
 	    "d.created, d.updated, s.revision, s.last_fetch, s.last_etag, "
 	    "s.last_addr, s.last_ua, coalesce(s.fetches, 0) AS fetches "
 	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
@@ -140,7 +156,7 @@ static const char *const sqls[Q__COUNT] = {
 	    "ON CONFLICT(name) DO NOTHING",
 	[Q_PROFILE_ID] = "SELECT id FROM profiles WHERE name = ?1",
 	[Q_PROFILE_MAXAGE] = "UPDATE profiles SET max_age = ?2 WHERE name = ?1",
-	[Q_PROFILE_LIST] = "SELECT p.id, p.name, p.max_age, "
+	[Q_PROFILE_LIST] = "SELECT p.id, p.name, p.max_age, p.notify_mode, "
 	    "(SELECT count(*) FROM devices d WHERE d.profile_id = p.id) AS devices "
 	    "FROM profiles p ORDER BY p.name",
 	[Q_LINE_INSERT] = "INSERT INTO lines(device_id, position, aor, realm, "
@@ -169,6 +185,34 @@ static const char *const sqls[Q__COUNT] = {
 	    "ORDER BY CASE layer WHEN 'global' THEN 0 WHEN 'vendor' THEN 1 "
 	    "WHEN 'model' THEN 2 WHEN 'profile' THEN 3 WHEN 'user' THEN 4 "
 	    "ELSE 5 END, scope, name",
+	[Q_DEV_BY_TOKEN] = "SELECT " DEV_COLS "WHERE m.token = ?1",
+	[Q_DEV_BY_ID] = "SELECT " DEV_COLS "WHERE d.id = ?1",
+	[Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
+	[Q_CHANGES_SINCE] = "SELECT seq, coalesce(hint, '') FROM changes "
+	    "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+	[Q_CHANGES_PRUNE] = "DELETE FROM changes WHERE ts < ?1",
+	[Q_NOTIFY_REQ] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('notify', ?1, 'update', "
+	    "'notify:' || coalesce(?1, '*'))",
+	[Q_SUB_UPSERT] = "INSERT INTO subscriptions(instance, local_id, "
+	    "device_id, uri, transport, source, contact, created, expires, "
+	    "last_notify, last_etag, notifies) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+	    "?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT(instance, local_id) DO "
+	    "UPDATE SET expires = excluded.expires, "
+	    "last_notify = excluded.last_notify, "
+	    "last_etag = excluded.last_etag, notifies = excluded.notifies, "
+	    "contact = excluded.contact",
+	[Q_SUB_DELETE] = "DELETE FROM subscriptions WHERE instance = ?1 "
+	    "AND local_id = ?2",
+	[Q_SUB_CLEAR] = "DELETE FROM subscriptions WHERE instance = ?1",
+	[Q_SUB_LIST] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
+	    "s.source, s.contact, s.instance, s.created, s.expires, "
+	    "s.last_notify, s.last_etag, s.notifies "
+	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
+	    "WHERE s.expires > ?2 AND (?1 IS NULL OR s.device_id = ?1) "
+	    "ORDER BY d.sfua_id, s.instance, s.local_id",
+	[Q_PROFILE_NOTIFY] = "UPDATE profiles SET notify_mode = ?2 "
+	    "WHERE name = ?1",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -182,6 +226,7 @@ struct store {
 
 /* Schema migrations: migrations[i] takes version i+1 to i+2. */
 static const char *const migrations[] = {
+	migrate_2_sql,
 	NULL
 };
 
@@ -652,6 +697,12 @@ device_row(struct store *s, enum q q, const char *key, struct store_device *d)
 		d->max_age = sqlite3_column_int(p, 11);
 		d->profile_max_age = sqlite3_column_int(p, 12);
 		d->updated = (time_t)sqlite3_column_int64(p, 13);
+		d->profile_id = sqlite3_column_int64(p, 14);
+		col_copy(p, 15, d->monitor_token, sizeof(d->monitor_token));
+		col_copy(p, 16, state, sizeof(state));
+		d->notify_mode = strcmp(state, "subscribe") == 0 ?
+		    NOTIFY_SUBSCRIBE : strcmp(state, "poll") == 0 ?
+		    NOTIFY_POLL : NOTIFY_INHERIT;
 	}
 	done(p);
 	if (rc == SQLITE_DONE)
@@ -868,6 +919,124 @@ store_device_enroll(struct store *s, const char *sfua_id, const char *mac,
 	return exec(s, Q_ENROLL, "ssss", sfua_id, mac, vendor, model);
 }
 
+/* -------------------------------------------------------- the notifier */
+
+enum store_rc
+store_device_by_token(struct store *s, const char *token,
+    struct store_device *d)
+{
+	return device_row(s, Q_DEV_BY_TOKEN, token, d);
+}
+
+enum store_rc
+store_device_by_id(struct store *s, int64_t id, struct store_device *d)
+{
+	char	 key[24];
+
+	/* The bound text takes the column's integer affinity. */
+	snprintf(key, sizeof(key), "%lld", (long long)id);
+	return device_row(s, Q_DEV_BY_ID, key, d);
+}
+
+int64_t
+store_changes_head(struct store *s)
+{
+	sqlite3_stmt	*p;
+	int64_t		 v = -1;
+
+	if ((p = stmt(s, Q_CHANGES_HEAD)) == NULL)
+		return -1;
+	if (sqlite3_step(p) == SQLITE_ROW)
+		v = sqlite3_column_int64(p, 0);
+	else
+		seterr(s, "changes");
+	done(p);
+	return v;
+}
+
+enum store_rc
+store_changes_since(struct store *s, int64_t after, struct store_change *c,
+    size_t max, size_t *n)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	*n = 0;
+	if ((p = bind(s, Q_CHANGES_SINCE, "ii", after, (int64_t)max)) == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max) {
+		c[*n].seq = sqlite3_column_int64(p, 0);
+		col_copy(p, 1, c[*n].hint, sizeof(c[*n].hint));
+		(*n)++;
+	}
+	done(p);
+	return maprc(s, rc, "changes");
+}
+
+enum store_rc
+store_changes_prune(struct store *s, time_t before)
+{
+	return exec(s, Q_CHANGES_PRUNE, "i", (int64_t)before);
+}
+
+enum store_rc
+store_notify_request(struct store *s, int64_t device_id)
+{
+	return exec(s, Q_NOTIFY_REQ, "I", device_id);
+}
+
+int
+store_subs_write(struct store *s, const char *instance,
+    const struct store_sub *r, size_t n)
+{
+	enum store_rc	 rc;
+	size_t		 i;
+
+	if (store_begin(s) != 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (r[i].gone)
+			rc = exec(s, Q_SUB_DELETE, "si", instance,
+			    r[i].local_id);
+		else
+			rc = exec(s, Q_SUB_UPSERT, "siissssiiISi", instance,
+			    r[i].local_id, r[i].device_id, r[i].uri,
+			    r[i].transport, r[i].source, r[i].contact,
+			    (int64_t)r[i].created, (int64_t)r[i].expires,
+			    r[i].last_notify ? (int64_t)r[i].last_notify : -1,
+			    r[i].last_etag, (int64_t)r[i].notifies);
+		if (rc != STORE_OK) {
+			store_rollback(s);
+			return -1;
+		}
+	}
+	return store_commit(s);
+}
+
+int
+store_subs_clear(struct store *s, const char *instance)
+{
+	return exec(s, Q_SUB_CLEAR, "s", instance) == STORE_OK ? 0 : -1;
+}
+
+enum store_rc
+store_subs_list(struct store *s, int64_t device_id, time_t now, json_t **out)
+{
+	return rows_json(s, Q_SUB_LIST, bind(s, Q_SUB_LIST, "Ii", device_id,
+	    (int64_t)now), out);
+}
+
+enum store_rc
+store_profile_set_notify(struct store *s, const char *name, const char *mode)
+{
+	int64_t		 id;
+	enum store_rc	 rc;
+
+	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+		return rc;
+	return exec_one(s, Q_PROFILE_NOTIFY, "sS", name, mode ? mode : "");
+}
+
 /* ------------------------------------------------------ administration */
 
 static enum store_rc
@@ -930,10 +1099,10 @@ store_device_add(struct store *s, const json_t *f)
 
 	if ((rc = resolve_refs(s, f, &uid, &pid)) != STORE_OK)
 		return rc;
-	return exec(s, Q_DEV_INSERT, "sSSSssIII", jstr(f, "sfua_id"),
+	return exec(s, Q_DEV_INSERT, "sSSSssIIIS", jstr(f, "sfua_id"),
 	    jstr(f, "mac"), jstr(f, "vendor"), jstr(f, "model"),
 	    state ? state : "active", jstr(f, "label"), uid, pid,
-	    jint(f, "max_age", -1));
+	    jint(f, "max_age", -1), jstr(f, "notify_mode"));
 }
 
 /*
@@ -952,6 +1121,7 @@ static const struct {
 	{ "user",	"UPDATE devices SET user_id = ?2 WHERE id = ?1" },
 	{ "profile",	"UPDATE devices SET profile_id = ?2 WHERE id = ?1" },
 	{ "max_age",	"UPDATE devices SET max_age = ?2 WHERE id = ?1" },
+	{ "notify_mode", "UPDATE devices SET notify_mode = ?2 WHERE id = ?1" },
 };
 
 enum store_rc

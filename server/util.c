@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "buf.h"
 #include "util.h"
 
 int
@@ -109,4 +110,24 @@ util_random(void *p, size_t n)
 		n -= (size_t)r;
 	}
 	return 0;
+}
+
+int
+util_urlencode(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~:", c))
+			buf_addc(b, (char)c);
+		else {
+			buf_addc(b, '%');
+			buf_addc(b, hex[c >> 4]);
+			buf_addc(b, hex[c & 15]);
+		}
+	}
+	return b->failed ? -1 : 0;
 }

@@ -24,5 +24,8 @@ int	 util_strtonum(const char *, long long min, long long max,
 void	 util_wipe(void *, size_t);
 /* Random bytes from the OS (getrandom); -1 on failure. */
 int	 util_random(void *, size_t);
+struct buf;
+/* Percent-encode s for a URI query component (RFC 3986 §3.4). */
+int	 util_urlencode(struct buf *, const char *s);
 
 #endif

@@ -11,7 +11,7 @@ fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
 }
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
-is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 1
+is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 2
 is "WAL mode" "$(sqlite3 "$STORE" 'PRAGMA journal_mode')" wal
 sc init >/dev/null; ok "init twice is harmless" $?
 

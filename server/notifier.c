@@ -1,0 +1,1470 @@
+/*
+ * notifier: RFC 5989 http-monitor subscriptions on sofia-sip nua (see
+ * notifier.h).  Everything below runs on the notifier thread except
+ * notifier_prepare/start/stop, which run on the main thread and talk to
+ * it only through su_msg (BRIEF.md §4, NOTES-apis.md §5.4).
+ *
+ * State: one struct mdev per subscribed device (its current HEAD answer
+ * and what the change log hints are matched against) and one struct sub
+ * per subscription (what was last sent, when).  A store change marks
+ * devices to check; checking re-renders through the resource module (the
+ * one answer the HTTPS side gives too) and queues a NOTIFY for each
+ * subscription whose ETag, status or max-age differ from what it was
+ * last told.  The queue drains at notify_rate per second, and a
+ * subscription notified less than a second ago waits for the rest of
+ * its second (RFC 5989 §4.10), so changes in between coalesce.
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SU_ROOT_MAGIC_T		struct notifier
+#define SU_TIMER_ARG_T		struct notifier
+#define SU_MSG_ARG_T		struct notifier *
+#define NUA_MAGIC_T		struct notifier
+#define NUA_HMAGIC_T		struct sub
+
+#include <sofia-sip/su.h>
+#include <sofia-sip/su_wait.h>
+#include <sofia-sip/su_tag.h>
+#include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/nua.h>
+#include <sofia-sip/nua_tag.h>
+#include <sofia-sip/sip_header.h>
+#include <sofia-sip/sip_status.h>
+#include <sofia-sip/msg_addr.h>
+#include <sofia-sip/url.h>
+
+#include <jansson.h>
+
+#include "buf.h"
+#include "log.h"
+#include "notifier.h"
+#include "resource.h"
+#include "sipreq.h"
+#include "store.h"
+#include "util.h"
+
+#define TICK_MS		10	/* queue pacing */
+#define WATCH_MS	20	/* store polling (PRAGMA data_version) */
+#define FLUSH_MS	500	/* `sipcfg subs` rows */
+#define MIN_GAP_MS	1000	/* RFC 5989 §4.10: one NOTIFY per second */
+#define DEV_BUCKETS	4096
+#define CHANGE_BATCH	512
+#define PRUNE_EVERY	3600	/* seconds between change log prunes */
+#define PRUNE_AGE	86400	/* change rows kept this long */
+#define STOP_WAIT_MS	3000	/* for answers to the final NOTIFYs */
+
+static char	 tlsdir[64];	/* agent.pem, cafile.pem, openssl.cnf */
+
+struct sub;
+
+/* A subscribed device: its current HEAD answer and its match keys. */
+struct mdev {
+	struct mdev	*hnext;		/* id hash */
+	struct mdev	*next, *prev;	/* all devices */
+	struct mdev	*qnext;		/* check queue */
+	struct sub	*subs;
+	int64_t		 id, user_id, profile_id;
+	char		*sfua, *vendor, *model, *user, *profile;
+	int		 queued, forced;
+	uint64_t	 due_ms;	/* deferred check, 0 = none */
+	/* The answer a HEAD would get now. */
+	int		 status;	/* 0: not known yet */
+	char		 etag[RESOURCE_ETAG_MAX];
+	time_t		 last_modified;
+	int		 max_age;
+	char		 ctype[128];
+	size_t		 len;
+};
+
+struct sub {
+	struct sub	*dnext;		/* the device's subscriptions */
+	struct sub	*next, *prev;	/* all subscriptions */
+	struct sub	*wnext;		/* rows to write */
+	struct mdev	*dev;
+	nua_handle_t	*nh;
+	int64_t		 local_id;
+	int		 body;		/* body=true asked and allowed */
+	int		 wdirty;
+	int		 ending;	/* a terminating NOTIFY was sent */
+	uint64_t	 last_ms;	/* last NOTIFY sent */
+	/* What the subscriber was last told. */
+	int		 sent_status;
+	char		 sent_etag[RESOURCE_ETAG_MAX];
+	int		 sent_max_age;
+	char		 contact[200];	/* ours, matching the transport */
+	int		 pending;	/* differs, waiting for its second */
+	int		 forced;	/* `sipcfg notify`, waiting likewise */
+	struct store_sub row;
+};
+
+struct notifier {
+	const struct config	*cfg;
+	struct digest_ctx	*dg;
+	struct guard		*guard;
+	char			 cloc[640];	/* Content-Location base */
+	char			 target_sip[160], target_sips[160];
+	char			 instance[160];
+	pthread_t		 thr;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 state;		/* 0 starting, 1 up, -1 failed */
+
+	su_root_t		*root;
+	nua_t			*nua;
+	su_timer_t		*tick;
+	struct resource		*res;
+	struct store		*st;
+
+	int64_t			 dv, seq;
+	uint64_t		 next_watch, next_flush;
+	time_t			 next_prune;
+	double			 tokens;
+	uint64_t		 last_tick;
+
+	struct mdev		*dbucket[DEV_BUCKETS];
+	struct mdev		*devs;
+	size_t			 ndevs;
+	struct sub		*subs;
+	size_t			 nsubs;
+	int64_t			 next_local_id;
+	struct mdev		*qhead, *qtail;
+	int			 deferred;	/* some device has due_ms */
+	struct sub		*wlist;
+	struct store_sub	*gone;
+	size_t			 ngone, gonecap;
+
+	int			 stopping;
+	uint64_t		 stop_deadline;
+	int			 shutdown_sent;
+	int			 abandoned;	/* nua not shut down cleanly */
+};
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---------------------------------------------------------- set-up */
+
+static int
+write_file(const char *path, const char *a, size_t alen, const char *b,
+    size_t blen)
+{
+	FILE	*f;
+	int	 rc = 0;
+
+	if ((f = fopen(path, "w")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	if (fwrite(a, 1, alen, f) != alen || (b && fwrite(b, 1, blen, f) !=
+	    blen))
+		rc = -1;
+	if (fclose(f) != 0 || rc != 0) {
+		log_warn("%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*f;
+	char	*b = NULL;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
+	    n < 1 << 20 && fseek(f, 0, SEEK_SET) == 0 &&
+	    (b = malloc((size_t)n + 1)) != NULL) {
+		if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+			free(b);
+			b = NULL;
+		} else {
+			b[n] = '\0';
+			*len = (size_t)n;
+		}
+	}
+	fclose(f);
+	return b;
+}
+
+/*
+ * NOTES-apis.md §5.3: sofia reads agent.pem (key and chain in one file)
+ * and cafile.pem from a directory, and obeys OpenSSL's MinProtocol.  The
+ * directory is private (0700) and removed once the stack has read it.
+ */
+int
+notifier_prepare(const struct config *c)
+{
+	static const char cnf[] =
+	    "# Written by sipcfgd for its SIP TLS listener (sofia-sip).\n"
+	    "openssl_conf = sipcfgd_init\n"
+	    "[sipcfgd_init]\n"
+	    "ssl_conf = sipcfgd_ssl\n"
+	    "[sipcfgd_ssl]\n"
+	    "system_default = sipcfgd_tls\n"
+	    "[sipcfgd_tls]\n"
+	    "MinProtocol = TLSv1.2\n"
+	    "CipherString = DEFAULT:@SECLEVEL=2\n";
+	char	 path[128], *key = NULL, *crt = NULL;
+	size_t	 klen = 0, clen = 0;
+	int	 rc = -1;
+
+	if (c->sips.url[0] == '\0')
+		return 0;
+	snprintf(tlsdir, sizeof(tlsdir), "%s/sipcfgd-tls.XXXXXX",
+	    getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ?
+	    getenv("TMPDIR") : "/tmp");
+	if (mkdtemp(tlsdir) == NULL) {
+		log_warn("mkdtemp %s", tlsdir);
+		tlsdir[0] = '\0';
+		return -1;
+	}
+	if ((key = slurp(c->key, &klen)) == NULL ||
+	    (crt = slurp(c->cert, &clen)) == NULL) {
+		log_warnx("sips: cannot read %s and %s", c->key, c->cert);
+		goto done;
+	}
+	snprintf(path, sizeof(path), "%s/agent.pem", tlsdir);
+	if (write_file(path, key, klen, crt, clen) != 0)
+		goto done;
+	snprintf(path, sizeof(path), "%s/cafile.pem", tlsdir);
+	if (write_file(path, crt, clen, NULL, 0) != 0)
+		goto done;
+	snprintf(path, sizeof(path), "%s/openssl.cnf", tlsdir);
+	if (write_file(path, cnf, sizeof(cnf) - 1, NULL, 0) != 0)
+		goto done;
+	setenv("OPENSSL_CONF", path, 1);
+	rc = 0;
+done:
+	if (key)
+		util_wipe(key, klen);
+	free(key);
+	free(crt);
+	return rc;
+}
+
+static void
+tlsdir_remove(void)
+{
+	static const char *const names[] = { "agent.pem", "cafile.pem",
+	    "openssl.cnf", "tls_seed.dat" };
+	char	 path[128];
+	size_t	 i;
+
+	if (tlsdir[0] == '\0')
+		return;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tlsdir, names[i]);
+		unlink(path);
+	}
+	rmdir(tlsdir);
+	tlsdir[0] = '\0';
+}
+
+/* ------------------------------------------------------ device table */
+
+static char *
+dupstr(const char *s)
+{
+	char	*d = strdup(s ? s : "");
+
+	if (d == NULL)
+		fatalx("out of memory");
+	return d;
+}
+
+static struct mdev *
+dev_find(struct notifier *n, int64_t id)
+{
+	struct mdev	*d;
+
+	for (d = n->dbucket[(uint64_t)id % DEV_BUCKETS]; d; d = d->hnext)
+		if (d->id == id)
+			return d;
+	return NULL;
+}
+
+static void
+dev_keys(struct mdev *d, const struct store_device *sd)
+{
+	free(d->sfua);
+	free(d->vendor);
+	free(d->model);
+	free(d->user);
+	free(d->profile);
+	d->sfua = dupstr(sd->sfua_id);
+	d->vendor = dupstr(sd->vendor);
+	d->model = dupstr(sd->model);
+	d->user = dupstr(sd->user);
+	d->profile = dupstr(sd->profile);
+	d->user_id = sd->user_id;
+	d->profile_id = sd->profile_id;
+}
+
+static struct mdev *
+dev_get(struct notifier *n, const struct store_device *sd)
+{
+	struct mdev	*d;
+	unsigned	 h = (unsigned)((uint64_t)sd->id % DEV_BUCKETS);
+
+	if ((d = dev_find(n, sd->id)) != NULL)
+		return d;
+	if ((d = calloc(1, sizeof(*d))) == NULL)
+		fatalx("out of memory");
+	d->id = sd->id;
+	dev_keys(d, sd);
+	d->hnext = n->dbucket[h];
+	n->dbucket[h] = d;
+	d->next = n->devs;
+	if (n->devs)
+		n->devs->prev = d;
+	n->devs = d;
+	n->ndevs++;
+	return d;
+}
+
+static void
+dev_drop(struct notifier *n, struct mdev *d)
+{
+	struct mdev	**pp, *q, *prevq = NULL;
+
+	for (pp = &n->dbucket[(uint64_t)d->id % DEV_BUCKETS]; *pp;
+	    pp = &(*pp)->hnext)
+		if (*pp == d) {
+			*pp = d->hnext;
+			break;
+		}
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		n->devs = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	if (d->queued) {
+		for (q = n->qhead; q && q != d; q = q->qnext)
+			prevq = q;
+		if (q) {
+			if (prevq)
+				prevq->qnext = d->qnext;
+			else
+				n->qhead = d->qnext;
+			if (n->qtail == d)
+				n->qtail = prevq;
+		}
+	}
+	free(d->sfua);
+	free(d->vendor);
+	free(d->model);
+	free(d->user);
+	free(d->profile);
+	free(d);
+	n->ndevs--;
+}
+
+static void
+enqueue(struct notifier *n, struct mdev *d, int forced)
+{
+	if (forced)
+		d->forced = 1;
+	if (d->queued)
+		return;
+	d->queued = 1;
+	d->due_ms = 0;
+	d->qnext = NULL;
+	if (n->qtail)
+		n->qtail->qnext = d;
+	else
+		n->qhead = d;
+	n->qtail = d;
+}
+
+/*
+ * The HEAD answer for a device now, as the HTTPS front would give it to
+ * the authenticated device (http.c handle()): 404 when it is gone, 403
+ * when disabled or without a user, else the rendering's metadata.
+ * Returns -1 (state kept) when the store cannot be read.
+ */
+static int
+dev_refresh(struct notifier *n, struct mdev *d)
+{
+	struct store_device	 sd;
+	struct cfg_request	 q;
+	const struct rendered	*a;
+	enum store_rc		 src;
+	char			 reason[512];
+
+	if (resource_begin(n->res) != 0)
+		return -1;
+	src = store_device_by_id(n->st, d->id, &sd);
+	if (src == STORE_NOTFOUND) {
+		d->status = 404;
+		return 0;
+	}
+	if (src != STORE_OK)
+		return -1;
+	dev_keys(d, &sd);
+	if (sd.state == DEVICE_DISABLED || sd.user_id == 0) {
+		d->status = 403;
+		return 0;
+	}
+	memset(&q, 0, sizeof(q));
+	snprintf(q.sfua_id, sizeof(q.sfua_id), "%s", sd.sfua_id);
+	snprintf(q.mac, sizeof(q.mac), "%s", sd.mac);
+	snprintf(q.vendor, sizeof(q.vendor), "%s", sd.vendor);
+	snprintf(q.model, sizeof(q.model), "%s", sd.model);
+	switch (resource_render(n->res, &sd, &q,
+	    sd.state == DEVICE_ACTIVE, &a, reason, sizeof(reason))) {
+	case RES_OK:
+		break;
+	case RES_NOTEMPLATE:
+		d->status = 404;
+		return 0;
+	case RES_TEMPLATE_ERROR:
+		log_warnx("notify %s: %s", sd.sfua_id, reason);
+		d->status = 500;
+		return 0;
+	default:
+		log_warnx("notify %s: store: %s", sd.sfua_id, reason);
+		return -1;
+	}
+	d->status = 200;
+	snprintf(d->etag, sizeof(d->etag), "%s", a->etag);
+	d->last_modified = a->last_modified;
+	d->max_age = a->max_age;
+	snprintf(d->ctype, sizeof(d->ctype), "%s", a->content_type);
+	d->len = a->len;
+	return 0;
+}
+
+/* ------------------------------------------------------- subscriptions */
+
+static void
+row_dirty(struct notifier *n, struct sub *s)
+{
+	if (s->wdirty)
+		return;
+	s->wdirty = 1;
+	s->wnext = n->wlist;
+	n->wlist = s;
+}
+
+static void
+sub_free(struct notifier *n, struct sub *s)
+{
+	struct mdev	*d = s->dev;
+	struct sub	**pp;
+
+	if (n->ngone == n->gonecap) {
+		size_t nc = n->gonecap ? n->gonecap * 2 : 64;
+		struct store_sub *g = realloc(n->gone, nc * sizeof(*g));
+		if (g == NULL)
+			fatalx("out of memory");
+		n->gone = g;
+		n->gonecap = nc;
+	}
+	memset(&n->gone[n->ngone], 0, sizeof(n->gone[0]));
+	n->gone[n->ngone].local_id = s->local_id;
+	n->gone[n->ngone].gone = 1;
+	n->ngone++;
+	if (s->wdirty)
+		for (pp = &n->wlist; *pp; pp = &(*pp)->wnext)
+			if (*pp == s) {
+				*pp = s->wnext;
+				break;
+			}
+	for (pp = &d->subs; *pp; pp = &(*pp)->dnext)
+		if (*pp == s) {
+			*pp = s->dnext;
+			break;
+		}
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		n->subs = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	n->nsubs--;
+	if (s->nh) {
+		nua_handle_bind(s->nh, NULL);
+		nua_handle_destroy(s->nh);
+	}
+	log_debug("subscription %lld of %s ended", (long long)s->local_id,
+	    d->sfua);
+	free(s);
+	if (d->subs == NULL)
+		dev_drop(n, d);
+}
+
+/* RFC 5989 §4.5.1: the status line and headers of a HEAD, as message/http. */
+static char *
+head_message(struct notifier *n, struct sub *s)
+{
+	struct mdev		*d = s->dev;
+	struct buf		 b;
+	char			 date[64], *out;
+	size_t			 len;
+	const struct rendered	*a = NULL;
+
+	buf_init(&b, n->cfg->max_output + 4096);
+	if (d->status != 200) {
+		buf_printf(&b, "HTTP/1.1 %d %s\r\nContent-Location: %s?sfua-id=",
+		    d->status, d->status == 404 ? "Not Found" : d->status ==
+		    403 ? "Forbidden" : "Internal Server Error", n->cloc);
+	} else
+		buf_printf(&b, "HTTP/1.1 200 OK\r\nContent-Location: %s?sfua-id=",
+		    n->cloc);
+	util_urlencode(&b, d->sfua);	/* RFC 3986 query component */
+	buf_printf(&b, "\r\n");
+	if (d->status == 200) {
+		resource_httpdate(d->last_modified, date, sizeof(date));
+		buf_printf(&b, "ETag: %s\r\nLast-Modified: %s\r\n"
+		    "Cache-Control: private, max-age=%d\r\n"
+		    "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",
+		    d->etag, date, d->max_age, d->ctype, d->len);
+		/* RFC 5989 §4.5.1: a body only when asked and allowed. */
+		if (s->body) {
+			struct store_device	 sd;
+			struct cfg_request	 q;
+			char			 reason[256];
+
+			memset(&q, 0, sizeof(q));
+			if (store_device_by_id(n->st, d->id, &sd) == STORE_OK) {
+				snprintf(q.sfua_id, sizeof(q.sfua_id), "%s",
+				    sd.sfua_id);
+				snprintf(q.vendor, sizeof(q.vendor), "%s",
+				    sd.vendor);
+				snprintf(q.model, sizeof(q.model), "%s",
+				    sd.model);
+				if (resource_render(n->res, &sd, &q,
+				    sd.state == DEVICE_ACTIVE, &a, reason,
+				    sizeof(reason)) == RES_OK &&
+				    strcmp(a->etag, d->etag) == 0)
+					buf_add(&b, a->body, a->len);
+			}
+		}
+	} else
+		buf_printf(&b, "\r\n");
+	out = buf_steal(&b, &len);
+	return out;
+}
+
+/*
+ * Send the current state.  ss: a terminating Subscription-State, or NULL
+ * for active (nua adds expires=, RFC 6665 §4.2.2).
+ */
+static void
+send_notify(struct notifier *n, struct sub *s, const char *ss)
+{
+	struct mdev	*d = s->dev;
+	char		*body;
+
+	if (s->ending || s->nh == NULL)
+		return;
+	if (ss == NULL && d->status == 404)
+		ss = "terminated;reason=noresource";
+	else if (ss == NULL && d->status == 403)
+		ss = "terminated;reason=rejected";
+	if ((body = head_message(n, s)) == NULL)
+		fatalx("out of memory");
+	if (ss) {
+		s->ending = 1;
+		nua_notify(s->nh, SIPTAG_SUBSCRIPTION_STATE_STR(ss),
+		    SIPTAG_CONTACT_STR(s->contact),
+		    SIPTAG_CONTENT_TYPE_STR("message/http"),
+		    SIPTAG_PAYLOAD_STR(body), TAG_END());
+	} else
+		nua_notify(s->nh, NUTAG_SUBSTATE(nua_substate_active),
+		    SIPTAG_CONTACT_STR(s->contact),
+		    SIPTAG_CONTENT_TYPE_STR("message/http"),
+		    SIPTAG_PAYLOAD_STR(body), TAG_END());
+	free(body);
+	s->last_ms = now_ms();
+	s->sent_status = d->status;
+	snprintf(s->sent_etag, sizeof(s->sent_etag), "%s", d->etag);
+	s->sent_max_age = d->max_age;
+	s->pending = s->forced = 0;
+	s->row.last_notify = time(NULL);
+	snprintf(s->row.last_etag, sizeof(s->row.last_etag), "%s",
+	    d->status == 200 ? d->etag : "");
+	s->row.notifies++;
+	row_dirty(n, s);
+}
+
+static int
+differs(const struct sub *s)
+{
+	const struct mdev *d = s->dev;
+
+	return s->sent_status != d->status || s->sent_max_age != d->max_age ||
+	    strcmp(s->sent_etag, d->etag) != 0;
+}
+
+/* ------------------------------------------------------- the SIP side */
+
+static void
+respond(struct notifier *n, nua_handle_t *nh, int status, const char *phrase,
+    tag_type_t tag, tag_value_t value, ...)
+{
+	ta_list	 ta;
+
+	ta_start(ta, tag, value);
+	nua_respond(nh, status, phrase, NUTAG_WITH_THIS(n->nua),
+	    ta_tags(ta));
+	ta_end(ta);
+}
+
+/* The header value as a plain string, for our own parsers. */
+static char *
+value_of(su_home_t *home, const sip_header_t *h)
+{
+	return h ? sip_header_as_string(home, h) : NULL;
+}
+
+static void
+source_of(struct notifier *n, char *out, size_t outlen)
+{
+	msg_t		*m = nua_current_request(n->nua);
+	su_addrinfo_t	*ai = m ? msg_addrinfo(m) : NULL;
+	char		 host[64], port[16];
+
+	snprintf(out, outlen, "?");
+	if (ai == NULL || ai->ai_addr == NULL || getnameinfo(ai->ai_addr,
+	    (socklen_t)ai->ai_addrlen, host, sizeof(host), port, sizeof(port),
+	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+		return;
+	snprintf(out, outlen, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+	    port);
+}
+
+/*
+ * RFC 6011 §2.5.1: Digest with the credentials the configuration data
+ * gave the device, i.e. one of its lines (username, realm, HA1), checked
+ * by our digest module (nc replay, stateless nonces).  Returns 1 when
+ * authenticated; otherwise fills chal (and *stale) for a 401, or returns
+ * -1 for "cannot authenticate at all" (403) or store trouble (-2, 503).
+ */
+static int
+authenticate(struct notifier *n, const sip_t *sip, int64_t device_id,
+    const char *source, char *chal, size_t chlen)
+{
+	static const char	 nomd5[] = "00000000000000000000000000000000";
+	const sip_authorization_t *au;
+	struct digest_creds	 cr;
+	struct buf		 b;
+	json_t			*lines = NULL, *l;
+	const char		*realm = NULL, *ha1;
+	char			*hv;
+	size_t			 i, len;
+	time_t			 upd = 0, now = time(NULL);
+	enum digest_result	 dr = DIGEST_FAIL;
+	int			 rc = 0, stale = 0, tried = 0;
+
+	if (store_device_lines(n->st, device_id, &lines, &upd) != STORE_OK)
+		return -2;
+	if (json_array_size(lines) == 0) {
+		json_decref(lines);
+		return -1;
+	}
+	realm = json_string_value(json_object_get(json_array_get(lines, 0),
+	    "realm"));
+	for (au = sip->sip_authorization; au && !tried; au = au->au_next) {
+		if (au->au_scheme == NULL ||
+		    strcasecmp(au->au_scheme, "Digest") != 0)
+			continue;
+		buf_init(&b, DIGEST_HDR_MAX);
+		buf_printf(&b, "Digest ");
+		for (i = 0; au->au_params && au->au_params[i]; i++)
+			buf_printf(&b, "%s%s", i ? ", " : "", au->au_params[i]);
+		if ((hv = buf_steal(&b, &len)) == NULL)
+			continue;
+		if (digest_parse_buf(hv, len, &cr) != AUTH_DIGEST ||
+		    cr.alg != DIGEST_MD5) {
+			free(hv);
+			digest_creds_wipe(&cr);
+			continue;
+		}
+		free(hv);
+		tried = 1;
+		ha1 = NULL;
+		json_array_foreach(lines, i, l) {
+			const char *u = json_string_value(json_object_get(l,
+			    "username"));
+			const char *r = json_string_value(json_object_get(l,
+			    "realm"));
+			if (u && r && strcmp(u, cr.username) == 0 &&
+			    strcmp(r, cr.realm) == 0) {
+				ha1 = json_string_value(json_object_get(l,
+				    "digest"));
+				break;
+			}
+		}
+		/* The digest-uri is covered by the response; SIP phones
+		 * write it in their own way, so it is taken as given. */
+		dr = digest_verify(n->dg, &cr, "SUBSCRIBE", cr.uri, cr.realm,
+		    ha1 ? ha1 : nomd5, 1, now);
+		if (ha1 == NULL && dr == DIGEST_OK)
+			dr = DIGEST_FAIL;
+		digest_creds_wipe(&cr);
+	}
+	if (dr == DIGEST_OK) {
+		guard_ok(n->guard, source);
+		rc = 1;
+	} else {
+		if (tried && dr != DIGEST_STALE)
+			guard_fail(n->guard, source, now);
+		stale = dr == DIGEST_STALE || dr == DIGEST_REPLAY;
+		if (digest_challenge(n->dg, DIGEST_MD5, realm ? realm : "sipcfg",
+		    stale, now, chal, chlen) != 0)
+			rc = -2;
+	}
+	json_decref(lines);
+	return rc;
+}
+
+static const char *
+transport_of(const sip_t *sip)
+{
+	const char	*p = sip->sip_via ? sip->sip_via->v_protocol : NULL;
+
+	if (p == NULL)
+		return "udp";
+	if (strcasecmp(p, "SIP/2.0/TLS") == 0)
+		return "tls";
+	if (strcasecmp(p, "SIP/2.0/TCP") == 0)
+		return "tcp";
+	return "udp";
+}
+
+static void
+on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
+    const sip_t *sip, tagi_t tags[])
+{
+	su_home_t		 home[1] = { SU_HOME_INIT(home) };
+	struct store_device	 sd;
+	struct mdev		*d;
+	const char		*token;
+	char			*ev, *acc, chal[DIGEST_CHALLENGE_MAX];
+	char			 source[80], num[24], *tmp;
+	unsigned long		 asked, granted;
+	int			 initial = s == NULL, body = 0, rc, substate = -1;
+	unsigned		 left;
+	enum store_rc		 src;
+
+	tl_gets(tags, NUTAG_SUBSTATE_REF(substate), TAG_END());
+	if (sip == NULL || sip->sip_request == NULL) {
+		if (initial)
+			nua_handle_destroy(nh);
+		return;
+	}
+	source_of(n, source, sizeof(source));
+
+	/* RFC 6665 §4.2.1.1: 489 for any package but ours. */
+	ev = value_of(home, (const sip_header_t *)sip->sip_event);
+	if (ev == NULL || (rc = sipreq_event(ev, &body)) != 1) {
+		respond(n, nh, SIP_489_BAD_EVENT,
+		    SIPTAG_ALLOW_EVENTS_STR("http-monitor"), TAG_END());
+		goto reject;
+	}
+	if (n->stopping) {
+		respond(n, nh, 503, "Shutting Down",
+		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+		goto reject;
+	}
+	if (resource_begin(n->res) != 0) {
+		respond(n, nh, 503, "Store Unavailable",
+		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+		goto reject;
+	}
+	/* The monitor URI's token names the device (RFC 5989 §3). */
+	if (initial) {
+		token = sip->sip_request->rq_url->url_user;
+		if (token == NULL || strlen(token) != STORE_TOKEN_SIZE - 1 ||
+		    strspn(token, "0123456789abcdef") != STORE_TOKEN_SIZE - 1)
+			src = STORE_NOTFOUND;
+		else
+			src = store_device_by_token(n->st, token, &sd);
+	} else
+		src = store_device_by_id(n->st, s->dev->id, &sd);
+	if (src == STORE_NOTFOUND) {
+		respond(n, nh, SIP_404_NOT_FOUND, TAG_END());
+		goto reject;
+	}
+	if (src != STORE_OK) {
+		respond(n, nh, 503, "Store Unavailable",
+		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+		goto reject;
+	}
+	/* RFC 5989 §4.5: message/http is what we send. */
+	if (sip->sip_accept) {
+		const sip_accept_t *a;
+		struct buf b;
+		size_t len;
+
+		buf_init(&b, SIPREQ_VALUE_MAX);
+		for (a = sip->sip_accept; a; a = a->ac_next) {
+			tmp = value_of(home, (const sip_header_t *)a);
+			buf_printf(&b, "%s%s", a == sip->sip_accept ? "" :
+			    ", ", tmp ? tmp : "");
+		}
+		acc = buf_steal(&b, &len);
+		rc = acc ? sipreq_accept(acc) : -1;
+		free(acc);
+		if (rc != 1) {
+			respond(n, nh, SIP_406_NOT_ACCEPTABLE,
+			    SIPTAG_ACCEPT_STR("message/http"), TAG_END());
+			goto reject;
+		}
+	}
+	/* RFC 6665 §4.2.1.1: 423 only for 0 < Expires < the minimum. */
+	asked = sip->sip_expires ? sip->sip_expires->ex_delta : 3600;
+	if (sip->sip_expires && asked > 0 && asked < n->cfg->sub_min_expires) {
+		snprintf(num, sizeof(num), "%u", n->cfg->sub_min_expires);
+		respond(n, nh, SIP_423_INTERVAL_TOO_BRIEF,
+		    SIPTAG_MIN_EXPIRES_STR(num), TAG_END());
+		goto reject;
+	}
+	if ((left = guard_blocked(n->guard, source, time(NULL))) > 0) {
+		snprintf(num, sizeof(num), "%u", left);
+		respond(n, nh, 503, "Too Many Failed Authentications",
+		    SIPTAG_RETRY_AFTER_STR(num), TAG_END());
+		goto reject;
+	}
+	/* RFC 6665 §4.2.1.3: a notifier challenges with 401, never 407. */
+	rc = authenticate(n, sip, sd.id, source, chal, sizeof(chal));
+	if (rc == 0) {
+		respond(n, nh, SIP_401_UNAUTHORIZED,
+		    SIPTAG_WWW_AUTHENTICATE_STR(chal), TAG_END());
+		goto reject;
+	}
+	if (rc == -1) {
+		respond(n, nh, 403, "No SIP Credentials For This Device",
+		    TAG_END());
+		goto reject;
+	}
+	if (rc < 0) {
+		respond(n, nh, 503, "Store Unavailable",
+		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
+		goto reject;
+	}
+	if (initial && n->nsubs >= n->cfg->sub_max) {
+		respond(n, nh, 503, "Too Many Subscriptions",
+		    SIPTAG_RETRY_AFTER_STR("300"), TAG_END());
+		goto reject;
+	}
+
+	/*
+	 * Authenticated: RFC 6011 §2.5.1.1, never rejected from here on.
+	 * RFC 6665 §4.2.1.1: the 200's Expires may shorten, never lengthen.
+	 */
+	granted = asked < n->cfg->sub_max_expires ? asked :
+	    n->cfg->sub_max_expires;
+	snprintf(num, sizeof(num), "%lu", granted);
+	if (initial) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			fatalx("out of memory");
+		d = dev_get(n, &sd);
+		s->dev = d;
+		s->nh = nh;
+		s->local_id = ++n->next_local_id;
+		s->dnext = d->subs;
+		d->subs = s;
+		s->next = n->subs;
+		if (n->subs)
+			n->subs->prev = s;
+		n->subs = s;
+		n->nsubs++;
+		nua_handle_bind(nh, s);
+		s->row.local_id = s->local_id;
+		s->row.device_id = d->id;
+		s->row.created = time(NULL);
+		tmp = url_as_string(home, sip->sip_request->rq_url);
+		snprintf(s->row.uri, sizeof(s->row.uri), "%s", tmp ? tmp : "");
+		snprintf(s->row.transport, sizeof(s->row.transport), "%s",
+		    transport_of(sip));
+		snprintf(s->row.source, sizeof(s->row.source), "%s", source);
+		if (sip->sip_contact) {
+			tmp = url_as_string(home, sip->sip_contact->m_url);
+			snprintf(s->row.contact, sizeof(s->row.contact), "%s",
+			    tmp ? tmp : "");
+		}
+		/*
+		 * Seed 002, RFC 5630: a request that came over TLS gets a
+		 * sips: Contact (and so TLS for everything in the dialog);
+		 * plain UDP/TCP ones a sip: Contact on the same transport.
+		 */
+		if (strcmp(s->row.transport, "tls") == 0 && n->target_sips[0])
+			snprintf(s->contact, sizeof(s->contact), "<sips:%s>",
+			    n->target_sips);
+		else
+			snprintf(s->contact, sizeof(s->contact),
+			    "<sip:%s%s>", n->target_sip[0] ? n->target_sip :
+			    n->target_sips, strcmp(s->row.transport, "tcp") ==
+			    0 ? ";transport=tcp" : "");
+		log_info("subscription %lld: %s from %s over %s for %lus",
+		    (long long)s->local_id, sd.sfua_id, source,
+		    s->row.transport, granted);
+	}
+	s->body = body && n->cfg->notify_body;
+	s->row.expires = time(NULL) + (time_t)granted;
+	row_dirty(n, s);
+	respond(n, nh, SIP_200_OK, SIPTAG_EXPIRES_STR(num),
+	    SIPTAG_CONTACT_STR(s->contact), TAG_END());
+
+	/* RFC 6665 §4.2.1.2: a NOTIFY with the current state, at once. */
+	if (dev_refresh(n, s->dev) != 0 && s->dev->status == 0)
+		s->dev->status = 503;
+	if (granted == 0 || substate == nua_substate_terminated) {
+		/*
+		 * Unsubscribe: nua sends the final NOTIFY itself (state
+		 * terminated, the last body) after the 200; a fetch
+		 * (initial Expires: 0) gets its state now.
+		 */
+		if (initial)
+			send_notify(n, s, "terminated;reason=timeout");
+		else
+			s->ending = 1;
+	} else if (initial || differs(s))
+		send_notify(n, s, NULL);
+	/* Otherwise nua re-sends the last NOTIFY, which is current. */
+	su_home_deinit(home);
+	return;
+reject:
+	su_home_deinit(home);
+	if (initial)
+		nua_handle_destroy(nh);
+}
+
+/* RFC 6665 §4.2.2: responses after which the subscription is gone. */
+static int
+fatal_status(int st)
+{
+	return st == 404 || st == 405 || st == 408 || st == 410 ||
+	    st == 416 || (st >= 480 && st <= 485) || st == 489 ||
+	    st == 501 || st == 604;
+}
+
+static void
+on_notify_answer(struct notifier *n, int status, struct sub *s,
+    tagi_t tags[])
+{
+	int	 substate = -1;
+
+	if (s == NULL || status < 200)
+		return;
+	tl_gets(tags, NUTAG_SUBSTATE_REF(substate), TAG_END());
+	if (substate == nua_substate_terminated || fatal_status(status)) {
+		if (status >= 300)
+			log_info("subscription %lld of %s: NOTIFY answered %d, "
+			    "dropped", (long long)s->local_id, s->dev->sfua,
+			    status);
+		sub_free(n, s);
+	}
+}
+
+static void
+nua_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
+    struct notifier *n, nua_handle_t *nh, struct sub *s, sip_t const *sip,
+    tagi_t tags[])
+{
+	(void)nua;
+	switch (ev) {
+	case nua_i_subscribe:
+		on_subscribe(n, nh, s, sip, tags);
+		break;
+	case nua_r_notify:
+		on_notify_answer(n, status, s, tags);
+		break;
+	case nua_r_shutdown:
+		if (status >= 200)
+			su_root_break(n->root);
+		break;
+	case nua_i_error:
+		log_warnx("sip: %03d %s", status, phrase);
+		break;
+	default:
+		/* Any other request on a handle we do not own. */
+		if (s == NULL && nh && ev >= nua_i_chat && ev < nua_r_set_params)
+			nua_handle_destroy(nh);
+		break;
+	}
+}
+
+/* --------------------------------------------------- store watching */
+
+static int
+hint_num(const char *h, const char *prefix, int64_t *id)
+{
+	size_t		 pl = strlen(prefix);
+	long long	 v;
+	char		*e;
+
+	if (strncmp(h, prefix, pl) != 0)
+		return 0;
+	errno = 0;
+	v = strtoll(h + pl, &e, 10);
+	if (errno || *e != '\0')
+		return 0;
+	*id = v;
+	return 1;
+}
+
+/* Which subscribed devices one change touches (store.h hints). */
+static void
+apply_hint(struct notifier *n, const char *h)
+{
+	struct mdev	*d;
+	int64_t		 id;
+	const char	*scope = NULL;
+	enum { ALL, SFUA, VENDOR, MODEL, PROFILE, USER, UID, PID } by;
+	int		 forced = 0;
+	char		 vm[2 * STORE_NAME_MAX + 2];
+
+	if (hint_num(h, "device:", &id)) {
+		if ((d = dev_find(n, id)) != NULL)
+			enqueue(n, d, 0);
+		return;
+	}
+	if (hint_num(h, "notify:", &id)) {
+		if ((d = dev_find(n, id)) != NULL)
+			enqueue(n, d, 1);
+		return;
+	}
+	if (strcmp(h, "notify:*") == 0) {
+		by = ALL;
+		forced = 1;
+	} else if (hint_num(h, "user:", &id))
+		by = UID;
+	else if (hint_num(h, "profile:", &id))
+		by = PID;
+	else if (strncmp(h, "var:device:", 11) == 0) {
+		by = SFUA;
+		scope = h + 11;
+	} else if (strncmp(h, "var:vendor:", 11) == 0) {
+		by = VENDOR;
+		scope = h + 11;
+	} else if (strncmp(h, "var:model:", 10) == 0) {
+		by = MODEL;
+		scope = h + 10;
+	} else if (strncmp(h, "var:profile:", 12) == 0) {
+		by = PROFILE;
+		scope = h + 12;
+	} else if (strncmp(h, "var:user:", 9) == 0) {
+		by = USER;
+		scope = h + 9;
+	} else
+		by = ALL;	/* templates, global variables, the realm */
+	for (d = n->devs; d; d = d->next) {
+		switch (by) {
+		case ALL:
+			break;
+		case SFUA:
+			if (strcmp(d->sfua, scope) != 0)
+				continue;
+			break;
+		case VENDOR:
+			if (strcmp(d->vendor, scope) != 0)
+				continue;
+			break;
+		case MODEL:
+			snprintf(vm, sizeof(vm), "%s/%s", d->vendor, d->model);
+			if (strcmp(vm, scope) != 0)
+				continue;
+			break;
+		case PROFILE:
+			if (strcmp(d->profile, scope) != 0)
+				continue;
+			break;
+		case USER:
+			if (strcmp(d->user, scope) != 0)
+				continue;
+			break;
+		case UID:
+			if (d->user_id != id)
+				continue;
+			break;
+		case PID:
+			if (d->profile_id != id)
+				continue;
+			break;
+		}
+		enqueue(n, d, forced);
+	}
+}
+
+/*
+ * BRIEF.md §4: PRAGMA data_version moves on any commit by another
+ * connection (cheap to ask); only then is the change log read.
+ */
+static void
+watch_store(struct notifier *n)
+{
+	struct store_change	 ch[CHANGE_BATCH];
+	size_t			 i, got;
+	int64_t			 v;
+
+	if ((v = store_data_version(n->st)) < 0 || v == n->dv)
+		return;
+	n->dv = v;
+	do {
+		if (store_changes_since(n->st, n->seq, ch, CHANGE_BATCH,
+		    &got) != STORE_OK) {
+			log_warnx("notifier: change log: %s",
+			    store_errmsg(n->st));
+			n->dv = -1;	/* try again next time */
+			return;
+		}
+		for (i = 0; i < got; i++) {
+			if (n->nsubs)
+				apply_hint(n, ch[i].hint);
+			n->seq = ch[i].seq;
+		}
+	} while (got == CHANGE_BATCH);
+}
+
+static void
+flush_rows(struct notifier *n)
+{
+	struct store_sub	*rows;
+	struct sub		*s;
+	size_t			 nr = 0, cap = n->ngone;
+
+	for (s = n->wlist; s; s = s->wnext)
+		cap++;
+	if (cap == 0)
+		return;
+	if ((rows = malloc(cap * sizeof(*rows))) == NULL)
+		return;
+	if (n->ngone) {
+		memcpy(rows, n->gone, n->ngone * sizeof(*rows));
+		nr = n->ngone;
+	}
+	for (s = n->wlist; s; s = s->wnext)
+		rows[nr++] = s->row;
+	if (store_subs_write(n->st, n->instance, rows, nr) == 0) {
+		n->ngone = 0;
+		while ((s = n->wlist) != NULL) {
+			n->wlist = s->wnext;
+			s->wdirty = 0;
+		}
+	} else
+		log_debug("notifier: subscriptions table: %s (will retry)",
+		    store_errmsg(n->st));
+	free(rows);
+}
+
+/* Check queued devices and send what differs, paced (RFC 5989 §4.10). */
+static void
+drain(struct notifier *n, uint64_t now)
+{
+	struct mdev	*d;
+	struct sub	*s;
+	uint64_t	 start = now_ms();
+	double		 cap = (double)n->cfg->notify_rate / 10.0 + 1.0;
+
+	n->tokens += (double)(now - n->last_tick) * n->cfg->notify_rate /
+	    1000.0;
+	if (n->tokens > cap)
+		n->tokens = cap;
+	n->last_tick = now;
+	/* Deferred devices whose second is over go back in the queue. */
+	if (n->deferred) {
+		n->deferred = 0;
+		for (d = n->devs; d; d = d->next) {
+			if (d->due_ms == 0 || d->queued)
+				continue;
+			if (now >= d->due_ms)
+				enqueue(n, d, 0);
+			else
+				n->deferred = 1;
+		}
+	}
+	/* A bounded slice of work per tick keeps the SIP side responsive. */
+	while (n->qhead && n->tokens >= 1.0 && now_ms() - start < 8) {
+		d = n->qhead;
+		n->qhead = d->qnext;
+		if (n->qhead == NULL)
+			n->qtail = NULL;
+		d->queued = 0;
+		d->due_ms = 0;
+		if (dev_refresh(n, d) != 0) {
+			/* Store trouble: look again shortly. */
+			d->due_ms = now + 500;
+			n->deferred = 1;
+			continue;
+		}
+		for (s = d->subs; s; s = s->dnext) {
+			if (s->ending || !(d->forced || s->pending ||
+			    differs(s)))
+				continue;
+			if (now < s->last_ms + MIN_GAP_MS) {
+				/* Coalesce: send once its second is over. */
+				s->pending = 1;
+				if (d->due_ms == 0 ||
+				    d->due_ms > s->last_ms + MIN_GAP_MS)
+					d->due_ms = s->last_ms + MIN_GAP_MS;
+				n->deferred = 1;
+				continue;
+			}
+			if (!differs(s) && !d->forced && !s->forced) {
+				s->pending = 0;	/* changed back meanwhile */
+				continue;
+			}
+			send_notify(n, s, NULL);
+			n->tokens -= 1.0;
+		}
+		/* A forced NOTIFY that must wait keeps its force. */
+		for (s = d->subs; s; s = s->dnext)
+			if (s->pending && d->forced)
+				s->forced = 1;
+		d->forced = 0;
+	}
+}
+
+static void
+tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
+{
+	uint64_t	 now = now_ms();
+	time_t		 wall = time(NULL);
+
+	(void)t;
+	(void)arg;
+	if (n->stopping) {
+		if (!n->shutdown_sent && (n->nsubs == 0 ||
+		    now >= n->stop_deadline)) {
+			n->shutdown_sent = 1;
+			n->stop_deadline = now + STOP_WAIT_MS;
+			nua_shutdown(n->nua);
+		} else if (n->shutdown_sent && now >= n->stop_deadline) {
+			/*
+			 * nua waits up to 30 s plus Timer F for silent peers;
+			 * the process is exiting, so stop waiting.
+			 */
+			log_warnx("notifier: %zu subscribers did not answer; "
+			    "not waiting for them", n->nsubs);
+			n->abandoned = 1;
+			su_root_break(n->root);
+		}
+		return;
+	}
+	if (now >= n->next_watch) {
+		n->next_watch = now + WATCH_MS;
+		watch_store(n);
+	}
+	drain(n, now);
+	if (now >= n->next_flush) {
+		n->next_flush = now + FLUSH_MS;
+		flush_rows(n);
+	}
+	if (wall >= n->next_prune) {
+		n->next_prune = wall + PRUNE_EVERY;
+		if (store_changes_prune(n->st, wall - PRUNE_AGE) != STORE_OK)
+			log_debug("notifier: prune: %s", store_errmsg(n->st));
+	}
+}
+
+/* ------------------------------------------------------ the thread */
+
+static void
+stop_msg(struct notifier *n, su_msg_r msg, struct notifier **arg)
+{
+	struct sub	*s;
+	char		 ss[96];
+	unsigned	 base = n->cfg->shutdown_retry_after, r;
+
+	(void)msg;
+	(void)arg;
+	n->stopping = 1;
+	n->stop_deadline = now_ms() + STOP_WAIT_MS;
+	log_info("notifier: terminating %zu subscriptions", n->nsubs);
+	/*
+	 * RFC 6665 §4.2.2: terminated with a retry-after, spread over
+	 * [base, 2 * base] so the devices come back without a storm.
+	 */
+	for (s = n->subs; s; s = s->next) {
+		if (util_random(&r, sizeof(r)) != 0)
+			r = (unsigned)s->local_id * 2654435761u;
+		snprintf(ss, sizeof(ss), "terminated;reason=probation;"
+		    "retry-after=%u", base + r % (base + 1));
+		if (dev_refresh(n, s->dev) != 0 && s->dev->status == 0)
+			s->dev->status = 503;
+		if (s->dev->status == 404 || s->dev->status == 403)
+			send_notify(n, s, NULL);
+		else
+			send_notify(n, s, ss);
+	}
+}
+
+static void *
+run(void *arg)
+{
+	struct notifier		*n = arg;
+	struct resource_opts	 ro;
+	char			 err[512];
+	sigset_t		 set;
+
+	sigfillset(&set);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (su_init() != 0) {
+		log_warnx("notifier: su_init failed");
+		goto fail;
+	}
+	if ((n->st = store_open(n->cfg->store, STORE_RDWR, 200, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("notifier: store: %s", err);
+		goto fail;
+	}
+	resource_opts_init(&ro, n->cfg);
+	ro.cache_max = 256;
+	if ((n->res = resource_new(n->st, &ro)) == NULL)
+		goto fail;
+	if ((n->seq = store_changes_head(n->st)) < 0 ||
+	    store_subs_clear(n->st, n->instance) != 0) {
+		log_warnx("notifier: store: %s", store_errmsg(n->st));
+		goto fail;
+	}
+	n->dv = store_data_version(n->st);
+	if ((n->root = su_root_create(n)) == NULL) {
+		log_warnx("notifier: su_root_create failed");
+		goto fail;
+	}
+	n->nua = nua_create(n->root, nua_cb, n,
+	    TAG_IF(n->cfg->sip.url[0], NUTAG_URL(n->cfg->sip.url)),
+	    TAG_IF(n->cfg->sips.url[0], NUTAG_SIPS_URL(n->cfg->sips.url)),
+	    TAG_IF(tlsdir[0], NUTAG_CERTIFICATE_DIR(tlsdir)),
+	    NUTAG_ALLOW_EVENTS("http-monitor"),
+	    NUTAG_APPL_EVENT("http-monitor"),
+	    NUTAG_APPL_METHOD("SUBSCRIBE"),
+	    NUTAG_ALLOW("SUBSCRIBE, NOTIFY"),
+	    NUTAG_SUB_EXPIRES(n->cfg->sub_max_expires),
+	    NUTAG_MEDIA_ENABLE(0),
+	    NUTAG_ENABLEMESSAGE(0),
+	    SIPTAG_SERVER_STR("sipcfgd/" PACKAGE_VERSION),
+	    SIPTAG_USER_AGENT_STR("sipcfgd/" PACKAGE_VERSION),
+	    TAG_END());
+	tlsdir_remove();
+	if (n->nua == NULL) {
+		log_warnx("notifier: cannot listen on %s%s%s (address in use, "
+		    "or a bad certificate?)", n->cfg->sip.url,
+		    n->cfg->sip.url[0] && n->cfg->sips.url[0] ? " and " : "",
+		    n->cfg->sips.url);
+		goto fail;
+	}
+	n->tick = su_timer_create(su_root_task(n->root), TICK_MS);
+	if (n->tick == NULL || su_timer_run(n->tick, tick, n) != 0) {
+		log_warnx("notifier: cannot set its timer");
+		goto fail;
+	}
+	n->last_tick = now_ms();
+	n->next_prune = time(NULL) + 60;
+	pthread_mutex_lock(&n->mu);
+	n->state = 1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+
+	su_root_run(n->root);
+
+	su_timer_destroy(n->tick);
+	n->ngone = 0;
+	store_subs_clear(n->st, n->instance);
+	resource_free(n->res);
+	if (n->abandoned)
+		return NULL;	/* exiting: nua still owns its handles */
+	while (n->subs)
+		sub_free(n, n->subs);
+	free(n->gone);
+	nua_destroy(n->nua);
+	su_root_destroy(n->root);
+	su_deinit();
+	return NULL;
+fail:
+	tlsdir_remove();
+	if (n->nua)
+		nua_destroy(n->nua);
+	if (n->root)
+		su_root_destroy(n->root);
+	if (n->res)
+		resource_free(n->res);
+	else
+		store_close(n->st);
+	pthread_mutex_lock(&n->mu);
+	n->state = -1;
+	pthread_cond_signal(&n->cv);
+	pthread_mutex_unlock(&n->mu);
+	return NULL;
+}
+
+struct notifier *
+notifier_start(const struct config *cfg, struct digest_ctx *dg,
+    struct guard *g, const char *cloc)
+{
+	struct notifier	*n;
+	char		 host[128];
+
+	if ((n = calloc(1, sizeof(*n))) == NULL)
+		return NULL;
+	n->cfg = cfg;
+	n->dg = dg;
+	n->guard = g;
+	snprintf(n->cloc, sizeof(n->cloc), "%s", cloc);
+	config_monitor_target(cfg, 0, n->target_sip, sizeof(n->target_sip));
+	config_monitor_target(cfg, 1, n->target_sips, sizeof(n->target_sips));
+	if (gethostname(host, sizeof(host) - 1) != 0)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(n->instance, sizeof(n->instance), "%s:%u", host,
+	    cfg->sips.url[0] ? cfg->sips.port : cfg->sip.port);
+	pthread_mutex_init(&n->mu, NULL);
+	pthread_cond_init(&n->cv, NULL);
+	if (pthread_create(&n->thr, NULL, run, n) != 0) {
+		free(n);
+		return NULL;
+	}
+	pthread_mutex_lock(&n->mu);
+	while (n->state == 0)
+		pthread_cond_wait(&n->cv, &n->mu);
+	pthread_mutex_unlock(&n->mu);
+	if (n->state < 0) {
+		pthread_join(n->thr, NULL);
+		free(n);
+		return NULL;
+	}
+	return n;
+}
+
+void
+notifier_stop(struct notifier *n)
+{
+	su_msg_r	 m = SU_MSG_R_INIT;
+
+	if (n == NULL)
+		return;
+	/* NOTES-apis.md §5.4: from another thread, with su_task_null. */
+	if (su_msg_create(m, su_root_task(n->root), su_task_null, stop_msg,
+	    sizeof(struct notifier *)) == 0)
+		su_msg_send(m);
+	else
+		log_warnx("notifier: cannot post the stop message");
+	pthread_join(n->thr, NULL);
+	pthread_mutex_destroy(&n->mu);
+	pthread_cond_destroy(&n->cv);
+	free(n);
+}
