@@ -18,8 +18,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 PKGS="build-essential autoconf automake pkg-config libmicrohttpd-dev
-libsqlite3-dev libjansson-dev libssl-dev libgnutls28-dev sqlite3 curl
-openssl ca-certificates"
+libsqlite3-dev libjansson-dev libssl-dev libgnutls28-dev libsofia-sip-ua-dev
+sqlite3 curl openssl ca-certificates"
+# The notifier tests talk to an independent SIP stack (Perl's Net::SIP).
+[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl"
 
 missing=
 for p in $PKGS; do
@@ -75,6 +77,9 @@ listen [::1]:8443
 base_path /cfg
 unknown_device deny
 max_age 3600
+# The http-monitor notifier: UDP and TCP on 5060, TLS on 5061 (RFC 5989).
+sip_listen sip:127.0.0.1:5060
+sip_listen sips:127.0.0.1:5061
 CONF
 fi
 pw=$(cat var/demo-password)
@@ -94,6 +99,7 @@ sipcfgd is starting with the demo store var/sipcfg.db.  In another shell:
     'https://localhost:8443/cfg?sfua-id=$demo_id&sfua-user=alice&sfua-vendor=examplecorp.com&sfua-model=HypoComm'
 
   ./sipcfg -d var/sipcfg.db device list      # what the store holds
+  ./sipcfg -d var/sipcfg.db subs             # who is subscribed to changes
   man ./doc/sipcfg.1                          # the admin CLI
 
 MSG

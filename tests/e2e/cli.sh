@@ -99,4 +99,36 @@ sc device rm 001122334455 >/dev/null; ok "device rm" $?
 is "its lines went with it" "$(sqlite3 "$STORE" 'SELECT count(*) FROM lines')" 0
 fails "device rm twice" "not found" sc device rm 001122334455
 contains "help lists commands" "$("$SIPCFG" help)" "template add"
+
+# subs and notify (the notifier itself is tested in notify.sh).
+fails "notify needs a device or --all" "usage: notify" sc notify
+fails "notify: device and --all" "usage: notify" sc notify "$DEV" --all
+fails "notify: unknown device" "not found" sc notify 00:00:00:00:00:99
+fails "device --notify typo" "expected subscribe, poll" \
+	sc device add 00:11:22:33:44:77 --notify push
+fails "device add --notify inherit is meaningless" "expected subscribe, poll" \
+	sc device add 00:11:22:33:44:77 --notify inherit
+fails "profile set needs something to set" "--max-age or --notify" sc profile set office
+sc device add 00:11:22:33:44:77 --notify poll >/dev/null; ok "device add --notify poll" $?
+is "notify_mode stored" "$(sqlite3 "$STORE" "SELECT notify_mode FROM devices WHERE mac = '001122334477'")" poll
+is "subs: none yet" "$(sc subs)" "no subscriptions"
+is "subs --json: an empty array" "$(sc --json subs | tr -d ' \n')" "[]"
+sc notify 00:11:22:33:44:77 >/dev/null; ok "notify DEV" $?
+is "notify DEV is a change-log request" "$(sqlite3 "$STORE" "SELECT hint FROM changes WHERE entity = 'notify' ORDER BY seq DESC LIMIT 1")" \
+	"notify:$(sqlite3 "$STORE" "SELECT id FROM devices WHERE mac = '001122334477'")"
+sc notify --all >/dev/null; ok "notify --all" $?
+is "notify --all hint" "$(sqlite3 "$STORE" "SELECT hint FROM changes ORDER BY seq DESC LIMIT 1")" "notify:*"
+
+# A version 1 store (made by hand from schema.sql) is migrated in place:
+# data kept, every device given a monitor token, triggers give hints.
+V1="$W/v1.db"
+sqlite3 "$V1" < "$top_srcdir/sql/schema.sql" &&
+sqlite3 "$V1" "INSERT INTO devices(sfua_id, mac) VALUES ('urn:uuid:00000000-0000-1000-8000-00aabbccddee', 'aabbccddee00')"
+is "hand-made store is version 1" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
+"$SIPCFG" -d "$V1" device list >/dev/null; ok "sipcfg opens (and migrates) it" $?
+is "now version 2" "$(sqlite3 "$V1" 'PRAGMA user_version')" 2
+is "the old device kept" "$(sqlite3 "$V1" 'SELECT count(*) FROM devices')" 1
+ok "the old device got a monitor token" "$(sqlite3 "$V1" 'SELECT token FROM monitors' | grep -qx '[0-9a-f]\{32\}'; echo $?)"
+sqlite3 "$V1" "UPDATE devices SET label = 'x'"
+is "migrated triggers record hints" "$(sqlite3 "$V1" 'SELECT hint FROM changes ORDER BY seq DESC LIMIT 1')" "device:1"
 done_testing
