@@ -116,6 +116,18 @@ stop_daemon() {
 	return $rc
 }
 alive() { kill -0 "$DPID" 2>/dev/null; }
+# free_port: a port of 127.0.0.1 that is free now for both TCP and UDP,
+# below the kernel's ephemeral range (needs perl; for listeners that
+# cannot be given port 0).
+free_port() {
+	perl -MIO::Socket::INET -e 'for (1 .. 200) {
+		my $p = 20000 + int rand 12000;
+		IO::Socket::INET->new(Proto => "tcp", LocalAddr => "127.0.0.1",
+		    LocalPort => $p, Listen => 1) or next;
+		IO::Socket::INET->new(Proto => "udp", LocalAddr => "127.0.0.1",
+		    LocalPort => $p) or next;
+		print "$p\n"; exit 0 } exit 1'
+}
 
 Q="sfua-id=$DEV&sfua-user=alice&sfua-vendor=examplecorp.com&sfua-model=HypoComm"
 # c ARGS...: curl with our CA, printing the status code last.
