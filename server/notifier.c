@@ -569,11 +569,14 @@ head_message(struct notifier *n, struct sub *s)
 
 /*
  * Send the current state.  ss: a terminating Subscription-State, or NULL
- * for active (nua adds expires=, RFC 6665 §4.2.2).
+ * for active (nua adds expires=, RFC 6665 §4.2.2), or an active one with
+ * the expires= to restore (see on_subscribe()).
  */
 static void
 send_notify(struct notifier *n, struct sub *s, const char *ss)
 {
+	int	 ending;
+
 	struct mdev	*d = s->dev;
 	char		*body;
 
@@ -585,8 +588,9 @@ send_notify(struct notifier *n, struct sub *s, const char *ss)
 		ss = "terminated;reason=rejected";
 	if ((body = head_message(n, s)) == NULL)
 		fatalx("out of memory");
+	ending = ss && strncmp(ss, "terminated", 10) == 0;
 	if (ss) {
-		s->ending = 1;
+		s->ending = ending;
 		nua_notify(s->nh, SIPTAG_SUBSCRIPTION_STATE_STR(ss),
 		    SIPTAG_CONTACT_STR(s->contact),
 		    SIPTAG_CONTENT_TYPE_STR("message/http"),
@@ -949,8 +953,26 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 	return;
 reject:
 	su_home_deinit(home);
-	if (initial)
+	if (initial) {
 		nua_handle_destroy(nh);
+		return;
+	}
+	/*
+	 * sofia-sip 1.12.11 applies a refresh's Expires when it sends the
+	 * NOTIFY that follows any answer to it, even a 401.  Put the expiry
+	 * we granted back with a NOTIFY of our own (nua lets the notifier
+	 * set the remaining time when nothing is pending), so a refresh we
+	 * refused changes nothing.  An unauthenticated "Expires: 0" still
+	 * ends the dialog; only those who know its Call-ID and tags (on the
+	 * path of plain UDP/TCP; nobody over TLS) can send one.
+	 */
+	if (s && !s->ending && s->row.expires > time(NULL)) {
+		char ss[64];
+
+		snprintf(ss, sizeof(ss), "active;expires=%lld",
+		    (long long)(s->row.expires - time(NULL)));
+		send_notify(n, s, ss);
+	}
 }
 
 /* RFC 6665 §4.2.2: responses after which the subscription is gone. */
