@@ -63,6 +63,7 @@
 #define PRUNE_EVERY	3600	/* seconds between change log prunes */
 #define PRUNE_AGE	86400	/* change rows kept this long */
 #define STOP_WAIT_MS	3000	/* for answers to the final NOTIFYs */
+#define SHUTDOWN_MS	1000	/* then for nua to close its transports */
 
 static char	 tlsdir[64];	/* agent.pem, cafile.pem, openssl.cnf */
 
@@ -1273,15 +1274,16 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		if (!n->shutdown_sent && (n->nsubs == 0 ||
 		    now >= n->stop_deadline)) {
 			n->shutdown_sent = 1;
-			n->stop_deadline = now + STOP_WAIT_MS;
+			n->stop_deadline = now + SHUTDOWN_MS;
 			nua_shutdown(n->nua);
 		} else if (n->shutdown_sent && now >= n->stop_deadline) {
 			/*
 			 * nua waits up to 30 s plus Timer F for silent peers;
 			 * the process is exiting, so stop waiting.
 			 */
-			log_warnx("notifier: %zu subscribers did not answer; "
-			    "not waiting for them", n->nsubs);
+			if (n->nsubs)
+				log_warnx("notifier: %zu subscribers did not "
+				    "answer; not waiting for them", n->nsubs);
 			n->abandoned = 1;
 			su_root_break(n->root);
 		}
