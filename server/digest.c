@@ -10,10 +10,12 @@
  * A nonce is base64url of 48 bytes: timestamp (8), sequence number (8),
  * random (8) and the first 24 bytes of HMAC-SHA256(secret, label ||
  * those 24 bytes || algorithm || realm).  It is checked without any lookup
- * and expires after nonce_ttl.  The sequence number orders nonces against
- * the replay table: each slot remembers the sequence counter at the moment
- * its nonce moved in, so a nonce issued before that moment may have held
- * the slot and lost its nc history; it is answered STALE, never accepted.
+ * and expires after nonce_ttl.  The replay table is set-associative
+ * (NC_WAYS slots per set); a nonce in use takes a free slot of its set,
+ * or one whose nonce has expired, else evicts the oldest.  Each set
+ * remembers the sequence counter at its last eviction of a live nonce, so
+ * a nonce issued before that moment may have been the one evicted and
+ * lost its nc history; it is answered STALE, never accepted.
  * The counter starts at the wall clock in nanoseconds so that nonces of an
  * earlier process with the same secret are older than every slot.
  *
@@ -58,9 +60,11 @@ _Static_assert(OPAQUE_RAW_LEN % 3 == 0 && OPAQUE_B64_LEN ==
 static const char nonce_label[] = "sipcfg digest nonce v1";
 static const char opaque_label[] = "sipcfg digest opaque v1";
 
+#define NC_WAYS		4
+
 struct nc_slot {
 	unsigned char	 id[SLOT_ID_LEN];	/* part of the nonce's MAC */
-	uint64_t	 floor;		/* sequence counter when it moved in */
+	int64_t		 ts;		/* the nonce's timestamp */
 	uint32_t	 nc;		/* highest nc accepted */
 	int		 used;
 };
@@ -71,8 +75,9 @@ struct digest_ctx {
 	uint64_t		 seq0;	/* first sequence number issued */
 	_Atomic uint64_t	 seq;	/* next sequence number */
 	pthread_mutex_t		 lock;	/* guards slots */
-	struct nc_slot		*slots;
-	size_t			 nslots;
+	struct nc_slot		*slots;		/* nsets * NC_WAYS */
+	uint64_t		*floors;	/* per set: last eviction */
+	size_t			 nsets;
 };
 
 /* Fetched once by digest_md_init(), read-only afterwards, any thread. */
@@ -350,10 +355,11 @@ digest_new(const unsigned char *secret, size_t secretlen, unsigned nonce_ttl,
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return NULL;
 	d->ttl = nonce_ttl;
-	d->nslots = nc_slots;
+	d->nsets = (nc_slots + NC_WAYS - 1) / NC_WAYS;
 	d->seq0 = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
 	atomic_init(&d->seq, d->seq0);
-	if ((d->slots = calloc(nc_slots, sizeof(*d->slots))) == NULL)
+	if ((d->slots = calloc(d->nsets * NC_WAYS, sizeof(*d->slots))) ==
+	    NULL || (d->floors = calloc(d->nsets, sizeof(*d->floors))) == NULL)
 		goto fail;
 	if ((mac = EVP_MAC_fetch(NULL, "HMAC", NULL)) == NULL)
 		goto fail;
@@ -373,6 +379,7 @@ digest_new(const unsigned char *secret, size_t secretlen, unsigned nonce_ttl,
  fail:
 	EVP_MAC_CTX_free(d->mac);
 	free(d->slots);
+	free(d->floors);
 	free(d);
 	return NULL;
 }
@@ -385,6 +392,7 @@ digest_free(struct digest_ctx *d)
 	pthread_mutex_destroy(&d->lock);
 	EVP_MAC_CTX_free(d->mac);
 	free(d->slots);
+	free(d->floors);
 	util_wipe(d, sizeof(*d));
 	free(d);
 }
@@ -911,29 +919,47 @@ digest_creds_wipe(struct digest_creds *c)
 /* Record nc for the nonce whose MAC is mac, under the lock. */
 static enum digest_result
 digest_nc_check(struct digest_ctx *d, const unsigned char *mac, uint64_t seq,
-    uint32_t nc)
+    int64_t ts, uint32_t nc, time_t now)
 {
-	struct nc_slot		*s;
+	struct nc_slot		*set, *s, *victim = NULL;
+	size_t			 si, i;
 	enum digest_result	 res;
 
-	s = &d->slots[digest_get64(mac) % d->nslots];
+	si = digest_get64(mac) % d->nsets;
+	set = &d->slots[si * NC_WAYS];
 	pthread_mutex_lock(&d->lock);
-	if (s->used && memcmp(s->id, mac + 8, SLOT_ID_LEN) == 0) {
-		if (nc > s->nc) {
-			s->nc = nc;
-			res = DIGEST_OK;
-		} else
-			res = DIGEST_REPLAY;
-	} else if (seq < d->seq0 || seq < s->floor) {
-		/* It may have held this slot and lost its history. */
-		res = DIGEST_STALE;
-	} else {
-		memcpy(s->id, mac + 8, SLOT_ID_LEN);
-		s->nc = nc;
-		s->used = 1;
-		s->floor = atomic_load(&d->seq);
-		res = DIGEST_OK;
+	for (i = 0; i < NC_WAYS; i++) {
+		s = &set[i];
+		if (s->used && memcmp(s->id, mac + 8, SLOT_ID_LEN) == 0) {
+			if (nc > s->nc) {
+				s->nc = nc;
+				res = DIGEST_OK;
+			} else
+				res = DIGEST_REPLAY;
+			goto out;
+		}
 	}
+	if (seq < d->seq0 || seq < d->floors[si]) {
+		/* It may have been evicted from this set with its history. */
+		res = DIGEST_STALE;
+		goto out;
+	}
+	/* A free slot, or one whose nonce expired (it cannot come back). */
+	for (i = 0; i < NC_WAYS && victim == NULL; i++)
+		if (!set[i].used || (int64_t)now - set[i].ts > (int64_t)d->ttl)
+			victim = &set[i];
+	if (victim == NULL) {
+		for (victim = &set[0], i = 1; i < NC_WAYS; i++)
+			if (set[i].ts < victim->ts)
+				victim = &set[i];
+		d->floors[si] = atomic_load(&d->seq);
+	}
+	memcpy(victim->id, mac + 8, SLOT_ID_LEN);
+	victim->ts = ts;
+	victim->nc = nc;
+	victim->used = 1;
+	res = DIGEST_OK;
+ out:
 	pthread_mutex_unlock(&d->lock);
 	return res;
 }
@@ -1007,7 +1033,7 @@ digest_verify(struct digest_ctx *d, const struct digest_creds *c,
 		goto done;
 	}
 	res = digest_nc_check(d, raw + NONCE_HEAD_LEN, digest_get64(raw + 8),
-	    nc);
+	    ts, nc, now);
  done:
 	util_wipe(ha1, sizeof(ha1));
 	util_wipe(want, sizeof(want));

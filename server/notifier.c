@@ -15,6 +15,8 @@
  * its second (RFC 5989 §4.10), so changes in between coalesce.
  */
 #include <errno.h>
+#include <malloc.h>
+#include <stdarg.h>
 #include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
@@ -37,11 +39,13 @@
 #include <sofia-sip/su_wait.h>
 #include <sofia-sip/su_tag.h>
 #include <sofia-sip/su_tagarg.h>
+#include <sofia-sip/su_log.h>
 #include <sofia-sip/nua.h>
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
 #include <sofia-sip/msg_addr.h>
+#include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
 #include <jansson.h>
@@ -66,6 +70,25 @@
 #define SHUTDOWN_MS	1000	/* then for nua to close its transports */
 
 static char	 tlsdir[64];	/* agent.pem, cafile.pem, openssl.cnf */
+
+/* sofia-sip 1.12.11 exports its module logs without declaring them. */
+extern su_log_t	 tport_log[], nta_log[], nua_log[];
+
+/* sofia's log lines, into ours (errors only unless `debug on`). */
+static void
+sofia_log(void *stream, char const *fmt, va_list ap)
+{
+	char	 line[512];
+	size_t	 n;
+
+	(void)stream;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = '\0';
+	if (n > 0)
+		log_debug("sip: %s", line);
+}
 
 struct sub;
 
@@ -129,7 +152,7 @@ struct notifier {
 
 	int64_t			 dv, seq;
 	uint64_t		 next_watch, next_flush;
-	time_t			 next_prune;
+	time_t			 next_prune, next_trim;
 	double			 tokens;
 	uint64_t		 last_tick;
 
@@ -847,6 +870,16 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 		    SIPTAG_MIN_EXPIRES_STR(num), TAG_END());
 		goto reject;
 	}
+	/*
+	 * An unsubscribe in the dialog is accepted as it is: sofia-sip
+	 * 1.12.11 ends the subscription after any answer to it (it applies
+	 * the Expires when it sends the NOTIFY that follows, even after a
+	 * 401), so a challenge would only turn the device's authenticated
+	 * retry into a 481.  Only those who know the dialog's Call-ID and
+	 * tags can send one: on the path of plain UDP/TCP, nobody over TLS.
+	 */
+	if (!initial && sip->sip_expires && asked == 0)
+		goto accept;
 	if ((left = guard_blocked(n->guard, source, time(NULL))) > 0) {
 		snprintf(num, sizeof(num), "%u", left);
 		respond(n, nh, 503, "Too Many Failed Authentications",
@@ -876,6 +909,7 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 		goto reject;
 	}
 
+accept:
 	/*
 	 * Authenticated: RFC 6011 §2.5.1.1, never rejected from here on.
 	 * RFC 6665 §4.2.1.1: the 200's Expires may shorten, never lengthen.
@@ -924,9 +958,10 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 			    "<sip:%s%s>", n->target_sip[0] ? n->target_sip :
 			    n->target_sips, strcmp(s->row.transport, "tcp") ==
 			    0 ? ";transport=tcp" : "");
-		log_info("subscription %lld: %s from %s over %s for %lus",
-		    (long long)s->local_id, sd.sfua_id, source,
-		    s->row.transport, granted);
+		if (n->cfg->access_log)
+			log_info("subscription %lld: %s from %s over %s for "
+			    "%lus", (long long)s->local_id, sd.sfua_id, source,
+			    s->row.transport, granted);
 	}
 	s->body = body && n->cfg->notify_body;
 	s->row.expires = time(NULL) + (time_t)granted;
@@ -954,26 +989,8 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 	return;
 reject:
 	su_home_deinit(home);
-	if (initial) {
+	if (initial)
 		nua_handle_destroy(nh);
-		return;
-	}
-	/*
-	 * sofia-sip 1.12.11 applies a refresh's Expires when it sends the
-	 * NOTIFY that follows any answer to it, even a 401.  Put the expiry
-	 * we granted back with a NOTIFY of our own (nua lets the notifier
-	 * set the remaining time when nothing is pending), so a refresh we
-	 * refused changes nothing.  An unauthenticated "Expires: 0" still
-	 * ends the dialog; only those who know its Call-ID and tags (on the
-	 * path of plain UDP/TCP; nobody over TLS) can send one.
-	 */
-	if (s && !s->ending && s->row.expires > time(NULL)) {
-		char ss[64];
-
-		snprintf(ss, sizeof(ss), "active;expires=%lld",
-		    (long long)(s->row.expires - time(NULL)));
-		send_notify(n, s, ss);
-	}
 }
 
 /* RFC 6665 §4.2.2: responses after which the subscription is gone. */
@@ -1298,6 +1315,15 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		n->next_flush = now + FLUSH_MS;
 		flush_rows(n);
 	}
+	if (wall >= n->next_trim) {
+		/*
+		 * sofia keeps finished transactions for 32 s (Timer J), so a
+		 * burst of subscriptions leaves freed memory behind; give it
+		 * back to the system rather than hold the peak for ever.
+		 */
+		n->next_trim = wall + 30;
+		malloc_trim(0);
+	}
 	if (wall >= n->next_prune) {
 		n->next_prune = wall + PRUNE_EVERY;
 		if (store_changes_prune(n->st, wall - PRUNE_AGE) != STORE_OK)
@@ -1351,6 +1377,14 @@ run(void *arg)
 		log_warnx("notifier: su_init failed");
 		goto fail;
 	}
+	su_log_redirect(NULL, sofia_log, NULL);
+	su_log_redirect(tport_log, sofia_log, NULL);
+	su_log_redirect(nta_log, sofia_log, NULL);
+	su_log_redirect(nua_log, sofia_log, NULL);
+	su_log_set_level(NULL, n->cfg->debug ? 3 : 0);
+	su_log_set_level(tport_log, n->cfg->debug ? 3 : 0);
+	su_log_set_level(nta_log, n->cfg->debug ? 3 : 0);
+	su_log_set_level(nua_log, n->cfg->debug ? 3 : 0);
 	if ((n->st = store_open(n->cfg->store, STORE_RDWR, 200, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("notifier: store: %s", err);
@@ -1380,6 +1414,9 @@ run(void *arg)
 	    NUTAG_ALLOW("SUBSCRIBE, NOTIFY"),
 	    NUTAG_SUB_EXPIRES(n->cfg->sub_max_expires),
 	    NUTAG_MEDIA_ENABLE(0),
+	    /* Bursts of re-subscriptions after an outage (RFC 6011 §2.7);
+	     * the kernel caps this at net.core.rmem_max. */
+	    TPTAG_UDP_RMEM(4 * 1024 * 1024),
 	    NUTAG_ENABLEMESSAGE(0),
 	    SIPTAG_SERVER_STR("sipcfgd/" PACKAGE_VERSION),
 	    SIPTAG_USER_AGENT_STR("sipcfgd/" PACKAGE_VERSION),

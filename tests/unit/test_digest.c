@@ -634,44 +634,83 @@ test_round_trip(void)
 	digest_free(d);
 }
 
-/* Slot collisions: with one slot, every new nonce evicts the last. */
+/*
+ * Slot collisions: one set of 4 ways.  Nonces in use fill the free ways
+ * first (an older, unused nonce is still good then); the fifth evicts the
+ * oldest, and from then on every nonce issued before the eviction is
+ * STALE, never accepted with a forgotten nc.
+ */
 static void
 test_eviction(void)
 {
 	struct digest_ctx	*d;
 	struct digest_creds	 c;
-	char			 a[DIGEST_CHALLENGE_MAX], b[DIGEST_CHALLENGE_MAX];
-	char			 e[DIGEST_CHALLENGE_MAX];
+	char			 a[DIGEST_CHALLENGE_MAX], b[4][DIGEST_CHALLENGE_MAX];
+	char			 e[DIGEST_CHALLENGE_MAX], f[DIGEST_CHALLENGE_MAX];
 	char			 ha1[DIGEST_HA1_MD5_HEX];
+	int			 i;
 
 	if ((d = digest_new(secret, sizeof(secret), TTL, 1)) == NULL ||
 	    digest_ha1(DIGEST_MD5, "bob", REALM, "pw", ha1, sizeof(ha1)) == -1)
 		abort();
+	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, f, sizeof(f));
 	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, a, sizeof(a));
 	client(a, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
 	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) == DIGEST_OK,
 	    "nonce A OK");
-	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, b, sizeof(b));
-	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, e, sizeof(e));
-	client(b, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
+	client(f, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
 	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) == DIGEST_OK,
-	    "nonce B, issued after A was used, takes the slot");
+	    "an older nonce first used while a way is free: OK, not STALE");
+	for (i = 0; i < 2; i++) {
+		digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, b[i],
+		    sizeof(b[i]));
+		client(b[i], DIGEST_MD5, "bob", "pw", "GET", "/", "auth",
+		    "00000001", &c);
+		ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) ==
+		    DIGEST_OK, "nonce B%d fills a free way", i + 1);
+	}
 	client(a, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000002", &c);
-	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) ==
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) == DIGEST_OK,
+	    "four ways in use: nonce A still remembered");
+	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, e, sizeof(e));
+	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW + 1, b[2], sizeof(b[2]));
+	client(b[2], DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001",
+	    &c);
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + 1) ==
+	    DIGEST_OK, "a fifth nonce evicts the oldest");
+	client(a, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000003", &c);
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + 1) ==
 	    DIGEST_STALE, "evicted nonce A: STALE");
 	client(a, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
-	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) ==
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + 1) ==
 	    DIGEST_STALE, "evicted nonce A replayed: STALE");
 	client(e, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
-	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) ==
-	    DIGEST_STALE, "unused nonce issued before B took the slot: STALE");
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + 1) ==
+	    DIGEST_STALE, "unused nonce issued before the eviction: STALE");
 	client(e, DIGEST_MD5, "bob", "wrong", "GET", "/", "auth", "00000001",
 	    &c);
-	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) ==
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + 1) ==
 	    DIGEST_FAIL, "... but FAIL with a wrong password");
-	client(b, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000002", &c);
-	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW) == DIGEST_OK,
-	    "nonce B goes on");
+	client(b[2], DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000002",
+	    &c);
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + 1) ==
+	    DIGEST_OK, "the evicting nonce goes on");
+	/* A way whose nonce expired is reused without an eviction. */
+	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW + TTL + 2, b[3],
+	    sizeof(b[3]));
+	client(b[3], DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001",
+	    &c);
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + TTL + 2) ==
+	    DIGEST_OK, "after the TTL: a new nonce takes an expired way");
+	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW + TTL + 2, e, sizeof(e));
+	digest_challenge(d, DIGEST_MD5, REALM, 0, NOW + TTL + 2, a, sizeof(a));
+	client(a, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + TTL + 2) ==
+	    DIGEST_OK, "and another");
+	client(e, DIGEST_MD5, "bob", "pw", "GET", "/", "auth", "00000001", &c);
+	ok(digest_verify(d, &c, "GET", "/", REALM, ha1, 0, NOW + TTL + 2) ==
+	    DIGEST_OK, "expired ways evict nothing: an older unused nonce "
+	    "is still good");
 	digest_creds_wipe(&c);
 	digest_free(d);
 }

@@ -1,0 +1,365 @@
+#!/bin/bash
+# notify.sh: sipcfgd's SIP notifier under N held http-monitor subscriptions
+# (RFC 5989 / RFC 6011 §2.5) on loopback UDP.  A benchmark, not a test: it
+# is not part of `make check`, and the figures never make it fail.  It
+# exits non-zero only if the set-up fails (with a message saying what).
+#
+# usage: tests/bench/notify.sh
+# environment:
+#   N            subscriptions / devices (default 10000)
+#   K            single-device changes measured (default 200)
+#   SOCKS        UDP sockets subswarm spreads the dialogs over (default 40)
+#   WINDOW       SUBSCRIBE transactions subswarm keeps in flight (default 200)
+#   SETTINGS     global `settings` entries, to give the rendered
+#                configuration a realistic size (default 42, ~3.5 KiB
+#                as in https.sh)
+#   SETTLE       seconds to hold all N after establishing before RSS is
+#                read again (default 35: sofia keeps each completed
+#                SUBSCRIBE transaction, 401s included, 32 s over UDP)
+#   EXPIRES      Expires subswarm asks for (default 3600 = sub_max_expires;
+#                60, the minimum, makes it refresh every ~30 s)
+#   TERM_PHASE=0 skip the shutdown phase (SIGTERM while holding N)
+#   KEEP=1       keep the work directory
+#   CC           C compiler (default cc)
+#
+# What happens: a store with N devices is bulk-loaded with sqlite3 (SQL from
+# `subswarm sql`: per device one user and line 1 with username = user
+# name, fixed password, Digest HA1 computed in C; the store's trigger gives
+# each device its monitor token), sipcfgd starts with
+#   sip_listen sip:127.0.0.1:PORT;transport=udp
+# and default pacing (notify_rate, sub_*_expires untouched), and subswarm
+# (tests/bench/subswarm.c) subscribes to all N, then measures
+#   - establish: SUBSCRIBE / 401 / Digest SUBSCRIBE / 200 / NOTIFY for all
+#   - single:    K changes of one device's `ntp_server` (layer device),
+#                committed with libsqlite3, each to a different device;
+#                commit returned -> NOTIFY with the new ETag received
+#   - fan-out:   one change of the global `timezone`: commit -> the last of
+#                the N NOTIFYs received (each answered 200 at once)
+#   - no-op:     a global variable no template uses: NOTIFYs (want 0) and
+#                the daemon CPU it costs
+#   - probes:    while idle, during the fan-out and after the no-op change,
+#                a refresh SUBSCRIBE (Digest) every 100 ms, timed to its
+#                200: how long a phone waits while the notifier is busy
+#   - shutdown:  SIGTERM with N held: the terminated NOTIFYs
+# and reads sipcfgd's VmRSS before subscribing and while holding N, and its
+# per-thread CPU time per phase from /proc.
+#
+# sipcfgd.conf also has auth_fail_limit 100000 (as in https.sh; env
+# AUTH_FAIL_LIMIT): every subscriber here comes from 127.0.0.1.
+
+set -u
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+SIPCFG=${SIPCFG:-$top/sipcfg}
+SIPCFGD=${SIPCFGD:-$top/sipcfgd}
+CC=${CC:-cc}
+N=${N:-10000}
+K=${K:-200}
+SOCKS=${SOCKS:-40}
+WINDOW=${WINDOW:-200}
+SETTINGS=${SETTINGS:-42}
+TERM_PHASE=${TERM_PHASE:-1}
+SETTLE=${SETTLE:-35}
+EXPIRES=${EXPIRES:-3600}
+AUTH_FAIL_LIMIT=${AUTH_FAIL_LIMIT:-100000}
+REALM=bench
+LINEPW=bench-line-pw
+
+die() {
+	echo "notify.sh: set-up failed: $*" >&2
+	exit 2
+}
+
+for t in "$CC" sqlite3 openssl curl; do
+	command -v "$t" >/dev/null 2>&1 ||
+	    die "$t not installed (apt-get install -y gcc sqlite3 openssl curl libssl-dev libsqlite3-dev)"
+done
+[ -x "$SIPCFG" ] && [ -x "$SIPCFGD" ] ||
+    die "$SIPCFG or $SIPCFGD missing; build with make -j2 in $top"
+case $N in ''|*[!0-9]*|0) die "N=$N: expected a positive number" ;; esac
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/sipcfg-notify.XXXXXX") || die "mktemp -d"
+DPID=
+cleanup() {
+	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
+		kill "$DPID" 2>/dev/null
+		# It may be sending N terminating NOTIFYs: give it time.
+		for _ in $(seq 1 300); do
+			kill -0 "$DPID" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$DPID" 2>/dev/null
+		wait "$DPID" 2>/dev/null
+	fi
+	if [ -n "${KEEP:-}" ]; then
+		echo "work dir kept: $W"
+	else
+		rm -rf "$W"
+	fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# -------------------------------------------------------- 1. the tool
+"$CC" -O2 -Wall -o "$W/subswarm" "$top/tests/bench/subswarm.c" -lcrypto \
+    -lsqlite3 >"$W/cc.log" 2>&1 ||
+    die "compiling subswarm.c: $(tail -5 "$W/cc.log")"
+
+# ----------------------------------------------------- 2. cert, store
+"$top/certs/mkcert.sh" "$W" localhost >/dev/null || die "certs/mkcert.sh"
+STORE=$W/store.db
+sc() { "$SIPCFG" -d "$STORE" "$@"; }
+{
+	sc init --realm "$REALM" &&
+	sc template add generic "$top/templates/generic.xml"
+} >"$W/store.log" 2>&1 || die "building the store: $(tail -3 "$W/store.log")"
+if [ "$SETTINGS" -gt 0 ]; then
+	js='['
+	for i in $(seq 1 "$SETTINGS"); do
+		[ "$i" -gt 1 ] && js="$js,"
+		js="$js{\"name\":\"bench.setting.$i\",\"value\":\"value-$i-0123456789\"}"
+	done
+	js="$js]"
+	sc var set global settings "$js" >>"$W/store.log" 2>&1 ||
+	    die "var set global settings: $(tail -3 "$W/store.log")"
+fi
+t0=$(date +%s.%N)
+"$W/subswarm" sql "$N" "$REALM" --pass "$LINEPW" >"$W/devices.sql" ||
+    die "subswarm sql"
+sqlite3 "$STORE" <"$W/devices.sql" >"$W/sqlite.log" 2>&1 ||
+    die "loading $N devices: $(tail -3 "$W/sqlite.log")"
+t1=$(date +%s.%N)
+NMON=$(sqlite3 "$STORE" 'SELECT count(*) FROM monitors m JOIN devices d
+    ON d.id = m.device_id' 2>"$W/sqlite.log") ||
+    die "no monitors table in the store (notifier schema not there?): $(cat "$W/sqlite.log")"
+[ "$NMON" -eq "$N" ] || die "$NMON monitor tokens for $N devices"
+SAMPLE=$(sqlite3 "$STORE" 'SELECT sfua_id FROM devices ORDER BY id LIMIT 1')
+SAMPLEUSER=$(sqlite3 "$STORE" 'SELECT u.name FROM devices d JOIN users u
+    ON u.id = d.user_id ORDER BY d.id LIMIT 1')
+BODY=$(sc render "$SAMPLE" 2>/dev/null | wc -c)
+printf 'store: %d devices loaded in %.2f s; rendered config %d bytes\n' \
+    "$N" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$BODY"
+
+# ------------------------------------------------------------ 3. sipcfgd
+udp_busy() {	# udp_busy PORT: is anything bound to UDP PORT?
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/udp /proc/net/udp6 2>/dev/null |
+	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
+	        END { exit !f }'
+}
+start_daemon() {	# start_daemon SIPPORT: 0 up, 1 port taken, dies otherwise
+	cat >"$W/sipcfgd.conf" <<EOF
+store $STORE
+cert $W/cert.pem
+key $W/key.pem
+listen 127.0.0.1:0
+threads 2
+access_log off
+auth_fail_limit $AUTH_FAIL_LIMIT
+sip_listen sip:127.0.0.1:$1;transport=udp
+EOF
+	: >"$W/sipcfgd.out"
+	"$SIPCFGD" -f "$W/sipcfgd.conf" >"$W/sipcfgd.out" 2>"$W/sipcfgd.err" &
+	DPID=$!
+	i=0
+	while ! grep -q '^sipcfgd: ready' "$W/sipcfgd.out"; do
+		if ! kill -0 "$DPID" 2>/dev/null; then
+			wait "$DPID" 2>/dev/null
+			DPID=
+			grep -qi 'in use' "$W/sipcfgd.err" && return 1
+			die "sipcfgd exited: $(tail -5 "$W/sipcfgd.err")"
+		fi
+		i=$((i + 1))
+		[ "$i" -gt 400 ] && die "sipcfgd printed no ready line in 20 s"
+		sleep 0.05
+	done
+	return 0
+}
+SPORT=
+base=$((20000 + $$ % 30000))
+for try in 0 1 2 3 4 5 6 7 8 9; do
+	p=$((base + try * 97))
+	udp_busy "$p" && continue
+	if start_daemon "$p"; then
+		SPORT=$p
+		break
+	fi
+done
+[ -n "$SPORT" ] || die "no free UDP port for sip_listen"
+grep -q "^sipcfgd: sip udp 127.0.0.1:$SPORT\$" "$W/sipcfgd.out" ||
+    die "sipcfgd printed no 'sipcfgd: sip udp 127.0.0.1:$SPORT' line (no SIP side yet?): $(cat "$W/sipcfgd.out")"
+HPORT=$(sed -n 's|^sipcfgd: ready https://127\.0\.0\.1:\([0-9]*\)/cfg.*|\1|p' \
+    "$W/sipcfgd.out" | head -1)
+[ -n "$HPORT" ] || die "cannot parse the HTTPS port from: $(cat "$W/sipcfgd.out")"
+URL="https://127.0.0.1:$HPORT/cfg?sfua-id=$SAMPLE&sfua-user=$SAMPLEUSER"
+
+# The monitor Link the HTTPS side hands out for the sample device.
+code=$(curl -sS --cacert "$W/cert.pem" --digest -u "$SAMPLEUSER:$LINEPW" \
+    -D "$W/get.hdr" -o "$W/get.body" -w '%{http_code}' "$URL") ||
+    die "curl $URL failed"
+[ "$code" = 200 ] || die "GET of the sample device: $code $(head -c 300 "$W/get.body")"
+LINK=$(grep -i '^Link:' "$W/get.hdr" | tr -d '\r' | sed 's/^[Ll]ink: *//' |
+    paste -sd' ')
+echo "sipcfgd: SIP udp 127.0.0.1:$SPORT, HTTPS 127.0.0.1:$HPORT (pid $DPID)"
+echo "sample device $SAMPLE: Link ${LINK:-(none)}"
+TOKEN=$(sqlite3 "$STORE" "SELECT m.token FROM monitors m JOIN devices d
+    ON d.id = m.device_id WHERE d.sfua_id = '$SAMPLE'")
+case $LINK in *"sip:$TOKEN@127.0.0.1:$SPORT"*) ;; *)
+	echo "NOTE: the Link does not name sip:$TOKEN@127.0.0.1:$SPORT;" \
+	    "subswarm subscribes to that URI anyway" ;;
+esac
+echo
+
+# --------------------------------------------------------- 4. subswarm
+# While all N are held: what `sipcfg subs` lists (and how long it takes).
+cat >"$W/hook-held.sh" <<EOF
+s=\$(date +%s.%N)
+if "$SIPCFG" -d "$STORE" --json subs >"$W/subs.json" 2>"$W/subs.err"; then
+	n=\$(grep -o '"device"' "$W/subs.json" | wc -l)
+	e=\$(date +%s.%N)
+	echo "R subs_listed \$n (sipcfg subs took \$(awk -v a="\$s" -v b="\$e" 'BEGIN { printf "%.2f", b - a }') s)"
+else
+	echo "R subs_listed failed: \$(head -1 "$W/subs.err")"
+fi
+EOF
+# After the measurements: the ETag of the last NOTIFY against a GET now.
+cat >"$W/hook-end.sh" <<EOF
+e=\$(curl -sS --cacert "$W/cert.pem" --digest -u "\$SUBSWARM_USER:$LINEPW" \
+    -D - -o /dev/null "https://127.0.0.1:$HPORT/cfg?sfua-id=\$SUBSWARM_SFUA&sfua-user=\$SUBSWARM_USER" |
+    tr -d '\r' | awk 'tolower(\$1) == "etag:" { v = \$2 } END { print v }')
+echo "R etag_get \$e"
+echo "R etag_notify \$SUBSWARM_ETAG"
+EOF
+targs=()
+[ "$TERM_PHASE" = 1 ] && targs=(--term)
+LOAD0=$(cut -d" " -f1-3 /proc/loadavg)
+"$W/subswarm" run --store "$STORE" --sip "127.0.0.1:$SPORT" --n "$N" \
+    --realm "$REALM" --k "$K" --socks "$SOCKS" --window "$WINDOW" \
+    --pid "$DPID" --settle "$SETTLE" --expires "$EXPIRES" "${targs[@]}" \
+    --hook-held "sh $W/hook-held.sh" \
+    --hook-end "sh $W/hook-end.sh" >"$W/results" 2>"$W/subswarm.err" &
+SPID=$!
+# Progress lines as they come; anomalies in full go to the err file.
+tail -f --pid="$SPID" "$W/subswarm.err" 2>/dev/null |
+    grep --line-buffered '^subswarm: ' | grep --line-buffered -v ANOMALY &
+TPID=$!
+wait "$SPID"
+src=$?
+wait "$TPID"
+[ "$src" -eq 0 ] || die "subswarm failed ($src): $(grep -v '^subswarm:  ' "$W/subswarm.err" | tail -5)"
+
+if [ "$TERM_PHASE" = 1 ] && [ -n "$DPID" ]; then
+	for _ in $(seq 1 300); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		echo "NOTE: sipcfgd still running 30 s after SIGTERM; killed"
+		kill -KILL "$DPID"
+	fi
+	wait "$DPID"
+	echo "sipcfgd exit status after SIGTERM: $?"
+	DPID=
+fi
+
+# --------------------------------------------------------------- 5. table
+r() { awk -v k="$1" '$1 == "R" && $2 == k { $1 = ""; $2 = ""; sub(/^  /, "");
+    print; exit }' "$W/results"; }
+field() {	# field KEY WORD: the number after WORD in the value of KEY
+	r "$1" | awk -v w="$2" '{ for (i = 1; i < NF; i++) if ($i == w)
+	    { print $(i + 1); exit } }'
+}
+first() { r "$1" | awk '{ print $1 }'; }
+verdict() {	# verdict VALUE LIMIT: "met" if VALUE < LIMIT
+	awk -v v="$1" -v l="$2" 'BEGIN { if (v == "" || v == "nan" ||
+	    v == "-nan") print "n/a"; else print (v + 0 < l + 0) ? "met" : "MISSED" }'
+}
+
+P99=$(field single_ms p99)
+FANLAST=$(first fanout_last_seconds)
+FANGOT=$(r fanout_received)
+FANN=$(echo "$FANGOT" | awk '{ print $1 }')
+FANOK=$FANLAST
+[ "$FANN" = "$N" ] || FANOK=   # not all notified: no verdict on time
+
+echo
+echo "sipcfgd SIP notifier, $N http-monitor subscriptions over UDP on 127.0.0.1"
+echo "CPUs: $(nproc); sipcfgd threads 2, default notify_rate/sub_*_expires;" \
+    "subswarm: $SOCKS sockets, $WINDOW SUBSCRIBEs in flight"
+echo "rendered config $BODY bytes; load average before $LOAD0," \
+    "after $(cut -d" " -f1-3 /proc/loadavg)"
+echo
+printf '%-44s %-34s %s\n' figure value "target"
+row() { printf '%-44s %-34s %s\n' "$1" "$2" "${3:-}"; }
+row "subscriptions established" "$(r establish_ok)"
+row "time to establish all" "$(first establish_seconds) s ($(first establish_rate))"
+row "  SUBSCRIBE..initial NOTIFY per device" "$(r handshake_ms | sed 's/ (.*//') ms"
+row "single device: commit -> NOTIFY p50" "$(field single_ms p50) ms"
+row "single device: commit -> NOTIFY p99" "$P99 ms (max $(field single_ms max))" \
+    "p99 < 300 ms: $(verdict "$P99" 300)"
+row "  samples" "$(r single_samples)"
+row "fan-out: commit -> last NOTIFY" "$FANLAST s" \
+    "$N notified < 5 s: $(verdict "$FANOK" 5)"
+row "fan-out: NOTIFYs received" "$FANGOT"
+row "fan-out: first NOTIFY after commit" "$(r fanout_first_ms) ms"
+row "fan-out: NOTIFY rate" "$(r fanout_rate | sed 's/ first-to-last.*//') (first to last)" \
+    "(notify_rate 2500)"
+row "fan-out: per-device latency" "$(r fanout_latency_ms) ms"
+RSS0=$(first rss_before)
+RSS1=$(first rss_held)
+row "sipcfgd VmRSS before subscribing" "$RSS0 kB"
+row "sipcfgd VmRSS holding $N (+1.5 s)" "$RSS1 kB"
+row "RSS per held subscription (+1.5 s)" "$(r rss_per_sub)"
+if [ "$SETTLE" -gt 0 ]; then
+	row "sipcfgd VmRSS holding $N (+${SETTLE} s more)" "$(first rss_settled) kB"
+	row "RSS per held subscription (+${SETTLE} s)" "$(r rss_per_sub_settled)"
+fi
+row "no-op global change: NOTIFYs" "$(r noop_notifies)"
+row "refresh SUBSCRIBE -> 200, idle" "$(r probe_idle | sed 's/^n [0-9]* //')"
+row "  the same while establishing" "$(r probe_establish | sed 's/^n [0-9]* //')"
+row "  the same during the fan-out" "$(r probe_fanout | sed 's/^n [0-9]* //')"
+row "  the same after the no-op change" "$(r probe_noop | sed 's/^n [0-9]* //')"
+if [ "$TERM_PHASE" = 1 ]; then
+	row "SIGTERM: terminated NOTIFYs" "$(r term_notifies | sed 's/ (.*//')"
+	row "SIGTERM: last NOTIFY / exit after" "$(first term_last_seconds) s / $(r term_exit_seconds) s"
+	row "SIGTERM: retry-after" "$(r term_retry_after)" "[60, 120]"
+fi
+EG=$(r etag_get)
+EN=$(r etag_notify)
+if [ -n "$EG" ] && [ "$EG" = "$EN" ]; then ec="same"; else ec="DIFFERENT"; fi
+row "last NOTIFY ETag vs GET (sample device)" "$ec ($EN / $EG)"
+row "sipcfg subs while holding" "$(r subs_listed)"
+echo
+echo "sipcfgd CPU per phase (from /proc/PID/task/*/stat):"
+for k in cpu_establish cpu_idle cpu_single cpu_fanout cpu_noop; do
+	v=$(r "$k")
+	[ -n "$v" ] && printf '  %-14s %s\n' "${k#cpu_}" "$v"
+done
+echo
+echo "UDP datagrams dropped at sipcfgd's SIP socket (receive buffer full):" \
+    "$(r establish_daemon_udp_drops) while establishing," \
+    "$(r daemon_udp_drops | sed 's/ (.*//') in the whole run before SIGTERM"
+echo "SIP totals: sent $(r sip_sent), received $(r sip_received);" \
+    "SUBSCRIBE answers: $(r subscribe_responses);" \
+    "SUBSCRIBE retransmissions $(r subscribe_retransmits);" \
+    "NOTIFYs $(r notifies); refreshes $(r refreshes)"
+fan=$(r fanout_per_500ms)
+[ -n "$fan" ] && echo "fan-out NOTIFYs per 500 ms after the commit:$fan"
+grep '^R terminated ' "$W/results" | sed 's/^R terminated /terminated NOTIFYs, reason /'
+if grep -q '^R anomaly ' "$W/results"; then
+	echo
+	echo "ANOMALIES (the first of each kind, with what was sent and received," \
+	    "are in subswarm's stderr; KEEP=1 keeps $W/subswarm.err):"
+	grep '^R anomaly ' "$W/results" | sed 's/^R anomaly /  /'
+	echo
+	echo "the first of each kind in full (at most 200 lines):"
+	awk '/^subswarm: ANOMALY/ { p = 1 } /^subswarm: [^A]/ { p = 0 } p' \
+	    "$W/subswarm.err" | head -200 | sed 's/\r$//; s/^/  | /'
+fi
+if [ -s "$W/sipcfgd.err" ]; then
+	echo
+	echo "sipcfgd stderr ($(wc -l <"$W/sipcfgd.err") lines), last 10:"
+	tail -10 "$W/sipcfgd.err" | sed 's/^/  /'
+fi
+exit 0
