@@ -822,6 +822,15 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
 		goto reject;
 	}
+	/*
+	 * RFC 5989 §6, RFC 5630 §3.1.3: a sips: URI is reached over TLS
+	 * only; the same request over UDP or TCP is refused, not served.
+	 */
+	if (initial && sip->sip_request->rq_url->url_type == url_sips &&
+	    strcmp(transport_of(sip), "tls") != 0) {
+		respond(n, nh, SIP_416_UNSUPPORTED_URI, TAG_END());
+		goto reject;
+	}
 	/* The monitor URI's token names the device (RFC 5989 §3). */
 	if (initial) {
 		token = sip->sip_request->rq_url->url_user;

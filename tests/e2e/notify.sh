@@ -170,6 +170,9 @@ is "Event checked before the token: unknown token + bad Event -> 489" \
 	"$(fld code "$(nth e489c RESPONSE 1)")" 489
 sub_fg e404 --uri "$BOGUS" $UDP
 is "unknown token -> 404" "$(fld code "$(nth e404 RESPONSE 1)")" 404
+# RFC 5989 §6: the sips: monitor URI is for TLS only.
+sub_fg e416 --uri "sips:$TOKEN@127.0.0.1:$P1" --transport udp $UDP
+is "sips: URI over UDP -> 416" "$(fld code "$(nth e416 RESPONSE 1)")" 416
 is "404 is the only response" "$(count e404 RESPONSE)" 1
 sub_fg e406 --uri "$SIPU" --accept "application/pidf+xml" $UDP
 r=$(nth e406 RESPONSE 1)
