@@ -4,7 +4,9 @@
 # subscriber on Perl's Net::SIP.  The monitor Link; bad input first (489,
 # 404, 406, 423, 401); then over UDP: subscribe, the immediate NOTIFY, a
 # change, a change that leaves the bytes alone, coalescing, `sipcfg subs`,
-# `sipcfg notify`, a sqlite3 shell change, refresh, unsubscribe, fetch,
+# `sipcfg notify`, a sqlite3 shell change, what each kind of change
+# touches (a second device: its variables, user, profile and lines),
+# refresh, unsubscribe, fetch,
 # sub_max_expires; TLS (with a challenged refresh), TCP (with an
 # unsubscribe that carries no credentials); NOTIFYs answered 489 and
 # 481; a deleted device; then a second daemon (sub_min_expires 1,
@@ -319,6 +321,59 @@ wait_n u NOTIFY 7 3
 ES=$(etag)
 contains "sanity: the GET shows the shell's change" "$(cat "$W/body")" "Changed by shell"
 is "sqlite3 shell change: NOTIFY with the new ETag" "$(fld etag "$(nth u NOTIFY 7)")" "$ES"
+
+# ------------------------------------------------------------ what a change touches
+# A second device (user bob, profile lab) and its own subscriber: changes
+# to its device variables, its user's and its profile's variables, its
+# lines and its user each reach it (when its bytes change) and never the
+# first device's subscriber.
+DEV2=urn:uuid:00000000-0000-1000-8000-0011223344aa
+printf 'bob-pw\n' | sc user add bob >/dev/null
+sc device add "$DEV2" --vendor examplecorp.com --model HypoComm --user bob \
+	--profile lab >/dev/null
+printf 'bob-line\n' | sc line add "$DEV2" --aor sip:bob@example.net \
+	--username bob >/dev/null
+TOK2=$(sqlite3 "$STORE" "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV2'")
+Q2="sfua-id=$DEV2&sfua-user=bob&sfua-vendor=examplecorp.com&sfua-model=HypoComm"
+etag2() { c -o "$W/body2" -D "$W/h2" --digest -u bob:bob-pw "$BASE?$Q2" && hdr ETag "$W/h2"; }
+sub_bg k --uri "sip:$TOK2@127.0.0.1:$P1" --user bob --pass bob-line \
+	--from sip:bob@example.net --expires 600 --timeout 40
+KPID=$SPID
+wait_n k NOTIFY 1
+is "second device: first NOTIFY carries its GET's ETag" \
+	"$(fld etag "$(nth k NOTIFY 1)")" "$(etag2)"
+nu=$(count u NOTIFY)
+kn=1
+touches() {	# touches DESCRIPTION COMMAND...: one more NOTIFY, the new ETag
+	_desc=$1; shift
+	quiet k 1.1
+	"$@" >/dev/null 2>&1 </dev/null
+	kn=$((kn + 1))
+	wait_n k NOTIFY $kn 3
+	is "$_desc: a NOTIFY with the new ETag" "$(fld etag "$(nth k NOTIFY $kn)")" "$(etag2)"
+}
+touches "device variable" sc var set device "$DEV2" ntp_server ntp.dev2.example
+touches "profile variable" sc var set profile lab timezone Europe/Paris
+touches "user variable (over the profile's)" sc var set user bob timezone Asia/Tokyo
+# A deleted variable has no row left: the change log's hint still finds
+# the user's devices.
+touches "user variable unset (the profile's again)" sc var unset user bob timezone
+touches "line added" sh -c "printf 'l2\n' | $SIPCFG -d $STORE line add $DEV2 --aor sip:bob2@example.net --username bob2"
+touches "line removed" sc line rm "$DEV2" 2
+nothing() {	# nothing DESCRIPTION COMMAND...: same bytes, no NOTIFY
+	_desc=$1; shift
+	quiet k 1.1
+	"$@" >/dev/null 2>&1 </dev/null
+	wait_n k NOTIFY $((kn + 1)) 1.5
+	is "$_desc: no NOTIFY" "$(count k NOTIFY)" $kn
+}
+nothing "device label (not in the template)" sc device set "$DEV2" --label "second phone"
+nothing "password change" sh -c "printf 'bob-pw2\n' | $SIPCFG -d $STORE user passwd bob"
+nothing "another vendor's variable" sc var set vendor other.example.com ntp_server x
+is "none of that reached the first device" "$(count u NOTIFY)" "$nu"
+kill -USR1 "$KPID"
+wait_n k END 1 3
+ok "second device: unsubscribed" "$(wait_subs 1; echo $?)"
 
 # ------------------------------------------------------------ refresh
 nr=$(count u RESPONSE)
