@@ -23,7 +23,7 @@ TAB=$(printf '\t')
 # but not later than the test.
 SUBPIDS=
 # Only ours: a finished subscriber's pid may belong to anyone by now.
-ours() { tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null | grep -q sipsub.pl; }
+ours() { { tr '\0' ' ' < "/proc/$1/cmdline"; } 2>/dev/null | grep -q sipsub.pl; }
 trap 'for p in $SUBPIDS; do ours "$p" && kill "$p" 2>/dev/null; done
 	if [ "$T_FAIL" -ne 0 ]; then for f in "$W"/*.out; do
 		[ -f "$f" ] && sed "s|^|# ${f##*/}: |" "$f"; done; fi
