@@ -1097,6 +1097,70 @@ cmd_notify(struct store *st, struct args *a)
 	return 0;
 }
 
+/*
+ * RFC 6011 §2.3.1: the NAPTR records that make DOMAIN's UAs find these
+ * base URLs, in the order given (order 10, 20, ...; preference 10).  The
+ * regexp replaces the whole domain with the URL, so a URL must not hold
+ * the regexp's delimiter '!'.
+ */
+static int
+cmd_naptr(struct store *st, struct args *a)
+{
+	const char	*fmt = opt(a, "--format"), *dom = a->pos[0], *u;
+	char		 d[256];
+	json_t		*arr = NULL;
+	size_t		 dl;
+	int		 i;
+
+	(void)st;
+	if (fmt == NULL)
+		fmt = "zone";
+	if (strcmp(fmt, "zone") != 0 && strcmp(fmt, "dnsmasq") != 0)
+		return err("--format %s: expected zone or dnsmasq", fmt);
+	snprintf(d, sizeof(d), "%s", dom);
+	if ((dl = strlen(d)) > 0 && d[dl - 1] == '.')
+		d[--dl] = '\0';
+	if (dl == 0 || strlen(dom) > 253 || !request_valid_domain(d))
+		return err("%s: not a DNS domain", dom);
+	for (i = 1; i < a->npos; i++) {
+		u = a->pos[i];
+		/* §2.3.1: the service is https; §2.3.2 adds the query. */
+		if (strncmp(u, "https://", 8) != 0 || u[8] == '\0' ||
+		    u[8] == '/' || strpbrk(u, "!?# \t\"\\") != NULL ||
+		    strlen(u) > 200)
+			return err("%s: expected an https:// base URL without "
+			    "query, fragment, quotes, spaces or '!'", u);
+	}
+	if (a->json && (arr = json_array()) == NULL)
+		return err("out of memory");
+	for (i = 1; i < a->npos; i++) {
+		u = a->pos[i];
+		if (arr)
+			json_array_append_new(arr, json_pack("{s:s, s:i, s:i, "
+			    "s:s, s:s, s:s, s:s}", "domain", d, "order", i * 10,
+			    "preference", 10, "flags", "u", "service",
+			    "SFUA.CFG", "regexp", "", "replacement", "."));
+		if (arr) {
+			char re[256];
+
+			snprintf(re, sizeof(re), "!^.*$!%s!", u);
+			json_object_set_new(json_array_get(arr,
+			    json_array_size(arr) - 1), "regexp",
+			    json_string(re));
+		} else if (strcmp(fmt, "zone") == 0)
+			printf("%s.\tIN NAPTR %d 10 \"u\" \"SFUA.CFG\" "
+			    "\"!^.*$!%s!\" .\n", d, i * 10, u);
+		else
+			printf("naptr-record=%s,%d,10,u,SFUA.CFG,!^.*$!%s!\n",
+			    d, i * 10, u);
+	}
+	if (arr) {
+		print_json(arr);
+		json_decref(arr);
+	}
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm=", 1, cmd_init,
 	    "init [--realm REALM]" },
@@ -1146,6 +1210,8 @@ static const struct cmd cmds[] = {
 	    "[--notify subscribe|poll|inherit]" },
 	{ "profile", "list", 0, 0, "", 0, cmd_profile_list, "profile list" },
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
+	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
+	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },
 	{ "notify", NULL, 0, 1, "--all", 1, cmd_notify, "notify DEV | --all" },
 	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
 	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
@@ -1272,6 +1338,13 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	w = c->writes;
+	if (w < 0) {
+		/* Needs no store (naptr). */
+		rc = c->fn(NULL, &a);
+		if (rc == 0 && a.json && !printed)
+			print_json(json_pack("{s:b}", "ok", 1));
+		return rc == 0 ? 0 : 1;
+	}
 	st = store_open(storepath, (c->fn == cmd_init ? STORE_CREATE : 0), 5000,
 	    errbuf, sizeof(errbuf));
 	if (st == NULL) {

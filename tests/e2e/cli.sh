@@ -119,6 +119,20 @@ is "notify DEV is a change-log request" "$(sqlite3 "$STORE" "SELECT hint FROM ch
 sc notify --all >/dev/null; ok "notify --all" $?
 is "notify --all hint" "$(sqlite3 "$STORE" "SELECT hint FROM changes ORDER BY seq DESC LIMIT 1")" "notify:*"
 
+# naptr: RFC 6011 §2.3.1 records for base URLs; bad input first.
+fails "naptr: bad domain" "not a DNS domain" sc naptr 'bad domain' https://p1.example.net/cfg
+fails "naptr: not https" "expected an https:// base URL" sc naptr cs.example.net http://p1.example.net/cfg
+fails "naptr: a query" "expected an https:// base URL" sc naptr cs.example.net 'https://p1.example.net/cfg?x=1'
+fails "naptr: a '!' would break the regexp" "expected an https:// base URL" sc naptr cs.example.net 'https://p1.example.net/c!g'
+fails "naptr: bad format" "expected zone or dnsmasq" sc naptr cs.example.net https://p1.example.net/cfg --format bind
+is "naptr: zone lines, preferred first" "$("$SIPCFG" naptr cs.example.net https://p1.example.net/cfg https://p2.example.net:8443/cfg)" \
+"cs.example.net.	IN NAPTR 10 10 \"u\" \"SFUA.CFG\" \"!^.*\$!https://p1.example.net/cfg!\" .
+cs.example.net.	IN NAPTR 20 10 \"u\" \"SFUA.CFG\" \"!^.*\$!https://p2.example.net:8443/cfg!\" ."
+is "naptr: dnsmasq lines" "$("$SIPCFG" naptr cs.example.net. https://p1.example.net/cfg --format dnsmasq)" \
+	'naptr-record=cs.example.net,10,10,u,SFUA.CFG,!^.*$!https://p1.example.net/cfg!'
+is "naptr needs no store" "$("$SIPCFG" -d "$W/none.db" naptr cs.example.net https://p1.example.net/cfg >/dev/null 2>&1; echo $?; [ -e "$W/none.db" ]; echo $?)" "0
+1"
+
 # A version 1 store (made by hand from schema.sql) is migrated in place:
 # data kept, every device given a monitor token, triggers give hints.
 V1="$W/v1.db"
