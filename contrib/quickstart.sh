@@ -19,9 +19,9 @@ cd "$top"
 
 PKGS="build-essential autoconf automake pkg-config libmicrohttpd-dev
 libsqlite3-dev libjansson-dev libssl-dev libgnutls28-dev libsofia-sip-ua-dev
-sqlite3 curl openssl ca-certificates"
+libcurl4-openssl-dev sqlite3 curl openssl ca-certificates"
 # The notifier tests talk to an independent SIP stack (Perl's Net::SIP).
-[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl"
+[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl dnsmasq-base"
 
 missing=
 for p in $PKGS; do
