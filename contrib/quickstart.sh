@@ -98,6 +98,10 @@ sipcfgd is starting with the demo store var/sipcfg.db.  In another shell:
   curl --cacert var/cert.pem --digest -u alice:$pw \\
     'https://localhost:8443/cfg?sfua-id=$demo_id&sfua-user=alice&sfua-vendor=examplecorp.com&sfua-model=HypoComm'
 
+  ./sipcfg-ua run -b https://localhost:8443/cfg -d localhost \\
+    -i $demo_id -u alice \\
+    --password-file var/demo-password --cafile var/cert.pem   # a phone that stays current
+
   ./sipcfg -d var/sipcfg.db device list      # what the store holds
   ./sipcfg -d var/sipcfg.db subs             # who is subscribed to changes
   man ./doc/sipcfg.1                          # the admin CLI

@@ -209,4 +209,24 @@ ok "it polled before max-age ran out" "$(jf in "$(ev "$W/poll" poll 1)" | awk '{
 ok "a conditional GET got 304 Not Modified" "$([ "$(nev "$W/poll" not-modified)" -ge 1 ]; echo $?)"
 is "no subscription in polling mode" "$(nev "$W/poll" subscribed)" 0
 kill -TERM "$UPID"; wait "$UPID"; UPID=
+
+# ------------------------------------------------------------ swarm
+# Five UAs in one process: sfua-ids from a MAC range, one user each.
+for i in 0 1 2 3 4; do
+	printf 'sp%d\n' $i | sc user add "s$i" >/dev/null
+	sc device add "00:aa:00:00:00:0$i" --user "s$i" --vendor examplecorp.com \
+		--model HypoComm >/dev/null
+	printf 'sl%d\n' $i | sc line add "00:aa:00:00:00:0$i" \
+		--aor "sip:s$i@example.net" --username "s$i" >/dev/null
+done
+"$UA" swarm 5 -b "https://127.0.0.1:$PB/cfg" -d cs.example.test \
+	-m 00:aa:00:00:00:00 -u 's%d' -p 'sp%d' --cafile "$W/new/cert.pem" \
+	--duration 3 > "$W/swarm" 2> "$W/swarm.err"
+is "swarm: exit 0" $? 0
+sw=$(tail -1 "$W/swarm")
+sq() { printf '%s\n' "$sw" | perl -MJSON::PP -ne 'my $o = decode_json($_); print '"$1"; }
+is "swarm: 5 fetched" "$(sq '$o->{events}{fetched}')" 5
+is "swarm: 5 subscribed" "$(sq '$o->{events}{subscribed}')" 5
+is "swarm: a first NOTIFY timed for each" "$(sq '$o->{subscribe_to_notify_ms}{n}')" 5
+ok "swarm: latency percentiles reported" "$(sq '$o->{fetch_ms}{p99} > 0 ? "y" : ""' | grep -q y; echo $?)"
 done_testing
