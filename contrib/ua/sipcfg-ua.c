@@ -179,7 +179,9 @@ usage(void)
 	    "      --retries N         rounds per domain (default 5)\n"
 	    "      --backoff-scale F   multiply the RFC 6011 §2.7 waits\n"
 	    "      --timeout MS        per HTTPS request (default 10000)\n"
-	    "      --connect-to HOST:PORT:ADDR:PORT   connect there instead\n");
+	    "      --connect-to HOST:PORT:ADDR:PORT   connect there instead\n"
+	    "  -q, --quiet             no event lines\n"
+	    "      --duration S        swarm: run this long\n");
 	exit(EX_USAGE);
 }
 
