@@ -176,6 +176,14 @@ wait_ev "$W/run" refetched $((nr + 1)) 10
 ok "B's NOTIFY brings the next change" "$(grep -q ntp2.ua-test.example "$W/state/config"; echo $?)"
 kill -TERM "$UPID"; wait "$UPID"; rc=$?; UPID=
 is "run: SIGTERM, clean exit" "$rc" 0
+# §2.6.1: after a restart what is stored is of unknown validity: the UA
+# revalidates it with a conditional GET (304 here) before using it.
+"$UA" fetch -d cs.example.test $CRED $COMMON --state "$W/state" \
+	-o "$W/c2" > "$W/e4" 2>&1
+is "restart: fetch with the stored state: 0" $? 0
+is "revalidated with a conditional GET: 304, no new fetch" \
+	"$(nev "$W/e4" not-modified) $(nev "$W/e4" fetched)" "1 0"
+ok "the stored configuration is what it writes" "$(cmp -s "$W/c2" "$W/state/config"; echo $?)"
 
 # ------------------------------------------------------ trust on first use
 PIN="$W/pin"
