@@ -25,6 +25,7 @@ config_defaults(struct config *c)
 	snprintf(c->cert, sizeof(c->cert), "/etc/sipcfg/cert.pem");
 	snprintf(c->key, sizeof(c->key), "/etc/sipcfg/key.pem");
 	snprintf(c->base_path, sizeof(c->base_path), "/cfg");
+	snprintf(c->vendor_paths, sizeof(c->vendor_paths), "/prov");
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	c->threads = n > 0 && n < 64 ? (unsigned)n : 2;
 	c->unknown = UNKNOWN_DENY;
@@ -246,6 +247,17 @@ config_load(struct config *c, const char *path)
 			    strpbrk(v, "?#%"))
 				BAD("must start with / and have no ? # %");
 			snprintf(c->base_path, sizeof(c->base_path), "%s", v);
+		} else if (strcmp(k, "vendor_paths") == 0) {
+			if (strcmp(v, "off") == 0)
+				c->vendor_paths[0] = '\0';
+			else if (*v != '/' || strlen(v) >= sizeof(c->vendor_paths) ||
+			    strpbrk(v, "?#%{}") || (strlen(v) > 1 &&
+			    v[strlen(v) - 1] == '/'))
+				BAD("must be off or start with / (no trailing /, "
+				    "? # % { })");
+			else
+				snprintf(c->vendor_paths, sizeof(c->vendor_paths),
+				    "%s", v);
 		} else if (strcmp(k, "public_url") == 0) {
 			if (strncmp(v, "https://", 8) != 0 ||
 			    strlen(v) >= sizeof(c->public_url))
@@ -384,6 +396,7 @@ config_print(const struct config *c)
 		    "listen %s:%u\n", c->listen[i].host[0] ?
 		    c->listen[i].host : "*", c->listen[i].port);
 	printf("base_path %s\n", c->base_path);
+	printf("vendor_paths %s\n", c->vendor_paths[0] ? c->vendor_paths : "off");
 	if (c->public_url[0])
 		printf("public_url %s\n", c->public_url);
 	printf("unknown_device %s\nmax_age %d\npending_max_age %d\n",

@@ -33,6 +33,7 @@ struct config {
 	char			 key[CONFIG_PATH_MAX];
 	char			 secret_file[CONFIG_PATH_MAX];	/* "" = random */
 	char			 base_path[256];
+	char			 vendor_paths[256];	/* "" = off */
 	char			 public_url[512];	/* for naptr, logs */
 	struct config_listen	 listen[CONFIG_LISTEN_MAX];
 	size_t			 nlisten;

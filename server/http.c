@@ -30,6 +30,7 @@
 #include "request.h"
 #include "resource.h"
 #include "seen.h"
+#include "vpath.h"
 #include "store.h"
 #include "util.h"
 
@@ -433,7 +434,7 @@ render_and_answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 static int
 authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
     struct resource *res, const struct cfg_request *q, const char *method,
-    struct store_user *u, enum MHD_Result *ret)
+    int bind_sfua_user, struct store_user *u, enum MHD_Result *ret)
 {
 	struct digest_creds	 cr;
 	const char		*hdr, *realm = resource_realm(res);
@@ -472,7 +473,8 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	}
 	snprintf(rq->user, sizeof(rq->user), "%s", cr.username);
 	/* RFC 6011 §2.4.1: the username MUST equal sfua-user. */
-	if (!(q->have & REQ_HAVE_USER) || strcmp(cr.username, q->user) != 0) {
+	if (bind_sfua_user && (!(q->have & REQ_HAVE_USER) ||
+	    strcmp(cr.username, q->user) != 0)) {
 		digest_creds_wipe(&cr);
 		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "the authentication username must equal sfua-user");
@@ -516,6 +518,51 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	return 0;
 }
 
+/*
+ * A vendor file name (BRIEF.md §3) to the request facts: the first path
+ * rule that matches gives the MAC (hence the RFC 6011 §2.3.3 sfua-id),
+ * the vendor and model when the name or the rule says, and a forced
+ * template.  STORE_NOTFOUND when no rule matches.
+ */
+static enum store_rc
+vendor_request(struct resource *res, const char *path, struct cfg_request *q)
+{
+	const struct store_path_rule	*rules;
+	char				 name[VPATH_NAME_MAX];
+	char				 mac[13], model[VPATH_MODEL_MAX];
+	size_t				 i, n, len;
+	enum store_rc			 rc;
+
+	memset(q, 0, sizeof(*q));
+	len = strcspn(path, "?");
+	if (len == 0 || len >= sizeof(name) || memchr(path, '/', len))
+		return STORE_NOTFOUND;
+	memcpy(name, path, len);
+	name[len] = '\0';
+	if ((rc = resource_path_rules(res, &rules, &n)) != STORE_OK)
+		return rc;
+	for (i = 0; i < n; i++) {
+		if (!vpath_match(rules[i].pattern, name, mac, model))
+			continue;
+		snprintf(q->mac, sizeof(q->mac), "%s", mac);
+		request_mac_urn(mac, q->sfua_id, sizeof(q->sfua_id));
+		q->have = REQ_HAVE_ID;
+		if (rules[i].vendor[0]) {
+			snprintf(q->vendor, sizeof(q->vendor), "%s",
+			    rules[i].vendor);
+			q->have |= REQ_HAVE_VENDOR;
+		}
+		if (model[0] && request_valid_token(model)) {
+			snprintf(q->model, sizeof(q->model), "%s", model);
+			q->have |= REQ_HAVE_MODEL;
+		}
+		snprintf(q->template_name, sizeof(q->template_name), "%s",
+		    rules[i].template_name);
+		return STORE_OK;
+	}
+	return STORE_NOTFOUND;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -529,10 +576,10 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct store_user	 u;
 	const char		*qs;
 	char			 err[160];
-	size_t			 plen;
+	size_t			 plen, vlen;
 	enum store_rc		 src;
 	enum MHD_Result		 ret = MHD_NO;
-	int			 head;
+	int			 head, vendor;
 
 	if (rq == NULL)
 		return MHD_NO;	/* out of memory in uri_logger */
@@ -555,8 +602,12 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (rq->uri_too_long)
 		return fail(c, rq, MHD_HTTP_URI_TOO_LONG, "request URI too long");
 	plen = strlen(h->cfg->base_path);
-	if (strncmp(rq->uri, h->cfg->base_path, plen) != 0 ||
-	    (rq->uri[plen] != '\0' && rq->uri[plen] != '?'))
+	vlen = strlen(h->cfg->vendor_paths);
+	/* BRIEF.md §3: the file names legacy phones ask for. */
+	vendor = vlen > 0 && strncmp(rq->uri, h->cfg->vendor_paths, vlen) == 0
+	    && rq->uri[vlen] == '/';
+	if (!vendor && (strncmp(rq->uri, h->cfg->base_path, plen) != 0 ||
+	    (rq->uri[plen] != '\0' && rq->uri[plen] != '?')))
 		return fail(c, rq, MHD_HTTP_NOT_FOUND, "no such resource");
 	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
 		struct MHD_Response *r;
@@ -571,10 +622,13 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		    "text/plain; charset=utf-8");
 		return queue(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 	}
-	qs = rq->uri[plen] == '?' ? rq->uri + plen + 1 : "";
-	if (request_parse_query(qs, strlen(qs), &q, err, sizeof(err)) != 0)
-		return fail(c, rq, MHD_HTTP_BAD_REQUEST, err);
-	snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
+	if (!vendor) {
+		qs = rq->uri[plen] == '?' ? rq->uri + plen + 1 : "";
+		if (request_parse_query(qs, strlen(qs), &q, err,
+		    sizeof(err)) != 0)
+			return fail(c, rq, MHD_HTTP_BAD_REQUEST, err);
+		snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
+	}
 
 	/* BRIEF.md §2, RFC 6011 §2.4.2: overload is a 503 + Retry-After. */
 	rq->counted = 1;
@@ -586,6 +640,20 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if ((res = worker_resource(h)) == NULL || resource_begin(res) != 0)
 		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    h->cfg->retry_after, "configuration store unavailable");
+	if (vendor) {
+		switch (vendor_request(res, rq->uri + vlen + 1, &q)) {
+		case STORE_OK:
+			break;
+		case STORE_NOTFOUND:
+			return fail(c, rq, MHD_HTTP_NOT_FOUND,
+			    "no such resource");
+		default:
+			return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    h->cfg->retry_after,
+			    "configuration store unavailable");
+		}
+		snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
+	}
 
 	src = resource_device(res, &q, &dev);
 	if (src != STORE_OK && src != STORE_NOTFOUND)
@@ -610,7 +678,11 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (dev.user_id == 0)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "device has no user assigned");
-	if (!authenticate(h, c, rq, res, &q, method, &u, &ret))
+	/*
+	 * A vendor path names no sfua-user: the device's own user, proven by
+	 * Basic or Digest, is checked below like any other.
+	 */
+	if (!authenticate(h, c, rq, res, &q, method, !vendor, &u, &ret))
 		return ret;
 	if (u.id != dev.user_id)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,

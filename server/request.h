@@ -22,6 +22,8 @@ struct cfg_request {
 	char	 revision[REQUEST_FIELD_MAX];
 	char	 mac[13];			/* from sfua-id, or "" */
 	unsigned have;				/* REQ_HAVE_* bits */
+	/* Vendor file paths: a template forced by the path rule, or "". */
+	char	 template_name[65];
 };
 
 #define REQ_HAVE_ID		0x01

@@ -56,6 +56,9 @@ struct resource {
 	struct uentry		*ubucket[CACHE_BUCKETS];
 	size_t			 ndev, nuser;
 	time_t			 partial_updated;
+	struct store_path_rule	 rules[RESOURCE_RULES_MAX];
+	size_t			 nrules;
+	int			 rules_loaded;
 };
 
 static void
@@ -100,6 +103,7 @@ cache_clear(struct resource *r)
 		r->ubucket[i] = NULL;
 	}
 	r->nentries = r->ndev = r->nuser = 0;
+	r->rules_loaded = 0;
 }
 
 static unsigned
@@ -385,7 +389,10 @@ render_fresh(struct resource *r, const struct store_device *d,
 	model = d && d->model[0] ? d->model : q->model;
 	rev = q->revision[0] ? q->revision : d ? d->revision : "";
 
-	src = store_template_select(r->st, vendor, model, rev, &t);
+	if (q->template_name[0])
+		src = store_template_by_name(r->st, q->template_name, &t);
+	else
+		src = store_template_select(r->st, vendor, model, rev, &t);
 	if (src == STORE_NOTFOUND) {
 		snprintf(reason, rlen, "no template matches vendor \"%s\" "
 		    "model \"%s\" revision \"%s\"", vendor, model, rev);
@@ -493,10 +500,10 @@ resource_render(struct resource *r, const struct store_device *d,
 	enum resource_rc rc;
 
 	/* Everything that can change the answer is in the key. */
-	snprintf(key, sizeof(key), "%d|%s|%s|%s|%s|%d", full,
+	snprintf(key, sizeof(key), "%d|%s|%s|%s|%s|%d|%s", full,
 	    d ? d->sfua_id : q->sfua_id, d && d->vendor[0] ? "" : q->vendor,
 	    d && d->model[0] ? "" : q->model, q->revision,
-	    d ? (int)d->state : -1);
+	    d ? (int)d->state : -1, q->template_name);
 	h = hash(key) % CACHE_BUCKETS;
 	for (e = r->bucket[h]; e; e = e->next)
 		if (strcmp(e->key, key) == 0) {
@@ -552,4 +559,21 @@ resource_parse_httpdate(const char *s, time_t *t)
 	}
 	*t = timegm(&tm);
 	return *t == (time_t)-1 ? -1 : 0;
+}
+
+enum store_rc
+resource_path_rules(struct resource *r, const struct store_path_rule **out,
+    size_t *n)
+{
+	enum store_rc	 rc;
+
+	if (!r->rules_loaded) {
+		if ((rc = store_path_rules(r->st, r->rules, RESOURCE_RULES_MAX,
+		    &r->nrules)) != STORE_OK)
+			return rc;
+		r->rules_loaded = 1;
+	}
+	*out = r->rules;
+	*n = r->nrules;
+	return STORE_OK;
 }

@@ -23,6 +23,7 @@
 #include "request.h"
 
 #define RESOURCE_ETAG_MAX	40
+#define RESOURCE_RULES_MAX	64	/* vendor path rules used */
 
 struct resource_opts {
 	int		 max_age;	/* default when device/profile say none */
@@ -97,6 +98,10 @@ const char	*resource_realm(struct resource *);
  */
 enum store_rc	 resource_device(struct resource *, const struct cfg_request *,
 		    struct store_device *);
+
+/* The vendor file path rules (store order), cached like devices. */
+enum store_rc	 resource_path_rules(struct resource *,
+		    const struct store_path_rule **, size_t *n);
 
 /* The user, cached like devices. */
 enum store_rc	 resource_user(struct resource *, const char *name,

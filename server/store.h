@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	2
+#define STORE_SCHEMA_VERSION	3
 
 enum store_rc {
 	STORE_OK = 0,
@@ -94,6 +94,18 @@ struct store_seen {
 	char	 addr[64];
 	char	 ua[256];
 	char	 revision[STORE_NAME_MAX];
+	/* What the User-Agent says (useragent.h); "" when unknown. */
+	char	 ua_vendor[64];
+	char	 ua_model[64];
+	char	 ua_firmware[64];
+};
+
+/* A vendor file path rule (vpath.h); vendor/template "" when NULL. */
+struct store_path_rule {
+	int64_t	 id;
+	char	 pattern[128];
+	char	 vendor[STORE_NAME_MAX];
+	char	 template_name[65];
 };
 
 /*
@@ -207,6 +219,14 @@ enum store_rc	 store_subs_list(struct store *, int64_t device_id, time_t now,
 		    json_t **);
 enum store_rc	 store_profile_set_notify(struct store *, const char *name,
 		    const char *mode);
+
+/* Vendor file path rules: all of them (at most max), by id. */
+enum store_rc	 store_path_rules(struct store *, struct store_path_rule *,
+		    size_t max, size_t *n);
+enum store_rc	 store_path_rule_add(struct store *, const char *pattern,
+		    const char *vendor, const char *template_name);
+enum store_rc	 store_path_rule_remove(struct store *, const char *pattern);
+enum store_rc	 store_path_rule_list(struct store *, json_t **);
 
 /* Bookkeeping: write n records in one transaction. */
 int		 store_seen_write(struct store *, const struct store_seen *,

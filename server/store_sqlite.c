@@ -68,6 +68,10 @@ enum q {
 	Q_SUB_CLEAR,
 	Q_SUB_LIST,
 	Q_PROFILE_NOTIFY,
+	Q_PATHS,
+	Q_PATH_ADD,
+	Q_PATH_DELETE,
+	Q_PATH_LIST,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -111,14 +115,19 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_VARS] = "SELECT name, value, updated FROM vars "
 	    "WHERE layer = ?1 AND scope = ?2 ORDER BY name",
 	[Q_SEEN] = "INSERT INTO device_seen(device_id, revision, last_fetch, "
-	    "last_etag, last_addr, last_ua, fetches) "
-	    "SELECT ?1, nullif(?2, ''), ?3, ?4, ?5, nullif(?6, ''), 1 "
+	    "last_etag, last_addr, last_ua, fetches, ua_vendor, ua_model, "
+	    "ua_firmware) "
+	    "SELECT ?1, nullif(?2, ''), ?3, ?4, ?5, nullif(?6, ''), 1, "
+	    "nullif(?7, ''), nullif(?8, ''), nullif(?9, '') "
 	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?1) "
 	    "ON CONFLICT(device_id) DO UPDATE SET "
 	    "revision = coalesce(excluded.revision, revision), "
 	    "last_fetch = excluded.last_fetch, last_etag = excluded.last_etag, "
 	    "last_addr = excluded.last_addr, "
-	    "last_ua = coalesce(excluded.last_ua, last_ua), fetches = fetches + 1",
+	    "last_ua = coalesce(excluded.last_ua, last_ua), fetches = fetches + 1, "
+	    "ua_vendor = coalesce(excluded.ua_vendor, ua_vendor), "
+	    "ua_model = coalesce(excluded.ua_model, ua_model), "
+	    "ua_firmware = coalesce(excluded.ua_firmware, ua_firmware)",
 	[Q_ENROLL] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, label) "
 	    "VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), "
 	    "'pending', 'enrolled on first fetch')",
@@ -129,7 +138,7 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_DEV_LIST] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
 	    "s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, "
-	    "coalesce(s.fetches, 0) AS fetches, "
+	    "s.ua_model, s.ua_firmware, coalesce(s.fetches, 0) AS fetches, "
 	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines "
 	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
 	    "LEFT JOIN profiles p ON p.id = d.profile_id "
@@ -139,7 +148,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "d.notify_mode, (SELECT token FROM monitors m WHERE m.device_id = d.id "
 	    "AND m.resource = 'config') AS monitor_token, "
 	    "d.created, d.updated, s.revision, s.last_fetch, s.last_etag, "
-	    "s.last_addr, s.last_ua, coalesce(s.fetches, 0) AS fetches "
+	    "s.last_addr, s.last_ua, s.ua_vendor, s.ua_model, s.ua_firmware, "
+	    "coalesce(s.fetches, 0) AS fetches "
 	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
 	    "LEFT JOIN profiles p ON p.id = d.profile_id "
 	    "LEFT JOIN device_seen s ON s.device_id = d.id WHERE d.id = ?1",
@@ -213,6 +223,13 @@ static const char *const sqls[Q__COUNT] = {
 	    "ORDER BY d.sfua_id, s.instance, s.local_id",
 	[Q_PROFILE_NOTIFY] = "UPDATE profiles SET notify_mode = ?2 "
 	    "WHERE name = ?1",
+	[Q_PATHS] = "SELECT id, pattern, coalesce(vendor, ''), "
+	    "coalesce(template, '') FROM path_rules ORDER BY id",
+	[Q_PATH_ADD] = "INSERT INTO path_rules(pattern, vendor, template) "
+	    "VALUES (?1, ?2, ?3)",
+	[Q_PATH_DELETE] = "DELETE FROM path_rules WHERE pattern = ?1",
+	[Q_PATH_LIST] = "SELECT pattern, vendor, template, updated "
+	    "FROM path_rules ORDER BY id",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -227,6 +244,7 @@ struct store {
 /* Schema migrations: migrations[i] takes version i+1 to i+2. */
 static const char *const migrations[] = {
 	migrate_2_sql,
+	migrate_3_sql,
 	NULL
 };
 
@@ -902,8 +920,9 @@ store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 	if (store_begin(s) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (exec(s, Q_SEEN, "isissS", r[i].device_id, r[i].revision,
-		    (int64_t)r[i].when, r[i].etag, r[i].addr, r[i].ua) !=
+		if (exec(s, Q_SEEN, "isissSsss", r[i].device_id, r[i].revision,
+		    (int64_t)r[i].when, r[i].etag, r[i].addr, r[i].ua,
+		    r[i].ua_vendor, r[i].ua_model, r[i].ua_firmware) !=
 		    STORE_OK) {
 			store_rollback(s);
 			return -1;
@@ -1035,6 +1054,49 @@ store_profile_set_notify(struct store *s, const char *name, const char *mode)
 	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
 		return rc;
 	return exec_one(s, Q_PROFILE_NOTIFY, "sS", name, mode ? mode : "");
+}
+
+/* ------------------------------------------------------ vendor paths */
+
+enum store_rc
+store_path_rules(struct store *s, struct store_path_rule *r, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	*n = 0;
+	if ((p = stmt(s, Q_PATHS)) == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max) {
+		r[*n].id = sqlite3_column_int64(p, 0);
+		col_copy(p, 1, r[*n].pattern, sizeof(r[*n].pattern));
+		col_copy(p, 2, r[*n].vendor, sizeof(r[*n].vendor));
+		col_copy(p, 3, r[*n].template_name,
+		    sizeof(r[*n].template_name));
+		(*n)++;
+	}
+	done(p);
+	return maprc(s, rc == SQLITE_ROW ? SQLITE_DONE : rc, "path rules");
+}
+
+enum store_rc
+store_path_rule_add(struct store *s, const char *pattern, const char *vendor,
+    const char *tpl)
+{
+	return exec(s, Q_PATH_ADD, "sSS", pattern, vendor, tpl);
+}
+
+enum store_rc
+store_path_rule_remove(struct store *s, const char *pattern)
+{
+	return exec_one(s, Q_PATH_DELETE, "s", pattern);
+}
+
+enum store_rc
+store_path_rule_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_PATH_LIST, bind(s, Q_PATH_LIST, ""), out);
 }
 
 /* ------------------------------------------------------ administration */

@@ -1,0 +1,45 @@
+-- sipcfg store, schema version 2 -> 3: vendor file paths (issue 5).
+--
+-- path_rules: the file names legacy phones ask for, under sipcfgd's
+-- vendor_paths prefix.  pattern holds one {mac} (or {MAC}) and at most
+-- one {model}; matching ignores case and MAC separators (server/vpath.c).
+-- vendor (NULL: any) is the vendor a phone asking this way is taken to
+-- be when the store does not say, and picks the template of unknown
+-- devices; template (NULL: the device's best match) forces one.
+CREATE TABLE path_rules (
+	id		INTEGER PRIMARY KEY,
+	pattern		TEXT NOT NULL UNIQUE
+			    CHECK (length(pattern) BETWEEN 5 AND 127),
+	vendor		TEXT CHECK (vendor IS NULL OR length(vendor) <= 255),
+	template	TEXT CHECK (template IS NULL OR length(template) <= 64),
+	updated		INTEGER NOT NULL DEFAULT (strftime('%s', 'now'))
+);
+-- Shipped: Yealink and Polycom <mac>.cfg, Polycom <MAC>-phone.cfg, Snom,
+-- Grandstream, Panasonic, Cisco SPA (BRIEF.md §3).
+INSERT INTO path_rules(pattern, vendor) VALUES
+	('{mac}.cfg', NULL),
+	('{MAC}-phone.cfg', 'polycom.com'),
+	('snom{model}-{MAC}.htm', 'snom.com'),
+	('cfg{mac}.xml', 'grandstream.com'),
+	('Config{MAC}.cfg', 'panasonic.com'),
+	('spa{mac}.xml', 'cisco.com');
+-- A rule can change which template a path request gets: every device.
+CREATE TRIGGER path_rules_ins AFTER INSERT ON path_rules BEGIN
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('path_rules', NEW.id, 'insert', 'all');
+END;
+CREATE TRIGGER path_rules_upd AFTER UPDATE ON path_rules WHEN NEW.updated IS OLD.updated BEGIN
+	UPDATE path_rules SET updated = max(strftime('%s', 'now'), OLD.updated) WHERE id = NEW.id;
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('path_rules', NEW.id, 'update', 'all');
+END;
+CREATE TRIGGER path_rules_del AFTER DELETE ON path_rules BEGIN
+	UPDATE meta SET value = strftime('%s', 'now') WHERE key = 'last_delete';
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('path_rules', OLD.id, 'delete', 'all');
+END;
+
+-- What the User-Agent of the last fetch says (server/useragent.c).
+ALTER TABLE device_seen ADD COLUMN ua_vendor TEXT;
+ALTER TABLE device_seen ADD COLUMN ua_model TEXT;
+ALTER TABLE device_seen ADD COLUMN ua_firmware TEXT;
