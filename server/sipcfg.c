@@ -22,6 +22,7 @@
 #include "request.h"
 #include "resource.h"
 #include "store.h"
+#include "vpath.h"
 #include "util.h"
 
 #define MAXPOS		8
@@ -1161,6 +1162,59 @@ cmd_naptr(struct store *st, struct args *a)
 	return 0;
 }
 
+/* Vendor file path rules (BRIEF.md §3), served under vendor_paths. */
+static int
+cmd_path_add(struct store *st, struct args *a)
+{
+	const char	*vendor = opt(a, "--vendor"), *tpl = opt(a, "--template");
+	enum store_rc	 rc;
+
+	if (vpath_pattern_valid(a->pos[0]) != 0)
+		return err("%s: a pattern is one file name with one {mac} (or "
+		    "{MAC}) and at most one {model}, not side by side; "
+		    "letters, digits, - _ . + only", a->pos[0]);
+	if (vendor && *vendor && !request_valid_domain(vendor))
+		return err("--vendor %s: not a DNS domain", vendor);
+	if (tpl && *tpl && !request_valid_token(tpl))
+		return err("--template %s: not a template name", tpl);
+	if ((rc = store_path_rule_add(st, a->pos[0], vendor, tpl)) !=
+	    STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("path %s added\n", a->pos[0]);
+	return 0;
+}
+
+static int
+cmd_path_rm(struct store *st, struct args *a)
+{
+	enum store_rc	 rc;
+
+	if ((rc = store_path_rule_remove(st, a->pos[0])) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("path %s removed\n", a->pos[0]);
+	return 0;
+}
+
+static int
+cmd_path_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "pattern", "vendor", "template",
+	    NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_path_rule_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "path list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm=", 1, cmd_init,
 	    "init [--realm REALM]" },
@@ -1209,6 +1263,10 @@ static const struct cmd cmds[] = {
 	    "profile set NAME [--max-age SECONDS|none] "
 	    "[--notify subscribe|poll|inherit]" },
 	{ "profile", "list", 0, 0, "", 0, cmd_profile_list, "profile list" },
+	{ "path", "add", 1, 1, "--vendor= --template=", 1, cmd_path_add,
+	    "path add PATTERN [--vendor DOMAIN] [--template NAME]" },
+	{ "path", "list", 0, 0, "", 0, cmd_path_list, "path list" },
+	{ "path", "rm", 1, 1, "", 1, cmd_path_rm, "path rm PATTERN" },
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
 	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
 	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },
