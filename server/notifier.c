@@ -33,7 +33,7 @@
 #define SU_TIMER_ARG_T		struct notifier
 #define SU_MSG_ARG_T		struct notifier *
 #define NUA_MAGIC_T		struct notifier
-#define NUA_HMAGIC_T		struct sub
+#define NUA_HMAGIC_T		struct hmagic
 
 #include <sofia-sip/su.h>
 #include <sofia-sip/su_wait.h>
@@ -102,6 +102,12 @@ struct mdev {
 	char		*sfua, *vendor, *model, *user, *profile;
 	int		 queued, forced;
 	uint64_t	 due_ms;	/* deferred check, 0 = none */
+	/* Legacy check-sync push (BRIEF.md §3). */
+	int		 checksync;	/* in check-sync mode */
+	unsigned	 cs_gen;
+	int		 cs_force;	/* 1: now, 2: now with reboot */
+	char		 cs_etag[RESOURCE_ETAG_MAX];	/* last pushed for */
+	uint64_t	 cs_last_ms;
 	/* The answer a HEAD would get now. */
 	int		 status;	/* 0: not known yet */
 	char		 etag[RESOURCE_ETAG_MAX];
@@ -111,7 +117,14 @@ struct mdev {
 	size_t		 len;
 };
 
+/* What a nua handle is bound to: a subscription or a check-sync job. */
+enum hkind { H_SUB = 1, H_CHECKSYNC };
+struct hmagic {
+	enum hkind	 kind;
+};
+
 struct sub {
+	struct hmagic	 hm;		/* first: handles are bound to it */
 	struct sub	*dnext;		/* the device's subscriptions */
 	struct sub	*next, *prev;	/* all subscriptions */
 	struct sub	*wnext;		/* rows to write */
@@ -130,6 +143,21 @@ struct sub {
 	int		 pending;	/* differs, waiting for its second */
 	int		 forced;	/* `sipcfg notify`, waiting likewise */
 	struct store_sub row;
+};
+
+/* One out-of-dialog check-sync NOTIFY in flight (NOTES-apis.md §3). */
+struct csjob {
+	struct hmagic	 hm;
+	struct csjob	*next;
+	nua_handle_t	*nh;
+	int64_t		 device_id;
+	char		 sfua[STORE_SFUA_ID_MAX];
+	char		 auth[400];	/* HA1+Digest credentials */
+	int		 reboot;
+	int		 tries;
+	int		 authed;
+	uint64_t	 due_ms;	/* retry at, 0 = in flight */
+	char		 to[256], ruri[256], proxy[256], event[64];
 };
 
 struct notifier {
@@ -164,6 +192,9 @@ struct notifier {
 	int64_t			 next_local_id;
 	struct mdev		*qhead, *qtail;
 	int			 deferred;	/* some device has due_ms */
+	struct csjob		*jobs;
+	int			 cs_reload;
+	unsigned		 cs_gen;
 	struct sub		*wlist;
 	struct store_sub	*gone;
 	size_t			 ngone, gonecap;
@@ -534,7 +565,7 @@ sub_free(struct notifier *n, struct sub *s)
 	log_debug("subscription %lld of %s ended", (long long)s->local_id,
 	    d->sfua);
 	free(s);
-	if (d->subs == NULL)
+	if (d->subs == NULL && !d->checksync)
 		dev_drop(n, d);
 }
 
@@ -929,6 +960,7 @@ accept:
 	if (initial) {
 		if ((s = calloc(1, sizeof(*s))) == NULL)
 			fatalx("out of memory");
+		s->hm.kind = H_SUB;
 		d = dev_get(n, &sd);
 		s->dev = d;
 		s->nh = nh;
@@ -940,7 +972,7 @@ accept:
 			n->subs->prev = s;
 		n->subs = s;
 		n->nsubs++;
-		nua_handle_bind(nh, s);
+		nua_handle_bind(nh, &s->hm);
 		s->row.local_id = s->local_id;
 		s->row.device_id = d->id;
 		s->row.created = time(NULL);
@@ -1029,12 +1061,202 @@ on_notify_answer(struct notifier *n, int status, struct sub *s,
 	}
 }
 
+/* ------------------------------------------------- check-sync push */
+
+/*
+ * BRIEF.md §3, NOTES-apis.md §3: outside RFC 6011 (whose §2.5.1.3 forbids
+ * it for a conforming CS), an opt-in push for phones that only know
+ * "Event: check-sync": an out-of-dialog NOTIFY to the line's AOR (or a
+ * configured contact), through its outbound proxy, with
+ * "Subscription-State: terminated" and no body, the shape of seed 000.
+ * The phone's 401/407 is answered with the line's HA1; a timeout or 5xx
+ * is retried after 2, 4 and 8 s.
+ */
+static void
+cs_fire(struct notifier *n, struct csjob *j)
+{
+	char	 from[300];
+
+	snprintf(from, sizeof(from), "<sip:sipcfgd@%s>", n->target_sip[0] ?
+	    n->target_sip : n->target_sips);
+	j->nh = nua_handle(n->nua, &j->hm, SIPTAG_TO_STR(j->to),
+	    SIPTAG_FROM_STR(from), TAG_END());
+	if (j->nh == NULL)
+		return;
+	j->tries++;
+	j->authed = 0;
+	j->due_ms = 0;
+	nua_notify(j->nh, NUTAG_URL(j->ruri), NUTAG_NEWSUB(1),
+	    SIPTAG_EVENT_STR(j->event),
+	    SIPTAG_SUBSCRIPTION_STATE_STR("terminated"),
+	    TAG_IF(j->proxy[0], NUTAG_PROXY(j->proxy)), TAG_END());
+}
+
+static void
+cs_done(struct notifier *n, struct csjob *j)
+{
+	struct csjob	**pp;
+
+	for (pp = &n->jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+	if (j->nh) {
+		nua_handle_bind(j->nh, NULL);
+		nua_handle_destroy(j->nh);
+	}
+	util_wipe(j, sizeof(*j));
+	free(j);
+}
+
+static void
+cs_send(struct notifier *n, struct mdev *d, int reboot)
+{
+	struct store_checksync_target	 t;
+	struct csjob			*j;
+
+	if (store_checksync_target(n->st, d->id, &t) != STORE_OK) {
+		log_warnx("check-sync %s: no SIP line to address it by",
+		    d->sfua);
+		return;
+	}
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		fatalx("out of memory");
+	j->hm.kind = H_CHECKSYNC;
+	j->device_id = d->id;
+	j->reboot = reboot;
+	snprintf(j->sfua, sizeof(j->sfua), "%s", d->sfua);
+	snprintf(j->auth, sizeof(j->auth), "HA1+Digest:\"%s\":%s:HA1+%s",
+	    t.realm, t.username, t.ha1);
+	snprintf(j->to, sizeof(j->to), "<%s>", t.aor);
+	snprintf(j->ruri, sizeof(j->ruri), "%s", t.contact[0] ? t.contact :
+	    t.aor);
+	/* A configured contact is reached directly; the AOR through the
+	 * line's outbound proxy, as the phone's own calls are. */
+	snprintf(j->proxy, sizeof(j->proxy), "%s", t.contact[0] ? "" :
+	    t.proxy);
+	snprintf(j->event, sizeof(j->event), "%s", reboot ? t.reboot_event :
+	    t.event);
+	util_wipe(&t, sizeof(t));
+	j->next = n->jobs;
+	n->jobs = j;
+	log_info("check-sync %s: NOTIFY %s (Event: %s)", j->sfua, j->ruri,
+	    j->event);
+	cs_fire(n, j);
+}
+
+static void
+cs_answer(struct notifier *n, struct csjob *j, int status, const sip_t *sip)
+{
+	(void)sip;
+	if (status < 200)
+		return;
+	if ((status == 401 || status == 407) && !j->authed) {
+		/* The phone challenges (Snom challenge_checksync, Polycom,
+		 * Cisco SPA): the line's credentials answer it. */
+		j->authed = 1;
+		nua_authenticate(j->nh, NUTAG_AUTH(j->auth), TAG_END());
+		return;
+	}
+	if (status >= 200 && status < 300) {
+		log_info("check-sync %s: answered %d", j->sfua, status);
+		cs_done(n, j);
+		return;
+	}
+	if ((status == 408 || status >= 500) && j->tries < 4) {
+		nua_handle_bind(j->nh, NULL);
+		nua_handle_destroy(j->nh);
+		j->nh = NULL;
+		j->due_ms = now_ms() + (2000ULL << (j->tries - 1));
+		log_debug("check-sync %s: answered %d, retry %d in %llu s",
+		    j->sfua, status, j->tries, 2ULL << (j->tries - 1));
+		return;
+	}
+	log_warnx("check-sync %s: answered %d, giving up", j->sfua, status);
+	cs_done(n, j);
+}
+
+/* Which devices are in check-sync mode; newcomers start from now. */
+static void
+cs_reload(struct notifier *n)
+{
+	struct store_device	 sd;
+	struct mdev		*d, *next;
+	int64_t			*ids;
+	size_t			 i, cnt, max = n->cfg->sub_max;
+
+	n->cs_reload = 0;
+	if ((ids = calloc(max, sizeof(*ids))) == NULL)
+		return;
+	if (store_checksync_devices(n->st, ids, max, &cnt) != STORE_OK) {
+		free(ids);
+		n->cs_reload = 1;
+		return;
+	}
+	n->cs_gen++;
+	for (i = 0; i < cnt; i++) {
+		if ((d = dev_find(n, ids[i])) == NULL) {
+			if (store_device_by_id(n->st, ids[i], &sd) != STORE_OK)
+				continue;
+			d = dev_get(n, &sd);
+		}
+		d->cs_gen = n->cs_gen;
+		if (!d->checksync) {
+			d->checksync = 1;
+			if (dev_refresh(n, d) == 0 && d->status == 200)
+				snprintf(d->cs_etag, sizeof(d->cs_etag), "%s",
+				    d->etag);
+		}
+	}
+	free(ids);
+	for (d = n->devs; d; d = next) {
+		next = d->next;
+		if (d->checksync && d->cs_gen != n->cs_gen) {
+			d->checksync = 0;
+			if (d->subs == NULL && !d->queued && !d->cs_force)
+				dev_drop(n, d);
+		}
+	}
+}
+
+/* Push where the device's bytes changed, or when the operator asked. */
+static int
+cs_check(struct notifier *n, struct mdev *d, uint64_t now)
+{
+	int	 want;
+
+	want = d->cs_force || (d->checksync && d->status == 200 &&
+	    d->cs_etag[0] && strcmp(d->cs_etag, d->etag) != 0);
+	if (!want)
+		return 0;
+	if (!d->cs_force && now < d->cs_last_ms + MIN_GAP_MS) {
+		if (d->due_ms == 0 || d->due_ms > d->cs_last_ms + MIN_GAP_MS)
+			d->due_ms = d->cs_last_ms + MIN_GAP_MS;
+		n->deferred = 1;
+		return 0;
+	}
+	cs_send(n, d, d->cs_force == 2);
+	d->cs_last_ms = now;
+	if (d->status == 200)
+		snprintf(d->cs_etag, sizeof(d->cs_etag), "%s", d->etag);
+	d->cs_force = 0;
+	return 1;
+}
+
 static void
 nua_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
-    struct notifier *n, nua_handle_t *nh, struct sub *s, sip_t const *sip,
+    struct notifier *n, nua_handle_t *nh, struct hmagic *hm, sip_t const *sip,
     tagi_t tags[])
 {
+	struct sub	*s = hm && hm->kind == H_SUB ? (struct sub *)hm : NULL;
+
 	(void)nua;
+	if (hm && hm->kind == H_CHECKSYNC) {
+		if (ev == nua_r_notify)
+			cs_answer(n, (struct csjob *)hm, status, sip);
+		return;
+	}
 	switch (ev) {
 	case nua_i_subscribe:
 		on_subscribe(n, nh, s, sip, tags);
@@ -1051,7 +1273,7 @@ nua_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		break;
 	default:
 		/* Any other request on a handle we do not own. */
-		if (s == NULL && nh && ev >= nua_i_chat && ev < nua_r_set_params)
+		if (hm == NULL && nh && ev >= nua_i_chat && ev < nua_r_set_params)
 			nua_handle_destroy(nh);
 		break;
 	}
@@ -1088,10 +1310,27 @@ apply_hint(struct notifier *n, const char *h)
 	char		 vm[2 * STORE_NAME_MAX + 2];
 
 	if (hint_num(h, "device:", &id)) {
+		/* Its check-sync mode may have changed too. */
+		n->cs_reload = 1;
 		if ((d = dev_find(n, id)) != NULL)
 			enqueue(n, d, 0);
 		return;
 	}
+	if (hint_num(h, "checksync-now:", &id) ||
+	    hint_num(h, "checksync-reboot:", &id)) {
+		struct store_device sd;
+
+		if ((d = dev_find(n, id)) == NULL) {
+			if (store_device_by_id(n->st, id, &sd) != STORE_OK)
+				return;
+			d = dev_get(n, &sd);
+		}
+		d->cs_force = strncmp(h, "checksync-reboot:", 17) == 0 ? 2 : 1;
+		enqueue(n, d, 0);
+		return;
+	}
+	if (strcmp(h, "checksync") == 0 || strncmp(h, "profile:", 8) == 0)
+		n->cs_reload = 1;
 	if (hint_num(h, "notify:", &id)) {
 		if ((d = dev_find(n, id)) != NULL)
 			enqueue(n, d, 1);
@@ -1182,11 +1421,12 @@ watch_store(struct notifier *n)
 			return;
 		}
 		for (i = 0; i < got; i++) {
-			if (n->nsubs)
-				apply_hint(n, ch[i].hint);
+			apply_hint(n, ch[i].hint);
 			n->seq = ch[i].seq;
 		}
 	} while (got == CHANGE_BATCH);
+	if (n->cs_reload)
+		cs_reload(n);
 }
 
 static void
@@ -1285,6 +1525,10 @@ drain(struct notifier *n, uint64_t now)
 			if (s->pending && d->forced)
 				s->forced = 1;
 		d->forced = 0;
+		if (cs_check(n, d, now))
+			n->tokens -= 1.0;
+		if (d->subs == NULL && !d->checksync && !d->due_ms)
+			dev_drop(n, d);
 	}
 }
 
@@ -1320,6 +1564,15 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		watch_store(n);
 	}
 	drain(n, now);
+	{
+		struct csjob *j;
+
+		for (j = n->jobs; j; j = j->next)
+			if (j->due_ms && now >= j->due_ms && n->tokens >= 1.0) {
+				cs_fire(n, j);
+				n->tokens -= 1.0;
+			}
+	}
 	if (now >= n->next_flush) {
 		n->next_flush = now + FLUSH_MS;
 		flush_rows(n);
@@ -1445,6 +1698,7 @@ run(void *arg)
 	}
 	n->last_tick = now_ms();
 	n->next_prune = time(NULL) + 60;
+	cs_reload(n);
 	pthread_mutex_lock(&n->mu);
 	n->state = 1;
 	pthread_cond_signal(&n->cv);
@@ -1460,6 +1714,8 @@ run(void *arg)
 		return NULL;	/* exiting: nua still owns its handles */
 	while (n->subs)
 		sub_free(n, n->subs);
+	while (n->jobs)
+		cs_done(n, n->jobs);
 	free(n->gone);
 	nua_destroy(n->nua);
 	su_root_destroy(n->root);

@@ -280,6 +280,24 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 			return err("--notify %s: expected subscribe, poll%s", v,
 			    set ? " or inherit" : "");
 	}
+	if ((v = opt(a, "--checksync")) != NULL) {
+		/* BRIEF.md §3: the legacy push, off unless asked for. */
+		if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0)
+			json_object_set_new(f, "checksync", json_string(v));
+		else if (set && strcmp(v, "inherit") == 0)
+			json_object_set_new(f, "checksync", json_string(""));
+		else
+			return err("--checksync %s: expected on, off%s", v,
+			    set ? " or inherit" : "");
+	}
+	if (set && (v = opt(a, "--contact")) != NULL) {
+		if (*v && ((strncmp(v, "sip:", 4) != 0 &&
+		    strncmp(v, "sips:", 5) != 0) || strlen(v) > 255 ||
+		    strpbrk(v, " \t\r\n<>\"") != NULL))
+			return err("--contact %s: expected a sip: or sips: URI",
+			    v);
+		json_object_set_new(f, "contact_uri", json_string(v));
+	}
 	if (set && (v = opt(a, "--mac")) != NULL) {
 		if (request_mac_normalise(v, mac) != 0)
 			return err("--mac %s: not a MAC address", v);
@@ -909,13 +927,18 @@ static int
 cmd_profile_set(struct store *st, struct args *a)
 {
 	const char	*v = opt(a, "--max-age"), *m = opt(a, "--notify");
+	const char	*cs = opt(a, "--checksync");
 	long long	 n = -1;
 	enum store_rc	 rc;
 
 	if (!request_valid_token(a->pos[0]) || strlen(a->pos[0]) > 64)
 		return err("%s: profile names are SIP tokens", a->pos[0]);
-	if (v == NULL && m == NULL)
-		return err("profile set: --max-age or --notify is required");
+	if (v == NULL && m == NULL && cs == NULL)
+		return err("profile set: --max-age, --notify or --checksync is "
+		    "required");
+	if (cs && strcmp(cs, "on") != 0 && strcmp(cs, "off") != 0 &&
+	    strcmp(cs, "inherit") != 0)
+		return err("--checksync %s: expected on, off or inherit", cs);
 	if (v && strcmp(v, "none") != 0 &&
 	    util_strtonum(v, 0, 31536000, &n) != 0)
 		return err("--max-age %s: expected 0..31536000 or none", v);
@@ -928,6 +951,9 @@ cmd_profile_set(struct store *st, struct args *a)
 		return store_fail(st, rc, a->pos[0]);
 	if (m && (rc = store_profile_set_notify(st, a->pos[0],
 	    strcmp(m, "inherit") == 0 ? NULL : m)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (cs && (rc = store_profile_set_checksync(st, a->pos[0],
+	    strcmp(cs, "inherit") == 0 ? NULL : cs)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
 	if (!a->json)
 		printf("profile %s updated\n", a->pos[0]);
@@ -1085,11 +1111,27 @@ cmd_notify(struct store *st, struct args *a)
 	struct store_device	 d;
 	enum store_rc		 rc;
 	int			 all = opt(a, "--all") != NULL;
+	int			 cs = opt(a, "--check-sync") != NULL;
+	int			 reboot = opt(a, "--reboot") != NULL;
 
 	if (all == (a->npos == 1))
 		return err("usage: notify DEV | notify --all");
+	if (reboot && !cs)
+		return err("--reboot goes with --check-sync");
+	if (cs && all)
+		return err("--check-sync is for one device at a time");
 	if (!all && find_device(st, a->pos[0], &d) != 0)
 		return -1;
+	if (cs) {
+		/* BRIEF.md §3: reboot=true only when the operator asks. */
+		if ((rc = store_checksync_request(st, d.id, reboot)) !=
+		    STORE_OK)
+			return store_fail(st, rc, "notify");
+		if (!a->json)
+			printf("check-sync%s requested for %s\n", reboot ?
+			    " with reboot" : "", d.sfua_id);
+		return 0;
+	}
 	if ((rc = store_notify_request(st, all ? -1 : d.id)) != STORE_OK)
 		return store_fail(st, rc, "notify");
 	if (!a->json)
@@ -1215,22 +1257,77 @@ cmd_path_list(struct store *st, struct args *a)
 	return 0;
 }
 
+static int
+cmd_checksync_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "vendor", "event", "reboot_event",
+	    "enabled", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_checksync_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "checksync list");
+	if (a->json)
+		print_json(rows);
+	else
+		print_table(rows, cols);
+	json_decref(rows);
+	return 0;
+}
+
+/* An Event value: a token, then ;param=value parts (NOTES-apis.md §3). */
+static int
+valid_event(const char *e)
+{
+	size_t	 n = strlen(e);
+
+	return n > 0 && n < 64 && strspn(e, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~;=") == n &&
+	    e[0] != ';' && e[0] != '=';
+}
+
+static int
+cmd_checksync_set(struct store *st, struct args *a)
+{
+	const char	*ev = opt(a, "--event"), *rev = opt(a, "--reboot-event");
+	int		 on = opt(a, "--on") != NULL, off = opt(a, "--off") != NULL;
+	enum store_rc	 rc;
+
+	if (!request_valid_domain(a->pos[0]))
+		return err("%s: not a vendor DNS domain", a->pos[0]);
+	if (on && off)
+		return err("--on or --off, not both");
+	if ((ev && !valid_event(ev)) || (rev && !valid_event(rev)))
+		return err("%s: not an Event value (token[;param=value])",
+		    ev && !valid_event(ev) ? ev : rev);
+	if ((rc = store_checksync_set(st, a->pos[0], ev, rev, on ? 1 :
+	    off ? 0 : -1)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("check-sync for %s updated\n", a->pos[0]);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm=", 1, cmd_init,
 	    "init [--realm REALM]" },
 	{ "device", "add", 1, 1, "--vendor= --model= --label= --user= "
-	    "--profile= --max-age= --state= --notify=", 1, cmd_device_add,
+	    "--profile= --max-age= --state= --notify= --checksync=", 1,
+	    cmd_device_add,
 	    "device add SFUA-ID|MAC [--vendor DOMAIN] [--model TOKEN] "
 	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
-	    "[--state active|pending|disabled] [--notify subscribe|poll]" },
+	    "[--state active|pending|disabled] [--notify subscribe|poll] "
+	    "[--checksync on|off]" },
 	{ "device", "list", 0, 0, "", 0, cmd_device_list, "device list" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
-	    "--no-user --profile= --max-age= --state= --mac= --notify=", 1,
+	    "--no-user --profile= --max-age= --state= --mac= --notify= "
+	    "--checksync= --contact=", 1,
 	    cmd_device_set, "device set DEV [--vendor ..] [--model ..] "
 	    "[--label ..] [--user NAME | --no-user] [--profile NAME] "
 	    "[--max-age SECONDS|none] [--state ..] [--mac MAC] "
-	    "[--notify subscribe|poll|inherit]" },
+	    "[--notify subscribe|poll|inherit] [--checksync on|off|inherit] "
+	    "[--contact SIP-URI]" },
 	{ "device", "rm", 1, 1, "", 1, cmd_device_rm, "device rm DEV" },
 	{ "user", "add", 1, 1, "--realm=", 1, cmd_user_add,
 	    "user add NAME [--realm REALM]   (password on stdin or prompted)" },
@@ -1259,9 +1356,10 @@ static const struct cmd cmds[] = {
 	    "var unset LAYER [SCOPE] NAME" },
 	{ "var", "show", 0, 2, "", 0, cmd_var_show,
 	    "var show [LAYER [SCOPE]]" },
-	{ "profile", "set", 1, 1, "--max-age= --notify=", 1, cmd_profile_set,
+	{ "profile", "set", 1, 1, "--max-age= --notify= --checksync=", 1,
+	    cmd_profile_set,
 	    "profile set NAME [--max-age SECONDS|none] "
-	    "[--notify subscribe|poll|inherit]" },
+	    "[--notify subscribe|poll|inherit] [--checksync on|off|inherit]" },
 	{ "profile", "list", 0, 0, "", 0, cmd_profile_list, "profile list" },
 	{ "path", "add", 1, 1, "--vendor= --template=", 1, cmd_path_add,
 	    "path add PATTERN [--vendor DOMAIN] [--template NAME]" },
@@ -1270,7 +1368,13 @@ static const struct cmd cmds[] = {
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
 	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
 	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },
-	{ "notify", NULL, 0, 1, "--all", 1, cmd_notify, "notify DEV | --all" },
+	{ "notify", NULL, 0, 1, "--all --check-sync --reboot", 1, cmd_notify,
+	    "notify DEV [--check-sync [--reboot]] | notify --all" },
+	{ "checksync", "list", 0, 0, "", 0, cmd_checksync_list,
+	    "checksync list" },
+	{ "checksync", "set", 1, 1, "--event= --reboot-event= --on --off", 1,
+	    cmd_checksync_set, "checksync set VENDOR [--event EVENT] "
+	    "[--reboot-event EVENT] [--on|--off]" },
 	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
 	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
 	    "[--max-age DEFAULT]" },

@@ -220,6 +220,32 @@ enum store_rc	 store_subs_list(struct store *, int64_t device_id, time_t now,
 enum store_rc	 store_profile_set_notify(struct store *, const char *name,
 		    const char *mode);
 
+/* Legacy check-sync push (BRIEF.md §3): where and how to send one. */
+struct store_checksync_target {
+	char	 contact[256];		/* "" = the AOR */
+	char	 aor[256];
+	char	 username[128];
+	char	 realm[128];
+	char	 ha1[33];
+	char	 proxy[256];		/* "" = none */
+	char	 event[64];
+	char	 reboot_event[64];
+};
+/* The active devices in check-sync mode (device, profile, vendor). */
+enum store_rc	 store_checksync_devices(struct store *, int64_t *ids,
+		    size_t max, size_t *n);
+/* STORE_NOTFOUND when the device has no line to address it by. */
+enum store_rc	 store_checksync_target(struct store *, int64_t device_id,
+		    struct store_checksync_target *);
+/* Ask the notifiers for one now (reboot: the vendor's reboot event). */
+enum store_rc	 store_checksync_request(struct store *, int64_t device_id,
+		    int reboot);
+enum store_rc	 store_checksync_list(struct store *, json_t **);
+enum store_rc	 store_checksync_set(struct store *, const char *vendor,
+		    const char *event, const char *reboot_event, int enabled);
+enum store_rc	 store_profile_set_checksync(struct store *, const char *name,
+		    const char *mode);
+
 /* Vendor file path rules: all of them (at most max), by id. */
 enum store_rc	 store_path_rules(struct store *, struct store_path_rule *,
 		    size_t max, size_t *n);

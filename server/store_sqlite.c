@@ -68,6 +68,12 @@ enum q {
 	Q_SUB_CLEAR,
 	Q_SUB_LIST,
 	Q_PROFILE_NOTIFY,
+	Q_CS_DEVICES,
+	Q_CS_TARGET,
+	Q_CS_REQUEST,
+	Q_CS_LIST,
+	Q_CS_SET,
+	Q_PROFILE_CS,
 	Q_PATHS,
 	Q_PATH_ADD,
 	Q_PATH_DELETE,
@@ -132,8 +138,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), "
 	    "'pending', 'enrolled on first fetch')",
 	[Q_DEV_INSERT] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, "
-	    "label, user_id, profile_id, max_age, notify_mode) VALUES "
-	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+	    "label, user_id, profile_id, max_age, notify_mode, checksync) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
 	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
 	[Q_DEV_LIST] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
@@ -145,7 +151,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
 	[Q_DEV_SHOW] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
-	    "d.notify_mode, (SELECT token FROM monitors m WHERE m.device_id = d.id "
+	    "d.notify_mode, d.checksync, d.contact_uri, "
+	    "(SELECT token FROM monitors m WHERE m.device_id = d.id "
 	    "AND m.resource = 'config') AS monitor_token, "
 	    "d.created, d.updated, s.revision, s.last_fetch, s.last_etag, "
 	    "s.last_addr, s.last_ua, s.ua_vendor, s.ua_model, s.ua_firmware, "
@@ -167,6 +174,7 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_PROFILE_ID] = "SELECT id FROM profiles WHERE name = ?1",
 	[Q_PROFILE_MAXAGE] = "UPDATE profiles SET max_age = ?2 WHERE name = ?1",
 	[Q_PROFILE_LIST] = "SELECT p.id, p.name, p.max_age, p.notify_mode, "
+	    "p.checksync, "
 	    "(SELECT count(*) FROM devices d WHERE d.profile_id = p.id) AS devices "
 	    "FROM profiles p ORDER BY p.name",
 	[Q_LINE_INSERT] = "INSERT INTO lines(device_id, position, aor, realm, "
@@ -223,6 +231,32 @@ static const char *const sqls[Q__COUNT] = {
 	    "ORDER BY d.sfua_id, s.instance, s.local_id",
 	[Q_PROFILE_NOTIFY] = "UPDATE profiles SET notify_mode = ?2 "
 	    "WHERE name = ?1",
+	[Q_CS_DEVICES] = "SELECT d.id FROM devices d "
+	    "LEFT JOIN profiles p ON p.id = d.profile_id "
+	    "LEFT JOIN checksync_events e ON e.vendor = d.vendor "
+	    "WHERE d.state = 'active' AND coalesce(d.checksync, p.checksync, "
+	    "CASE WHEN e.enabled = 1 THEN 'on' END, 'off') = 'on' "
+	    "ORDER BY d.id LIMIT ?1",
+	[Q_CS_TARGET] = "SELECT coalesce(d.contact_uri, ''), l.aor, "
+	    "l.username, l.realm, l.ha1, coalesce(l.outbound_proxy, ''), "
+	    "coalesce(e.event, 'check-sync'), "
+	    "coalesce(e.reboot_event, e.event, 'check-sync') "
+	    "FROM devices d JOIN lines l ON l.device_id = d.id "
+	    "LEFT JOIN checksync_events e ON e.vendor = d.vendor "
+	    "WHERE d.id = ?1 ORDER BY l.position LIMIT 1",
+	[Q_CS_REQUEST] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('checksync', ?1, 'update', "
+	    "(CASE WHEN ?2 THEN 'checksync-reboot:' ELSE 'checksync-now:' END) "
+	    "|| ?1)",
+	[Q_CS_LIST] = "SELECT vendor, event, reboot_event, enabled "
+	    "FROM checksync_events ORDER BY vendor",
+	[Q_CS_SET] = "INSERT INTO checksync_events(vendor, event, reboot_event, "
+	    "enabled) VALUES (?1, coalesce(?2, 'check-sync'), ?3, "
+	    "coalesce(?4, 0)) ON CONFLICT(vendor) DO UPDATE SET "
+	    "event = coalesce(?2, event), "
+	    "reboot_event = coalesce(?3, reboot_event), "
+	    "enabled = coalesce(?4, enabled)",
+	[Q_PROFILE_CS] = "UPDATE profiles SET checksync = ?2 WHERE name = ?1",
 	[Q_PATHS] = "SELECT id, pattern, coalesce(vendor, ''), "
 	    "coalesce(template, '') FROM path_rules ORDER BY id",
 	[Q_PATH_ADD] = "INSERT INTO path_rules(pattern, vendor, template) "
@@ -1056,6 +1090,82 @@ store_profile_set_notify(struct store *s, const char *name, const char *mode)
 	return exec_one(s, Q_PROFILE_NOTIFY, "sS", name, mode ? mode : "");
 }
 
+/* ------------------------------------------------- check-sync push */
+
+enum store_rc
+store_checksync_devices(struct store *s, int64_t *ids, size_t max, size_t *n)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	*n = 0;
+	if ((p = bind(s, Q_CS_DEVICES, "i", (int64_t)max)) == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(p, 0);
+	done(p);
+	return maprc(s, rc == SQLITE_ROW ? SQLITE_DONE : rc, "check-sync");
+}
+
+enum store_rc
+store_checksync_target(struct store *s, int64_t id,
+    struct store_checksync_target *t)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((p = bind(s, Q_CS_TARGET, "i", id)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		col_copy(p, 0, t->contact, sizeof(t->contact));
+		col_copy(p, 1, t->aor, sizeof(t->aor));
+		col_copy(p, 2, t->username, sizeof(t->username));
+		col_copy(p, 3, t->realm, sizeof(t->realm));
+		col_copy(p, 4, t->ha1, sizeof(t->ha1));
+		col_copy(p, 5, t->proxy, sizeof(t->proxy));
+		col_copy(p, 6, t->event, sizeof(t->event));
+		col_copy(p, 7, t->reboot_event, sizeof(t->reboot_event));
+	}
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "check-sync target");
+}
+
+enum store_rc
+store_checksync_request(struct store *s, int64_t id, int reboot)
+{
+	return exec(s, Q_CS_REQUEST, "ii", id, (int64_t)(reboot != 0));
+}
+
+enum store_rc
+store_checksync_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_CS_LIST, bind(s, Q_CS_LIST, ""), out);
+}
+
+enum store_rc
+store_checksync_set(struct store *s, const char *vendor, const char *event,
+    const char *reboot_event, int enabled)
+{
+	return exec(s, Q_CS_SET, "sSSI", vendor, event, reboot_event,
+	    (int64_t)enabled);
+}
+
+enum store_rc
+store_profile_set_checksync(struct store *s, const char *name,
+    const char *mode)
+{
+	int64_t		 id;
+	enum store_rc	 rc;
+
+	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+		return rc;
+	return exec_one(s, Q_PROFILE_CS, "sS", name, mode ? mode : "");
+}
+
 /* ------------------------------------------------------ vendor paths */
 
 enum store_rc
@@ -1161,10 +1271,11 @@ store_device_add(struct store *s, const json_t *f)
 
 	if ((rc = resolve_refs(s, f, &uid, &pid)) != STORE_OK)
 		return rc;
-	return exec(s, Q_DEV_INSERT, "sSSSssIIIS", jstr(f, "sfua_id"),
+	return exec(s, Q_DEV_INSERT, "sSSSssIIISS", jstr(f, "sfua_id"),
 	    jstr(f, "mac"), jstr(f, "vendor"), jstr(f, "model"),
 	    state ? state : "active", jstr(f, "label"), uid, pid,
-	    jint(f, "max_age", -1), jstr(f, "notify_mode"));
+	    jint(f, "max_age", -1), jstr(f, "notify_mode"),
+	    jstr(f, "checksync"));
 }
 
 /*
@@ -1184,6 +1295,8 @@ static const struct {
 	{ "profile",	"UPDATE devices SET profile_id = ?2 WHERE id = ?1" },
 	{ "max_age",	"UPDATE devices SET max_age = ?2 WHERE id = ?1" },
 	{ "notify_mode", "UPDATE devices SET notify_mode = ?2 WHERE id = ?1" },
+	{ "checksync",	"UPDATE devices SET checksync = ?2 WHERE id = ?1" },
+	{ "contact_uri", "UPDATE devices SET contact_uri = ?2 WHERE id = ?1" },
 };
 
 enum store_rc

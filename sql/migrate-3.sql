@@ -43,3 +43,38 @@ END;
 ALTER TABLE device_seen ADD COLUMN ua_vendor TEXT;
 ALTER TABLE device_seen ADD COLUMN ua_model TEXT;
 ALTER TABLE device_seen ADD COLUMN ua_firmware TEXT;
+
+-- Legacy check-sync push (BRIEF.md §3, NOTES-apis.md §3): an out-of-dialog
+-- NOTIFY that tells a phone to fetch its configuration again.  Off by
+-- default; on per vendor (checksync_events.enabled), per profile or per
+-- device (checksync: 'on', 'off', NULL inherits).  event is the vendor's
+-- Event header value; reboot_event the one that also reboots.
+CREATE TABLE checksync_events (
+	vendor		TEXT PRIMARY KEY CHECK (length(vendor) BETWEEN 1 AND 255),
+	event		TEXT NOT NULL CHECK (length(event) BETWEEN 1 AND 64),
+	reboot_event	TEXT CHECK (reboot_event IS NULL OR
+			    length(reboot_event) BETWEEN 1 AND 64),
+	enabled		INTEGER NOT NULL DEFAULT 0 CHECK (enabled IN (0, 1))
+);
+INSERT INTO checksync_events(vendor, event, reboot_event) VALUES
+	('yealink.com', 'check-sync;reboot=false', 'check-sync;reboot=true'),
+	('polycom.com', 'check-sync', 'check-sync'),
+	('snom.com', 'check-sync;reboot=false', 'check-sync;reboot=true'),
+	('grandstream.com', 'check-sync', 'check-sync'),
+	('panasonic.com', 'check-sync', 'check-sync'),
+	('cisco.com', 'resync', 'reboot');
+ALTER TABLE devices ADD COLUMN checksync TEXT
+	CHECK (checksync IS NULL OR checksync IN ('on', 'off'));
+ALTER TABLE devices ADD COLUMN contact_uri TEXT
+	CHECK (contact_uri IS NULL OR length(contact_uri) <= 255);
+ALTER TABLE profiles ADD COLUMN checksync TEXT
+	CHECK (checksync IS NULL OR checksync IN ('on', 'off'));
+-- Which devices are in check-sync mode is a change for the notifier.
+CREATE TRIGGER checksync_events_upd AFTER UPDATE ON checksync_events BEGIN
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('checksync_events', NULL, 'update', 'checksync');
+END;
+CREATE TRIGGER checksync_events_ins AFTER INSERT ON checksync_events BEGIN
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('checksync_events', NULL, 'insert', 'checksync');
+END;
