@@ -964,7 +964,20 @@ emit_value(struct render *r, const json_t *v, int escape)
 		return 0;
 	if (charge(r, 1 + n / 64) == -1 || emit_indent(r) == -1)
 		return -1;
-	if (escape && r->escape != RENDER_ESCAPE_NONE) {
+	if (escape && r->escape == RENDER_ESCAPE_LINE) {
+		size_t	 i, run = 0;
+
+		for (i = 0; i < n; i++) {
+			if ((unsigned char)s[i] >= 0x20 && s[i] != 0x7f)
+				continue;
+			if (emit(r, s + run, i - run) == -1 ||
+			    emit(r, " ", 1) == -1)
+				return -1;
+			run = i + 1;
+		}
+		if (emit(r, s + run, n - run) == -1)
+			return -1;
+	} else if (escape && r->escape != RENDER_ESCAPE_NONE) {
 		if (emit_escaped(r, s, n) == -1)
 			return -1;
 	} else if (emit(r, s, n) == -1)
@@ -1294,6 +1307,8 @@ render_escape_for(const char *ct)
 		return RENDER_ESCAPE_XML;
 	if (n == 9 && strncasecmp(ct, "text/html", n) == 0)
 		return RENDER_ESCAPE_HTML;
+	if (n > 5 && strncasecmp(ct, "text/", 5) == 0)
+		return RENDER_ESCAPE_LINE;
 	return RENDER_ESCAPE_NONE;
 }
 

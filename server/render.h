@@ -28,7 +28,13 @@
 enum render_escape {
 	RENDER_ESCAPE_HTML,	/* & < > " */
 	RENDER_ESCAPE_XML,	/* & < > " and ' as &apos; */
-	RENDER_ESCAPE_NONE
+	RENDER_ESCAPE_NONE,
+	/*
+	 * Line-oriented plain text (key=value phone files): a value cannot
+	 * start a line of its own, so CR, LF and other control characters
+	 * become spaces.
+	 */
+	RENDER_ESCAPE_LINE
 };
 
 /*
@@ -51,7 +57,8 @@ struct render_opts {
 /*
  * Map a Content-Type (e.g. "application/xml; charset=utf-8", "text/xml",
  * "application/vnd.foo+xml", "text/html", "text/plain") to an escape
- * mode: XML types -> XML, text/html -> HTML, everything else -> NONE.
+ * mode: XML types -> XML, text/html -> HTML, other text types -> LINE,
+ * everything else -> NONE.
  */
 enum render_escape render_escape_for(const char *content_type);
 

@@ -310,6 +310,58 @@ setstr(json_t *o, const char *k, const char *v)
 	json_object_set_new(o, k, json_string(v ? v : ""));
 }
 
+/*
+ * The parts of a SIP URI that vendor formats keep in separate fields:
+ * user, host (an IPv6 reference keeps its brackets) and port ("" when
+ * the URI has none), set on o as <prefix>user, <prefix>host and
+ * <prefix>port.  Parameters and headers are dropped.
+ */
+static void
+uri_parts(json_t *o, const char *prefix, const char *uri)
+{
+	const char	*p = uri, *at, *end, *h, *he;
+	char		 key[64];
+	size_t		 n;
+
+	if (strncmp(p, "sips:", 5) == 0)
+		p += 5;
+	else if (strncmp(p, "sip:", 4) == 0)
+		p += 4;
+	end = p + strcspn(p, ";?>");
+	at = memchr(p, '@', (size_t)(end - p));
+	snprintf(key, sizeof(key), "%suser", prefix);
+	n = at ? (size_t)(at - p) : 0;
+	json_object_set_new(o, key, json_stringn(p, n));
+	h = at ? at + 1 : p;
+	if (*h == '[' && (he = memchr(h, ']', (size_t)(end - h))) != NULL)
+		he++;
+	else
+		he = h + strcspn(h, ":;?>");
+	if (he > end)
+		he = end;
+	snprintf(key, sizeof(key), "%shost", prefix);
+	json_object_set_new(o, key, json_stringn(h, (size_t)(he - h)));
+	snprintf(key, sizeof(key), "%sport", prefix);
+	n = *he == ':' ? strspn(he + 1, "0123456789") : 0;
+	json_object_set_new(o, key, json_stringn(n ? he + 1 : "", n));
+}
+
+static void
+line_parts(json_t *lines)
+{
+	json_t		*l;
+	const char	*v;
+	size_t		 i;
+
+	json_array_foreach(lines, i, l) {
+		if ((v = json_string_value(json_object_get(l, "aor"))) != NULL)
+			uri_parts(l, "aor_", v);
+		v = json_string_value(json_object_get(l, "outbound_proxy"));
+		if (v != NULL && *v != '\0')
+			uri_parts(l, "outbound_proxy_", v);
+	}
+}
+
 /* The variables of the layers that apply, merged in order (BRIEF.md §4). */
 static enum store_rc
 merge_vars(struct resource *r, const struct store_device *d,
@@ -431,6 +483,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 			snprintf(reason, rlen, "%s", store_errmsg(r->st));
 			goto done;
 		}
+		line_parts(lines);
 	} else
 		lines = json_array();
 	json_object_set_new(ctx, "has_lines",

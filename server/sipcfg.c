@@ -226,6 +226,19 @@ valid_state(const char *s)
 	    strcmp(s, "disabled") == 0;
 }
 
+/*
+ * Free text ends up in line-oriented phone files: a line break in it
+ * would start a setting of its own.
+ */
+static int
+has_control(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
+}
+
 /* Device fields from options, validated; for add and set. */
 static int
 device_fields(struct store *st, const struct args *a, json_t *f, int set)
@@ -247,6 +260,9 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 	if ((v = opt(a, "--label")) != NULL) {
 		if (strlen(v) > 255)
 			return err("--label: longer than 255 bytes");
+		if (has_control(v))
+			return err("--label: no control characters (line "
+			    "breaks, tabs)");
 		json_object_set_new(f, "label", json_string(v));
 	}
 	if ((v = opt(a, "--state")) != NULL) {
@@ -585,6 +601,7 @@ cmd_line_add(struct store *st, struct args *a)
 	/* RFC 6011 §3.1.1: the AOR is a SIP or SIPS URI. */
 	if ((strncmp(aor, "sip:", 4) != 0 && strncmp(aor, "sips:", 5) != 0) ||
 	    (at = strchr(aor, '@')) == NULL || at[1] == '\0' ||
+	    has_control(aor) ||
 	    strpbrk(aor, " \t\r\n<>\""))
 		return err("--aor %s: expected sip:user@domain or "
 		    "sips:user@domain", aor);
@@ -600,9 +617,12 @@ cmd_line_add(struct store *st, struct args *a)
 		return err("--realm %s: not a usable realm", realm);
 	if ((v = opt(a, "--position")) && util_strtonum(v, 1, 64, &pos) != 0)
 		return err("--position %s: expected 1..64", v);
-	if ((v = opt(a, "--proxy")) && strncmp(v, "sip:", 4) != 0 &&
-	    strncmp(v, "sips:", 5) != 0)
+	if ((v = opt(a, "--proxy")) && ((strncmp(v, "sip:", 4) != 0 &&
+	    strncmp(v, "sips:", 5) != 0) || has_control(v)))
 		return err("--proxy %s: expected a sip: or sips: URI", v);
+	if ((v = opt(a, "--display")) && (has_control(v) || strlen(v) > 128))
+		return err("--display: at most 128 bytes, no control "
+		    "characters (line breaks, tabs)");
 	if (hash_password(user, realm, md5, NULL) != 0)
 		return -1;
 	f = json_pack("{s:s, s:s, s:s, s:s, s:I}", "aor", aor, "username",
