@@ -30,6 +30,7 @@
 #include "request.h"
 #include "resource.h"
 #include "seen.h"
+#include "useragent.h"
 #include "vpath.h"
 #include "store.h"
 #include "util.h"
@@ -393,6 +394,7 @@ render_and_answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 {
 	const struct rendered	*a;
 	struct store_seen	 s;
+	struct ua_info		 uai;
 	const char		*ua;
 	char			 reason[512];
 
@@ -422,6 +424,15 @@ render_and_answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 		ua = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    MHD_HTTP_HEADER_USER_AGENT);
 		snprintf(s.ua, sizeof(s.ua), "%s", ua ? ua : "");
+		/* What is really in the field (issue 5): model, firmware. */
+		if (ua && useragent_parse(ua, &uai)) {
+			snprintf(s.ua_vendor, sizeof(s.ua_vendor), "%s",
+			    uai.vendor);
+			snprintf(s.ua_model, sizeof(s.ua_model), "%s",
+			    uai.model);
+			snprintf(s.ua_firmware, sizeof(s.ua_firmware), "%s",
+			    uai.firmware);
+		}
 		snprintf(s.revision, sizeof(s.revision), "%s", q->revision);
 		seen_push(h->seen, &s);
 	}

@@ -335,6 +335,12 @@ tlsdir_remove(void)
 	tlsdir[0] = '\0';
 }
 
+void
+notifier_unprepare(void)
+{
+	tlsdir_remove();
+}
+
 /* ------------------------------------------------------ device table */
 
 static char *

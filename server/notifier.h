@@ -29,6 +29,8 @@ struct notifier;
  * directory, together with the agent.pem sofia reads.  0 or -1 (logged).
  */
 int		 notifier_prepare(const struct config *);
+/* Remove what notifier_prepare() wrote (start-up failed before start). */
+void		 notifier_unprepare(void);
 
 /*
  * Start the notifier thread; content_location is the https:// URL of the

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
@@ -19,6 +20,8 @@
 #include <jansson.h>
 
 #include "digest.h"
+#include "buf.h"
+#include "render.h"
 #include "request.h"
 #include "resource.h"
 #include "store.h"
@@ -331,8 +334,26 @@ cmd_init(struct store *st, struct args *a)
 	enum store_rc	 rc;
 
 	if (realm) {
+		json_t	*users = NULL;
+		size_t	 nu = 0;
+
 		if (!request_valid_userid(realm) || strchr(realm, '"'))
 			return err("--realm %s: not a usable realm", realm);
+		/*
+		 * Users hold HA1 = H(user:realm:password) only: a new realm
+		 * would lock every one of them out of Digest until their
+		 * passwords are set again, so it takes --force.
+		 */
+		if (store_meta_get(st, "realm", cur, sizeof(cur)) == STORE_OK &&
+		    strcmp(cur, realm) != 0 &&
+		    store_user_list(st, &users) == STORE_OK)
+			nu = json_array_size(users);
+		json_decref(users);
+		if (nu > 0 && !opt(a, "--force"))
+			return err("the store's realm is \"%s\" and %zu users "
+			    "have passwords for it; changing it locks them out "
+			    "of Digest until `user passwd` (use --force)", cur,
+			    nu);
 		if ((rc = store_meta_set(st, "realm", realm)) != STORE_OK)
 			return store_fail(st, rc, "realm");
 	}
@@ -744,6 +765,30 @@ cmd_template_add(struct store *st, struct args *a)
 	if (memchr(body, '\0', n) != NULL) {
 		err("%s: contains NUL bytes", a->pos[1]);
 		goto done;
+	}
+	/*
+	 * A template that does not parse would answer every matching
+	 * device with a 500: refuse it now (partials are not resolved, so
+	 * only its own syntax is checked).
+	 */
+	{
+		struct render_opts	 ro;
+		struct buf		 b;
+		json_t			*ctx = json_object();
+		char			 perr[256];
+		int			 bad;
+
+		memset(&ro, 0, sizeof(ro));
+		ro.escape = render_escape_for(ct);
+		buf_init(&b, 16 << 20);
+		bad = render_template(body, n, ctx, &ro, &b, perr,
+		    sizeof(perr)) != 0;
+		buf_free(&b);
+		json_decref(ctx);
+		if (bad) {
+			err("%s: template does not parse: %s", a->pos[1], perr);
+			goto done;
+		}
 	}
 	rc = store_template_put(st, a->pos[0], opt(a, "--vendor"),
 	    opt(a, "--model"), opt(a, "--revision"), ct, body, n);
@@ -1329,8 +1374,8 @@ cmd_checksync_set(struct store *st, struct args *a)
 }
 
 static const struct cmd cmds[] = {
-	{ "init", NULL, 0, 0, "--realm=", 1, cmd_init,
-	    "init [--realm REALM]" },
+	{ "init", NULL, 0, 0, "--realm= --force", 1, cmd_init,
+	    "init [--realm REALM [--force]]" },
 	{ "device", "add", 1, 1, "--vendor= --model= --label= --user= "
 	    "--profile= --max-age= --state= --notify= --checksync=", 1,
 	    cmd_device_add,
@@ -1527,6 +1572,13 @@ main(int argc, char *argv[])
 			print_json(json_pack("{s:b}", "ok", 1));
 		return rc == 0 ? 0 : 1;
 	}
+	/*
+	 * The store holds HA1s, which are as good as passwords for Digest:
+	 * a new one is readable by its owner only (SQLite gives its -wal and
+	 * -shm files the same mode).
+	 */
+	if (c->fn == cmd_init)
+		umask(077);
 	st = store_open(storepath, (c->fn == cmd_init ? STORE_CREATE : 0), 5000,
 	    errbuf, sizeof(errbuf));
 	if (st == NULL) {

@@ -16,6 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
 #include "config.h"
 #include "digest.h"
 #include "guard.h"
@@ -61,6 +65,49 @@ load_secret(const struct config *c, unsigned char *out)
 	memcpy(out, buf, SECRET_LEN);
 	util_wipe(buf, sizeof(buf));
 	return 0;
+}
+
+/*
+ * The certificate and key must load and belong together: said here with
+ * the file names, rather than as a failed listen later (sipcfgd -n too).
+ */
+static int
+check_tls(const struct config *c)
+{
+	FILE		*f;
+	X509		*x = NULL;
+	EVP_PKEY	*k = NULL;
+	int		 ok = 0;
+
+	if ((f = fopen(c->cert, "r")) != NULL) {
+		x = PEM_read_X509(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (x == NULL) {
+		log_warnx("cert %s: not a PEM certificate", c->cert);
+		goto done;
+	}
+	if ((f = fopen(c->key, "r")) != NULL) {
+		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+		fclose(f);
+	}
+	if (k == NULL) {
+		log_warnx("key %s: not a PEM private key (or encrypted)",
+		    c->key);
+		goto done;
+	}
+	if (X509_check_private_key(x, k) != 1) {
+		log_warnx("key %s does not belong to cert %s", c->key, c->cert);
+		goto done;
+	}
+	if (X509_cmp_current_time(X509_get0_notAfter(x)) < 0)
+		log_warnx("cert %s has expired", c->cert);
+	ok = 1;
+done:
+	X509_free(x);
+	EVP_PKEY_free(k);
+	ERR_clear_error();
+	return ok ? 0 : -1;
 }
 
 /* One line per SIP transport, before the ready line (tests read them). */
@@ -156,6 +203,13 @@ main(int argc, char *argv[])
 	if (access(cfg.key, R_OK) != 0)
 		fatal("key %s", cfg.key);
 	if (check) {
+		if (check_tls(&cfg) != 0)
+			fatalx("TLS certificate and key not usable");
+		unsigned char s2[SECRET_LEN];
+
+		if (cfg.secret_file[0] && load_secret(&cfg, s2) != 0)
+			fatalx("secret_file %s not usable", cfg.secret_file);
+		util_wipe(s2, sizeof(s2));
 		store_close(st);
 		config_print(&cfg);
 		fprintf(stderr, "configuration OK\n");
@@ -165,6 +219,10 @@ main(int argc, char *argv[])
 	/* Before anything initialises OpenSSL (notifier.h). */
 	if (notifier_prepare(&cfg) != 0)
 		fatalx("sips: cannot prepare the TLS listener");
+	/* Whatever start-up failure follows, the key copy goes. */
+	atexit(notifier_unprepare);
+	if (check_tls(&cfg) != 0)
+		fatalx("TLS certificate and key not usable");
 	if (load_secret(&cfg, secret) != 0)
 		fatalx("cannot get a nonce secret");
 	dg = digest_new(secret, sizeof(secret), cfg.nonce_ttl, 65536);

@@ -19,8 +19,8 @@ struct ua_info {
 
 /*
  * Parse the User-Agent of Yealink, Polycom/Poly, Snom, Grandstream,
- * Panasonic and Cisco SPA phones (and anything that looks like
- * "Vendor Model Firmware").  Returns 1 when a known vendor was
+ * Panasonic and Cisco SPA (and Linksys) phones.  Returns 1 when a known
+ * vendor was
  * recognised (fields filled; unknown ones ""), 0 otherwise (all "").
  * Output fields hold only SIP token characters, never more than
  * UA_FIELD_MAX - 1 bytes.

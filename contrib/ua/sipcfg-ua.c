@@ -1465,6 +1465,32 @@ main(int argc, char *argv[])
 		    "--mac\n");
 		return EX_USAGE;
 	}
+	/* Local mistakes are usage errors, not network trouble to retry. */
+	if (a.cafile && access(a.cafile, R_OK) != 0) {
+		fprintf(stderr, "sipcfg-ua: --cafile %s: %s\n", a.cafile,
+		    strerror(errno));
+		return EX_USAGE;
+	}
+	if (a.pinfile) {
+		FILE	*pf = fopen(a.pinfile, "r");
+		char	 line[256];
+
+		if (pf && fgets(line, sizeof(line), pf) != NULL &&
+		    strncmp(line, "sha256//", 8) != 0) {
+			fclose(pf);
+			fprintf(stderr, "sipcfg-ua: --pin-file %s: not a pin "
+			    "file (sha256//...)\n", a.pinfile);
+			return EX_USAGE;
+		}
+		if (pf)
+			fclose(pf);
+	}
+	if ((a.cert && access(a.cert, R_OK) != 0) ||
+	    (a.key && access(a.key, R_OK) != 0)) {
+		fprintf(stderr, "sipcfg-ua: --cert/--key: %s\n",
+		    strerror(errno));
+		return EX_USAGE;
+	}
 	if (a.cafile == NULL && a.pinfile == NULL) {
 		fprintf(stderr, "sipcfg-ua: give --cafile (validate the "
 		    "server) or --pin-file (trust on first use)\n");

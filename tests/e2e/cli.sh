@@ -87,9 +87,9 @@ contains "var unset: global shows again" "$(sc render 001122334455 2>/dev/null)"
 fails "var unset missing" "not found" sc var unset global nope
 sc --json render 001122334455 > "$W/rj"; contains "render --json" "$(cat "$W/rj")" '"etag"'
 
-# A template that does not render is a clear error.
-printf '{{#open}}never closed' > "$W/bad.txt"
-sc template add broken "$W/bad.txt" --vendor examplecorp.com >/dev/null
+# A template that does not render (put in with the sqlite3 shell, which
+# sipcfg's own check at `template add` cannot stop) is a clear error.
+sqlite3 "$STORE" "INSERT INTO templates(name, vendor, content_type, body) VALUES ('broken', 'examplecorp.com', 'application/xml', '{{#open}}never closed')"
 fails "broken template: clear error" "template broken" sc render 001122334455
 contains "write commands answer --json" "$(sc --json template rm broken)" "\"ok\": true"
 
@@ -118,6 +118,19 @@ is "notify DEV is a change-log request" "$(sqlite3 "$STORE" "SELECT hint FROM ch
 	"notify:$(sqlite3 "$STORE" "SELECT id FROM devices WHERE mac = '001122334477'")"
 sc notify --all >/dev/null; ok "notify --all" $?
 is "notify --all hint" "$(sqlite3 "$STORE" "SELECT hint FROM changes ORDER BY seq DESC LIMIT 1")" "notify:*"
+
+# A template that does not parse is refused, not stored.
+fails "template with an unclosed section" "does not parse" \
+	sh -c "printf '{{#a}}x' | $SIPCFG -d $STORE template add broken -"
+is "the broken template was not stored" "$(sqlite3 "$STORE" "SELECT count(*) FROM templates WHERE name = 'broken'")" 0
+# Free text cannot carry line breaks into line-oriented phone files.
+fails "--label with a line break" "no control characters" \
+	sc device set 00:11:22:33:44:77 --label "$(printf 'a\nb')"
+# A new realm would lock users out of Digest: it takes --force.
+printf 'pw\n' | sc user add carol >/dev/null
+fails "init --realm over users" "use --force" sc init --realm other.example
+is "realm unchanged" "$(sqlite3 "$STORE" "SELECT value FROM meta WHERE key = 'realm'")" test-realm
+V=$(stat -c %a "$STORE"); is "the store is readable by its owner only" "$V" 600
 
 # naptr: RFC 6011 §2.3.1 records for base URLs; bad input first.
 fails "naptr: bad domain" "not a DNS domain" sc naptr 'bad domain' https://p1.example.net/cfg

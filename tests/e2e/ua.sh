@@ -108,6 +108,11 @@ CRED="-m 00:11:22:33:44:55 -u alice -p $PW --vendor examplecorp.com --model Hypo
 "$UA" >/dev/null 2>&1; is "no command: usage (2)" $? 2
 "$UA" fetch -d cs.example.test $CRED >/dev/null 2>&1
 is "no trust anchor given: usage (2)" $? 2
+"$UA" fetch -d cs.example.test $CRED --cafile "$W/nonexistent.pem" \
+	>/dev/null 2>&1; is "a CA file that is not there: usage (2), at once" $? 2
+echo garbage > "$W/badpin"
+"$UA" fetch -d cs.example.test $CRED --pin-file "$W/badpin" \
+	>/dev/null 2>&1; is "a pin file that is not one: usage (2)" $? 2
 "$UA" fetch -d cs.example.test -m 00:11:22 -u alice --cafile "$CERT" \
 	>/dev/null 2>&1; is "bad MAC: usage (2)" $? 2
 "$UA" fetch -b http://127.0.0.1:$PA/cfg $CRED --cafile "$CERT" \

@@ -83,6 +83,13 @@ sleep 1.2
 is "last User-Agent recorded" \
 	"$(sqlite3 "$STORE" "SELECT last_ua FROM device_seen s JOIN devices d ON d.id = s.device_id WHERE d.mac = '0080f0aabb06'")" \
 	"Panasonic_KX-UTG300/01.133 (0080f0aabb06)"
+is "and what it says: model and firmware" \
+	"$(sqlite3 "$STORE" "SELECT ua_vendor || ' ' || ua_model || ' ' || ua_firmware FROM device_seen s JOIN devices d ON d.id = s.device_id WHERE d.mac = '0080f0aabb06'")" \
+	"panasonic.com KX-UTG300 01.133"
+is "for every vendor" \
+	"$(sqlite3 "$STORE" "SELECT group_concat(ua_model || '/' || ua_firmware, ' ') FROM (SELECT ua_model, ua_firmware FROM device_seen ORDER BY device_id)")" \
+	"T46S/66.86.0.15 VVX_410/5.9.0.9373 VVX_450/6.3.1.8427 D785/10.1.54.13 GXP2170/1.0.9.135 KX-UTG300/01.133 SPA504G/7.5.5"
+contains "device list shows them" "$(sc device list --json)" '"ua_model": "SPA504G"'
 stop_daemon
 
 # Unknown MACs under the other policies.
