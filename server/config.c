@@ -232,6 +232,10 @@ config_load(struct config *c, const char *path)
 		} else if (strcmp(k, "key") == 0) {
 			if (setpath(c->key, sizeof(c->key), dir, v))
 				BAD("path too long");
+		} else if (strcmp(k, "seal_key") == 0) {
+			if (setpath(c->seal_key_file, sizeof(c->seal_key_file),
+			    dir, v))
+				BAD("path too long");
 		} else if (strcmp(k, "secret_file") == 0) {
 			if (setpath(c->secret_file, sizeof(c->secret_file),
 			    dir, v))

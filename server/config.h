@@ -32,6 +32,10 @@ struct config {
 	char			 cert[CONFIG_PATH_MAX];
 	char			 key[CONFIG_PATH_MAX];
 	char			 secret_file[CONFIG_PATH_MAX];	/* "" = random */
+	char			 seal_key_file[CONFIG_PATH_MAX];	/* "" = STORE.key */
+	/* Loaded at start-up (seal.h); the store's sealed secrets. */
+	unsigned char		 seal_key[32];
+	int			 have_seal_key;
 	char			 base_path[256];
 	char			 vendor_paths[256];	/* "" = off */
 	char			 public_url[512];	/* for naptr, logs */

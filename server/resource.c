@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "render.h"
 #include "resource.h"
+#include "seal.h"
 #include "util.h"
 
 #define CACHE_BUCKETS	1024
@@ -128,6 +129,7 @@ resource_opts_init(struct resource_opts *o, const struct config *c)
 	o->max_depth = c->max_depth;
 	o->notify_default = config_notify_default(c) ? NOTIFY_SUBSCRIBE :
 	    NOTIFY_POLL;
+	o->seal_key = c->have_seal_key ? c->seal_key : NULL;
 	config_monitor_target(c, 1, t, sizeof(t));
 	if (t[0])
 		snprintf(o->link_sips, sizeof(o->link_sips), "@%s", t);
@@ -347,13 +349,26 @@ uri_parts(json_t *o, const char *prefix, const char *uri)
 }
 
 static void
-line_parts(json_t *lines)
+line_parts(struct resource *r, json_t *lines)
 {
 	json_t		*l;
 	const char	*v;
 	size_t		 i;
+	char		 pw[256];
 
 	json_array_foreach(lines, i, l) {
+		/*
+		 * The SIP password vendor formats print in clear, opened
+		 * from its sealed copy; never the sealed copy itself.
+		 */
+		v = json_string_value(json_object_get(l, "password_sealed"));
+		if (v && r->o.seal_key && seal_open(r->o.seal_key,
+		    "line-password", v, pw, sizeof(pw)) == 0)
+			json_object_set_new(l, "password", json_string(pw));
+		else
+			json_object_set_new(l, "password", json_string(""));
+		util_wipe(pw, sizeof(pw));
+		json_object_del(l, "password_sealed");
 		if ((v = json_string_value(json_object_get(l, "aor"))) != NULL)
 			uri_parts(l, "aor_", v);
 		v = json_string_value(json_object_get(l, "outbound_proxy"));
@@ -483,7 +498,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 			snprintf(reason, rlen, "%s", store_errmsg(r->st));
 			goto done;
 		}
-		line_parts(lines);
+		line_parts(r, lines);
 	} else
 		lines = json_array();
 	json_object_set_new(ctx, "has_lines",

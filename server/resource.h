@@ -39,6 +39,8 @@ struct resource_opts {
 	char		 link_sips[160];
 	char		 link_sip[160];
 	enum notify_mode notify_default;
+	/* Opens sealed secrets (seal.h) for full renders; NULL: none. */
+	const unsigned char *seal_key;
 };
 
 struct rendered {

@@ -24,6 +24,7 @@
 #include "render.h"
 #include "request.h"
 #include "resource.h"
+#include "seal.h"
 #include "store.h"
 #include "vpath.h"
 #include "util.h"
@@ -51,6 +52,7 @@ struct cmd {
 };
 
 static const char	*progname = "sipcfg";
+static const char	*g_store;	/* the store's path, for its key */
 static int		 printed;	/* a command wrote its own output */
 
 static int
@@ -359,6 +361,18 @@ cmd_init(struct store *st, struct args *a)
 	}
 	if (store_meta_get(st, "realm", cur, sizeof(cur)) != STORE_OK)
 		return store_fail(st, STORE_ERROR, "realm");
+	/* issue 6: the key that seals stored secrets, beside the store. */
+	{
+		char	 kp[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
+		int	 made;
+
+		seal_key_path(g_store, kp, sizeof(kp));
+		if ((made = seal_key_create(kp, e, sizeof(e))) < 0)
+			return err("%s", e);
+		if (made && !a->json)
+			printf("seal key %s made: keep it (and its backups) "
+			    "apart from the store's\n", kp);
+	}
 	if (a->json) {
 		json_t *o = json_pack("{s:i, s:s}", "schema_version",
 		    store_schema_version(st), "realm", cur);
@@ -511,14 +525,51 @@ cmd_device_show(struct store *st, struct args *a)
 	return 0;
 }
 
-static int
-hash_password(const char *user, const char *realm, char *md5, char *sha)
-{
-	char	 pw[PASS_MAX];
-	int	 rc = -1;
 
+/*
+ * The store's seal key (seal.h), when its key file exists; 0 or -1.  A
+ * key file that exists but is unusable is an error, not a silent "no".
+ */
+static int
+load_seal_key(unsigned char key[SEAL_KEY_LEN], int *have)
+{
+	char	 path[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
+
+	*have = 0;
+	seal_key_path(g_store, path, sizeof(path));
+	if (access(path, F_OK) != 0)
+		return 0;
+	if (seal_key_load(path, key, e, sizeof(e)) != 0)
+		return err("%s", e);
+	*have = 1;
+	return 0;
+}
+
+static int
+hash_password_seal(const char *user, const char *realm, char *md5,
+    char *sha, char **sealed)
+{
+	unsigned char	 key[SEAL_KEY_LEN];
+	char		 pw[PASS_MAX];
+	int		 rc = -1, have = 0;
+
+	if (sealed)
+		*sealed = NULL;
 	if (read_password("password", pw, sizeof(pw)) != 0)
 		goto done;
+	if (sealed) {
+		if (load_seal_key(key, &have) != 0)
+			goto done;
+		if (have && (*sealed = seal_seal(key, "line-password", pw,
+		    strlen(pw))) == NULL) {
+			err("cannot seal the password");
+			goto done;
+		}
+		if (!have)
+			fprintf(stderr, "%s: note: no seal key beside the store "
+			    "(sipcfg init makes one): only the HA1 is kept, "
+			    "vendor templates get no SIP password\n", progname);
+	}
 	if (digest_ha1(DIGEST_MD5, user, realm, pw, md5,
 	    DIGEST_HA1_MD5_HEX) != 0 || (sha && digest_ha1(DIGEST_SHA256,
 	    user, realm, pw, sha, DIGEST_HA1_SHA256_HEX) != 0)) {
@@ -528,7 +579,14 @@ hash_password(const char *user, const char *realm, char *md5, char *sha)
 	rc = 0;
 done:
 	util_wipe(pw, sizeof(pw));
+	util_wipe(key, sizeof(key));
 	return rc;
+}
+
+static int
+hash_password(const char *user, const char *realm, char *md5, char *sha)
+{
+	return hash_password_seal(user, realm, md5, sha, NULL);
 }
 
 static int
@@ -610,6 +668,7 @@ cmd_line_add(struct store *st, struct args *a)
 	const char		*aor = opt(a, "--aor"), *user = opt(a, "--username");
 	const char		*realm = opt(a, "--realm"), *v, *at;
 	char			 rbuf[STORE_NAME_MAX], md5[DIGEST_HA1_MD5_HEX];
+	char			*sealed = NULL;
 	json_t			*f;
 	long long		 pos = 0;
 	enum store_rc		 rc;
@@ -644,11 +703,15 @@ cmd_line_add(struct store *st, struct args *a)
 	if ((v = opt(a, "--display")) && (has_control(v) || strlen(v) > 128))
 		return err("--display: at most 128 bytes, no control "
 		    "characters (line breaks, tabs)");
-	if (hash_password(user, realm, md5, NULL) != 0)
+	if (hash_password_seal(user, realm, md5, NULL, &sealed) != 0)
 		return -1;
 	f = json_pack("{s:s, s:s, s:s, s:s, s:I}", "aor", aor, "username",
 	    user, "realm", realm, "ha1", md5, "position", (json_int_t)pos);
 	util_wipe(md5, sizeof(md5));
+	if (sealed) {
+		json_object_set_new(f, "password_sealed", json_string(sealed));
+		free(sealed);
+	}
 	if ((v = opt(a, "--proxy")) != NULL)
 		json_object_set_new(f, "outbound_proxy", json_string(v));
 	if ((v = opt(a, "--display")) != NULL)
@@ -1053,8 +1116,10 @@ cmd_render(struct store *st, struct args *a)
 	const struct rendered	*out;
 	const char		*v;
 	char			 reason[512], date[64];
+	unsigned char		 rkey[SEAL_KEY_LEN];
 	long long		 n = 3600;
 	int			 rc = -1, full = opt(a, "--secret-free") == NULL;
+	int			 have = 0;
 
 	if (find_device(st, a->pos[0], &d) != 0)
 		return -1;
@@ -1073,6 +1138,9 @@ cmd_render(struct store *st, struct args *a)
 	ro.pending_max_age = 300;
 	ro.max_output = 1 << 20;
 	ro.max_depth = 32;
+	if (load_seal_key(rkey, &have) != 0)
+		return -1;
+	ro.seal_key = have ? rkey : NULL;
 	/* The resource takes the connection; give it back afterwards. */
 	if ((res = resource_new(st, &ro)) == NULL)
 		return err("out of memory");
@@ -1112,6 +1180,7 @@ done:
 	/* Detach the store before freeing the resource: main closes it. */
 	resource_release_store(res);
 	resource_free(res);
+	util_wipe(rkey, sizeof(rkey));
 	return rc;
 }
 
@@ -1579,6 +1648,7 @@ main(int argc, char *argv[])
 	 */
 	if (c->fn == cmd_init)
 		umask(077);
+	g_store = storepath;
 	st = store_open(storepath, (c->fn == cmd_init ? STORE_CREATE : 0), 5000,
 	    errbuf, sizeof(errbuf));
 	if (st == NULL) {

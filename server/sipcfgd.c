@@ -26,6 +26,7 @@
 #include "http.h"
 #include "log.h"
 #include "notifier.h"
+#include "seal.h"
 #include "seen.h"
 #include "store.h"
 #include "util.h"
@@ -223,6 +224,22 @@ main(int argc, char *argv[])
 	atexit(notifier_unprepare);
 	if (check_tls(&cfg) != 0)
 		fatalx("TLS certificate and key not usable");
+	/* The seal key (seal.h): vendor templates' SIP passwords. */
+	{
+		char	 kp[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
+
+		if (cfg.seal_key_file[0])
+			snprintf(kp, sizeof(kp), "%s", cfg.seal_key_file);
+		else
+			seal_key_path(cfg.store, kp, sizeof(kp));
+		if (access(kp, F_OK) != 0)
+			log_info("no seal key %s: templates get no SIP "
+			    "passwords (sipcfg init makes one)", kp);
+		else if (seal_key_load(kp, cfg.seal_key, e, sizeof(e)) != 0)
+			fatalx("seal key: %s", e);
+		else
+			cfg.have_seal_key = 1;
+	}
 	if (load_secret(&cfg, secret) != 0)
 		fatalx("cannot get a nonce secret");
 	dg = digest_new(secret, sizeof(secret), cfg.nonce_ttl, 65536);

@@ -108,7 +108,8 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_USER_BY_NAME] = "SELECT id, name, realm, ha1_md5, ha1_sha256 "
 	    "FROM users WHERE name = ?1",
 	[Q_LINES] = "SELECT position, aor, realm, username, ha1, "
-	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), updated "
+	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), updated, "
+	    "coalesce(password_sealed, '') "
 	    "FROM lines WHERE device_id = ?1 ORDER BY position",
 	[Q_TPL_SELECT] = "SELECT name, content_type, body, updated FROM templates "
 	    "WHERE (vendor IS NULL OR vendor = ?1) "
@@ -178,8 +179,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "(SELECT count(*) FROM devices d WHERE d.profile_id = p.id) AS devices "
 	    "FROM profiles p ORDER BY p.name",
 	[Q_LINE_INSERT] = "INSERT INTO lines(device_id, position, aor, realm, "
-	    "username, ha1, outbound_proxy, display_name) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    "username, ha1, outbound_proxy, display_name, password_sealed) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[Q_LINE_NEXTPOS] = "SELECT coalesce(max(position), 0) + 1 FROM lines "
 	    "WHERE device_id = ?1",
 	[Q_LINE_DELETE] = "DELETE FROM lines WHERE device_id = ?1 AND position = ?2",
@@ -823,6 +824,9 @@ store_device_lines(struct store *s, int64_t device_id, json_t **lines,
 		    "digest", (const char *)sqlite3_column_text(p, 4),
 		    "outbound_proxy", (const char *)sqlite3_column_text(p, 5),
 		    "display_name", (const char *)sqlite3_column_text(p, 6));
+		if (o && sqlite3_column_bytes(p, 8) > 0)
+			json_object_set_new(o, "password_sealed", json_string(
+			    (const char *)sqlite3_column_text(p, 8)));
 		if (o == NULL || json_array_append_new(arr, o) != 0)
 			break;
 		t = (time_t)sqlite3_column_int64(p, 7);
@@ -1450,9 +1454,10 @@ store_line_add(struct store *s, int64_t device_id, const json_t *f)
 		if (rc != SQLITE_ROW)
 			return maprc(s, rc, "line");
 	}
-	return exec(s, Q_LINE_INSERT, "iissssSS", device_id, pos,
+	return exec(s, Q_LINE_INSERT, "iissssSSS", device_id, pos,
 	    jstr(f, "aor"), jstr(f, "realm"), jstr(f, "username"),
-	    jstr(f, "ha1"), jstr(f, "outbound_proxy"), jstr(f, "display_name"));
+	    jstr(f, "ha1"), jstr(f, "outbound_proxy"), jstr(f, "display_name"),
+	    jstr(f, "password_sealed"));
 }
 
 enum store_rc

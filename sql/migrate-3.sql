@@ -78,3 +78,7 @@ CREATE TRIGGER checksync_events_ins AFTER INSERT ON checksync_events BEGIN
 	INSERT INTO changes(entity, entity_id, op, hint)
 	    VALUES ('checksync_events', NULL, 'insert', 'checksync');
 END;
+
+-- A line's SIP password in clear is needed by vendor formats: kept only
+-- sealed (AES-256-GCM, server/seal.c) under the key file beside the store.
+ALTER TABLE lines ADD COLUMN password_sealed TEXT;
