@@ -569,6 +569,7 @@ vendor_request(struct resource *res, const char *path, struct cfg_request *q)
 		}
 		snprintf(q->template_name, sizeof(q->template_name), "%s",
 		    rules[i].template_name);
+		q->plain = rules[i].plain;
 		return STORE_OK;
 	}
 	return STORE_NOTFOUND;

@@ -24,6 +24,7 @@ struct cfg_request {
 	unsigned have;				/* REQ_HAVE_* bits */
 	/* Vendor file paths: a template forced by the path rule, or "". */
 	char	 template_name[65];
+	int	 plain;		/* never encrypted: a bootstrap file */
 };
 
 #define REQ_HAVE_ID		0x01

@@ -20,6 +20,7 @@
 #include "buf.h"
 #include "render.h"
 #include "resource.h"
+#include "encrypt.h"
 #include "seal.h"
 #include "util.h"
 
@@ -436,6 +437,67 @@ monitor_links(struct resource *r, const struct store_device *d, int full,
 		    d->monitor_token, r->o.link_sip);
 }
 
+/*
+ * Issue 5: the device's file encrypted with its key (sealed in the
+ * store), deterministically (encrypt.h: the plaintext's ETag is the
+ * seed), so the same ETag still means the same bytes.  The ETag and
+ * Content-Type then describe what is sent.
+ */
+static enum resource_rc
+encrypt_answer(struct resource *r, const struct store_device *d,
+    struct rendered *out, const char *khex, char *reason, size_t rlen)
+{
+	enum enc_mode	 mode;
+	unsigned char	 key[ENC_KEY_LEN];
+	char		 pem[16385], err[256];
+	struct buf	 b;
+	size_t		 len;
+	char		*ct;
+
+	if (enc_mode_parse(d->enc_mode, &mode) != 0) {
+		snprintf(reason, rlen, "device %s: unknown encryption mode %s",
+		    d->sfua_id, d->enc_mode);
+		return RES_TEMPLATE_ERROR;
+	}
+	if (strlen(khex) != 2 * ENC_KEY_LEN ||
+	    util_unhex(khex, key, ENC_KEY_LEN) != 0) {
+		snprintf(reason, rlen, "device %s: encryption %s but no usable "
+		    "key (sipcfg device key; is the seal key there?)",
+		    d->sfua_id, d->enc_mode);
+		return RES_TEMPLATE_ERROR;
+	}
+	pem[0] = '\0';
+	if (mode == ENC_CMS_CERT && (store_device_enc_cert(r->st, d->id, pem,
+	    sizeof(pem)) != STORE_OK || pem[0] == '\0')) {
+		util_wipe(key, sizeof(key));
+		snprintf(reason, rlen, "device %s: cms-cert without a device "
+		    "certificate (sipcfg device set --enc-cert)", d->sfua_id);
+		return RES_TEMPLATE_ERROR;
+	}
+	buf_init(&b, r->o.max_output + 65536);
+	if (enc_encrypt(mode, key, pem[0] ? pem : NULL, out->etag, out->body,
+	    out->len, &b, err, sizeof(err)) != 0) {
+		util_wipe(key, sizeof(key));
+		buf_free(&b);
+		snprintf(reason, rlen, "device %s: %s", d->sfua_id, err);
+		return RES_TEMPLATE_ERROR;
+	}
+	util_wipe(key, sizeof(key));
+	util_wipe(out->body, out->len);
+	free(out->body);
+	out->body = buf_steal(&b, &len);
+	out->len = len;
+	ct = mode == ENC_OPENSSL_MD5 ? "application/octet-stream" :
+	    "application/pkcs7-mime";
+	snprintf(out->content_type, sizeof(out->content_type), "%s", ct);
+	if (out->body == NULL || etag_of(ct, out->body, out->len,
+	    out->etag) != 0) {
+		snprintf(reason, rlen, "out of memory");
+		return RES_STORE;
+	}
+	return RES_OK;
+}
+
 static enum resource_rc
 render_fresh(struct resource *r, const struct store_device *d,
     const struct cfg_request *q, int full, struct rendered *out,
@@ -449,7 +511,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 	time_t			 upd;
 	enum store_rc		 src;
 	enum resource_rc	 rc = RES_STORE;
-	char			 err[256];
+	char			 err[256], khex[2 * ENC_KEY_LEN + 1] = "";
 
 	memset(&t, 0, sizeof(t));
 	vendor = d && d->vendor[0] ? d->vendor : q->vendor;
@@ -505,6 +567,14 @@ render_fresh(struct resource *r, const struct store_device *d,
 	    json_boolean(json_array_size(lines) > 0));
 	json_object_set_new(ctx, "lines", lines);
 
+	/*
+	 * The device's file key (issue 5), for the plaintext bootstrap file
+	 * that delivers it to the phone; full answers only.
+	 */
+	if (full && d && d->enc_key_sealed[0] && r->o.seal_key &&
+	    seal_open(r->o.seal_key, "device-key", d->enc_key_sealed, khex,
+	    sizeof(khex)) == 0)
+		setstr(json_object_get(ctx, "device"), "encryption_key", khex);
 	memset(&ro, 0, sizeof(ro));
 	ro.escape = render_escape_for(t.content_type);
 	ro.max_output = r->o.max_output;
@@ -533,6 +603,16 @@ render_fresh(struct resource *r, const struct store_device *d,
 	}
 	snprintf(out->content_type, sizeof(out->content_type), "%s",
 	    t.content_type);
+	if (full && d && !q->plain && d->enc_mode[0] &&
+	    strcmp(d->enc_mode, "none") != 0) {
+		rc = encrypt_answer(r, d, out, khex, reason, rlen);
+		if (rc != RES_OK) {
+			free(out->body);
+			out->body = NULL;
+			goto done;
+		}
+		rc = RES_STORE;
+	}
 	snprintf(out->template_name, sizeof(out->template_name), "%s", t.name);
 	out->last_modified = upd;
 	out->secret_free = !full;
@@ -554,6 +634,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 done:
 	json_decref(ctx);
 	store_template_clear(&t);
+	util_wipe(khex, sizeof(khex));
 	return rc;
 }
 
@@ -568,10 +649,10 @@ resource_render(struct resource *r, const struct store_device *d,
 	enum resource_rc rc;
 
 	/* Everything that can change the answer is in the key. */
-	snprintf(key, sizeof(key), "%d|%s|%s|%s|%s|%d|%s", full,
+	snprintf(key, sizeof(key), "%d|%s|%s|%s|%s|%d|%s|%d", full,
 	    d ? d->sfua_id : q->sfua_id, d && d->vendor[0] ? "" : q->vendor,
 	    d && d->model[0] ? "" : q->model, q->revision,
-	    d ? (int)d->state : -1, q->template_name);
+	    d ? (int)d->state : -1, q->template_name, q->plain);
 	h = hash(key) % CACHE_BUCKETS;
 	for (e = r->bucket[h]; e; e = e->next)
 		if (strcmp(e->key, key) == 0) {

@@ -18,12 +18,15 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "digest.h"
 #include "buf.h"
 #include "render.h"
 #include "request.h"
 #include "resource.h"
+#include "encrypt.h"
 #include "seal.h"
 #include "store.h"
 #include "vpath.h"
@@ -53,6 +56,7 @@ struct cmd {
 
 static const char	*progname = "sipcfg";
 static const char	*g_store;	/* the store's path, for its key */
+static int		 load_seal_key(unsigned char *, int *);
 static int		 printed;	/* a command wrote its own output */
 
 static int
@@ -244,6 +248,39 @@ has_control(const char *s)
 	return 0;
 }
 
+/* A PEM certificate file, checked to be one (for cms-cert). */
+static char *
+read_cert(const char *path)
+{
+	FILE	*f;
+	X509	*x;
+	char	*pem;
+	long	 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		err("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	if (x == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) <= 0 ||
+	    n > 16384 || fseek(f, 0, SEEK_SET) != 0 ||
+	    (pem = calloc(1, (size_t)n + 1)) == NULL) {
+		X509_free(x);
+		fclose(f);
+		err("%s: not a PEM certificate of at most 16 KB", path);
+		return NULL;
+	}
+	X509_free(x);
+	if (fread(pem, 1, (size_t)n, f) != (size_t)n) {
+		free(pem);
+		fclose(f);
+		err("%s: cannot read", path);
+		return NULL;
+	}
+	fclose(f);
+	return pem;
+}
+
 /* Device fields from options, validated; for add and set. */
 static int
 device_fields(struct store *st, const struct args *a, json_t *f, int set)
@@ -318,6 +355,27 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 			return err("--contact %s: expected a sip: or sips: URI",
 			    v);
 		json_object_set_new(f, "contact_uri", json_string(v));
+	}
+	if ((v = opt(a, "--encrypt")) != NULL) {
+		enum enc_mode m;
+
+		/* Issue 5: the per-device encrypted file formats. */
+		if (set && strcmp(v, "inherit") == 0)
+			json_object_set_new(f, "enc_mode", json_string(""));
+		else if (enc_mode_parse(v, &m) == 0)
+			json_object_set_new(f, "enc_mode", json_string(v));
+		else
+			return err("--encrypt %s: expected none, cms-password, "
+			    "cms-cert or openssl-enc-md5%s", v, set ?
+			    " (or inherit)" : "");
+	}
+	if (set && (v = opt(a, "--enc-cert")) != NULL) {
+		char	*pem = NULL;
+
+		if (*v && (pem = read_cert(v)) == NULL)
+			return -1;
+		json_object_set_new(f, "enc_cert", json_string(pem ? pem : ""));
+		free(pem);
 	}
 	if (set && (v = opt(a, "--mac")) != NULL) {
 		if (request_mac_normalise(v, mac) != 0)
@@ -453,6 +511,55 @@ done:
 	return r;
 }
 
+/*
+ * Issue 5: a new 32-byte file key for the device, kept sealed; printed
+ * (in hex) this once, for pre-provisioning a phone that cannot fetch its
+ * bootstrap file first.  A new key replaces the old (and the ETag of
+ * every encrypted answer changes with it).
+ */
+static int
+cmd_device_key(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	unsigned char		 sk[SEAL_KEY_LEN], k[ENC_KEY_LEN];
+	char			 hex[2 * ENC_KEY_LEN + 1], *sealed = NULL;
+	enum store_rc		 rc;
+	int			 have, r = -1;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if (load_seal_key(sk, &have) != 0)
+		return -1;
+	if (!have)
+		return err("no seal key beside the store (sipcfg init makes "
+		    "one): a device key is only ever kept sealed");
+	if (util_random(k, sizeof(k)) != 0) {
+		err("no randomness");
+		goto done;
+	}
+	util_hex(k, sizeof(k), hex);
+	if ((sealed = seal_seal(sk, "device-key", hex, strlen(hex))) == NULL) {
+		err("cannot seal the key");
+		goto done;
+	}
+	if ((rc = store_device_set_key(st, d.id, sealed)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (a->json)
+		print_json(json_pack("{s:s, s:s}", "device", d.sfua_id, "key",
+		    hex));
+	else
+		printf("%s\n", hex);
+	r = 0;
+done:
+	util_wipe(sk, sizeof(sk));
+	util_wipe(k, sizeof(k));
+	util_wipe(hex, sizeof(hex));
+	free(sealed);
+	return r;
+}
+
 static int
 cmd_device_rm(struct store *st, struct args *a)
 {
@@ -531,7 +638,7 @@ cmd_device_show(struct store *st, struct args *a)
  * key file that exists but is unusable is an error, not a silent "no".
  */
 static int
-load_seal_key(unsigned char key[SEAL_KEY_LEN], int *have)
+load_seal_key(unsigned char *key, int *have)
 {
 	char	 path[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
 
@@ -1055,15 +1162,19 @@ static int
 cmd_profile_set(struct store *st, struct args *a)
 {
 	const char	*v = opt(a, "--max-age"), *m = opt(a, "--notify");
-	const char	*cs = opt(a, "--checksync");
+	const char	*cs = opt(a, "--checksync"), *enc = opt(a, "--encrypt");
+	enum enc_mode	 em;
 	long long	 n = -1;
 	enum store_rc	 rc;
 
 	if (!request_valid_token(a->pos[0]) || strlen(a->pos[0]) > 64)
 		return err("%s: profile names are SIP tokens", a->pos[0]);
-	if (v == NULL && m == NULL && cs == NULL)
-		return err("profile set: --max-age, --notify or --checksync is "
-		    "required");
+	if (v == NULL && m == NULL && cs == NULL && enc == NULL)
+		return err("profile set: --max-age, --notify, --checksync or "
+		    "--encrypt is required");
+	if (enc && strcmp(enc, "inherit") != 0 && enc_mode_parse(enc, &em) != 0)
+		return err("--encrypt %s: expected none, cms-password, cms-cert, "
+		    "openssl-enc-md5 or inherit", enc);
 	if (cs && strcmp(cs, "on") != 0 && strcmp(cs, "off") != 0 &&
 	    strcmp(cs, "inherit") != 0)
 		return err("--checksync %s: expected on, off or inherit", cs);
@@ -1082,6 +1193,9 @@ cmd_profile_set(struct store *st, struct args *a)
 		return store_fail(st, rc, a->pos[0]);
 	if (cs && (rc = store_profile_set_checksync(st, a->pos[0],
 	    strcmp(cs, "inherit") == 0 ? NULL : cs)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (enc && (rc = store_profile_set_enc(st, a->pos[0],
+	    strcmp(enc, "inherit") == 0 ? NULL : enc)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
 	if (!a->json)
 		printf("profile %s updated\n", a->pos[0]);
@@ -1124,6 +1238,8 @@ cmd_render(struct store *st, struct args *a)
 	if (find_device(st, a->pos[0], &d) != 0)
 		return -1;
 	memset(&q, 0, sizeof(q));
+	/* The plaintext: what an encrypted answer decrypts to. */
+	q.plain = 1;
 	snprintf(q.sfua_id, sizeof(q.sfua_id), "%s", d.sfua_id);
 	snprintf(q.mac, sizeof(q.mac), "%s", d.mac);
 	if ((v = opt(a, "--revision")) != NULL) {
@@ -1353,7 +1469,8 @@ cmd_path_add(struct store *st, struct args *a)
 		return err("--vendor %s: not a DNS domain", vendor);
 	if (tpl && *tpl && !request_valid_token(tpl))
 		return err("--template %s: not a template name", tpl);
-	if ((rc = store_path_rule_add(st, a->pos[0], vendor, tpl)) !=
+	if ((rc = store_path_rule_add(st, a->pos[0], vendor, tpl,
+	    opt(a, "--plain") != NULL)) !=
 	    STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
 	if (!a->json)
@@ -1446,8 +1563,8 @@ static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm= --force", 1, cmd_init,
 	    "init [--realm REALM [--force]]" },
 	{ "device", "add", 1, 1, "--vendor= --model= --label= --user= "
-	    "--profile= --max-age= --state= --notify= --checksync=", 1,
-	    cmd_device_add,
+	    "--profile= --max-age= --state= --notify= --checksync= --encrypt=",
+	    1, cmd_device_add,
 	    "device add SFUA-ID|MAC [--vendor DOMAIN] [--model TOKEN] "
 	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
 	    "[--state active|pending|disabled] [--notify subscribe|poll] "
@@ -1456,13 +1573,14 @@ static const struct cmd cmds[] = {
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
 	    "--no-user --profile= --max-age= --state= --mac= --notify= "
-	    "--checksync= --contact=", 1,
+	    "--checksync= --contact= --encrypt= --enc-cert=", 1,
 	    cmd_device_set, "device set DEV [--vendor ..] [--model ..] "
 	    "[--label ..] [--user NAME | --no-user] [--profile NAME] "
 	    "[--max-age SECONDS|none] [--state ..] [--mac MAC] "
 	    "[--notify subscribe|poll|inherit] [--checksync on|off|inherit] "
-	    "[--contact SIP-URI]" },
+	    "[--contact SIP-URI] [--encrypt MODE|inherit] [--enc-cert PEM]" },
 	{ "device", "rm", 1, 1, "", 1, cmd_device_rm, "device rm DEV" },
+	{ "device", "key", 1, 1, "", 1, cmd_device_key, "device key DEV" },
 	{ "user", "add", 1, 1, "--realm=", 1, cmd_user_add,
 	    "user add NAME [--realm REALM]   (password on stdin or prompted)" },
 	{ "user", "passwd", 1, 1, "", 1, cmd_user_passwd, "user passwd NAME" },
@@ -1490,13 +1608,15 @@ static const struct cmd cmds[] = {
 	    "var unset LAYER [SCOPE] NAME" },
 	{ "var", "show", 0, 2, "", 0, cmd_var_show,
 	    "var show [LAYER [SCOPE]]" },
-	{ "profile", "set", 1, 1, "--max-age= --notify= --checksync=", 1,
+	{ "profile", "set", 1, 1, "--max-age= --notify= --checksync= "
+	    "--encrypt=", 1,
 	    cmd_profile_set,
 	    "profile set NAME [--max-age SECONDS|none] "
-	    "[--notify subscribe|poll|inherit] [--checksync on|off|inherit]" },
+	    "[--notify subscribe|poll|inherit] [--checksync on|off|inherit] "
+	    "[--encrypt MODE|inherit]" },
 	{ "profile", "list", 0, 0, "", 0, cmd_profile_list, "profile list" },
-	{ "path", "add", 1, 1, "--vendor= --template=", 1, cmd_path_add,
-	    "path add PATTERN [--vendor DOMAIN] [--template NAME]" },
+	{ "path", "add", 1, 1, "--vendor= --template= --plain", 1, cmd_path_add,
+	    "path add PATTERN [--vendor DOMAIN] [--template NAME] [--plain]" },
 	{ "path", "list", 0, 0, "", 0, cmd_path_list, "path list" },
 	{ "path", "rm", 1, 1, "", 1, cmd_path_rm, "path rm PATTERN" },
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },

@@ -67,6 +67,8 @@ struct store_device {
 	int64_t			 profile_id;		/* 0 when none */
 	char			 monitor_token[STORE_TOKEN_SIZE]; /* "" if none */
 	enum notify_mode	 notify_mode;	/* device's, else profile's */
+	char			 enc_mode[20];	/* device's, else profile's; "" */
+	char			 enc_key_sealed[160];	/* "" = no key */
 };
 
 struct store_user {
@@ -106,6 +108,7 @@ struct store_path_rule {
 	char	 pattern[128];
 	char	 vendor[STORE_NAME_MAX];
 	char	 template_name[65];
+	int	 plain;		/* never encrypted (a bootstrap file) */
 };
 
 /*
@@ -246,11 +249,19 @@ enum store_rc	 store_checksync_set(struct store *, const char *vendor,
 enum store_rc	 store_profile_set_checksync(struct store *, const char *name,
 		    const char *mode);
 
+/* Encrypted configuration files: the device's certificate (PEM), key. */
+enum store_rc	 store_device_enc_cert(struct store *, int64_t id, char *pem,
+		    size_t pemlen);
+enum store_rc	 store_device_set_key(struct store *, int64_t id,
+		    const char *sealed);
+enum store_rc	 store_profile_set_enc(struct store *, const char *name,
+		    const char *mode);
+
 /* Vendor file path rules: all of them (at most max), by id. */
 enum store_rc	 store_path_rules(struct store *, struct store_path_rule *,
 		    size_t max, size_t *n);
 enum store_rc	 store_path_rule_add(struct store *, const char *pattern,
-		    const char *vendor, const char *template_name);
+		    const char *vendor, const char *template_name, int plain);
 enum store_rc	 store_path_rule_remove(struct store *, const char *pattern);
 enum store_rc	 store_path_rule_list(struct store *, json_t **);
 

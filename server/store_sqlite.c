@@ -74,6 +74,9 @@ enum q {
 	Q_CS_LIST,
 	Q_CS_SET,
 	Q_PROFILE_CS,
+	Q_ENC_CERT,
+	Q_ENC_KEY,
+	Q_PROFILE_ENC,
 	Q_PATHS,
 	Q_PATH_ADD,
 	Q_PATH_DELETE,
@@ -92,7 +95,8 @@ enum q {
 	"coalesce(p.max_age, -1), " \
 	"max(d.updated, coalesce(u.updated, 0), coalesce(p.updated, 0)), " \
 	"coalesce(d.profile_id, 0), coalesce(m.token, ''), " \
-	"coalesce(d.notify_mode, p.notify_mode, '') " \
+	"coalesce(d.notify_mode, p.notify_mode, ''), " \
+	"coalesce(d.enc_mode, p.enc_mode, ''), coalesce(d.enc_key_sealed, '') " \
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
@@ -152,7 +156,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
 	[Q_DEV_SHOW] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
-	    "d.notify_mode, d.checksync, d.contact_uri, "
+	    "d.notify_mode, d.checksync, d.contact_uri, d.enc_mode, "
+	    "d.enc_key_sealed IS NOT NULL AS has_key, "
 	    "(SELECT token FROM monitors m WHERE m.device_id = d.id "
 	    "AND m.resource = 'config') AS monitor_token, "
 	    "d.created, d.updated, s.revision, s.last_fetch, s.last_etag, "
@@ -175,7 +180,7 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_PROFILE_ID] = "SELECT id FROM profiles WHERE name = ?1",
 	[Q_PROFILE_MAXAGE] = "UPDATE profiles SET max_age = ?2 WHERE name = ?1",
 	[Q_PROFILE_LIST] = "SELECT p.id, p.name, p.max_age, p.notify_mode, "
-	    "p.checksync, "
+	    "p.checksync, p.enc_mode, "
 	    "(SELECT count(*) FROM devices d WHERE d.profile_id = p.id) AS devices "
 	    "FROM profiles p ORDER BY p.name",
 	[Q_LINE_INSERT] = "INSERT INTO lines(device_id, position, aor, realm, "
@@ -258,12 +263,15 @@ static const char *const sqls[Q__COUNT] = {
 	    "reboot_event = coalesce(?3, reboot_event), "
 	    "enabled = coalesce(?4, enabled)",
 	[Q_PROFILE_CS] = "UPDATE profiles SET checksync = ?2 WHERE name = ?1",
+	[Q_ENC_CERT] = "SELECT coalesce(enc_cert, '') FROM devices WHERE id = ?1",
+	[Q_ENC_KEY] = "UPDATE devices SET enc_key_sealed = ?2 WHERE id = ?1",
+	[Q_PROFILE_ENC] = "UPDATE profiles SET enc_mode = ?2 WHERE name = ?1",
 	[Q_PATHS] = "SELECT id, pattern, coalesce(vendor, ''), "
-	    "coalesce(template, '') FROM path_rules ORDER BY id",
-	[Q_PATH_ADD] = "INSERT INTO path_rules(pattern, vendor, template) "
-	    "VALUES (?1, ?2, ?3)",
+	    "coalesce(template, ''), plain FROM path_rules ORDER BY id",
+	[Q_PATH_ADD] = "INSERT INTO path_rules(pattern, vendor, template, "
+	    "plain) VALUES (?1, ?2, ?3, ?4)",
 	[Q_PATH_DELETE] = "DELETE FROM path_rules WHERE pattern = ?1",
-	[Q_PATH_LIST] = "SELECT pattern, vendor, template, updated "
+	[Q_PATH_LIST] = "SELECT pattern, vendor, template, plain, updated "
 	    "FROM path_rules ORDER BY id",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
 	[Q_COMMIT] = "COMMIT",
@@ -756,6 +764,8 @@ device_row(struct store *s, enum q q, const char *key, struct store_device *d)
 		d->notify_mode = strcmp(state, "subscribe") == 0 ?
 		    NOTIFY_SUBSCRIBE : strcmp(state, "poll") == 0 ?
 		    NOTIFY_POLL : NOTIFY_INHERIT;
+		col_copy(p, 17, d->enc_mode, sizeof(d->enc_mode));
+		col_copy(p, 18, d->enc_key_sealed, sizeof(d->enc_key_sealed));
 	}
 	done(p);
 	if (rc == SQLITE_DONE)
@@ -1188,6 +1198,7 @@ store_path_rules(struct store *s, struct store_path_rule *r, size_t max,
 		col_copy(p, 2, r[*n].vendor, sizeof(r[*n].vendor));
 		col_copy(p, 3, r[*n].template_name,
 		    sizeof(r[*n].template_name));
+		r[*n].plain = sqlite3_column_int(p, 4);
 		(*n)++;
 	}
 	done(p);
@@ -1196,9 +1207,45 @@ store_path_rules(struct store *s, struct store_path_rule *r, size_t max,
 
 enum store_rc
 store_path_rule_add(struct store *s, const char *pattern, const char *vendor,
-    const char *tpl)
+    const char *tpl, int plain)
 {
-	return exec(s, Q_PATH_ADD, "sSS", pattern, vendor, tpl);
+	return exec(s, Q_PATH_ADD, "sSSi", pattern, vendor, tpl,
+	    (int64_t)(plain != 0));
+}
+
+enum store_rc
+store_device_enc_cert(struct store *s, int64_t id, char *pem, size_t pemlen)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	pem[0] = '\0';
+	if ((p = bind(s, Q_ENC_CERT, "i", id)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		col_copy(p, 0, pem, pemlen);
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc, "device certificate");
+}
+
+enum store_rc
+store_device_set_key(struct store *s, int64_t id, const char *sealed)
+{
+	return exec_one(s, Q_ENC_KEY, "iS", id, sealed);
+}
+
+enum store_rc
+store_profile_set_enc(struct store *s, const char *name, const char *mode)
+{
+	int64_t		 id;
+	enum store_rc	 rc;
+
+	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+		return rc;
+	return exec_one(s, Q_PROFILE_ENC, "sS", name, mode ? mode : "");
 }
 
 enum store_rc
@@ -1301,6 +1348,8 @@ static const struct {
 	{ "notify_mode", "UPDATE devices SET notify_mode = ?2 WHERE id = ?1" },
 	{ "checksync",	"UPDATE devices SET checksync = ?2 WHERE id = ?1" },
 	{ "contact_uri", "UPDATE devices SET contact_uri = ?2 WHERE id = ?1" },
+	{ "enc_mode",	"UPDATE devices SET enc_mode = ?2 WHERE id = ?1" },
+	{ "enc_cert",	"UPDATE devices SET enc_cert = ?2 WHERE id = ?1" },
 };
 
 enum store_rc

@@ -82,3 +82,18 @@ END;
 -- A line's SIP password in clear is needed by vendor formats: kept only
 -- sealed (AES-256-GCM, server/seal.c) under the key file beside the store.
 ALTER TABLE lines ADD COLUMN password_sealed TEXT;
+
+-- Per-device encrypted configuration files (issue 5): the mode (NULL
+-- inherits the profile's, then none), the 32-byte key sealed like the
+-- line passwords, and the device's certificate for cms-cert.  A path
+-- rule marked plain (a bootstrap file that delivers the key) is never
+-- encrypted.
+ALTER TABLE devices ADD COLUMN enc_mode TEXT CHECK (enc_mode IS NULL OR
+	enc_mode IN ('none', 'cms-password', 'cms-cert', 'openssl-enc-md5'));
+ALTER TABLE devices ADD COLUMN enc_key_sealed TEXT;
+ALTER TABLE devices ADD COLUMN enc_cert TEXT
+	CHECK (enc_cert IS NULL OR length(enc_cert) <= 16384);
+ALTER TABLE profiles ADD COLUMN enc_mode TEXT CHECK (enc_mode IS NULL OR
+	enc_mode IN ('none', 'cms-password', 'cms-cert', 'openssl-enc-md5'));
+ALTER TABLE path_rules ADD COLUMN plain INTEGER NOT NULL DEFAULT 0
+	CHECK (plain IN (0, 1));
