@@ -108,7 +108,7 @@ fails "device --notify typo" "expected subscribe, poll" \
 	sc device add 00:11:22:33:44:77 --notify push
 fails "device add --notify inherit is meaningless" "expected subscribe, poll" \
 	sc device add 00:11:22:33:44:77 --notify inherit
-fails "profile set needs something to set" "--max-age, --notify or --checksync" sc profile set office
+fails "profile set needs something to set" "--checksync or --encrypt is required" sc profile set office
 sc device add 00:11:22:33:44:77 --notify poll >/dev/null; ok "device add --notify poll" $?
 is "notify_mode stored" "$(sqlite3 "$STORE" "SELECT notify_mode FROM devices WHERE mac = '001122334477'")" poll
 is "subs: none yet" "$(sc subs)" "no subscriptions"
