@@ -573,8 +573,11 @@ render_fresh(struct resource *r, const struct store_device *d,
 	 */
 	if (full && d && d->enc_key_sealed[0] && r->o.seal_key &&
 	    seal_open(r->o.seal_key, "device-key", d->enc_key_sealed, khex,
-	    sizeof(khex)) == 0)
+	    sizeof(khex)) == 0) {
 		setstr(json_object_get(ctx, "device"), "encryption_key", khex);
+		/* The vendor templates' {{encryption_key}}, over any var. */
+		setstr(ctx, "encryption_key", khex);
+	}
 	memset(&ro, 0, sizeof(ro));
 	ro.escape = render_escape_for(t.content_type);
 	ro.max_output = r->o.max_output;
