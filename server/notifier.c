@@ -115,6 +115,8 @@ struct mdev {
 	int		 max_age;
 	char		 ctype[128];
 	size_t		 len;
+	int		 has_link;	/* subscription mode (a monitor Link) */
+	int		 had_link;
 };
 
 /* What a nua handle is bound to: a subscription or a check-sync job. */
@@ -508,6 +510,8 @@ dev_refresh(struct notifier *n, struct mdev *d)
 		return -1;
 	}
 	d->status = 200;
+	d->had_link = d->has_link;
+	d->has_link = a->link[0][0] != '\0';
 	snprintf(d->etag, sizeof(d->etag), "%s", a->etag);
 	d->last_modified = a->last_modified;
 	d->max_age = a->max_age;
@@ -1507,6 +1511,18 @@ drain(struct notifier *n, uint64_t now)
 			continue;
 		}
 		for (s = d->subs; s; s = s->dnext) {
+			/*
+			 * Switched to polling mode (RFC 6011 §2.5): end the
+			 * subscription so the device revalidates, finds no
+			 * Link and polls (§2.5.1.2: "rejected" asks it not
+			 * to subscribe again).
+			 */
+			if (!s->ending && d->status == 200 && d->had_link &&
+			    !d->has_link) {
+				send_notify(n, s, "terminated;reason=rejected");
+				n->tokens -= 1.0;
+				continue;
+			}
 			if (s->ending || !(d->forced || s->pending ||
 			    differs(s)))
 				continue;

@@ -371,9 +371,17 @@ nothing "device label (not in the template)" sc device set "$DEV2" --label "seco
 nothing "password change" sh -c "printf 'bob-pw2\n' | $SIPCFG -d $STORE user passwd bob"
 nothing "another vendor's variable" sc var set vendor other.example.com ntp_server x
 is "none of that reached the first device" "$(count u NOTIFY)" "$nu"
-kill -USR1 "$KPID"
+# Switched to polling mode: its subscription ends (RFC 6011 §2.5.1.2),
+# and the GET that follows has no Link.
+quiet k 1.1
+sc device set "$DEV2" --notify poll >/dev/null
+wait_n k NOTIFY $((kn + 1)) 3
+is "polling mode: the subscription ends, reason rejected" \
+	"$(fld state "$(nth k NOTIFY '$')")" "terminated;reason=rejected"
 wait_n k END 1 3
-ok "second device: unsubscribed" "$(wait_subs 1; echo $?)"
+ok "second device: no subscription left" "$(wait_subs 1; echo $?)"
+c -o /dev/null -D "$W/h2" --digest -u bob:bob-pw2 "$BASE?$Q2"
+is "and its GET has no Link" "$(hdr Link "$W/h2")" ""
 
 # ------------------------------------------------------------ refresh
 nr=$(count u RESPONSE)
