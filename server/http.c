@@ -434,6 +434,7 @@ render_and_answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 			    uai.firmware);
 		}
 		snprintf(s.revision, sizeof(s.revision), "%s", q->revision);
+		s.secrets = full;
 		seen_push(h->seen, &s);
 	}
 	if (!full)

@@ -9,6 +9,7 @@
  * input, never from argv, and only their HA1 values are stored.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
 #include <stdlib.h>
@@ -1559,6 +1560,95 @@ cmd_checksync_set(struct store *st, struct args *a)
 	return 0;
 }
 
+/*
+ * The audit session of a write command: the OS user (and the one behind
+ * sudo), and the command line.  Passwords are never on it (they are read
+ * from standard input).
+ */
+static int
+audit_begin(struct store *st, int argc, char *argv[], int64_t *session)
+{
+	struct passwd	*pw = getpwuid(getuid());
+	const char	*sudo = getenv("SUDO_USER");
+	char		 who[160], cmd[1024];
+	size_t		 n = 0;
+	int		 i;
+
+	snprintf(who, sizeof(who), "%s%s%s%s", pw ? pw->pw_name : "?",
+	    sudo && *sudo ? " (sudo from " : "", sudo && *sudo ? sudo : "",
+	    sudo && *sudo ? ")" : "");
+	cmd[0] = '\0';
+	for (i = 0; i < argc && n + 1 < sizeof(cmd); i++) {
+		int m = snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "",
+		    argv[i]);
+		if (m < 0)
+			break;
+		n += (size_t)m;
+		if (n >= sizeof(cmd))
+			n = sizeof(cmd) - 1;
+	}
+	if (store_audit_begin(st, who, cmd, session) != STORE_OK)
+		return err("audit: %s", store_errmsg(st));
+	return 0;
+}
+
+static int
+cmd_audit(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "ts", "who", "entity", "op",
+	    "after", NULL };
+	static const char *const times[] = { "ts", NULL };
+	const char	*v;
+	long long	 lim = 50, since = 0;
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((v = opt(a, "--limit")) && util_strtonum(v, 1, 100000, &lim))
+		return err("--limit %s: expected 1..100000", v);
+	if ((v = opt(a, "--since")) && util_strtonum(v, 0, 1LL << 40, &since))
+		return err("--since %s: expected unix seconds", v);
+	if ((rc = store_audit_list(st, (time_t)since, (int)lim, &rows)) !=
+	    STORE_OK)
+		return store_fail(st, rc, "audit");
+	if (a->json)
+		print_json(rows);
+	else {
+		iso_times(rows, times);
+		print_table(rows, cols);
+	}
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_device_history(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "ts", "kind", "etag", "secrets",
+	    "who", "op", NULL };
+	static const char *const times[] = { "ts", NULL };
+	struct store_device	 d;
+	const char		*v;
+	long long		 lim = 50;
+	json_t			*rows;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((v = opt(a, "--limit")) && util_strtonum(v, 1, 100000, &lim))
+		return err("--limit %s: expected 1..100000", v);
+	if ((rc = store_device_history(st, d.id, (int)lim, &rows)) !=
+	    STORE_OK)
+		return store_fail(st, rc, "history");
+	if (a->json)
+		print_json(rows);
+	else {
+		iso_times(rows, times);
+		print_table(rows, cols);
+	}
+	json_decref(rows);
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm= --force", 1, cmd_init,
 	    "init [--realm REALM [--force]]" },
@@ -1581,6 +1671,10 @@ static const struct cmd cmds[] = {
 	    "[--contact SIP-URI] [--encrypt MODE|inherit] [--enc-cert PEM]" },
 	{ "device", "rm", 1, 1, "", 1, cmd_device_rm, "device rm DEV" },
 	{ "device", "key", 1, 1, "", 1, cmd_device_key, "device key DEV" },
+	{ "device", "history", 1, 1, "--limit=", 0, cmd_device_history,
+	    "device history DEV [--limit N]" },
+	{ "audit", NULL, 0, 0, "--limit= --since=", 0, cmd_audit,
+	    "audit [--limit N] [--since UNIX-TIME]" },
 	{ "user", "add", 1, 1, "--realm=", 1, cmd_user_add,
 	    "user add NAME [--realm REALM]   (password on stdin or prompted)" },
 	{ "user", "passwd", 1, 1, "", 1, cmd_user_passwd, "user passwd NAME" },
@@ -1674,6 +1768,7 @@ main(int argc, char *argv[])
 	const char	*eq;
 	size_t		 i;
 	int		 k, rc, takes, w;
+	int64_t		 session = 0;
 
 	memset(&a, 0, sizeof(a));
 	if (storepath == NULL || *storepath == '\0')
@@ -1780,7 +1875,19 @@ main(int argc, char *argv[])
 		store_close(st);
 		return 1;
 	}
+	/* Issue 6: who changed what, through sipcfg. */
+	if (w && store_schema_version(st) >= 4 &&
+	    audit_begin(st, argc, argv, &session) != 0) {
+		store_rollback(st);
+		store_close(st);
+		return 1;
+	}
 	rc = c->fn(st, &a);
+	if (w && session > 0 && rc == 0 &&
+	    store_audit_end(st, session) != STORE_OK) {
+		err("audit: %s", store_errmsg(st));
+		rc = -1;
+	}
 	if (w) {
 		if (rc == 0 && store_commit(st) != 0) {
 			err("commit failed, nothing changed: %s",

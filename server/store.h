@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	3
+#define STORE_SCHEMA_VERSION	4
 
 enum store_rc {
 	STORE_OK = 0,
@@ -100,6 +100,7 @@ struct store_seen {
 	char	 ua_vendor[64];
 	char	 ua_model[64];
 	char	 ua_firmware[64];
+	int	 secrets;	/* the answer carried secrets (a full one) */
 };
 
 /* A vendor file path rule (vpath.h); vendor/template "" when NULL. */
@@ -256,6 +257,21 @@ enum store_rc	 store_device_set_key(struct store *, int64_t id,
 		    const char *sealed);
 enum store_rc	 store_profile_set_enc(struct store *, const char *name,
 		    const char *mode);
+
+/*
+ * The audit trail (issue 6).  A `sipcfg` write opens a session (who, the
+ * command) inside its transaction; the triggers tie each row they write
+ * to it; it is closed before the commit.
+ */
+enum store_rc	 store_audit_begin(struct store *, const char *who,
+		    const char *command, int64_t *session);
+enum store_rc	 store_audit_end(struct store *, int64_t session);
+/* Newest first; since: unix time (0 = all); limit > 0. */
+enum store_rc	 store_audit_list(struct store *, time_t since, int limit,
+		    json_t **);
+/* A device's changes and the answers it was served, newest first. */
+enum store_rc	 store_device_history(struct store *, int64_t device_id,
+		    int limit, json_t **);
 
 /* Vendor file path rules: all of them (at most max), by id. */
 enum store_rc	 store_path_rules(struct store *, struct store_path_rule *,

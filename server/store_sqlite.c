@@ -74,6 +74,11 @@ enum q {
 	Q_CS_LIST,
 	Q_CS_SET,
 	Q_PROFILE_CS,
+	Q_AUDIT_BEGIN,
+	Q_AUDIT_END,
+	Q_AUDIT_LIST,
+	Q_HISTORY,
+	Q_FETCH_LOG,
 	Q_ENC_CERT,
 	Q_ENC_KEY,
 	Q_PROFILE_ENC,
@@ -263,6 +268,26 @@ static const char *const sqls[Q__COUNT] = {
 	    "reboot_event = coalesce(?3, reboot_event), "
 	    "enabled = coalesce(?4, enabled)",
 	[Q_PROFILE_CS] = "UPDATE profiles SET checksync = ?2 WHERE name = ?1",
+	[Q_AUDIT_BEGIN] = "INSERT INTO audit_sessions(who, command) "
+	    "VALUES (?1, ?2)",
+	[Q_AUDIT_END] = "UPDATE audit_sessions SET open = 0 WHERE id = ?1",
+	[Q_AUDIT_LIST] = "SELECT a.ts, coalesce(s.who, '(not sipcfg)') AS who, "
+	    "s.command, a.entity, a.entity_id, a.op, json(a.before) AS before, "
+	    "json(a.after) AS after FROM audit a "
+	    "LEFT JOIN audit_sessions s ON s.id = a.session_id "
+	    "WHERE a.ts >= ?1 ORDER BY a.id DESC LIMIT ?2",
+	[Q_HISTORY] = "SELECT * FROM ("
+	    "SELECT f.ts, 'fetch' AS kind, f.etag, f.addr, f.secrets, "
+	    "NULL AS who, NULL AS op, NULL AS before, NULL AS after, "
+	    "f.id AS k FROM fetches f WHERE f.device_id = ?1 "
+	    "UNION ALL SELECT a.ts, 'change', NULL, NULL, NULL, "
+	    "coalesce(s.who, '(not sipcfg)'), a.entity || ' ' || a.op, "
+	    "json(a.before), json(a.after), a.id FROM audit a "
+	    "LEFT JOIN audit_sessions s ON s.id = a.session_id "
+	    "WHERE a.device_id = ?1) ORDER BY ts DESC, k DESC LIMIT ?2",
+	[Q_FETCH_LOG] = "INSERT INTO fetches(device_id, ts, etag, addr, secrets) "
+	    "SELECT ?1, ?2, ?3, ?4, ?5 "
+	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
 	[Q_ENC_CERT] = "SELECT coalesce(enc_cert, '') FROM devices WHERE id = ?1",
 	[Q_ENC_KEY] = "UPDATE devices SET enc_key_sealed = ?2 WHERE id = ?1",
 	[Q_PROFILE_ENC] = "UPDATE profiles SET enc_mode = ?2 WHERE name = ?1",
@@ -288,6 +313,7 @@ struct store {
 static const char *const migrations[] = {
 	migrate_2_sql,
 	migrate_3_sql,
+	migrate_4_sql,
 	NULL
 };
 
@@ -489,7 +515,9 @@ rows_json(struct store *s, enum q q, sqlite3_stmt *p, json_t **out)
 		for (i = 0; row && i < n; i++) {
 			v = col_json(p, i);
 			/* A JSON-typed column ("value") is returned parsed. */
-			if (strcmp(sqlite3_column_name(p, i), "value") == 0 &&
+			if ((strcmp(sqlite3_column_name(p, i), "value") == 0 ||
+			    strcmp(sqlite3_column_name(p, i), "before") == 0 ||
+			    strcmp(sqlite3_column_name(p, i), "after") == 0) &&
 			    json_is_string(v)) {
 				json_t *pv = json_loads(json_string_value(v),
 				    JSON_DECODE_ANY, NULL);
@@ -971,7 +999,9 @@ store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 		if (exec(s, Q_SEEN, "isissSsss", r[i].device_id, r[i].revision,
 		    (int64_t)r[i].when, r[i].etag, r[i].addr, r[i].ua,
 		    r[i].ua_vendor, r[i].ua_model, r[i].ua_firmware) !=
-		    STORE_OK) {
+		    STORE_OK || exec(s, Q_FETCH_LOG, "iissi", r[i].device_id,
+		    (int64_t)r[i].when, r[i].etag, r[i].addr,
+		    (int64_t)(r[i].secrets != 0)) != STORE_OK) {
 			store_rollback(s);
 			return -1;
 		}
@@ -1178,6 +1208,39 @@ store_profile_set_checksync(struct store *s, const char *name,
 	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
 		return rc;
 	return exec_one(s, Q_PROFILE_CS, "sS", name, mode ? mode : "");
+}
+
+/* ------------------------------------------------------------ audit */
+
+enum store_rc
+store_audit_begin(struct store *s, const char *who, const char *command,
+    int64_t *session)
+{
+	enum store_rc	 rc;
+
+	if ((rc = exec(s, Q_AUDIT_BEGIN, "ss", who, command)) == STORE_OK)
+		*session = sqlite3_last_insert_rowid(s->db);
+	return rc;
+}
+
+enum store_rc
+store_audit_end(struct store *s, int64_t session)
+{
+	return exec(s, Q_AUDIT_END, "i", session);
+}
+
+enum store_rc
+store_audit_list(struct store *s, time_t since, int limit, json_t **out)
+{
+	return rows_json(s, Q_AUDIT_LIST, bind(s, Q_AUDIT_LIST, "ii",
+	    (int64_t)since, (int64_t)limit), out);
+}
+
+enum store_rc
+store_device_history(struct store *s, int64_t id, int limit, json_t **out)
+{
+	return rows_json(s, Q_HISTORY, bind(s, Q_HISTORY, "ii", id,
+	    (int64_t)limit), out);
 }
 
 /* ------------------------------------------------------ vendor paths */
