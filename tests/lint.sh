@@ -15,7 +15,7 @@ check() {
 		echo "ok $n - $1"
 	fi
 }
-files=$(ls server/*.c server/*.h contrib/ua/*.c contrib/ua/*.h tests/unit/*.c tests/fuzz/*.c 2>/dev/null)
+files=$(ls server/*.c server/*.h contrib/ua/*.c contrib/ua/*.h tests/unit/*.c tests/fuzz/*.c tests/bench/*.c tests/e2e/*.c 2>/dev/null)
 check "no sprintf/strcpy/strcat/gets/strtok/atoi/atol" \
 	"$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok|atoi|atol)[[:space:]]*\(' $files | grep -vE '^\S+:[0-9]+:\s*(/?\*|//)')"
 check "only store_sqlite.c includes sqlite3.h (tests excepted)" \

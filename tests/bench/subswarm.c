@@ -106,6 +106,20 @@ die(const char *fmt, ...)
 	exit(2);
 }
 
+/* An option's number, or die: garbage is a usage error, not a zero. */
+static long
+num(const char *opt, const char *v)
+{
+	char	*end;
+	long	 n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno || end == v || *end != '\0' || n < 0)
+		die("-%s %s: not a number", opt, v);
+	return n;
+}
+
 static void
 note(const char *fmt, ...)
 {
@@ -153,7 +167,7 @@ hexdigest(const EVP_MD *md, const char *s, size_t len, char *out)
 	if (EVP_Digest(s, len, d, &n, md, NULL) != 1)
 		die("EVP_Digest failed");
 	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 	out[2 * n] = '\0';
 }
 
@@ -352,7 +366,7 @@ sip_parse(struct msg *m, char *buf, size_t len)
 		n--;
 	if (n >= 8 && strncmp(buf, "SIP/2.0 ", 8) == 0) {
 		m->is_req = 0;
-		m->code = atoi(buf + 8);
+		m->code = (int)strtol(buf + 8, NULL, 10);
 		if (n > 12)
 			snprintf(m->reason, sizeof(m->reason), "%.*s",
 			    (int)(n - 12), buf + 12);
@@ -715,7 +729,7 @@ proc_kb(int pid, const char *field)
 		return -1;
 	while (fgets(line, sizeof(line), f))
 		if (strncmp(line, field, fl) == 0 && line[fl] == ':') {
-			v = atol(line + fl + 1);
+			v = strtol(line + fl + 1, NULL, 10);
 			break;
 		}
 	fclose(f);
@@ -794,7 +808,7 @@ cpu_snap(struct cpusnap *c)
 		if (fgets(buf, sizeof(buf), f) && (p = strchr(buf, '(')) &&
 		    (q = strrchr(buf, ')')) && sscanf(q + 2, "%*c %*d %*d %*d "
 		    "%*d %*d %*u %*u %*u %*u %*u %llu %llu", &u, &s) == 2) {
-			c->t[c->n].tid = atoi(e->d_name);
+			c->t[c->n].tid = (int)strtol(e->d_name, NULL, 10);
 			snprintf(c->t[c->n].comm, sizeof(c->t[c->n].comm),
 			    "%.*s", (int)(q - p - 1), p + 1);
 			c->t[c->n].ticks = u + s;
@@ -845,7 +859,8 @@ resolve(const char *hp, struct sockaddr_in *sa, char *host, size_t hlen,
     unsigned *port)
 {
 	const char	*c = strrchr(hp, ':');
-	char		 h[64];
+	char		 h[64], *end;
+	long		 pv;
 
 	if (c == NULL || (size_t)(c - hp) >= sizeof(h))
 		return -1;
@@ -853,13 +868,17 @@ resolve(const char *hp, struct sockaddr_in *sa, char *host, size_t hlen,
 	h[c - hp] = '\0';
 	memset(sa, 0, sizeof(*sa));
 	sa->sin_family = AF_INET;
-	sa->sin_port = htons((uint16_t)atoi(c + 1));
-	if (inet_pton(AF_INET, h, &sa->sin_addr) != 1 || atoi(c + 1) <= 0)
+	errno = 0;
+	pv = strtol(c + 1, &end, 10);
+	if (errno || *end != '\0' || pv <= 0 || pv > 65535)
+		return -1;
+	sa->sin_port = htons((uint16_t)pv);
+	if (inet_pton(AF_INET, h, &sa->sin_addr) != 1)
 		return -1;
 	if (host)
 		snprintf(host, hlen, "%s", h);
 	if (port)
-		*port = (unsigned)atoi(c + 1);
+		*port = (unsigned)pv;
 	return 0;
 }
 
@@ -1177,7 +1196,7 @@ on_response(struct msg *m)
 	if (m->code == 423) {
 		cnt.c423++;
 		hcopy(m, "Min-Expires", buf, sizeof(buf));
-		exp = (unsigned)atoi(buf);
+		exp = (unsigned)strtoul(buf, NULL, 10);
 		anomaly("423 Interval Too Brief", s, m, NULL);
 		if (exp == 0 || exp <= o.expires) {
 			sub_dead(s);
@@ -1202,7 +1221,7 @@ on_response(struct msg *m)
 			anomaly("2xx without Expires", s, m, NULL);
 			exp = o.expires;
 		} else
-			exp = (unsigned)atoi(buf);
+			exp = (unsigned)strtoul(buf, NULL, 10);
 		if (exp > o.expires)
 			anomaly("2xx Expires above the one asked", s, m, NULL);
 		if (exp == 0) {
@@ -1398,7 +1417,7 @@ on_notify(int sock, const struct sockaddr_in *src, struct msg *m, double t)
 				anomaly("shutdown NOTIFY without "
 				    "reason=probation;retry-after", s, m, NULL);
 			} else {
-				unsigned v = (unsigned)atoi(ra);
+				unsigned v = (unsigned)strtoul(ra, NULL, 10);
 
 				ra_min = v < ra_min ? v : ra_min;
 				ra_max = v > ra_max ? v : ra_max;
@@ -1880,25 +1899,25 @@ mode_run(int argc, char **argv)
 		switch (ch) {
 		case 's': o.store = optarg; break;
 		case 'S': o.sip = optarg; break;
-		case 'n': o.n = (unsigned)atoi(optarg); break;
+		case 'n': o.n = (unsigned)num("n", optarg); break;
 		case 'r': realm = optarg; break;
 		case 'p': o.pass = optarg; break;
-		case 'k': o.socks = (unsigned)atoi(optarg); break;
-		case 'w': o.window = (unsigned)atoi(optarg); break;
-		case 'e': o.expires = (unsigned)atoi(optarg); break;
-		case 'K': o.k = (unsigned)atoi(optarg); break;
-		case 'P': o.pid = atoi(optarg); break;
+		case 'k': o.socks = (unsigned)num("k", optarg); break;
+		case 'w': o.window = (unsigned)num("w", optarg); break;
+		case 'e': o.expires = (unsigned)num("e", optarg); break;
+		case 'K': o.k = (unsigned)num("K", optarg); break;
+		case 'P': o.pid = (int)num("P", optarg); break;
 		case 'T': o.term = 1; break;
 		case 'H': o.uri_host = optarg; break;
 		case 'd': o.dev_var = optarg; break;
 		case 'g': o.global_var = optarg; break;
 		case 'o': o.noop_var = optarg; break;
-		case 't': o.setup_timeout = (unsigned)atoi(optarg); break;
-		case 'f': o.fanout_timeout = (unsigned)atoi(optarg); break;
+		case 't': o.setup_timeout = (unsigned)num("t", optarg); break;
+		case 'f': o.fanout_timeout = (unsigned)num("f", optarg); break;
 		case 'h': o.hook_held = optarg; break;
 		case 'E': o.hook_end = optarg; break;
 		case 'v': o.verbose = 1; break;
-		case 'L': o.settle = (unsigned)atoi(optarg); break;
+		case 'L': o.settle = (unsigned)num("L", optarg); break;
 		default: usage_run();
 		}
 	}
