@@ -706,28 +706,10 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 static char *
 slurp(const char *path)
 {
-	FILE	*f;
 	char	*b;
-	long	 n;
 
-	if ((f = fopen(path, "r")) == NULL) {
+	if ((b = util_slurp(path, 1 << 20, NULL)) == NULL)
 		log_warn("%s", path);
-		return NULL;
-	}
-	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > 1 << 20 ||
-	    fseek(f, 0, SEEK_SET) != 0 || (b = malloc((size_t)n + 1)) == NULL) {
-		log_warnx("%s: unreadable or too large", path);
-		fclose(f);
-		return NULL;
-	}
-	if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-		log_warn("%s", path);
-		free(b);
-		fclose(f);
-		return NULL;
-	}
-	b[n] = '\0';
-	fclose(f);
 	return b;
 }
 

@@ -239,30 +239,6 @@ write_file(const char *path, const char *a, size_t alen, const char *b,
 	return 0;
 }
 
-static char *
-slurp(const char *path, size_t *len)
-{
-	FILE	*f;
-	char	*b = NULL;
-	long	 n;
-
-	if ((f = fopen(path, "r")) == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    n < 1 << 20 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (b = malloc((size_t)n + 1)) != NULL) {
-		if (fread(b, 1, (size_t)n, f) != (size_t)n) {
-			free(b);
-			b = NULL;
-		} else {
-			b[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return b;
-}
-
 /*
  * NOTES-apis.md §5.3: sofia reads agent.pem (key and chain in one file)
  * and cafile.pem from a directory, and obeys OpenSSL's MinProtocol.  The
@@ -295,8 +271,8 @@ notifier_prepare(const struct config *c)
 		tlsdir[0] = '\0';
 		return -1;
 	}
-	if ((key = slurp(c->key, &klen)) == NULL ||
-	    (crt = slurp(c->cert, &clen)) == NULL) {
+	if ((key = util_slurp(c->key, 1 << 20, &klen)) == NULL ||
+	    (crt = util_slurp(c->cert, 1 << 20, &clen)) == NULL) {
 		log_warnx("sips: cannot read %s and %s", c->key, c->cert);
 		goto done;
 	}

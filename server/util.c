@@ -2,6 +2,7 @@
  * util: small pure helpers (see util.h).  Thread-safe.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -130,4 +131,36 @@ util_urlencode(struct buf *b, const char *s)
 		}
 	}
 	return b->failed ? -1 : 0;
+}
+
+char *
+util_slurp(const char *path, size_t max, size_t *lenp)
+{
+	FILE	*f;
+	char	*b = NULL;
+	long	 n;
+	int	 e = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return NULL;
+	if (fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
+	    fseek(f, 0, SEEK_SET) != 0)
+		e = errno ? errno : EIO;
+	else if ((size_t)n > max)
+		e = EFBIG;
+	else if ((b = malloc((size_t)n + 1)) == NULL)
+		e = ENOMEM;
+	else if (fread(b, 1, (size_t)n, f) != (size_t)n) {
+		e = EIO;
+		free(b);
+		b = NULL;
+	} else {
+		b[n] = '\0';
+		if (lenp)
+			*lenp = (size_t)n;
+	}
+	fclose(f);
+	if (b == NULL)
+		errno = e;
+	return b;
 }

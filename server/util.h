@@ -25,6 +25,11 @@ void	 util_wipe(void *, size_t);
 /* Random bytes from the OS (getrandom); -1 on failure. */
 int	 util_random(void *, size_t);
 struct buf;
+/*
+ * A whole file (at most max bytes) as a NUL-terminated malloc'd string,
+ * its length in *lenp; NULL with errno set (EFBIG when too large).
+ */
+char	*util_slurp(const char *path, size_t max, size_t *lenp);
 /* Percent-encode s for a URI query component (RFC 3986 §3.4). */
 int	 util_urlencode(struct buf *, const char *s);
 

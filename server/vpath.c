@@ -9,16 +9,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "util.h"
 #include "vpath.h"
-
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
 
 static int
 tokenchar(int c)
@@ -78,7 +70,7 @@ mac_at(const char *s, char mac[13])
 	int	 sep = 0;
 
 	while (n < 12) {
-		if (hexval((unsigned char)s[i]) < 0)
+		if (util_hexval((unsigned char)s[i]) < 0)
 			return 0;
 		mac[n++] = (char)tolower((unsigned char)s[i++]);
 		if (n % 2 == 0 && n < 12 && (s[i] == ':' || s[i] == '-' ||

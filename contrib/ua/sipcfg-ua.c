@@ -52,6 +52,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "buf.h"
+#include "request.h"
+#include "util.h"
 #include "ua_dns.h"
 #include "ua_http.h"
 
@@ -219,68 +222,43 @@ event(struct ua *u, int ev, const char *fmt, ...)
 
 /* ------------------------------------------------------- the request */
 
-static void
-urlenc(char *out, size_t outlen, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	size_t	 o = 0;
-
-	for (; *s && o + 4 < outlen; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-._~:@", c))
-			out[o++] = (char)c;
-		else {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-}
-
-/* §2.3.2: the base URL with the sfua-* parameters; unknown ones left out. */
+/*
+ * §2.3.2: the base URL with the sfua-* parameters; unknown ones left out.
+ * The server's own helpers build it: percent-encoding (util.h) and the
+ * §2.3.3 sfua-id of a MAC (request.h).
+ */
 static void
 request_url(const struct ua *u, const char *base, char *out, size_t outlen)
 {
 	const struct app *a = u->app;
-	char	 e[512];
-	size_t	 n;
+	struct buf	 b;
+	char		*s;
+	size_t		 len;
 
-	snprintf(out, outlen, "%s%s", base, strchr(base, '?') ? "&" : "?");
-	n = strlen(out);
-	urlenc(e, sizeof(e), u->id);
-	snprintf(out + n, outlen - n, "sfua-id=%s", e);
-#define ADD(k, v) do { if ((v) && *(v)) { n = strlen(out); \
-	urlenc(e, sizeof(e), (v)); snprintf(out + n, outlen - n, "&%s=%s", \
-	(k), e); } } while (0)
+	buf_init(&b, outlen - 1);
+	buf_printf(&b, "%s%ssfua-id=", base, strchr(base, '?') ? "&" : "?");
+	util_urlencode(&b, u->id);
+#define ADD(k, v) do { if ((v) && *(v)) { buf_printf(&b, "&%s=", (k)); \
+	util_urlencode(&b, (v)); } } while (0)
 	ADD("sfua-user", u->user);
 	ADD("sfua-vendor", a->vendor);
 	ADD("sfua-model", a->model);
 	ADD("sfua-revision", a->revision);
 #undef ADD
+	s = buf_steal(&b, &len);
+	snprintf(out, outlen, "%s", s ? s : base);
+	free(s);
 }
 
-/* §2.3.3: urn:uuid:00000000-0000-1000-8000-<MAC>. */
+/* §2.3.3: urn:uuid:00000000-0000-1000-8000-<MAC>, any MAC spelling. */
 static int
 id_from_mac(const char *mac, char *out, size_t outlen)
 {
 	char	 hex[13];
-	size_t	 n = 0;
 
-	for (; *mac && n < 12; mac++) {
-		if (strchr(":-.", *mac))
-			continue;
-		if (!((*mac >= '0' && *mac <= '9') || (*mac >= 'a' &&
-		    *mac <= 'f') || (*mac >= 'A' && *mac <= 'F')))
-			return -1;
-		hex[n++] = (char)(*mac | 0x20);
-	}
-	if (n != 12 || *mac)
+	if (request_mac_normalise(mac, hex) != 0)
 		return -1;
-	hex[12] = '\0';
-	snprintf(out, outlen, "urn:uuid:00000000-0000-1000-8000-%s", hex);
+	request_mac_urn(hex, out, outlen);
 	return 0;
 }
 
@@ -383,8 +361,6 @@ state_load(struct ua *u)
 	struct app	*a = u->app;
 	char		 p[PATH_MAX];
 	json_t		*o;
-	FILE		*f;
-	long		 n;
 
 	if (a->state == NULL)
 		return;
@@ -392,17 +368,10 @@ state_load(struct ua *u)
 	if ((o = json_load_file(p, 0, NULL)) == NULL)
 		return;
 	snprintf(p, sizeof(p), "%s/config", a->state);
-	if ((f = fopen(p, "r")) == NULL) {
+	if ((u->body = util_slurp(p, 16 << 20, &u->len)) == NULL) {
 		json_decref(o);
 		return;
 	}
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 &&
-	    n < 16 << 20 && fseek(f, 0, SEEK_SET) == 0 &&
-	    (u->body = malloc((size_t)n + 1)) != NULL) {
-		u->len = fread(u->body, 1, (size_t)n, f);
-		u->body[u->len] = '\0';
-	}
-	fclose(f);
 	snprintf(u->etag, sizeof(u->etag), "%s",
 	    json_string_value(json_object_get(o, "etag")) ?: "");
 	snprintf(u->last_modified, sizeof(u->last_modified), "%s",
