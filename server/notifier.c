@@ -437,6 +437,20 @@ enqueue(struct notifier *n, struct mdev *d, int forced)
 }
 
 /*
+ * The request facts of the device's own GET, from the store (the
+ * notifier has no request): what its NOTIFY must agree with.
+ */
+static void
+device_facts(const struct store_device *sd, struct cfg_request *q)
+{
+	memset(q, 0, sizeof(*q));
+	snprintf(q->sfua_id, sizeof(q->sfua_id), "%s", sd->sfua_id);
+	snprintf(q->mac, sizeof(q->mac), "%s", sd->mac);
+	snprintf(q->vendor, sizeof(q->vendor), "%s", sd->vendor);
+	snprintf(q->model, sizeof(q->model), "%s", sd->model);
+}
+
+/*
  * The HEAD answer for a device now, as the HTTPS front would give it to
  * the authenticated device (http.c handle()): 404 when it is gone, 403
  * when disabled or without a user, else the rendering's metadata.
@@ -465,11 +479,7 @@ dev_refresh(struct notifier *n, struct mdev *d)
 		d->status = 403;
 		return 0;
 	}
-	memset(&q, 0, sizeof(q));
-	snprintf(q.sfua_id, sizeof(q.sfua_id), "%s", sd.sfua_id);
-	snprintf(q.mac, sizeof(q.mac), "%s", sd.mac);
-	snprintf(q.vendor, sizeof(q.vendor), "%s", sd.vendor);
-	snprintf(q.model, sizeof(q.model), "%s", sd.model);
+	device_facts(&sd, &q);
 	switch (resource_render(n->res, &sd, &q,
 	    sd.state == DEVICE_ACTIVE, &a, reason, sizeof(reason))) {
 	case RES_OK:
@@ -587,14 +597,8 @@ head_message(struct notifier *n, struct sub *s)
 			struct cfg_request	 q;
 			char			 reason[256];
 
-			memset(&q, 0, sizeof(q));
 			if (store_device_by_id(n->st, d->id, &sd) == STORE_OK) {
-				snprintf(q.sfua_id, sizeof(q.sfua_id), "%s",
-				    sd.sfua_id);
-				snprintf(q.vendor, sizeof(q.vendor), "%s",
-				    sd.vendor);
-				snprintf(q.model, sizeof(q.model), "%s",
-				    sd.model);
+				device_facts(&sd, &q);
 				if (resource_render(n->res, &sd, &q,
 				    sd.state == DEVICE_ACTIVE, &a, reason,
 				    sizeof(reason)) == RES_OK &&

@@ -162,6 +162,22 @@ print_table(const json_t *rows, const char *const cols[])
 	}
 }
 
+static void	 iso_times(json_t *, const char *const []);
+
+/* Rows of a listing: --json as they are, else a table (times in ISO). */
+static void
+show_rows(const struct args *a, json_t *rows, const char *const cols[],
+    const char *const times[])
+{
+	if (a->json)
+		print_json(rows);
+	else {
+		if (times)
+			iso_times(rows, times);
+		print_table(rows, cols);
+	}
+}
+
 static int
 read_password(const char *prompt, char *out, size_t len)
 {
@@ -547,9 +563,13 @@ cmd_device_key(struct store *st, struct args *a)
 		store_fail(st, rc, a->pos[0]);
 		goto done;
 	}
-	if (a->json)
-		print_json(json_pack("{s:s, s:s}", "device", d.sfua_id, "key",
-		    hex));
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s}", "device", d.sfua_id, "key",
+		    hex);
+
+		print_json(o);
+		json_decref(o);
+	}
 	else
 		printf("%s\n", hex);
 	r = 0;
@@ -586,10 +606,7 @@ cmd_device_list(struct store *st, struct args *a)
 
 	if ((rc = store_device_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "device list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -761,10 +778,7 @@ cmd_user_list(struct store *st, struct args *a)
 
 	if ((rc = store_user_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "user list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -850,10 +864,7 @@ cmd_line_list(struct store *st, struct args *a)
 		return -1;
 	if ((rc = store_line_list(st, d.id, &rows)) != STORE_OK)
 		return store_fail(st, rc, "line list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -987,10 +998,7 @@ cmd_template_list(struct store *st, struct args *a)
 
 	if ((rc = store_template_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "template list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1151,10 +1159,7 @@ cmd_var_show(struct store *st, struct args *a)
 	    scope : NULL, &rows);
 	if (rc != STORE_OK)
 		return store_fail(st, rc, "var show");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1213,10 +1218,7 @@ cmd_profile_list(struct store *st, struct args *a)
 
 	if ((rc = store_profile_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "profile list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1501,10 +1503,7 @@ cmd_path_list(struct store *st, struct args *a)
 
 	if ((rc = store_path_rule_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "path list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1519,10 +1518,7 @@ cmd_checksync_list(struct store *st, struct args *a)
 
 	if ((rc = store_checksync_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "checksync list");
-	if (a->json)
-		print_json(rows);
-	else
-		print_table(rows, cols);
+	show_rows(a, rows, cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1610,12 +1606,7 @@ cmd_audit(struct store *st, struct args *a)
 	if ((rc = store_audit_list(st, (time_t)since, (int)lim, &rows)) !=
 	    STORE_OK)
 		return store_fail(st, rc, "audit");
-	if (a->json)
-		print_json(rows);
-	else {
-		iso_times(rows, times);
-		print_table(rows, cols);
-	}
+	show_rows(a, rows, cols, times);
 	json_decref(rows);
 	return 0;
 }
@@ -1639,12 +1630,7 @@ cmd_device_history(struct store *st, struct args *a)
 	if ((rc = store_device_history(st, d.id, (int)lim, &rows)) !=
 	    STORE_OK)
 		return store_fail(st, rc, "history");
-	if (a->json)
-		print_json(rows);
-	else {
-		iso_times(rows, times);
-		print_table(rows, cols);
-	}
+	show_rows(a, rows, cols, times);
 	json_decref(rows);
 	return 0;
 }
@@ -1852,8 +1838,12 @@ main(int argc, char *argv[])
 	if (w < 0) {
 		/* Needs no store (naptr). */
 		rc = c->fn(NULL, &a);
-		if (rc == 0 && a.json && !printed)
-			print_json(json_pack("{s:b}", "ok", 1));
+		if (rc == 0 && a.json && !printed) {
+			json_t *o = json_pack("{s:b}", "ok", 1);
+
+			print_json(o);
+			json_decref(o);
+		}
 		return rc == 0 ? 0 : 1;
 	}
 	/*
