@@ -9,6 +9,7 @@
 #define SIPCFG_REQUEST_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define REQUEST_QUERY_MAX	2048
 #define REQUEST_ID_MAX		256
@@ -25,6 +26,8 @@ struct cfg_request {
 	/* Vendor file paths: a template forced by the path rule, or "". */
 	char	 template_name[65];
 	int	 plain;		/* never encrypted: a bootstrap file */
+	/* The CS domain (RFC 6011 §2.4.1, by SNI); 0 is the default one. */
+	int64_t	 domain_id;
 };
 
 #define REQ_HAVE_ID		0x01

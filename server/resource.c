@@ -36,6 +36,7 @@ struct centry {
 struct dentry {
 	struct dentry		*next;
 	char			*key;
+	int64_t			 domain_id;
 	enum store_rc		 rc;
 	struct store_device	 d;
 };
@@ -207,15 +208,17 @@ resource_device(struct resource *r, const struct cfg_request *q,
 	struct dentry	*e;
 	enum store_rc	 rc;
 	unsigned	 h = hash(q->sfua_id) % CACHE_BUCKETS;
+	int64_t		 dom = q->domain_id > 0 ? q->domain_id :
+			    STORE_DEFAULT_DOMAIN;
 
 	for (e = r->dbucket[h]; e; e = e->next)
-		if (strcmp(e->key, q->sfua_id) == 0) {
+		if (e->domain_id == dom && strcmp(e->key, q->sfua_id) == 0) {
 			*d = e->d;
 			return e->rc;
 		}
-	rc = store_device_by_sfua(r->st, q->sfua_id, d);
+	rc = store_device_by_sfua(r->st, dom, q->sfua_id, d);
 	if (rc == STORE_NOTFOUND && q->mac[0])
-		rc = store_device_by_mac(r->st, q->mac, d);
+		rc = store_device_by_mac(r->st, dom, q->mac, d);
 	if (rc != STORE_OK && rc != STORE_NOTFOUND)
 		return rc;	/* errors are not cached */
 	/* Bounded: a spray of unknown ids only ever empties the cache. */
@@ -224,6 +227,7 @@ resource_device(struct resource *r, const struct cfg_request *q,
 	if ((e = calloc(1, sizeof(*e))) != NULL &&
 	    (e->key = strdup(q->sfua_id)) != NULL) {
 		e->rc = rc;
+		e->domain_id = dom;
 		if (rc == STORE_OK)
 			e->d = *d;
 		e->next = r->dbucket[h];

@@ -227,6 +227,9 @@ done:
 	return rc;
 }
 
+/* --domain NAME: the domain DEV and new devices are in (0: any). */
+static int64_t	 cli_domain;
+
 /* DEV on the command line: an sfua-id URN or a MAC address. */
 static int
 find_device(struct store *st, const char *spec, struct store_device *d)
@@ -235,9 +238,9 @@ find_device(struct store *st, const char *spec, struct store_device *d)
 	enum store_rc	 rc;
 
 	if (request_urn_normalise(spec, norm, sizeof(norm)) == 0)
-		rc = store_device_by_sfua(st, norm, d);
+		rc = store_device_by_sfua(st, cli_domain, norm, d);
 	else if (request_mac_normalise(spec, mac) == 0)
-		rc = store_device_by_mac(st, mac, d);
+		rc = store_device_by_mac(st, cli_domain, mac, d);
 	else
 		return err("%s: not an sfua-id URN or a MAC address", spec);
 	if (rc != STORE_OK)

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	4
+#define STORE_SCHEMA_VERSION	5
 
 enum store_rc {
 	STORE_OK = 0,
@@ -40,6 +40,16 @@ enum device_state { DEVICE_ACTIVE, DEVICE_PENDING, DEVICE_DISABLED };
 
 /* RFC 6011 §2.5: subscription (monitor Link) or polling (max-age only). */
 enum notify_mode { NOTIFY_INHERIT = -1, NOTIFY_POLL = 0, NOTIFY_SUBSCRIBE = 1 };
+
+/* RFC 6011 §2.4.1: what a client certificate means (domain, device). */
+enum client_cert_policy {
+	CLIENT_CERT_OPTIONAL,	/* validated or pinned when presented */
+	CLIENT_CERT_REQUIRED,	/* no certificate: 403 */
+	CLIENT_CERT_IGNORE	/* not asked for, not looked at */
+};
+
+/* The domain every store has (no SNI, or a name no domain has). */
+#define STORE_DEFAULT_DOMAIN	1
 
 #define STORE_TOKEN_SIZE	33	/* 32 hex + NUL */
 
@@ -69,6 +79,9 @@ struct store_device {
 	enum notify_mode	 notify_mode;	/* device's, else profile's */
 	char			 enc_mode[20];	/* device's, else profile's; "" */
 	char			 enc_key_sealed[160];	/* "" = no key */
+	int64_t			 domain_id;
+	enum client_cert_policy	 client_cert;	/* device's, else domain's */
+	char			 pin_sha256[65];	/* TOFU pin, "" = none */
 };
 
 struct store_user {
@@ -77,6 +90,7 @@ struct store_user {
 	char	 realm[STORE_NAME_MAX];
 	char	 ha1_md5[33];
 	char	 ha1_sha256[65];
+	int64_t	 domain_id;
 };
 
 /* A selected template; body and content_type are malloc'd by the store. */
@@ -138,11 +152,15 @@ enum store_rc	 store_meta_get(struct store *, const char *key, char *out,
 enum store_rc	 store_meta_set(struct store *, const char *key,
 		    const char *value);
 
-/* Device lookups: by sfua-id (exact) or by MAC (12 lower-case hex). */
-enum store_rc	 store_device_by_sfua(struct store *, const char *sfua_id,
-		    struct store_device *);
-enum store_rc	 store_device_by_mac(struct store *, const char *mac,
-		    struct store_device *);
+/*
+ * Device lookups in a domain (0: any; found in several is STORE_INVALID
+ * with "ambiguous" in errmsg): by sfua-id (exact) or by MAC (12
+ * lower-case hex).
+ */
+enum store_rc	 store_device_by_sfua(struct store *, int64_t domain_id,
+		    const char *sfua_id, struct store_device *);
+enum store_rc	 store_device_by_mac(struct store *, int64_t domain_id,
+		    const char *mac, struct store_device *);
 enum store_rc	 store_user_by_name(struct store *, const char *name,
 		    struct store_user *);
 

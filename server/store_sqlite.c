@@ -101,8 +101,12 @@ enum q {
 	"max(d.updated, coalesce(u.updated, 0), coalesce(p.updated, 0)), " \
 	"coalesce(d.profile_id, 0), coalesce(m.token, ''), " \
 	"coalesce(d.notify_mode, p.notify_mode, ''), " \
-	"coalesce(d.enc_mode, p.enc_mode, ''), coalesce(d.enc_key_sealed, '') " \
+	"coalesce(d.enc_mode, p.enc_mode, ''), coalesce(d.enc_key_sealed, ''), " \
+	"d.domain_id, coalesce(d.client_cert, dm.client_cert), " \
+	"coalesce(pin.sha256, '') " \
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
+	"JOIN domains dm ON dm.id = d.domain_id " \
+	"LEFT JOIN device_pins pin ON pin.device_id = d.id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
@@ -112,9 +116,12 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[Q_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-	[Q_DEV_BY_SFUA] = "SELECT " DEV_COLS "WHERE d.sfua_id = ?1",
-	[Q_DEV_BY_MAC] = "SELECT " DEV_COLS "WHERE d.mac = ?1 ORDER BY d.id LIMIT 1",
-	[Q_USER_BY_NAME] = "SELECT id, name, realm, ha1_md5, ha1_sha256 "
+	[Q_DEV_BY_SFUA] = "SELECT " DEV_COLS "WHERE d.sfua_id = ?1 "
+	    "AND (?2 = 0 OR d.domain_id = ?2) ORDER BY d.domain_id LIMIT 2",
+	[Q_DEV_BY_MAC] = "SELECT " DEV_COLS "WHERE d.mac = ?1 "
+	    "AND (?2 = 0 OR d.domain_id = ?2) ORDER BY d.domain_id, d.id LIMIT 2",
+	[Q_USER_BY_NAME] = "SELECT id, name, realm, ha1_md5, ha1_sha256, "
+	    "domain_id "
 	    "FROM users WHERE name = ?1",
 	[Q_LINES] = "SELECT position, aor, realm, username, ha1, "
 	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), updated, "
@@ -314,7 +321,21 @@ static const char *const migrations[] = {
 	migrate_2_sql,
 	migrate_3_sql,
 	migrate_4_sql,
+	migrate_5_sql,
 	NULL
+};
+
+/*
+ * Migrations that rebuild a table (SQLite cannot ALTER a constraint away:
+ * schema 5 makes an sfua-id unique per domain) drop the table's triggers
+ * and indexes with it; the store keeps their SQL and re-creates them
+ * after the migration's own statements.
+ */
+static const struct rebuild {
+	int		 to;		/* the version the migration makes */
+	const char	*table;
+} rebuilds[] = {
+	{ 5, "devices" }
 };
 
 static void
@@ -559,10 +580,98 @@ apply(struct store *s, const char *sql, const char *what)
 	return 0;
 }
 
+/* The CREATE statements of table's triggers and indexes, as one script. */
+static char *
+table_dependents(struct store *s, const char *table)
+{
+	sqlite3_stmt	*p;
+	char		*out = NULL, *o;
+	size_t		 len = 0, n;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT sql FROM sqlite_master WHERE "
+	    "tbl_name = ?1 AND type IN ('index', 'trigger') AND sql IS NOT "
+	    "NULL ORDER BY type, name", -1, &p, NULL) != SQLITE_OK) {
+		seterr(s, "migrate");
+		return NULL;
+	}
+	sqlite3_bind_text(p, 1, table, -1, SQLITE_STATIC);
+	if ((out = strdup("")) == NULL)
+		goto oom;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		n = (size_t)sqlite3_column_bytes(p, 0);
+		if ((o = realloc(out, len + n + 3)) == NULL)
+			goto oom;
+		out = o;
+		memcpy(out + len, sqlite3_column_text(p, 0), n);
+		memcpy(out + len + n, ";\n", 3);
+		len += n + 2;
+	}
+	sqlite3_finalize(p);
+	if (rc != SQLITE_DONE) {
+		free(out);
+		seterr(s, "migrate");
+		return NULL;
+	}
+	return out;
+oom:
+	sqlite3_finalize(p);
+	free(out);
+	snprintf(s->err, sizeof(s->err), "migrate: out of memory");
+	return NULL;
+}
+
+/* Migration from v to v + 1, with the rebuilds it needs. */
+static int
+migrate_step(struct store *s, int v)
+{
+	int	 n = (int)(sizeof(migrations) / sizeof(migrations[0])) - 1;
+	size_t	 i;
+	char	*deps = NULL;
+	int	 rc;
+
+	if (v - 1 >= n || migrations[v - 1] == NULL) {
+		snprintf(s->err, sizeof(s->err), "no migration from "
+		    "version %d", v);
+		return -1;
+	}
+	for (i = 0; i < sizeof(rebuilds) / sizeof(rebuilds[0]); i++)
+		if (rebuilds[i].to == v + 1 &&
+		    (deps = table_dependents(s, rebuilds[i].table)) == NULL)
+			return -1;
+	rc = apply(s, migrations[v - 1], "migration");
+	if (rc == 0 && deps != NULL)
+		rc = apply(s, deps, "migration (re-creating triggers)");
+	free(deps);
+	return rc;
+}
+
+/* PRAGMA foreign_key_check: 0 when no row breaks a reference. */
+static int
+fk_check(struct store *s)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA foreign_key_check", -1, &p,
+	    NULL) != SQLITE_OK) {
+		seterr(s, "migrate");
+		return -1;
+	}
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		snprintf(s->err, sizeof(s->err), "migrate: table %s breaks a "
+		    "foreign key", (const char *)sqlite3_column_text(p, 0));
+	else if (rc != SQLITE_DONE)
+		seterr(s, "migrate");
+	sqlite3_finalize(p);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 static int
 migrate(struct store *s, int readonly)
 {
-	int	 v, n = (int)(sizeof(migrations) / sizeof(migrations[0])) - 1;
+	int	 v;
 	char	 set[64];
 
 	if ((v = store_schema_version(s)) < 0)
@@ -579,25 +688,34 @@ migrate(struct store *s, int readonly)
 		    "migrating to %d (run sipcfg init)", v, STORE_SCHEMA_VERSION);
 		return -1;
 	}
-	if (apply(s, "BEGIN EXCLUSIVE", "migrate") != 0)
-		return -1;
+	/*
+	 * A table rebuild (the SQLite "12 steps") drops and renames with
+	 * foreign keys off, or the drop would cascade; both pragmas are
+	 * no-ops inside a transaction, so they go around it.
+	 */
+	if (apply(s, "PRAGMA foreign_keys = OFF; PRAGMA legacy_alter_table = "
+	    "ON", "migrate") != 0 || apply(s, "BEGIN EXCLUSIVE", "migrate") != 0)
+		goto restore;
 	/* Re-read under the lock: another process may have migrated. */
 	if ((v = store_schema_version(s)) < 0)
 		goto fail;
 	if (v == 0 && apply(s, schema_sql, "schema") != 0)
 		goto fail;
-	for (v = v == 0 ? 1 : v; v < STORE_SCHEMA_VERSION; v++) {
-		if (v - 1 >= n || migrations[v - 1] == NULL ||
-		    apply(s, migrations[v - 1], "migration") != 0)
+	for (v = v == 0 ? 1 : v; v < STORE_SCHEMA_VERSION; v++)
+		if (migrate_step(s, v) != 0)
 			goto fail;
-	}
 	snprintf(set, sizeof(set), "PRAGMA user_version = %d",
 	    STORE_SCHEMA_VERSION);
-	if (apply(s, set, "migrate") != 0 || apply(s, "COMMIT", "migrate") != 0)
+	if (fk_check(s) != 0 || apply(s, set, "migrate") != 0 ||
+	    apply(s, "COMMIT", "migrate") != 0)
 		goto fail;
-	return 0;
+	return apply(s, "PRAGMA foreign_keys = ON; PRAGMA legacy_alter_table "
+	    "= OFF", "migrate");
 fail:
 	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+restore:
+	sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA "
+	    "legacy_alter_table = OFF", NULL, NULL, NULL);
 	return -1;
 }
 
@@ -759,41 +877,66 @@ parse_state(const char *s)
 	return DEVICE_ACTIVE;
 }
 
+static void
+device_cols(sqlite3_stmt *p, struct store_device *d)
+{
+	char	 v[16];
+
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(p, 0);
+	col_copy(p, 1, d->sfua_id, sizeof(d->sfua_id));
+	col_copy(p, 2, d->mac, sizeof(d->mac));
+	col_copy(p, 3, d->vendor, sizeof(d->vendor));
+	col_copy(p, 4, d->model, sizeof(d->model));
+	col_copy(p, 5, d->revision, sizeof(d->revision));
+	col_copy(p, 6, d->label, sizeof(d->label));
+	col_copy(p, 7, v, sizeof(v));
+	d->state = parse_state(v);
+	d->user_id = sqlite3_column_int64(p, 8);
+	col_copy(p, 9, d->user, sizeof(d->user));
+	col_copy(p, 10, d->profile, sizeof(d->profile));
+	d->max_age = sqlite3_column_int(p, 11);
+	d->profile_max_age = sqlite3_column_int(p, 12);
+	d->updated = (time_t)sqlite3_column_int64(p, 13);
+	d->profile_id = sqlite3_column_int64(p, 14);
+	col_copy(p, 15, d->monitor_token, sizeof(d->monitor_token));
+	col_copy(p, 16, v, sizeof(v));
+	d->notify_mode = strcmp(v, "subscribe") == 0 ? NOTIFY_SUBSCRIBE :
+	    strcmp(v, "poll") == 0 ? NOTIFY_POLL : NOTIFY_INHERIT;
+	col_copy(p, 17, d->enc_mode, sizeof(d->enc_mode));
+	col_copy(p, 18, d->enc_key_sealed, sizeof(d->enc_key_sealed));
+	d->domain_id = sqlite3_column_int64(p, 19);
+	col_copy(p, 20, v, sizeof(v));
+	d->client_cert = strcmp(v, "required") == 0 ? CLIENT_CERT_REQUIRED :
+	    strcmp(v, "ignore") == 0 ? CLIENT_CERT_IGNORE :
+	    CLIENT_CERT_OPTIONAL;
+	col_copy(p, 21, d->pin_sha256, sizeof(d->pin_sha256));
+}
+
+/*
+ * One device row.  A lookup in any domain (domain_id 0) that matches in
+ * several is STORE_INVALID, "ambiguous", with the reason in errmsg.
+ */
 static enum store_rc
-device_row(struct store *s, enum q q, const char *key, struct store_device *d)
+device_row(struct store *s, enum q q, int64_t domain_id, const char *key,
+    struct store_device *d)
 {
 	sqlite3_stmt	*p;
-	char		 state[16];
 	int		 rc;
 
-	if ((p = bind(s, q, "s", key)) == NULL)
+	if ((p = q == Q_DEV_BY_SFUA || q == Q_DEV_BY_MAC ?
+	    bind(s, q, "si", key, domain_id) : bind(s, q, "s", key)) == NULL)
 		return STORE_ERROR;
 	rc = sqlite3_step(p);
 	if (rc == SQLITE_ROW) {
-		memset(d, 0, sizeof(*d));
-		d->id = sqlite3_column_int64(p, 0);
-		col_copy(p, 1, d->sfua_id, sizeof(d->sfua_id));
-		col_copy(p, 2, d->mac, sizeof(d->mac));
-		col_copy(p, 3, d->vendor, sizeof(d->vendor));
-		col_copy(p, 4, d->model, sizeof(d->model));
-		col_copy(p, 5, d->revision, sizeof(d->revision));
-		col_copy(p, 6, d->label, sizeof(d->label));
-		col_copy(p, 7, state, sizeof(state));
-		d->state = parse_state(state);
-		d->user_id = sqlite3_column_int64(p, 8);
-		col_copy(p, 9, d->user, sizeof(d->user));
-		col_copy(p, 10, d->profile, sizeof(d->profile));
-		d->max_age = sqlite3_column_int(p, 11);
-		d->profile_max_age = sqlite3_column_int(p, 12);
-		d->updated = (time_t)sqlite3_column_int64(p, 13);
-		d->profile_id = sqlite3_column_int64(p, 14);
-		col_copy(p, 15, d->monitor_token, sizeof(d->monitor_token));
-		col_copy(p, 16, state, sizeof(state));
-		d->notify_mode = strcmp(state, "subscribe") == 0 ?
-		    NOTIFY_SUBSCRIBE : strcmp(state, "poll") == 0 ?
-		    NOTIFY_POLL : NOTIFY_INHERIT;
-		col_copy(p, 17, d->enc_mode, sizeof(d->enc_mode));
-		col_copy(p, 18, d->enc_key_sealed, sizeof(d->enc_key_sealed));
+		device_cols(p, d);
+		if (sqlite3_step(p) == SQLITE_ROW &&
+		    (q == Q_DEV_BY_SFUA || q == Q_DEV_BY_MAC)) {
+			done(p);
+			snprintf(s->err, sizeof(s->err), "%s is in several "
+			    "domains; name one with --domain", key);
+			return STORE_INVALID;
+		}
 	}
 	done(p);
 	if (rc == SQLITE_DONE)
@@ -802,16 +945,17 @@ device_row(struct store *s, enum q q, const char *key, struct store_device *d)
 }
 
 enum store_rc
-store_device_by_sfua(struct store *s, const char *sfua_id,
+store_device_by_sfua(struct store *s, int64_t domain_id, const char *sfua_id,
     struct store_device *d)
 {
-	return device_row(s, Q_DEV_BY_SFUA, sfua_id, d);
+	return device_row(s, Q_DEV_BY_SFUA, domain_id, sfua_id, d);
 }
 
 enum store_rc
-store_device_by_mac(struct store *s, const char *mac, struct store_device *d)
+store_device_by_mac(struct store *s, int64_t domain_id, const char *mac,
+    struct store_device *d)
 {
-	return device_row(s, Q_DEV_BY_MAC, mac, d);
+	return device_row(s, Q_DEV_BY_MAC, domain_id, mac, d);
 }
 
 enum store_rc
@@ -830,6 +974,7 @@ store_user_by_name(struct store *s, const char *name, struct store_user *u)
 		col_copy(p, 2, u->realm, sizeof(u->realm));
 		col_copy(p, 3, u->ha1_md5, sizeof(u->ha1_md5));
 		col_copy(p, 4, u->ha1_sha256, sizeof(u->ha1_sha256));
+		u->domain_id = sqlite3_column_int64(p, 5);
 	}
 	done(p);
 	if (rc == SQLITE_DONE)
@@ -1022,7 +1167,7 @@ enum store_rc
 store_device_by_token(struct store *s, const char *token,
     struct store_device *d)
 {
-	return device_row(s, Q_DEV_BY_TOKEN, token, d);
+	return device_row(s, Q_DEV_BY_TOKEN, 0, token, d);
 }
 
 enum store_rc
@@ -1032,7 +1177,7 @@ store_device_by_id(struct store *s, int64_t id, struct store_device *d)
 
 	/* The bound text takes the column's integer affinity. */
 	snprintf(key, sizeof(key), "%lld", (long long)id);
-	return device_row(s, Q_DEV_BY_ID, key, d);
+	return device_row(s, Q_DEV_BY_ID, 0, key, d);
 }
 
 int64_t

@@ -11,7 +11,7 @@ fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
 }
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
-is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 4
+is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 5
 is "WAL mode" "$(sqlite3 "$STORE" 'PRAGMA journal_mode')" wal
 sc init >/dev/null; ok "init twice is harmless" $?
 
@@ -153,7 +153,7 @@ sqlite3 "$V1" < "$top_srcdir/sql/schema.sql" &&
 sqlite3 "$V1" "INSERT INTO devices(sfua_id, mac) VALUES ('urn:uuid:00000000-0000-1000-8000-00aabbccddee', 'aabbccddee00')"
 is "hand-made store is version 1" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
 "$SIPCFG" -d "$V1" device list >/dev/null; ok "sipcfg opens (and migrates) it" $?
-is "now version 4" "$(sqlite3 "$V1" 'PRAGMA user_version')" 4
+is "now version 5" "$(sqlite3 "$V1" 'PRAGMA user_version')" 5
 is "the old device kept" "$(sqlite3 "$V1" 'SELECT count(*) FROM devices')" 1
 ok "the old device got a monitor token" "$(sqlite3 "$V1" 'SELECT token FROM monitors' | grep -qx '[0-9a-f]\{32\}'; echo $?)"
 sqlite3 "$V1" "UPDATE devices SET label = 'x'"

@@ -97,7 +97,7 @@ main(void)
 	ok(store_device_add(st, f) == STORE_OK, "add inside transaction");
 	json_decref(f);
 	store_rollback(st);
-	ok(store_device_by_sfua(st, "urn:ex:rolled-back", &d) == STORE_NOTFOUND,
+	ok(store_device_by_sfua(st, 0, "urn:ex:rolled-back", &d) == STORE_NOTFOUND,
 	    "rolled back");
 
 	f = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "sfua_id",
@@ -107,15 +107,15 @@ main(void)
 	ok(store_device_add(st, f) == STORE_OK, "device add");
 	ok(store_device_add(st, f) == STORE_EXISTS, "duplicate sfua-id");
 	json_decref(f);
-	ok(store_device_by_mac(st, "001122334455", &d) == STORE_OK &&
+	ok(store_device_by_mac(st, 0, "001122334455", &d) == STORE_OK &&
 	    strcmp(d.user, "alice") == 0 && strcmp(d.profile, "office") == 0 &&
 	    d.state == DEVICE_ACTIVE && d.max_age == -1,
 	    "find by MAC, joined user and profile");
 	ok(store_user_by_name(st, "alice", &u) == STORE_OK && u.id == d.user_id,
 	    "user lookup");
-	ok(store_device_by_sfua(st, "urn:ex:none", &d) == STORE_NOTFOUND,
+	ok(store_device_by_sfua(st, 0, "urn:ex:none", &d) == STORE_NOTFOUND,
 	    "unknown device is NOTFOUND");
-	store_device_by_mac(st, "001122334455", &d);
+	store_device_by_mac(st, 0, "001122334455", &d);
 
 	f = json_pack("{s:s, s:s, s:s, s:s}", "aor", "sip:a@example.net",
 	    "realm", "example.net", "username", "a", "ha1", md5);
