@@ -30,6 +30,7 @@
 #include "request.h"
 #include "resource.h"
 #include "seen.h"
+#include "tlsdomain.h"
 #include "useragent.h"
 #include "vpath.h"
 #include "store.h"
@@ -60,6 +61,7 @@ struct http {
 	struct MHD_Daemon	*d[CONFIG_LISTEN_MAX];
 	size_t			 nd;
 	char			*cert, *key;
+	struct tlsdomains	*domains;	/* RFC 6011 §2.4.1, by SNI */
 	atomic_uint		 inflight;
 	atomic_uint		 conns;		/* open connections, all listeners */
 	pthread_mutex_t		 wmu;
@@ -80,6 +82,8 @@ struct req {
 	char		 note[48];
 	int		 counted;
 	int		 seen_headers;	/* the handler was called once */
+	int64_t		 domain_id;	/* of the TLS session */
+	char		 realm[129];	/* the domain's; "" = the store's */
 };
 
 static void
@@ -125,9 +129,17 @@ conn_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,
 {
 	struct http	*h = cls;
 
-	if (code == MHD_CONNECTION_NOTIFY_STARTED)
+	const union MHD_ConnectionInfo *ci;
+
+	(void)socket_ctx;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
 		atomic_fetch_add(&h->conns, 1);
-	else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
+		/* Before the handshake: the per-domain client cert request. */
+		if ((ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_GNUTLS_SESSION)) != NULL &&
+		    ci->tls_session != NULL)
+			tlsdomains_session_init(ci->tls_session);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
 		atomic_fetch_sub(&h->conns, 1);
 }
 
@@ -168,7 +180,12 @@ worker_resource(struct http *h)
 
 	if (w)
 		return w->res;
-	st = store_open(h->cfg->store, STORE_READONLY, (int)h->cfg->busy_timeout_ms,
+	/*
+	 * Read and write: the request path writes a TOFU pin (RFC 6011
+	 * §2.4.1) and consumes one-time passwords, each one short
+	 * statement; everything else it does is reading.
+	 */
+	st = store_open(h->cfg->store, STORE_RDWR, (int)h->cfg->busy_timeout_ms,
 	    err, sizeof(err));
 	if (st == NULL) {
 		log_warnx("worker store: %s", err);
@@ -449,7 +466,8 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
     int bind_sfua_user, struct store_user *u, enum MHD_Result *ret)
 {
 	struct digest_creds	 cr;
-	const char		*hdr, *realm = resource_realm(res);
+	const char		*hdr, *realm = rq->realm[0] ? rq->realm :
+				    resource_realm(res);
 	enum store_rc		 src;
 	enum auth_kind		 kind;
 	enum digest_result	 dr = DIGEST_FAIL;
@@ -493,6 +511,9 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return 0;
 	}
 	src = resource_user(res, cr.username, u);
+	/* A user of another CS domain is no user here. */
+	if (src == STORE_OK && u->domain_id != rq->domain_id)
+		src = STORE_NOTFOUND;
 	if (src != STORE_OK && src != STORE_NOTFOUND) {
 		digest_creds_wipe(&cr);
 		*ret = fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
@@ -576,6 +597,99 @@ vendor_request(struct resource *res, const char *path, struct cfg_request *q)
 	return STORE_NOTFOUND;
 }
 
+static gnutls_session_t
+tls_session(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo	*ci;
+
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+	return ci ? ci->tls_session : NULL;
+}
+
+/*
+ * RFC 6011 §2.4.1: "The CS MUST validate the UA client's certificate, if
+ * one is provided."  A certificate validated against the domain's CAs
+ * that names devices (a MAC or an sfua-id in its subject CN or
+ * subjectAltNames) is bound to them: it can fetch no other device's
+ * configuration.  One that does not validate is held to the device's
+ * pin; with no pin yet and trust on first use allowed, *pin is set and
+ * the caller pins it once HTTP authentication has succeeded.  Returns 1
+ * to go on, 0 with the refusal queued in *ret.
+ */
+static int
+client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct resource *res, const struct tlsdomain_info *di,
+    const struct store_device *dev, struct peer_cert *pc, int *pin,
+    enum MHD_Result *ret)
+{
+	enum store_pin_result	 pr;
+	enum client_cert_policy	 pol = dev ? dev->client_cert :
+				    di->client_cert;
+
+	*pin = 0;
+	if (pol == CLIENT_CERT_IGNORE) {
+		pc->kind = PEER_NONE;
+		return 1;
+	}
+	tlsdomains_peer(h->domains, di, tls_session(c), pc);
+	switch (pc->kind) {
+	case PEER_NONE:
+		if (pol != CLIENT_CERT_REQUIRED)
+			return 1;
+		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "a client certificate is required");
+		return 0;
+	case PEER_BAD:
+		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "unreadable client certificate");
+		return 0;
+	case PEER_VALID:
+		if (dev == NULL || peer_names_device(pc, dev) != 0)
+			return 1;
+		log_warnx("%s: client certificate %s (%s) is bound to another "
+		    "device than %s", rq->addr, pc->sha256, pc->subject,
+		    dev->sfua_id);
+		snprintf(rq->note, sizeof(rq->note), "cert-other-device");
+		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "the client certificate is for another device");
+		return 0;
+	case PEER_UNTRUSTED:
+		break;
+	}
+	if (dev == NULL)
+		return 1;	/* nothing to pin to: secret-free anyway */
+	if (store_device_pin(resource_store(res), dev->id, pc->sha256,
+	    pc->subject, rq->addr, 0, &pr) != STORE_OK) {
+		*ret = fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "configuration store unavailable");
+		return 0;
+	}
+	switch (pr) {
+	case PIN_MATCH:
+	case PIN_NEW:
+		return 1;
+	case PIN_MISMATCH:
+		log_warnx("%s: device %s presented client certificate %s (%s), "
+		    "not the one pinned to it; refused (sipcfg device unpin "
+		    "clears the pin)", rq->addr, dev->sfua_id, pc->sha256,
+		    pc->subject);
+		snprintf(rq->note, sizeof(rq->note), "cert-pin-mismatch");
+		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN, "the client certificate "
+		    "is not the one pinned to this device");
+		return 0;
+	case PIN_NONE:
+		break;
+	}
+	if (!di->tofu) {
+		snprintf(rq->note, sizeof(rq->note), "cert-untrusted");
+		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		    "the client certificate is not trusted");
+		return 0;
+	}
+	*pin = 1;
+	return 1;
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -587,12 +701,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct cfg_request	 q;
 	struct store_device	 dev;
 	struct store_user	 u;
+	struct peer_cert	 pc;
+	enum store_pin_result	 pr;
+	const struct tlsdomain_info *di;
 	const char		*qs;
 	char			 err[160];
 	size_t			 plen, vlen;
 	enum store_rc		 src;
 	enum MHD_Result		 ret = MHD_NO;
-	int			 head, vendor;
+	int			 head, vendor, pin;
 
 	if (rq == NULL)
 		return MHD_NO;	/* out of memory in uri_logger */
@@ -642,6 +759,12 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			return fail(c, rq, MHD_HTTP_BAD_REQUEST, err);
 		snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
 	}
+	/* RFC 6011 §2.4.1: the TLS server_name is the CS domain. */
+	if ((di = tlsdomains_of(h->domains, tls_session(c))) == NULL)
+		return fail(c, rq, MHD_HTTP_MISDIRECTED_REQUEST,
+		    "no configuration service domain for this connection");
+	rq->domain_id = di->id;
+	snprintf(rq->realm, sizeof(rq->realm), "%s", di->realm);
 
 	/* BRIEF.md §2, RFC 6011 §2.4.2: overload is a 503 + Retry-After. */
 	rq->counted = 1;
@@ -668,16 +791,20 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
 	}
 
+	q.domain_id = rq->domain_id;
 	src = resource_device(res, &q, &dev);
 	if (src != STORE_OK && src != STORE_NOTFOUND)
 		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    h->cfg->retry_after, "configuration store unavailable");
+	if (!client_cert_check(h, c, rq, res, di, src == STORE_OK ? &dev :
+	    NULL, &pc, &pin, &ret))
+		return ret;
 	if (src == STORE_NOTFOUND) {
 		switch (h->cfg->unknown) {
 		case UNKNOWN_DENY:
 			return fail(c, rq, MHD_HTTP_NOT_FOUND, "unknown device");
 		case UNKNOWN_ENROLL:
-			seen_enroll(h->seen, q.sfua_id, q.mac, q.vendor,
+			seen_enroll(h->seen, q.domain_id, q.sfua_id, q.mac, q.vendor,
 			    q.model);
 			/* FALLTHROUGH */
 		case UNKNOWN_DEFAULT:
@@ -700,6 +827,24 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (u.id != dev.user_id)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "user not authorized for this device");
+	/*
+	 * RFC 6011 §2.4.1 trust on first use: the HTTP credentials vouch
+	 * for the certificate the device presented with them.
+	 */
+	if (pin) {
+		if (store_device_pin(resource_store(res), dev.id, pc.sha256,
+		    pc.subject, rq->addr, 1, &pr) != STORE_OK)
+			return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    h->cfg->retry_after,
+			    "configuration store unavailable");
+		if (pr == PIN_MISMATCH)	/* another certificate won a race */
+			return fail(c, rq, MHD_HTTP_FORBIDDEN, "the client "
+			    "certificate is not the one pinned to this device");
+		if (pr == PIN_NEW)
+			log_info("%s: device %s: client certificate %s (%s) "
+			    "pinned on first use", rq->addr, dev.sfua_id,
+			    pc.sha256, pc.subject);
+	}
 	return render_and_answer(h, c, rq, res, &dev, &q, 1);
 }
 
@@ -711,6 +856,31 @@ slurp(const char *path)
 	if ((b = util_slurp(path, 1 << 20, NULL)) == NULL)
 		log_warn("%s", path);
 	return b;
+}
+
+/* The CS domains and their certificates (RFC 6011 §2.4.1), by SNI. */
+static int
+load_domains(struct http *h)
+{
+	struct store	*st;
+	char		 err[512];
+
+	if ((st = store_open(h->cfg->store, STORE_RDWR, 0, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	h->domains = tlsdomains_load(st, h->cert, h->key, err, sizeof(err));
+	store_close(st);
+	if (h->domains == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	tlsdomains_activate(h->domains);
+	if (tlsdomains_count(h->domains) > 1)
+		log_info("serving %zu configuration service domains by SNI",
+		    tlsdomains_count(h->domains));
+	return 0;
 }
 
 static void
@@ -753,7 +923,8 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 	pthread_mutex_init(&h->wmu, NULL);
 	pthread_key_create(&h->wkey, worker_free);
 	if ((h->cert = slurp(cfg->cert)) == NULL ||
-	    (h->key = slurp(cfg->key)) == NULL)
+	    (h->key = slurp(cfg->key)) == NULL ||
+	    load_domains(h) != 0)
 		goto fail;
 	bound[0] = '\0';
 	for (i = 0; i < cfg->nlisten; i++) {
@@ -791,8 +962,7 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		h->d[h->nd] = MHD_start_daemon(flags, (uint16_t)l->port, NULL,
 		    NULL, handle, h,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-		    MHD_OPTION_HTTPS_MEM_CERT, h->cert,
-		    MHD_OPTION_HTTPS_MEM_KEY, h->key,
+		    MHD_OPTION_HTTPS_CERT_CALLBACK, tlsdomains_cert_cb,
 		    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
 		    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
@@ -849,6 +1019,7 @@ http_stop(struct http *h)
 	}
 	pthread_key_delete(h->wkey);
 	pthread_mutex_destroy(&h->wmu);
+	tlsdomains_free(h->domains);
 	if (h->key)
 		util_wipe(h->key, strlen(h->key));
 	free(h->key);

@@ -14,6 +14,7 @@
 #include "seen.h"
 
 struct enroll {
+	int64_t	 domain_id;
 	char	 sfua_id[STORE_SFUA_ID_MAX];
 	char	 mac[13];
 	char	 vendor[STORE_NAME_MAX];
@@ -60,8 +61,8 @@ drain(struct seen *s, struct store_seen *batch, struct enroll *enr)
 		log_warnx("bookkeeping queue full: %lu records dropped",
 		    dropped);
 	for (i = 0; i < ne; i++) {
-		rc = store_device_enroll(s->st, enr[i].sfua_id, enr[i].mac,
-		    enr[i].vendor, enr[i].model);
+		rc = store_device_enroll(s->st, enr[i].domain_id,
+		    enr[i].sfua_id, enr[i].mac, enr[i].vendor, enr[i].model);
 		if (rc == STORE_OK)
 			log_info("enrolled %s as pending", enr[i].sfua_id);
 		else if (rc != STORE_EXISTS)
@@ -164,18 +165,20 @@ seen_push(struct seen *s, const struct store_seen *r)
 }
 
 void
-seen_enroll(struct seen *s, const char *sfua_id, const char *mac,
-    const char *vendor, const char *model)
+seen_enroll(struct seen *s, int64_t domain_id, const char *sfua_id,
+    const char *mac, const char *vendor, const char *model)
 {
 	struct enroll	*e;
 	size_t		 i;
 
 	pthread_mutex_lock(&s->mu);
 	for (i = 0; i < s->nenr; i++)
-		if (strcmp(s->enr[i].sfua_id, sfua_id) == 0)
+		if (s->enr[i].domain_id == domain_id &&
+		    strcmp(s->enr[i].sfua_id, sfua_id) == 0)
 			break;
 	if (i == s->nenr && s->nenr < ENROLL_MAX) {
 		e = &s->enr[s->nenr++];
+		e->domain_id = domain_id;
 		snprintf(e->sfua_id, sizeof(e->sfua_id), "%s", sfua_id);
 		snprintf(e->mac, sizeof(e->mac), "%s", mac);
 		snprintf(e->vendor, sizeof(e->vendor), "%s", vendor);

@@ -22,7 +22,8 @@ struct seen	*seen_start(struct store *st, unsigned flush_ms);
 void		 seen_stop(struct seen *);
 /* Any thread; never blocks on the store. */
 void		 seen_push(struct seen *, const struct store_seen *);
-void		 seen_enroll(struct seen *, const char *sfua_id,
-		    const char *mac, const char *vendor, const char *model);
+void		 seen_enroll(struct seen *, int64_t domain_id,
+		    const char *sfua_id, const char *mac, const char *vendor,
+		    const char *model);
 
 #endif

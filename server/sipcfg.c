@@ -9,6 +9,7 @@
  * input, never from argv, and only their HA1 values are stored.
  */
 #include <errno.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -30,6 +31,7 @@
 #include "encrypt.h"
 #include "seal.h"
 #include "store.h"
+#include "tlsdomain.h"
 #include "vpath.h"
 #include "util.h"
 
@@ -95,6 +97,9 @@ store_fail(struct store *st, enum store_rc rc, const char *what)
 	case STORE_EXISTS:
 		return err("%s: already exists", what);
 	case STORE_INVALID:
+		if (strstr(store_errmsg(st), "several domains") != NULL ||
+		    strstr(store_errmsg(st), "another domain") != NULL)
+			return err("%s: %s", what, store_errmsg(st));
 		if (strncmp(store_errmsg(st), "no such", 7) == 0)
 			return err("%s: %s", what, store_errmsg(st));
 		return err("%s: value refused (%s)", what, store_errmsg(st));
@@ -358,6 +363,16 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 			return err("--notify %s: expected subscribe, poll%s", v,
 			    set ? " or inherit" : "");
 	}
+	if ((v = opt(a, "--client-cert")) != NULL) {
+		if (strcmp(v, "optional") == 0 || strcmp(v, "required") == 0 ||
+		    strcmp(v, "ignore") == 0)
+			json_object_set_new(f, "client_cert", json_string(v));
+		else if (set && strcmp(v, "inherit") == 0)
+			json_object_set_new(f, "client_cert", json_string(""));
+		else
+			return err("--client-cert %s: expected optional, "
+			    "required, ignore%s", v, set ? " or inherit" : "");
+	}
 	if ((v = opt(a, "--checksync")) != NULL) {
 		/* BRIEF.md §3: the legacy push, off unless asked for. */
 		if (strcmp(v, "on") == 0 || strcmp(v, "off") == 0)
@@ -462,6 +477,233 @@ cmd_init(struct store *st, struct args *a)
 	return 0;
 }
 
+/*
+ * The same device in two domains is allowed (two providers may both
+ * know a phone) but is worth a word: it is usually a typo in --domain.
+ */
+static void
+warn_duplicate(struct store *st, const char *id, const char *mac)
+{
+	json_t		*rows, *o;
+	size_t		 i;
+
+	if (store_device_duplicates(st, &rows) != STORE_OK)
+		return;
+	json_array_foreach(rows, i, o) {
+		const char *sid = json_string_value(json_object_get(o,
+		    "sfua_id"));
+		const char *smac = json_string_value(json_object_get(o, "mac"));
+		const char *dom = json_string_value(json_object_get(o,
+		    "domain"));
+
+		if (((sid && strcmp(sid, id) == 0) ||
+		    (smac && mac[0] && strcmp(smac, mac) == 0)) &&
+		    json_integer_value(json_object_get(o, "domain_id")) !=
+		    (json_int_t)(cli_domain ? cli_domain :
+		    STORE_DEFAULT_DOMAIN))
+			fprintf(stderr, "sipcfg: warning: %s is also in domain "
+			    "%s (see sipcfg device duplicates)\n", id,
+			    dom ? dom : "?");
+	}
+	json_decref(rows);
+}
+
+static int
+cmd_device_duplicates(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "domain", "sfua_id", "mac",
+	    "label", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_device_duplicates(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "device duplicates");
+	show_rows(a, rows, cols, NULL);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_device_unpin(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_device_unpin(st, d.id)) == STORE_NOTFOUND)
+		return err("%s: no client certificate is pinned", a->pos[0]);
+	if (rc != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		printf("device %s unpinned: the next certificate it presents "
+		    "with valid credentials is pinned\n", d.sfua_id);
+	return 0;
+}
+
+/* ------------------------------------------------------------ domains */
+
+/* --cert/--key/--ca/--realm/--base-url/--client-cert/--tofu into f. */
+static int
+domain_fields(struct args *a, json_t *f, int set)
+{
+	const char	*v, *cert = opt(a, "--cert"), *key = opt(a, "--key");
+	const char	*ca = opt(a, "--ca");
+	char		 why[640], abs[2][PATH_MAX];
+
+	if ((cert == NULL) != (key == NULL))
+		return err("--cert and --key go together");
+	if (set && opt(a, "--no-cert") && cert)
+		return err("--no-cert and --cert exclude each other");
+	if ((cert && (realpath(cert, abs[0]) == NULL ||
+	    realpath(key, abs[1]) == NULL)))
+		return err("%s: %s", realpath(cert, abs[0]) ? key : cert,
+		    strerror(errno));
+	if (tlsdomain_check_files(cert ? abs[0] : NULL, key ? abs[1] : NULL,
+	    ca, why, sizeof(why)) != 0)
+		return err("%s", why);
+	if (cert) {
+		json_object_set_new(f, "cert_file", json_string(abs[0]));
+		json_object_set_new(f, "key_file", json_string(abs[1]));
+	} else if (set && opt(a, "--no-cert")) {
+		json_object_set_new(f, "cert_file", json_string(""));
+		json_object_set_new(f, "key_file", json_string(""));
+	}
+	if (ca) {
+		if (realpath(ca, abs[0]) == NULL)
+			return err("%s: %s", ca, strerror(errno));
+		json_object_set_new(f, "ca_file", json_string(abs[0]));
+	} else if (set && opt(a, "--no-ca"))
+		json_object_set_new(f, "ca_file", json_string(""));
+	if ((v = opt(a, "--realm")) != NULL) {
+		if (*v == '\0' || strlen(v) > 128 || has_control(v) ||
+		    strchr(v, '"'))
+			return err("--realm %s: 1..128 bytes, no quotes or "
+			    "control characters", v);
+		json_object_set_new(f, "realm", json_string(v));
+	}
+	if ((v = opt(a, "--base-url")) != NULL) {
+		if (strncmp(v, "https://", 8) != 0 || strlen(v) > 1024 ||
+		    has_control(v) || strchr(v, ' '))
+			return err("--base-url %s: expected an https:// URL", v);
+		json_object_set_new(f, "base_url", json_string(v));
+	}
+	if ((v = opt(a, "--client-cert")) != NULL) {
+		if (strcmp(v, "optional") != 0 && strcmp(v, "required") != 0 &&
+		    strcmp(v, "ignore") != 0)
+			return err("--client-cert %s: expected optional, "
+			    "required or ignore", v);
+		json_object_set_new(f, "client_cert", json_string(v));
+	}
+	if ((v = opt(a, "--tofu")) != NULL) {
+		if (strcmp(v, "on") != 0 && strcmp(v, "off") != 0)
+			return err("--tofu %s: expected on or off", v);
+		json_object_set_new(f, "tofu", json_integer(strcmp(v, "on")
+		    == 0));
+	}
+	return 0;
+}
+
+static int
+cmd_domain_add(struct store *st, struct args *a)
+{
+	json_t		*f = json_object();
+	int64_t		 id;
+	enum store_rc	 rc;
+	int		 r = -1;
+
+	if (!request_valid_domain(a->pos[0]) || strlen(a->pos[0]) > 253) {
+		err("%s: not a DNS name", a->pos[0]);
+		goto done;
+	}
+	if (opt(a, "--cert") == NULL) {
+		err("domain add %s: --cert and --key are required (the "
+		    "certificate UAs asking for %s get)", a->pos[0], a->pos[0]);
+		goto done;
+	}
+	if (domain_fields(a, f, 0) != 0)
+		goto done;
+	if ((rc = store_domain_add(st, a->pos[0], f, &id)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (!a->json)
+		printf("domain %s added; restart sipcfgd to serve it\n",
+		    a->pos[0]);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+static int
+cmd_domain_set(struct store *st, struct args *a)
+{
+	json_t		*f = json_object();
+	int64_t		 id;
+	enum store_rc	 rc;
+	int		 r = -1;
+
+	if ((rc = store_domain_id(st, a->pos[0], &id)) != STORE_OK) {
+		err("%s", store_errmsg(st));
+		goto done;
+	}
+	if (domain_fields(a, f, 1) != 0)
+		goto done;
+	if (json_object_size(f) == 0) {
+		err("domain set: nothing to change (see sipcfg help)");
+		goto done;
+	}
+	if ((rc = store_domain_update(st, id, f)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (!a->json)
+		printf("domain %s updated; restart sipcfgd to apply it\n",
+		    a->pos[0]);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+static int
+cmd_domain_list(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "name", "realm", "client_cert",
+	    "tofu", "cert_file", "ca_file", "devices", "users", NULL };
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = store_domain_list(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, "domain list");
+	show_rows(a, rows, cols, NULL);
+	json_decref(rows);
+	return 0;
+}
+
+static int
+cmd_domain_rm(struct store *st, struct args *a)
+{
+	int64_t		 id;
+	enum store_rc	 rc;
+
+	if ((rc = store_domain_id(st, a->pos[0], &id)) != STORE_OK)
+		return err("%s", store_errmsg(st));
+	if (id == STORE_DEFAULT_DOMAIN)
+		return err("%s: the default domain cannot be removed",
+		    a->pos[0]);
+	if ((rc = store_domain_remove(st, a->pos[0])) != STORE_OK) {
+		if (rc == STORE_INVALID)
+			return err("%s: still has devices or users (move or "
+			    "remove them first)", a->pos[0]);
+		return store_fail(st, rc, a->pos[0]);
+	}
+	if (!a->json)
+		printf("domain %s removed\n", a->pos[0]);
+	return 0;
+}
+
 static int
 cmd_device_add(struct store *st, struct args *a)
 {
@@ -479,7 +721,8 @@ cmd_device_add(struct store *st, struct args *a)
 	else
 		return err("%s: not an sfua-id URN or a MAC address",
 		    a->pos[0]);
-	f = json_pack("{s:s}", "sfua_id", id);
+	f = json_pack("{s:s, s:I}", "sfua_id", id, "domain_id", (json_int_t)
+	    (cli_domain ? cli_domain : STORE_DEFAULT_DOMAIN));
 	if (mac[0])
 		json_object_set_new(f, "mac", json_string(mac));
 	if (device_fields(st, a, f, 0) != 0)
@@ -488,6 +731,7 @@ cmd_device_add(struct store *st, struct args *a)
 		store_fail(st, rc, id);
 		goto done;
 	}
+	warn_duplicate(st, id, mac);
 	if (a->json) {
 		json_t *o = json_pack("{s:s, s:s?}", "sfua_id", id, "mac",
 		    mac[0] ? mac : NULL);
@@ -717,6 +961,28 @@ hash_password(const char *user, const char *realm, char *md5, char *sha)
 	return hash_password_seal(user, realm, md5, sha, NULL);
 }
 
+/* The realm of the --domain given, when it has one of its own: 0. */
+static int
+domain_realm(struct store *st, char *out, size_t len)
+{
+	json_t		*rows, *o;
+	size_t		 i;
+	const char	*r;
+	int		 rc = -1;
+
+	if (cli_domain == 0 || store_domain_list(st, &rows) != STORE_OK)
+		return -1;
+	json_array_foreach(rows, i, o)
+		if (json_integer_value(json_object_get(o, "id")) == cli_domain &&
+		    (r = json_string_value(json_object_get(o, "realm"))) &&
+		    *r) {
+			snprintf(out, len, "%s", r);
+			rc = 0;
+		}
+	json_decref(rows);
+	return rc;
+}
+
 static int
 cmd_user_add(struct store *st, struct args *a)
 {
@@ -730,11 +996,15 @@ cmd_user_add(struct store *st, struct args *a)
 		    "no ':', at most 64 bytes)", a->pos[0]);
 	if (r)
 		snprintf(realm, sizeof(realm), "%s", r);
-	else if (store_meta_get(st, "realm", realm, sizeof(realm)) != STORE_OK)
+	else if (domain_realm(st, realm, sizeof(realm)) != 0 &&
+	    store_meta_get(st, "realm", realm, sizeof(realm)) != STORE_OK)
 		return store_fail(st, STORE_ERROR, "realm");
 	if (hash_password(a->pos[0], realm, md5, sha) != 0)
 		return -1;
 	if ((rc = store_user_add(st, a->pos[0], realm, md5, sha)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (cli_domain && (rc = store_user_set_domain(st, a->pos[0],
+	    cli_domain)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
 	if (!a->json)
 		printf("user %s added (realm \"%s\")\n", a->pos[0], realm);
@@ -1642,23 +1912,40 @@ static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm= --force", 1, cmd_init,
 	    "init [--realm REALM [--force]]" },
 	{ "device", "add", 1, 1, "--vendor= --model= --label= --user= "
-	    "--profile= --max-age= --state= --notify= --checksync= --encrypt=",
-	    1, cmd_device_add,
+	    "--profile= --max-age= --state= --notify= --checksync= --encrypt= "
+	    "--client-cert=", 1, cmd_device_add,
 	    "device add SFUA-ID|MAC [--vendor DOMAIN] [--model TOKEN] "
 	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
 	    "[--state active|pending|disabled] [--notify subscribe|poll] "
-	    "[--checksync on|off]" },
+	    "[--checksync on|off] [--client-cert optional|required|ignore]" },
 	{ "device", "list", 0, 0, "", 0, cmd_device_list, "device list" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
 	    "--no-user --profile= --max-age= --state= --mac= --notify= "
-	    "--checksync= --contact= --encrypt= --enc-cert=", 1,
+	    "--checksync= --contact= --encrypt= --enc-cert= --client-cert=", 1,
 	    cmd_device_set, "device set DEV [--vendor ..] [--model ..] "
 	    "[--label ..] [--user NAME | --no-user] [--profile NAME] "
 	    "[--max-age SECONDS|none] [--state ..] [--mac MAC] "
 	    "[--notify subscribe|poll|inherit] [--checksync on|off|inherit] "
-	    "[--contact SIP-URI] [--encrypt MODE|inherit] [--enc-cert PEM]" },
+	    "[--contact SIP-URI] [--encrypt MODE|inherit] [--enc-cert PEM] "
+	    "[--client-cert optional|required|ignore|inherit]" },
 	{ "device", "rm", 1, 1, "", 1, cmd_device_rm, "device rm DEV" },
+	{ "device", "unpin", 1, 1, "", 1, cmd_device_unpin,
+	    "device unpin DEV" },
+	{ "device", "duplicates", 0, 0, "", 0, cmd_device_duplicates,
+	    "device duplicates" },
+	{ "domain", "add", 1, 1, "--cert= --key= --ca= --realm= --base-url= "
+	    "--client-cert= --tofu=", 1, cmd_domain_add,
+	    "domain add NAME --cert PEM --key PEM [--ca PEM] [--realm REALM] "
+	    "[--base-url URL] [--client-cert optional|required|ignore] "
+	    "[--tofu on|off]" },
+	{ "domain", "set", 1, 1, "--cert= --key= --no-cert --ca= --no-ca "
+	    "--realm= --base-url= --client-cert= --tofu=", 1, cmd_domain_set,
+	    "domain set NAME [--cert PEM --key PEM | --no-cert] [--ca PEM | "
+	    "--no-ca] [--realm REALM] [--base-url URL] "
+	    "[--client-cert optional|required|ignore] [--tofu on|off]" },
+	{ "domain", "list", 0, 0, "", 0, cmd_domain_list, "domain list" },
+	{ "domain", "rm", 1, 1, "", 1, cmd_domain_rm, "domain rm NAME" },
 	{ "device", "key", 1, 1, "", 1, cmd_device_key, "device key DEV" },
 	{ "device", "history", 1, 1, "--limit=", 0, cmd_device_history,
 	    "device history DEV [--limit N]" },
@@ -1723,9 +2010,12 @@ usage(FILE *f)
 {
 	size_t	 i;
 
-	fprintf(f, "usage: sipcfg [-d STORE] [--json] COMMAND ...\n"
-	    "STORE defaults to $SIPCFG_STORE, else /var/lib/sipcfg/sipcfg.db; "
-	    "DEV is an sfua-id URN or a MAC address.\ncommands:\n");
+	fprintf(f, "usage: sipcfg [-d STORE] [--json] [--domain NAME] COMMAND "
+	    "...\nSTORE defaults to $SIPCFG_STORE, else "
+	    "/var/lib/sipcfg/sipcfg.db; DEV is an sfua-id URN or a MAC "
+	    "address;\n--domain: the CS domain DEV, users and new devices "
+	    "are in (default: any for DEV, the default domain for new "
+	    "ones).\ncommands:\n");
 	for (i = 0; i < NCMDS; i++)
 		fprintf(f, "  %s\n", cmds[i].usage);
 }
@@ -1753,6 +2043,7 @@ main(int argc, char *argv[])
 	struct store	*st;
 	const struct cmd *c = NULL;
 	const char	*storepath = getenv("SIPCFG_STORE");
+	const char	*domain = NULL;
 	char		 errbuf[512], name[64];
 	const char	*eq;
 	size_t		 i;
@@ -1767,6 +2058,8 @@ main(int argc, char *argv[])
 			storepath = argv[++k];
 		else if (strcmp(argv[k], "--json") == 0)
 			a.json = 1;
+		else if (strcmp(argv[k], "--domain") == 0 && k + 1 < argc)
+			domain = argv[++k];
 		else if (strcmp(argv[k], "-h") == 0 ||
 		    strcmp(argv[k], "--help") == 0 ||
 		    strcmp(argv[k], "help") == 0) {
@@ -1802,6 +2095,19 @@ main(int argc, char *argv[])
 		if (strncmp(argv[k], "--", 2) == 0 && argv[k][2] != '\0') {
 			if (strcmp(argv[k], "--json") == 0) {
 				a.json = 1;
+				continue;
+			}
+			/* Global: the domain DEV, users and new devices are in. */
+			if (strcmp(argv[k], "--domain") == 0 ||
+			    strncmp(argv[k], "--domain=", 9) == 0) {
+				if (argv[k][8] == '=')
+					domain = argv[k] + 9;
+				else if (k + 1 < argc)
+					domain = argv[++k];
+				else {
+					err("--domain needs a value");
+					return 2;
+				}
 				continue;
 			}
 			eq = strchr(argv[k], '=');
@@ -1861,6 +2167,12 @@ main(int argc, char *argv[])
 	    errbuf, sizeof(errbuf));
 	if (st == NULL) {
 		err("%s", errbuf);
+		return 1;
+	}
+	if (domain != NULL &&
+	    store_domain_id(st, domain, &cli_domain) != STORE_OK) {
+		err("--domain: %s", store_errmsg(st));
+		store_close(st);
 		return 1;
 	}
 	if (w && store_begin(st) != 0) {

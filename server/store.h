@@ -81,7 +81,6 @@ struct store_device {
 	char			 enc_key_sealed[160];	/* "" = no key */
 	int64_t			 domain_id;
 	enum client_cert_policy	 client_cert;	/* device's, else domain's */
-	char			 pin_sha256[65];	/* TOFU pin, "" = none */
 };
 
 struct store_user {
@@ -303,8 +302,43 @@ enum store_rc	 store_path_rule_list(struct store *, json_t **);
 int		 store_seen_write(struct store *, const struct store_seen *,
 		    size_t n);
 /* Enroll an unknown device as pending; STORE_EXISTS if a racer did. */
-enum store_rc	 store_device_enroll(struct store *, const char *sfua_id,
-		    const char *mac, const char *vendor, const char *model);
+enum store_rc	 store_device_enroll(struct store *, int64_t domain_id,
+		    const char *sfua_id, const char *mac, const char *vendor,
+		    const char *model);
+
+/*
+ * RFC 6011 §2.4.1 domains.  store_domain_list: every domain as a JSON
+ * array (id, name, realm, cert_file, key_file, ca_file, base_url,
+ * client_cert, tofu, devices, users).  Setters take a JSON object of
+ * fields (the names of the list's columns); cert_file and key_file go
+ * together.  The default domain (id 1) cannot be removed; a domain with
+ * devices or users cannot either (STORE_INVALID).
+ */
+enum store_rc	 store_domain_list(struct store *, json_t **);
+enum store_rc	 store_domain_id(struct store *, const char *name,
+		    int64_t *id);
+enum store_rc	 store_domain_add(struct store *, const char *name,
+		    const json_t *fields, int64_t *id);
+enum store_rc	 store_domain_update(struct store *, int64_t id,
+		    const json_t *fields);
+enum store_rc	 store_domain_remove(struct store *, const char *name);
+enum store_rc	 store_user_set_domain(struct store *, const char *name,
+		    int64_t domain_id);
+/* Devices whose sfua-id or MAC is also in another domain. */
+enum store_rc	 store_device_duplicates(struct store *, json_t **);
+
+/* Trust on first use of a client certificate (RFC 6011 §2.4.1). */
+enum store_pin_result {
+	PIN_NONE,	/* the device has no pin (and none was made) */
+	PIN_NEW,	/* this certificate is now the device's pin */
+	PIN_MATCH,	/* the device's pin is this certificate */
+	PIN_MISMATCH	/* the device is pinned to another certificate */
+};
+enum store_rc	 store_device_pin(struct store *, int64_t device_id,
+		    const char *sha256, const char *subject, const char *addr,
+		    int may_pin, enum store_pin_result *);
+/* STORE_NOTFOUND when the device had no pin. */
+enum store_rc	 store_device_unpin(struct store *, int64_t device_id);
 
 /*
  * Administration (the CLI).  Listing and showing return new JSON values

@@ -20,6 +20,7 @@
 
 #include "store.h"
 #include "schema_sql.h"
+#include "util.h"
 
 enum q {
 	Q_DATA_VERSION,
@@ -86,6 +87,15 @@ enum q {
 	Q_PATH_ADD,
 	Q_PATH_DELETE,
 	Q_PATH_LIST,
+	Q_DOMAIN_LIST,
+	Q_DOMAIN_ID,
+	Q_DOMAIN_INSERT,
+	Q_DOMAIN_DELETE,
+	Q_PIN_INSERT,
+	Q_PIN_GET,
+	Q_PIN_DELETE,
+	Q_DEV_DUPS,
+	Q_USER_DOMAIN,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -102,11 +112,9 @@ enum q {
 	"coalesce(d.profile_id, 0), coalesce(m.token, ''), " \
 	"coalesce(d.notify_mode, p.notify_mode, ''), " \
 	"coalesce(d.enc_mode, p.enc_mode, ''), coalesce(d.enc_key_sealed, ''), " \
-	"d.domain_id, coalesce(d.client_cert, dm.client_cert), " \
-	"coalesce(pin.sha256, '') " \
+	"d.domain_id, coalesce(d.client_cert, dm.client_cert) " \
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
 	"JOIN domains dm ON dm.id = d.domain_id " \
-	"LEFT JOIN device_pins pin ON pin.device_id = d.id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
@@ -151,15 +159,35 @@ static const char *const sqls[Q__COUNT] = {
 	    "ua_vendor = coalesce(excluded.ua_vendor, ua_vendor), "
 	    "ua_model = coalesce(excluded.ua_model, ua_model), "
 	    "ua_firmware = coalesce(excluded.ua_firmware, ua_firmware)",
-	[Q_ENROLL] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, label) "
-	    "VALUES (?1, nullif(?2, ''), nullif(?3, ''), nullif(?4, ''), "
-	    "'pending', 'enrolled on first fetch')",
+	[Q_ENROLL] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, label, "
+	    "domain_id) VALUES (?1, nullif(?2, ''), nullif(?3, ''), "
+	    "nullif(?4, ''), 'pending', 'enrolled on first fetch', ?5)",
 	[Q_DEV_INSERT] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, "
-	    "label, user_id, profile_id, max_age, notify_mode, checksync) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	    "label, user_id, profile_id, max_age, notify_mode, checksync, "
+	    "domain_id, client_cert) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+	[Q_DOMAIN_LIST] = "SELECT id, name, realm, cert_file, key_file, ca_file, "
+	    "base_url, client_cert, tofu, "
+	    "(SELECT count(*) FROM devices d WHERE d.domain_id = dm.id) AS devices, "
+	    "(SELECT count(*) FROM users u WHERE u.domain_id = dm.id) AS users "
+	    "FROM domains dm ORDER BY id",
+	[Q_DOMAIN_ID] = "SELECT id FROM domains WHERE name = ?1",
+	[Q_DOMAIN_INSERT] = "INSERT INTO domains(name) VALUES (?1)",
+	[Q_DOMAIN_DELETE] = "DELETE FROM domains WHERE name = ?1 AND id != 1",
+	[Q_PIN_INSERT] = "INSERT INTO device_pins(device_id, sha256, subject, addr) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(device_id) DO NOTHING",
+	[Q_PIN_GET] = "SELECT sha256 FROM device_pins WHERE device_id = ?1",
+	[Q_PIN_DELETE] = "DELETE FROM device_pins WHERE device_id = ?1",
+	[Q_DEV_DUPS] = "SELECT d.id, d.domain_id, dm.name AS domain, d.sfua_id, d.mac, d.label "
+	    "FROM devices d JOIN domains dm ON dm.id = d.domain_id "
+	    "WHERE EXISTS (SELECT 1 FROM devices o WHERE o.domain_id != d.domain_id "
+	    "AND (o.sfua_id = d.sfua_id OR o.mac = d.mac)) "
+	    "ORDER BY coalesce(d.mac, d.sfua_id), d.domain_id",
+	[Q_USER_DOMAIN] = "UPDATE users SET domain_id = ?2 WHERE name = ?1",
 	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
-	[Q_DEV_LIST] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
-	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
+	[Q_DEV_LIST] = "SELECT d.id, "
+	    "(SELECT name FROM domains WHERE id = d.domain_id) AS domain, "
+	    "d.sfua_id, d.mac, d.vendor, d.model, d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
 	    "s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, "
 	    "s.ua_model, s.ua_firmware, coalesce(s.fetches, 0) AS fetches, "
 	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines "
@@ -167,6 +195,10 @@ static const char *const sqls[Q__COUNT] = {
 	    "LEFT JOIN profiles p ON p.id = d.profile_id "
 	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
 	[Q_DEV_SHOW] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
+	    "(SELECT name FROM domains WHERE id = d.domain_id) AS domain, "
+	    "d.client_cert, (SELECT sha256 FROM device_pins WHERE device_id = "
+	    "d.id) AS cert_pin, (SELECT pinned FROM device_pins WHERE "
+	    "device_id = d.id) AS cert_pinned, "
 	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
 	    "d.notify_mode, d.checksync, d.contact_uri, d.enc_mode, "
 	    "d.enc_key_sealed IS NOT NULL AS has_key, "
@@ -910,7 +942,6 @@ device_cols(sqlite3_stmt *p, struct store_device *d)
 	d->client_cert = strcmp(v, "required") == 0 ? CLIENT_CERT_REQUIRED :
 	    strcmp(v, "ignore") == 0 ? CLIENT_CERT_IGNORE :
 	    CLIENT_CERT_OPTIONAL;
-	col_copy(p, 21, d->pin_sha256, sizeof(d->pin_sha256));
 }
 
 /*
@@ -1155,10 +1186,11 @@ store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 }
 
 enum store_rc
-store_device_enroll(struct store *s, const char *sfua_id, const char *mac,
-    const char *vendor, const char *model)
+store_device_enroll(struct store *s, int64_t domain_id, const char *sfua_id,
+    const char *mac, const char *vendor, const char *model)
 {
-	return exec(s, Q_ENROLL, "ssss", sfua_id, mac, vendor, model);
+	return exec(s, Q_ENROLL, "ssssi", sfua_id, mac, vendor, model,
+	    domain_id > 0 ? domain_id : (int64_t)STORE_DEFAULT_DOMAIN);
 }
 
 /* -------------------------------------------------------- the notifier */
@@ -1468,6 +1500,176 @@ store_path_rule_list(struct store *s, json_t **out)
 	return rows_json(s, Q_PATH_LIST, bind(s, Q_PATH_LIST, ""), out);
 }
 
+/* ---------------------------------------------- domains and TOFU pins */
+
+enum store_rc
+store_domain_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_DOMAIN_LIST, bind(s, Q_DOMAIN_LIST, ""), out);
+}
+
+enum store_rc
+store_domain_id(struct store *s, const char *name, int64_t *id)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	if ((p = bind(s, Q_DOMAIN_ID, "s", name)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		*id = sqlite3_column_int64(p, 0);
+	done(p);
+	if (rc == SQLITE_DONE) {
+		snprintf(s->err, sizeof(s->err), "no domain %s (see sipcfg "
+		    "domain list)", name);
+		return STORE_NOTFOUND;
+	}
+	return maprc(s, rc, "domain");
+}
+
+/* Fields a domain can have set; the column name never comes from input. */
+static const struct {
+	const char	*field;
+	const char	*sql;
+} domset[] = {
+	{ "name",	"UPDATE domains SET name = ?2 WHERE id = ?1" },
+	{ "realm",	"UPDATE domains SET realm = ?2 WHERE id = ?1" },
+	/* Both at once: a CHECK keeps them a pair (key_file is ?3). */
+	{ "cert_file",	"UPDATE domains SET cert_file = ?2, key_file = ?3 "
+			    "WHERE id = ?1" },
+	{ "key_file",	NULL },
+	{ "ca_file",	"UPDATE domains SET ca_file = ?2 WHERE id = ?1" },
+	{ "base_url",	"UPDATE domains SET base_url = ?2 WHERE id = ?1" },
+	{ "client_cert", "UPDATE domains SET client_cert = ?2 WHERE id = ?1" },
+	{ "tofu",	"UPDATE domains SET tofu = ?2 WHERE id = ?1" },
+};
+
+static void
+bind_field(sqlite3_stmt *p, int i, const json_t *v)
+{
+	if (json_is_integer(v))
+		sqlite3_bind_int64(p, i, json_integer_value(v));
+	else if (json_is_string(v) && *json_string_value(v))
+		sqlite3_bind_text(p, i, json_string_value(v), -1,
+		    SQLITE_TRANSIENT);
+}
+
+/*
+ * Set the fields of f (strings, "" or null clearing; an integer for
+ * tofu) on domain id, inside the caller's transaction.  cert_file and
+ * key_file are set together (a CHECK keeps them a pair): a caller
+ * changing one passes both.
+ */
+enum store_rc
+store_domain_update(struct store *s, int64_t id, const json_t *f)
+{
+	const char	*k;
+	json_t		*v;
+	sqlite3_stmt	*p;
+	size_t		 i, n = sizeof(domset) / sizeof(domset[0]);
+	int		 rc;
+
+	json_object_foreach((json_t *)f, k, v) {
+		for (i = 0; i < n; i++)
+			if (strcmp(domset[i].field, k) == 0)
+				break;
+		if (i == n) {
+			snprintf(s->err, sizeof(s->err), "unknown field: %s", k);
+			return STORE_INVALID;
+		}
+		if (domset[i].sql == NULL)
+			continue;	/* key_file: with cert_file */
+		if (sqlite3_prepare_v2(s->db, domset[i].sql, -1, &p, NULL) !=
+		    SQLITE_OK) {
+			seterr(s, "prepare");
+			return STORE_ERROR;
+		}
+		sqlite3_bind_int64(p, 1, id);
+		bind_field(p, 2, v);
+		if (strcmp(k, "cert_file") == 0)
+			bind_field(p, 3, json_object_get(f, "key_file"));
+		rc = sqlite3_step(p);
+		sqlite3_finalize(p);
+		if (rc != SQLITE_DONE)
+			return maprc(s, rc, k);
+	}
+	return STORE_OK;
+}
+
+enum store_rc
+store_domain_add(struct store *s, const char *name, const json_t *f,
+    int64_t *id)
+{
+	enum store_rc	 rc;
+
+	if ((rc = exec(s, Q_DOMAIN_INSERT, "s", name)) != STORE_OK)
+		return rc;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return store_domain_update(s, *id, f);
+}
+
+enum store_rc
+store_domain_remove(struct store *s, const char *name)
+{
+	return exec_one(s, Q_DOMAIN_DELETE, "s", name);
+}
+
+enum store_rc
+store_user_set_domain(struct store *s, const char *name, int64_t domain_id)
+{
+	return exec_one(s, Q_USER_DOMAIN, "si", name, domain_id);
+}
+
+enum store_rc
+store_device_duplicates(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_DEV_DUPS, bind(s, Q_DEV_DUPS, ""), out);
+}
+
+/*
+ * RFC 6011 §2.4.1 trust on first use.  With may_pin, a device without a
+ * pin gets sha256 as its pin (first writer wins: a concurrent different
+ * certificate then finds the other pin).  *result says what happened.
+ */
+enum store_rc
+store_device_pin(struct store *s, int64_t device_id, const char *sha256,
+    const char *subject, const char *addr, int may_pin,
+    enum store_pin_result *result)
+{
+	sqlite3_stmt	*p;
+	char		 have[65] = "";
+	int		 rc, changed = 0;
+
+	if (may_pin) {
+		if (exec(s, Q_PIN_INSERT, "issS", device_id, sha256, subject,
+		    addr) != STORE_OK)
+			return STORE_ERROR;
+		changed = sqlite3_changes(s->db) > 0;
+	}
+	if ((p = bind(s, Q_PIN_GET, "i", device_id)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW)
+		col_copy(p, 0, have, sizeof(have));
+	done(p);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return maprc(s, rc, "pin");
+	if (have[0] == '\0')
+		*result = PIN_NONE;
+	else if (util_ct_streq(have, sha256))
+		*result = changed ? PIN_NEW : PIN_MATCH;
+	else
+		*result = PIN_MISMATCH;
+	return STORE_OK;
+}
+
+enum store_rc
+store_device_unpin(struct store *s, int64_t device_id)
+{
+	return exec_one(s, Q_PIN_DELETE, "i", device_id);
+}
+
 /* ------------------------------------------------------ administration */
 
 static enum store_rc
@@ -1530,11 +1732,12 @@ store_device_add(struct store *s, const json_t *f)
 
 	if ((rc = resolve_refs(s, f, &uid, &pid)) != STORE_OK)
 		return rc;
-	return exec(s, Q_DEV_INSERT, "sSSSssIIISS", jstr(f, "sfua_id"),
+	return exec(s, Q_DEV_INSERT, "sSSSssIIISSiS", jstr(f, "sfua_id"),
 	    jstr(f, "mac"), jstr(f, "vendor"), jstr(f, "model"),
 	    state ? state : "active", jstr(f, "label"), uid, pid,
 	    jint(f, "max_age", -1), jstr(f, "notify_mode"),
-	    jstr(f, "checksync"));
+	    jstr(f, "checksync"), jint(f, "domain_id", STORE_DEFAULT_DOMAIN),
+	    jstr(f, "client_cert"));
 }
 
 /*
@@ -1558,6 +1761,7 @@ static const struct {
 	{ "contact_uri", "UPDATE devices SET contact_uri = ?2 WHERE id = ?1" },
 	{ "enc_mode",	"UPDATE devices SET enc_mode = ?2 WHERE id = ?1" },
 	{ "enc_cert",	"UPDATE devices SET enc_cert = ?2 WHERE id = ?1" },
+	{ "client_cert", "UPDATE devices SET client_cert = ?2 WHERE id = ?1" },
 };
 
 enum store_rc

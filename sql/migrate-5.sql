@@ -172,3 +172,19 @@ CREATE TRIGGER audit_vars_del AFTER DELETE ON vars BEGIN
 	    OLD.scope, 'name', OLD.name, 'value', CASE WHEN OLD.secret THEN
 	    '(secret)' ELSE json(OLD.value) END));
 END;
+
+-- A device's user is in the device's domain, whoever writes the store.
+CREATE TRIGGER devices_user_domain_ins BEFORE INSERT ON devices
+	WHEN NEW.user_id IS NOT NULL AND
+	    (SELECT domain_id FROM users WHERE id = NEW.user_id) IS NOT NEW.domain_id BEGIN
+	SELECT RAISE(ABORT, 'the user is in another domain than the device');
+END;
+CREATE TRIGGER devices_user_domain_upd BEFORE UPDATE OF user_id, domain_id ON devices
+	WHEN NEW.user_id IS NOT NULL AND
+	    (SELECT domain_id FROM users WHERE id = NEW.user_id) IS NOT NEW.domain_id BEGIN
+	SELECT RAISE(ABORT, 'the user is in another domain than the device');
+END;
+CREATE TRIGGER users_domain_upd BEFORE UPDATE OF domain_id ON users
+	WHEN EXISTS (SELECT 1 FROM devices WHERE user_id = NEW.id AND domain_id IS NOT NEW.domain_id) BEGIN
+	SELECT RAISE(ABORT, 'the user has devices in another domain');
+END;
