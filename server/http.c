@@ -61,7 +61,14 @@ struct http {
 	struct MHD_Daemon	*d[CONFIG_LISTEN_MAX];
 	size_t			 nd;
 	char			*cert, *key;
-	struct tlsdomains	*domains;	/* RFC 6011 §2.4.1, by SNI */
+	/*
+	 * RFC 6011 §2.4.1, by SNI.  Replaced on SIGHUP; a replaced set is
+	 * kept until http_stop(), as handshakes and requests in flight may
+	 * still point into it.
+	 */
+	struct tlsdomains *_Atomic domains;
+	struct tlsdomains	*retired[16];
+	size_t			 nretired;
 	atomic_uint		 inflight;
 	atomic_uint		 conns;		/* open connections, all listeners */
 	pthread_mutex_t		 wmu;
@@ -631,7 +638,7 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 		pc->kind = PEER_NONE;
 		return 1;
 	}
-	tlsdomains_peer(h->domains, di, tls_session(c), pc);
+	tlsdomains_peer(atomic_load(&h->domains), di, tls_session(c), pc);
 	switch (pc->kind) {
 	case PEER_NONE:
 		if (pol != CLIENT_CERT_REQUIRED)
@@ -760,7 +767,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
 	}
 	/* RFC 6011 §2.4.1: the TLS server_name is the CS domain. */
-	if ((di = tlsdomains_of(h->domains, tls_session(c))) == NULL)
+	if ((di = tlsdomains_of(atomic_load(&h->domains), tls_session(c))) ==
+	    NULL)
 		return fail(c, rq, MHD_HTTP_MISDIRECTED_REQUEST,
 		    "no configuration service domain for this connection");
 	rq->domain_id = di->id;
@@ -862,25 +870,39 @@ slurp(const char *path)
 static int
 load_domains(struct http *h)
 {
-	struct store	*st;
-	char		 err[512];
+	struct store		*st;
+	struct tlsdomains	*t, *old;
+	char			 err[512];
 
+	if (h->nretired == sizeof(h->retired) / sizeof(h->retired[0])) {
+		log_warnx("domains reloaded %zu times: restart sipcfgd to "
+		    "reload them again", h->nretired);
+		return -1;
+	}
 	if ((st = store_open(h->cfg->store, STORE_RDWR, 0, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}
-	h->domains = tlsdomains_load(st, h->cert, h->key, err, sizeof(err));
+	t = tlsdomains_load(st, h->cert, h->key, err, sizeof(err));
 	store_close(st);
-	if (h->domains == NULL) {
+	if (t == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}
-	tlsdomains_activate(h->domains);
-	if (tlsdomains_count(h->domains) > 1)
+	tlsdomains_activate(t);
+	if ((old = atomic_exchange(&h->domains, t)) != NULL)
+		h->retired[h->nretired++] = old;
+	if (tlsdomains_count(t) > 1)
 		log_info("serving %zu configuration service domains by SNI",
-		    tlsdomains_count(h->domains));
+		    tlsdomains_count(t));
 	return 0;
+}
+
+int
+http_reload_domains(struct http *h)
+{
+	return load_domains(h);
 }
 
 static void
@@ -1019,7 +1041,10 @@ http_stop(struct http *h)
 	}
 	pthread_key_delete(h->wkey);
 	pthread_mutex_destroy(&h->wmu);
-	tlsdomains_free(h->domains);
+	tlsdomains_activate(NULL);
+	tlsdomains_free(atomic_load(&h->domains));
+	for (i = 0; i < h->nretired; i++)
+		tlsdomains_free(h->retired[i]);
 	if (h->key)
 		util_wipe(h->key, strlen(h->key));
 	free(h->key);

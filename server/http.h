@@ -26,5 +26,11 @@ struct http;
 struct http	*http_start(const struct config *, struct digest_ctx *,
 		    struct guard *, struct seen *, char *bound, size_t);
 void		 http_stop(struct http *);
+/*
+ * Load the store's CS domains again (certificates, CAs, client
+ * certificate policies; SIGHUP).  On failure the old set stays in use
+ * and -1 is returned (logged).
+ */
+int		 http_reload_domains(struct http *);
 
 #endif

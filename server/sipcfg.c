@@ -628,7 +628,7 @@ cmd_domain_add(struct store *st, struct args *a)
 		goto done;
 	}
 	if (!a->json)
-		printf("domain %s added; restart sipcfgd to serve it\n",
+		printf("domain %s added; reload sipcfgd (SIGHUP) to serve it\n",
 		    a->pos[0]);
 	r = 0;
 done:
@@ -659,7 +659,7 @@ cmd_domain_set(struct store *st, struct args *a)
 		goto done;
 	}
 	if (!a->json)
-		printf("domain %s updated; restart sipcfgd to apply it\n",
+		printf("domain %s updated; reload sipcfgd (SIGHUP) to apply it\n",
 		    a->pos[0]);
 	r = 0;
 done:

@@ -285,9 +285,11 @@ main(int argc, char *argv[])
 		if (sigwait(&set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
-			log_info("SIGHUP: configuration is read at start-up; "
-			    "restart to apply changes (store changes apply "
-			    "at once)");
+			/* RFC 6011 §2.4.1 domains: certificates, CAs, policy. */
+			if (http_reload_domains(h) == 0)
+				log_info("SIGHUP: domains and their certificates "
+				    "reloaded; sipcfgd.conf is read at start-up "
+				    "(restart to apply it)");
 			continue;
 		}
 		break;

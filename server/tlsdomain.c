@@ -3,6 +3,7 @@
  * RFC 6011 §2.4.1 Configuration Service Domains (see tlsdomain.h).
  */
 #include <ctype.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ struct tlsdomains {
 };
 
 /* The set the certificate callback serves (it has no user pointer). */
-static const struct tlsdomains *active;
+static const struct tlsdomains *_Atomic active;
 
 static void
 domain_clear(struct tlsdomain *d)
@@ -58,12 +59,12 @@ domain_clear(struct tlsdomain *d)
 void
 tlsdomains_free(struct tlsdomains *t)
 {
-	size_t	 i;
+	const struct tlsdomains	*want = t;
+	size_t			 i;
 
 	if (t == NULL)
 		return;
-	if (active == t)
-		active = NULL;
+	atomic_compare_exchange_strong(&active, &want, NULL);
 	for (i = 0; i < t->n; i++)
 		domain_clear(&t->d[i]);
 	free(t->d);
@@ -284,7 +285,7 @@ fail:
 void
 tlsdomains_activate(struct tlsdomains *t)
 {
-	active = t;
+	atomic_store(&active, t);
 }
 
 /* RFC 6011 §2.4.1: the UA's server_name is the CS domain. */
@@ -324,7 +325,7 @@ tlsdomains_cert_cb(gnutls_session_t s, const gnutls_datum_t *req_ca_dn,
     gnutls_pcert_st **pcert, unsigned int *pcert_length,
     gnutls_privkey_t *pkey)
 {
-	const struct tlsdomain	*d = by_session(active, s);
+	const struct tlsdomain	*d = by_session(atomic_load(&active), s);
 
 	(void)req_ca_dn;
 	(void)nreqs;
@@ -343,7 +344,7 @@ tlsdomains_cert_cb(gnutls_session_t s, const gnutls_datum_t *req_ca_dn,
 static int
 post_client_hello(gnutls_session_t s)
 {
-	const struct tlsdomain	*d = by_session(active, s);
+	const struct tlsdomain	*d = by_session(atomic_load(&active), s);
 
 	gnutls_certificate_server_set_request(s, d == NULL ||
 	    d->info.client_cert == CLIENT_CERT_IGNORE ? GNUTLS_CERT_IGNORE :

@@ -111,6 +111,20 @@ is "a.example.net has no such device: 404" \
 curl -sS -o /dev/null --cacert "$W/cert.pem" --resolve "b.example.org:$PORT:127.0.0.1" \
 	"https://b.example.org:$PORT/cfg?$Q" 2>/dev/null
 ok "b's certificate does not validate with the default's CA" $((! $?))
+
+# SIGHUP reloads the domains: a new one is served without a restart; a
+# broken one leaves the served set as it was.
+"$MK" server "$W" test c "c.example.com" >/dev/null
+sc domain add c.example.com --cert "$W/c.pem" --key "$W/c.key" >/dev/null
+contains "a domain added while running is not served yet" "$(subject c.example.com)" "CN = localhost"
+kill -HUP "$DPID"
+i=0; while ! grep -q "domains and their certificates reloaded" "$W/daemon.err" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+contains "after SIGHUP it is" "$(subject c.example.com)" "CN = c.example.com"
+mv "$W/c.key" "$W/c.key.gone"
+kill -HUP "$DPID"
+i=0; while ! grep -q "domain c.example.com:.*cannot read" "$W/daemon.err" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+contains "a reload with a missing key says so" "$(cat "$W/daemon.err")" "c.key: cannot read it"
+contains "... and keeps serving the old set" "$(subject c.example.com)" "CN = c.example.com"
 ok "daemon alive" $(alive; echo $?)
 stop_daemon
 is "clean exit" $? 0
