@@ -189,6 +189,67 @@ main(void)
 	    scalar("SELECT count(*) FROM lines") == 0, "lines cascade");
 	ok(store_device_remove(st, d.id) == STORE_NOTFOUND, "second rm");
 	ok(store_last_delete(st) > 0, "deletion stamped");
+
+	/* Domains (RFC 6011 §2.4.1): one sfua-id in two, pins. */
+	{
+		int64_t			 dom = 0;
+		struct store_device	 d1, d2;
+		enum store_pin_result	 pr;
+		static const char	 urn[] = "urn:ex:two-domains";
+		static const char	 pa[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+		static const char	 pb[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+		    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+
+		ok(store_domain_id(st, "nosuch.example", &dom) ==
+		    STORE_NOTFOUND, "unknown domain");
+		f = json_object();
+		ok(store_domain_add(st, "b.example", f, &dom) == STORE_OK &&
+		    dom > 1, "domain added");
+		ok(store_domain_add(st, "B.EXAMPLE", f, &dom) == STORE_EXISTS,
+		    "domain names are unique, any case");
+		json_decref(f);
+		ok(store_domain_id(st, "b.example", &dom) == STORE_OK, "by name");
+		f = json_pack("{s:s}", "cert_file", "/x.pem");
+		ok(store_domain_update(st, dom, f) == STORE_INVALID,
+		    "a certificate without its key is refused");
+		json_decref(f);
+		f = json_pack("{s:s}", "sfua_id", urn);
+		ok(store_device_add(st, f) == STORE_OK, "device in default");
+		json_object_set_new(f, "domain_id", json_integer(dom));
+		ok(store_device_add(st, f) == STORE_OK, "same sfua-id in b");
+		ok(store_device_add(st, f) == STORE_EXISTS,
+		    "but not twice in b");
+		json_decref(f);
+		ok(store_device_by_sfua(st, 0, urn, &d1) == STORE_INVALID &&
+		    strstr(store_errmsg(st), "several domains"),
+		    "ambiguous in any domain: %s", store_errmsg(st));
+		ok(store_device_by_sfua(st, 1, urn, &d1) == STORE_OK &&
+		    d1.domain_id == 1, "found in default");
+		ok(store_device_by_sfua(st, dom, urn, &d2) == STORE_OK &&
+		    d2.domain_id == dom && d2.id != d1.id, "found in b");
+		ok(store_device_duplicates(st, &v) == STORE_OK &&
+		    json_array_size(v) == 2, "duplicates listed");
+		json_decref(v);
+		ok(store_domain_remove(st, "b.example") != STORE_OK &&
+		    store_device_by_sfua(st, dom, urn, &d2) == STORE_OK,
+		    "a domain with devices stays");
+		ok(store_device_pin(st, d1.id, pa, "CN=a", "::1", 0, &pr) ==
+		    STORE_OK && pr == PIN_NONE, "no pin yet");
+		ok(store_device_pin(st, d1.id, pa, "CN=a", "::1", 1, &pr) ==
+		    STORE_OK && pr == PIN_NEW, "pinned");
+		ok(store_device_pin(st, d1.id, pa, "CN=a", "::1", 1, &pr) ==
+		    STORE_OK && pr == PIN_MATCH, "same certificate matches");
+		ok(store_device_pin(st, d1.id, pb, "CN=b", "::1", 1, &pr) ==
+		    STORE_OK && pr == PIN_MISMATCH, "another one does not, "
+		    "and does not replace the pin");
+		ok(store_device_pin(st, d2.id, pb, "CN=b", "::1", 0, &pr) ==
+		    STORE_OK && pr == PIN_NONE, "pins are per device");
+		ok(store_device_unpin(st, d1.id) == STORE_OK &&
+		    store_device_unpin(st, d1.id) == STORE_NOTFOUND, "unpin");
+		ok(scalar("SELECT count(*) FROM audit WHERE entity = 'pin'") ==
+		    2, "the pin and the unpin audited, not the refusals");
+	}
 	store_close(st);
 
 	/* A store from a newer program is refused, not damaged. */
