@@ -192,8 +192,8 @@ worker_resource(struct http *h)
 	 * §2.4.1) and consumes one-time passwords, each one short
 	 * statement; everything else it does is reading.
 	 */
-	st = store_open(h->cfg->store, STORE_RDWR, (int)h->cfg->busy_timeout_ms,
-	    err, sizeof(err));
+	st = store_open(h->cfg->store, STORE_RDWR | STORE_NOMIGRATE,
+	    (int)h->cfg->busy_timeout_ms, err, sizeof(err));
 	if (st == NULL) {
 		log_warnx("worker store: %s", err);
 		return NULL;
@@ -879,8 +879,8 @@ load_domains(struct http *h)
 		    "reload them again", h->nretired);
 		return -1;
 	}
-	if ((st = store_open(h->cfg->store, STORE_RDWR, 0, err,
-	    sizeof(err))) == NULL) {
+	if ((st = store_open(h->cfg->store, STORE_RDWR | STORE_NOMIGRATE, 0,
+	    err, sizeof(err))) == NULL) {
 		log_warnx("%s", err);
 		return -1;
 	}

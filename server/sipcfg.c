@@ -848,12 +848,23 @@ cmd_device_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "sfua_id", "mac", "state",
 	    "vendor", "model", "user", "profile", "lines", "last_fetch", NULL };
-	json_t		*rows;
+	/* With devices outside the default domain, say which is where. */
+	static const char *const dcols[] = { "domain", "sfua_id", "mac",
+	    "state", "vendor", "model", "user", "profile", "lines",
+	    "last_fetch", NULL };
+	json_t		*rows, *o;
 	enum store_rc	 rc;
+	size_t		 i;
+	int		 many = 0;
 
 	if ((rc = store_device_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "device list");
-	show_rows(a, rows, cols, NULL);
+	json_array_foreach(rows, i, o)
+		if (strcmp(json_string_value(json_object_get(o, "domain")) ?
+		    json_string_value(json_object_get(o, "domain")) : "",
+		    "default") != 0)
+			many = 1;
+	show_rows(a, rows, many ? dcols : cols, NULL);
 	json_decref(rows);
 	return 0;
 }

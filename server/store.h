@@ -33,7 +33,10 @@ enum store_rc {
 enum store_open_flags {
 	STORE_RDWR	= 0,
 	STORE_CREATE	= 1 << 0,	/* create and initialise if missing */
-	STORE_READONLY	= 1 << 1
+	STORE_READONLY	= 1 << 1,
+	STORE_NOMIGRATE	= 1 << 2	/* read-write, but never create or
+					   migrate a schema (the daemon's
+					   request path) */
 };
 
 enum device_state { DEVICE_ACTIVE, DEVICE_PENDING, DEVICE_DISABLED };

@@ -779,9 +779,11 @@ store_open(const char *path, int flags, int busy_ms, char *err, size_t errlen)
 	sqlite3_extended_result_codes(s->db, 1);
 	sqlite3_busy_timeout(s->db, busy_ms > 0 ? busy_ms : 5000);
 	if (apply(s, "PRAGMA foreign_keys = ON", "open") != 0 ||
-	    (!ro && apply(s, "PRAGMA journal_mode = WAL", "open") != 0) ||
+	    /* WAL is a property of the file, set when it is made. */
+	    (!ro && !(flags & STORE_NOMIGRATE) &&
+	    apply(s, "PRAGMA journal_mode = WAL", "open") != 0) ||
 	    (!ro && apply(s, "PRAGMA synchronous = NORMAL", "open") != 0) ||
-	    migrate(s, ro) != 0) {
+	    migrate(s, ro || (flags & STORE_NOMIGRATE)) != 0) {
 		snprintf(err, errlen, "%s: %s", path, s->err);
 		goto fail;
 	}
