@@ -119,6 +119,14 @@ enum q {
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
 
+/*
+ * Who made an audited change: the sipcfg session, else the daemon for a
+ * TOFU pin (RFC 6011 §2.4.1), else someone outside sipcfg.
+ */
+#define AUDIT_WHO \
+	"coalesce(s.who, CASE WHEN a.entity = 'pin' AND a.op = 'insert' " \
+	"THEN 'sipcfgd (trust on first use)' ELSE '(not sipcfg)' END)"
+
 static const char *const sqls[Q__COUNT] = {
 	[Q_DATA_VERSION] = "PRAGMA data_version",
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -310,7 +318,7 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_AUDIT_BEGIN] = "INSERT INTO audit_sessions(who, command) "
 	    "VALUES (?1, ?2)",
 	[Q_AUDIT_END] = "UPDATE audit_sessions SET open = 0 WHERE id = ?1",
-	[Q_AUDIT_LIST] = "SELECT a.ts, coalesce(s.who, '(not sipcfg)') AS who, "
+	[Q_AUDIT_LIST] = "SELECT a.ts, " AUDIT_WHO " AS who, "
 	    "s.command, a.entity, a.entity_id, a.op, json(a.before) AS before, "
 	    "json(a.after) AS after FROM audit a "
 	    "LEFT JOIN audit_sessions s ON s.id = a.session_id "
@@ -320,7 +328,7 @@ static const char *const sqls[Q__COUNT] = {
 	    "NULL AS who, NULL AS op, NULL AS before, NULL AS after, "
 	    "f.id AS k FROM fetches f WHERE f.device_id = ?1 "
 	    "UNION ALL SELECT a.ts, 'change', NULL, NULL, NULL, "
-	    "coalesce(s.who, '(not sipcfg)'), a.entity || ' ' || a.op, "
+	    AUDIT_WHO ", a.entity || ' ' || a.op, "
 	    "json(a.before), json(a.after), a.id FROM audit a "
 	    "LEFT JOIN audit_sessions s ON s.id = a.session_id "
 	    "WHERE a.device_id = ?1) ORDER BY ts DESC, k DESC LIMIT ?2",

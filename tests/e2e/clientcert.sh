@@ -75,6 +75,7 @@ is "device unpin works" $? 0
 is "after unpin, B is pinned: 200" "$(cc selfB "$Q" alice:$PW)" 200
 is "... and A is now refused" "$(cc selfA "$Q" alice:$PW)" 403
 contains "pins are in the device's history" "$(sc --json device history "$DEV")" '"pin insert"'
+contains "... made by sipcfgd" "$(sc --json device history "$DEV")" "sipcfgd (trust on first use)"
 contains "... and so are unpins" "$(sc --json device history "$DEV")" '"pin delete"'
 
 # Policies.
