@@ -186,6 +186,8 @@ read_password(const char *prompt, char *out, size_t len)
 	int		 tty = isatty(STDIN_FILENO), rc = -1;
 	size_t		 n;
 
+	/* fgets() leaves it as it was at an immediate end of file. */
+	out[0] = again[0] = '\0';
 	if (tty) {
 		if (tcgetattr(STDIN_FILENO, &saved) != 0)
 			return err("cannot read the terminal");
