@@ -969,18 +969,30 @@ digest_verify(struct digest_ctx *d, const struct digest_creds *c,
     const char *method, const char *uri, const char *realm,
     const char *ha1_hex, int allow_no_qop, time_t now)
 {
+	return digest_verify_any(d, c, method, uri, realm, &ha1_hex, 1,
+	    allow_no_qop, now, NULL);
+}
+
+enum digest_result
+digest_verify_any(struct digest_ctx *d, const struct digest_creds *c,
+    const char *method, const char *uri, const char *realm,
+    const char *const *ha1s, size_t n, int allow_no_qop, time_t now,
+    size_t *which)
+{
 	unsigned char		 raw[NONCE_RAW_LEN], in[NONCE_HEAD_LEN + 1];
 	unsigned char		 h[HMAC_LEN];
 	char			 ha1[DIGEST_HEX_MAX], want[DIGEST_HEX_MAX];
 	char			 got[DIGEST_RESPONSE_SIZE];
-	size_t			 rawlen, i;
+	size_t			 rawlen, i, matched;
 	int64_t			 ts, age;
 	uint32_t		 nc = 1;
+	int			 eq;
 	enum digest_result	 res = DIGEST_FAIL;
 
 	memset(want, 0, sizeof(want));
 	memset(ha1, 0, sizeof(ha1));
 	if (d == NULL || c == NULL || method == NULL || uri == NULL ||
+	    ha1s == NULL || n == 0 || n > DIGEST_HA1_ANY_MAX ||
 	    !digest_realm_ok(realm) || c->kind != AUTH_DIGEST ||
 	    digest_hexlen(c->alg) == 0)
 		goto done;
@@ -1012,19 +1024,33 @@ digest_verify(struct digest_ctx *d, const struct digest_creds *c,
 	    CRYPTO_memcmp(h, raw + NONCE_HEAD_LEN, NONCE_MAC_LEN) != 0)
 		goto done;
 
-	if (digest_hexnorm(c->alg, ha1_hex, ha1) == -1 ||
-	    digest_response(c->alg, ha1, c->nonce, c->nc, c->cnonce, c->qop,
-	    method, c->uri, want, sizeof(want)) == -1)
-		goto done;
 	for (i = 0; c->response[i] != '\0' && i + 1 < sizeof(got); i++)
 		got[i] = (char)digest_lower((unsigned char)c->response[i]);
 	got[i] = '\0';
-	if (!util_ct_streq(want, got))
+	/*
+	 * Every candidate is computed and compared, with no early exit, so
+	 * the time taken does not say which one (if any) matched.
+	 */
+	matched = n;
+	for (i = 0; i < n; i++) {
+		if (ha1s[i] == NULL ||
+		    digest_hexnorm(c->alg, ha1s[i], ha1) == -1 ||
+		    digest_response(c->alg, ha1, c->nonce, c->nc, c->cnonce,
+		    c->qop, method, c->uri, want, sizeof(want)) == -1)
+			continue;
+		eq = util_ct_streq(want, got);
+		if (eq && matched == n)
+			matched = i;
+	}
+	if (matched == n)
 		goto done;
+	if (which != NULL)
+		*which = matched;
 
 	/*
 	 * The credentials are right; only freshness is left, so that a
-	 * wrong password is FAIL and never STALE.
+	 * wrong password is FAIL and never STALE.  The nc is recorded once,
+	 * whichever candidate matched.
 	 */
 	ts = (int64_t)digest_get64(raw);
 	if (__builtin_sub_overflow((int64_t)now, ts, &age) ||

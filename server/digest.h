@@ -147,6 +147,22 @@ enum digest_result digest_verify(struct digest_ctx *,
 	    time_t now);
 
 /*
+ * The same against n (1..DIGEST_HA1_ANY_MAX) candidate HA1s, for a user
+ * whose old password is still accepted during a rotation: the response
+ * is computed and compared (in constant time) for every candidate, and
+ * the nonce's nc is checked and recorded once, for whichever matched, so
+ * trying a second HA1 is never mistaken for a replay of the first.
+ * *which (may be NULL) is the index of the candidate that matched, set
+ * when the answer is DIGEST_OK, DIGEST_STALE or DIGEST_REPLAY.  A NULL
+ * or malformed candidate never matches.
+ */
+#define DIGEST_HA1_ANY_MAX	4
+enum digest_result digest_verify_any(struct digest_ctx *,
+	    const struct digest_creds *, const char *method, const char *uri,
+	    const char *realm, const char *const *ha1_hex, size_t n,
+	    int allow_no_qop, time_t now, size_t *which);
+
+/*
  * Basic: 1 if H(creds->username ":" realm ":" creds->password) for alg
  * equals ha1_hex (compared in constant time), else 0.
  */

@@ -466,7 +466,69 @@ render_and_answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 	return answer(h, c, rq, a);
 }
 
-/* RFC 6011 §2.4.1 authentication; returns 1 if authenticated. */
+/*
+ * RFC 6011 §5: a one-time password is good only inside its window;
+ * outside, it is a wrong password like any other.
+ */
+static int
+otp_in_window(const struct store_user *u, time_t now)
+{
+	return (u->otp_not_before == 0 || now >= u->otp_not_before) &&
+	    (u->otp_not_after == 0 || now <= u->otp_not_after);
+}
+
+/*
+ * The first use of a one-time password (RFC 6011 §5): replace it with a
+ * long-term password the answer carries.  Only a GET uses it up (a HEAD
+ * has no body to carry the new password).  1: go on with the answer;
+ * 0: *ret holds the answer.
+ */
+static int
+otp_use(struct http *h, struct MHD_Connection *c, struct req *rq,
+    struct resource *res, const struct store_user *u, const char *method,
+    const char *realm, time_t now, enum MHD_Result *ret)
+{
+	char	 reason[600];
+
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0)
+		return 1;
+	switch (resource_otp_consume(res, u, now, reason, sizeof(reason))) {
+	case RES_OTP_WON:
+		log_info("%s: user %s: one-time credential used up, long-term "
+		    "one issued", rq->addr, u->name);
+		snprintf(rq->note, sizeof(rq->note), "otp-used");
+		return 1;
+	case RES_OTP_LOST:
+		/* A concurrent request won: this one is a wrong password. */
+		guard_fail(h->guard, rq->addr, now);
+		snprintf(rq->note, sizeof(rq->note), "otp-already-used");
+		*ret = challenge(h, c, rq, realm, 0);
+		return 0;
+	case RES_OTP_NOKEY:
+		/*
+		 * 503 and not 401: the credential was right and stays
+		 * unused, and Retry-After keeps the URL in the UA's list
+		 * (RFC 6011 §2.4.2) until the operator installs the key.
+		 */
+		log_warnx("%s: user %s: %s", rq->addr, u->name, reason);
+		*ret = fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "cannot issue credentials now");
+		return 0;
+	default:
+		log_warnx("%s: user %s: store: %s", rq->addr, u->name, reason);
+		*ret = fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after, "configuration store unavailable");
+		return 0;
+	}
+}
+
+/*
+ * RFC 6011 §2.4.1 authentication; returns 1 if authenticated.  Two
+ * passwords may be good (RFC 6011 §5): the current one (a one-time
+ * password only inside its window) and, during a rotation's overlap,
+ * the old one.  Both are always checked, against placeholders when
+ * absent, so the time taken says nothing about which exist.
+ */
 static int
 authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
     struct resource *res, const struct cfg_request *q, const char *method,
@@ -475,13 +537,20 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	struct digest_creds	 cr;
 	const char		*hdr, *realm = rq->realm[0] ? rq->realm :
 				    resource_realm(res);
+	const char		*md5s[2], *shas[2];
 	enum store_rc		 src;
 	enum auth_kind		 kind;
 	enum digest_result	 dr = DIGEST_FAIL;
 	time_t			 now = time(NULL);
 	unsigned		 left;
-	int			 ok = 0;
-	/* Compared against when the user is unknown, so both cost the same. */
+	size_t			 which = 0;
+	int			 ok = 0, good[2], b0, b1;
+	/*
+	 * Compared against when the user is unknown, or a password is
+	 * absent or out of its window, so every case costs the same; a
+	 * match with one is never accepted (anyone can compute a Digest
+	 * response from a known HA1).
+	 */
 	static const char	 nomd5[] = "00000000000000000000000000000000";
 	static const char	 nosha[] = "0000000000000000000000000000000000"
 	    "000000000000000000000000000000";
@@ -527,21 +596,32 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 		    h->cfg->retry_after, "configuration store unavailable");
 		return 0;
 	}
+	good[0] = src == STORE_OK && (!u->otp || otp_in_window(u, now));
+	good[1] = src == STORE_OK && !u->otp && u->old_until > now &&
+	    u->old_ha1_md5[0] != '\0' && u->old_ha1_sha256[0] != '\0';
+	md5s[0] = good[0] ? u->ha1_md5 : nomd5;
+	shas[0] = good[0] ? u->ha1_sha256 : nosha;
+	md5s[1] = good[1] ? u->old_ha1_md5 : nomd5;
+	shas[1] = good[1] ? u->old_ha1_sha256 : nosha;
 	if (kind == AUTH_BASIC) {
-		ok = digest_basic_check(&cr, DIGEST_SHA256,
-		    src == STORE_OK ? u->realm : realm,
-		    src == STORE_OK ? u->ha1_sha256 : nosha) && src == STORE_OK;
+		b0 = digest_basic_check(&cr, DIGEST_SHA256,
+		    src == STORE_OK ? u->realm : realm, shas[0]) && good[0];
+		b1 = digest_basic_check(&cr, DIGEST_SHA256,
+		    src == STORE_OK ? u->realm : realm, shas[1]) && good[1];
+		ok = b0 || b1;
+		which = b0 ? 0 : 1;
 		dr = ok ? DIGEST_OK : DIGEST_FAIL;
 	} else {
-		dr = digest_verify(h->digest, &cr, method, rq->uri, realm,
-		    cr.alg == DIGEST_SHA256 ?
-		    (src == STORE_OK ? u->ha1_sha256 : nosha) :
-		    (src == STORE_OK ? u->ha1_md5 : nomd5), 0, now);
-		if (src != STORE_OK)
-			dr = dr == DIGEST_STALE ? DIGEST_STALE : DIGEST_FAIL;
+		dr = digest_verify_any(h->digest, &cr, method, rq->uri, realm,
+		    cr.alg == DIGEST_SHA256 ? shas : md5s, 2, 0, now, &which);
+		if (dr != DIGEST_FAIL && !good[which])
+			dr = DIGEST_FAIL;
 		ok = dr == DIGEST_OK;
 	}
 	digest_creds_wipe(&cr);
+	if (ok && which == 0 && u->otp &&
+	    !otp_use(h, c, rq, res, u, method, realm, now, ret))
+		return 0;
 	if (ok) {
 		guard_ok(h->guard, rq->addr);
 		return 1;

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "buf.h"
+#include "credential.h"
 #include "render.h"
 #include "resource.h"
 #include "encrypt.h"
@@ -268,6 +269,54 @@ resource_user(struct resource *r, const char *name, struct store_user *u)
 	return rc;
 }
 
+enum resource_otp
+resource_otp_consume(struct resource *r, const struct store_user *u,
+    time_t now, char *reason, size_t rlen)
+{
+	char			 pw[CREDENTIAL_LONG_LEN + 1];
+	char			 md5[DIGEST_HA1_MD5_HEX];
+	char			 sha[DIGEST_HA1_SHA256_HEX];
+	char			*sealed = NULL;
+	enum store_rc		 rc;
+	enum resource_otp	 ret = RES_OTP_STORE;
+
+	/*
+	 * Without the seal key the new password could not be handed over:
+	 * the one-time password is left as it is, to work once the key is
+	 * there.
+	 */
+	if (r->o.seal_key == NULL) {
+		snprintf(reason, rlen, "no seal key (seal_key in "
+		    "sipcfgd.conf): the one-time password is not used up");
+		return RES_OTP_NOKEY;
+	}
+	if (credential_generate(pw, sizeof(pw), CREDENTIAL_LONG_LEN) != 0 ||
+	    credential_ha1s(u->name, u->realm, pw, md5, sha) != 0 ||
+	    (sealed = seal_seal(r->o.seal_key, "user-password", pw,
+	    strlen(pw))) == NULL) {
+		snprintf(reason, rlen, "cannot make a password");
+		goto done;
+	}
+	/* The worker's connection: one statement, see http.c. */
+	rc = store_user_otp_consume(r->st, u->id, u->ha1_md5, md5, sha,
+	    sealed, now);
+	if (rc == STORE_OK) {
+		cache_clear(r);
+		r->version = -1;
+		ret = RES_OTP_WON;
+	} else if (rc == STORE_NOTFOUND) {
+		snprintf(reason, rlen, "one-time password already used");
+		ret = RES_OTP_LOST;
+	} else
+		snprintf(reason, rlen, "%s", store_errmsg(r->st));
+ done:
+	util_wipe(pw, sizeof(pw));
+	util_wipe(md5, sizeof(md5));
+	util_wipe(sha, sizeof(sha));
+	free(sealed);
+	return ret;
+}
+
 /* Partials and parents come from the templates table by name. */
 static char *
 partial(void *arg, const char *name)
@@ -382,7 +431,30 @@ line_parts(struct resource *r, json_t *lines)
 	}
 }
 
-/* The variables of the layers that apply, merged in order (BRIEF.md §4). */
+/*
+ * A secret variable's value (`sipcfg var set --secret`): sealed JSON
+ * text, parsed back to its type.  NULL (rendered "") without the key,
+ * or when it was forged or moved from another field.
+ */
+static json_t *
+unseal_var(void *arg, const char *sealed)
+{
+	struct resource	*r = arg;
+	char		 txt[SEAL_VALUE_MAX + 1];
+	json_t		*v = NULL;
+
+	if (r->o.seal_key != NULL && seal_open(r->o.seal_key, "var", sealed,
+	    txt, sizeof(txt)) == 0)
+		v = json_loads(txt, JSON_DECODE_ANY, NULL);
+	util_wipe(txt, sizeof(txt));
+	return v;
+}
+
+/*
+ * The variables of the layers that apply, merged in order (BRIEF.md §4).
+ * Secret variables are opened for full answers only: a secret-free one
+ * gets "" for them, whatever the layer.
+ */
 static enum store_rc
 merge_vars(struct resource *r, const struct store_device *d,
     const char *vendor, const char *model, int full, json_t *ctx,
@@ -390,25 +462,72 @@ merge_vars(struct resource *r, const struct store_device *d,
 {
 	char		 vm[2 * STORE_NAME_MAX + 2];
 	enum store_rc	 rc;
+	store_unseal_fn	 un = full ? unseal_var : NULL;
 
 	snprintf(vm, sizeof(vm), "%s/%s", vendor, model);
-	if ((rc = store_vars_merge(r->st, "global", "", ctx, upd)) != STORE_OK)
+	if ((rc = store_vars_merge(r->st, "global", "", ctx, upd, un,
+	    r)) != STORE_OK)
 		return rc;
 	if (*vendor && (rc = store_vars_merge(r->st, "vendor", vendor, ctx,
-	    upd)) != STORE_OK)
+	    upd, un, r)) != STORE_OK)
 		return rc;
 	if (*vendor && *model && (rc = store_vars_merge(r->st, "model", vm,
-	    ctx, upd)) != STORE_OK)
+	    ctx, upd, un, r)) != STORE_OK)
 		return rc;
 	if (!full || d == NULL)
 		return STORE_OK;
 	if (d->profile[0] && (rc = store_vars_merge(r->st, "profile",
-	    d->profile, ctx, upd)) != STORE_OK)
+	    d->profile, ctx, upd, un, r)) != STORE_OK)
 		return rc;
 	if (d->user[0] && (rc = store_vars_merge(r->st, "user", d->user, ctx,
-	    upd)) != STORE_OK)
+	    upd, un, r)) != STORE_OK)
 		return rc;
-	return store_vars_merge(r->st, "device", d->sfua_id, ctx, upd);
+	return store_vars_merge(r->st, "device", d->sfua_id, ctx, upd, un, r);
+}
+
+/*
+ * RFC 6011 §5: the user's long-term password (the one that replaced its
+ * one-time password, or one set with `sipcfg user passwd`), kept sealed,
+ * for the template to hand the phone as provisioning.user and
+ * provisioning.password.  Variables that set them (a shared provisioning
+ * account, say) win; the password is only added for the device's own
+ * user.  Full answers only.
+ */
+static enum store_rc
+provisioning_credentials(struct resource *r, const struct store_device *d,
+    json_t *ctx, time_t *upd)
+{
+	struct store_user	 u;
+	json_t			*prov;
+	const char		*vu;
+	char			 pw[SEAL_VALUE_MAX + 1];
+	enum store_rc		 rc;
+
+	if ((rc = store_user_by_name(r->st, d->user, &u)) != STORE_OK)
+		return rc == STORE_NOTFOUND ? STORE_OK : rc;
+	if (u.updated > *upd)
+		*upd = u.updated;	/* newer than d when it was just used */
+	if (u.password_sealed[0] == '\0' || r->o.seal_key == NULL ||
+	    seal_open(r->o.seal_key, "user-password", u.password_sealed, pw,
+	    sizeof(pw)) != 0)
+		goto done;
+	if ((prov = json_object_get(ctx, "provisioning")) == NULL) {
+		if ((prov = json_object()) == NULL ||
+		    json_object_set_new(ctx, "provisioning", prov) != 0)
+			goto done;
+	}
+	if (!json_is_object(prov))
+		goto done;
+	if (json_object_get(prov, "user") == NULL)
+		setstr(prov, "user", d->user);
+	vu = json_string_value(json_object_get(prov, "user"));
+	if (vu != NULL && strcmp(vu, d->user) == 0 &&
+	    json_object_get(prov, "password") == NULL)
+		setstr(prov, "password", pw);
+ done:
+	util_wipe(pw, sizeof(pw));
+	util_wipe(&u, sizeof(u));
+	return STORE_OK;
 }
 
 /*
@@ -560,6 +679,11 @@ render_fresh(struct resource *r, const struct store_device *d,
 		setstr(o, "name", d->user);
 		setstr(o, "realm", r->realm);
 		json_object_set_new(ctx, "user", o);
+		if (d->user[0] && provisioning_credentials(r, d, ctx,
+		    &upd) != STORE_OK) {
+			snprintf(reason, rlen, "%s", store_errmsg(r->st));
+			goto done;
+		}
 		if (store_device_lines(r->st, d->id, &lines, &upd) != STORE_OK) {
 			snprintf(reason, rlen, "%s", store_errmsg(r->st));
 			goto done;

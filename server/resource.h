@@ -9,7 +9,10 @@
  *
  * A struct resource is per thread: it owns one store connection and a
  * cache of rendered answers that is dropped whenever the store's
- * data_version moves (any commit by anyone).
+ * data_version moves (any commit by anyone).  Its connection is
+ * read-only; the one write a request can make (RFC 6011 §5, the first
+ * use of a one-time password) goes through a second connection opened
+ * when first needed.
  */
 #ifndef SIPCFG_RESOURCE_H
 #define SIPCFG_RESOURCE_H
@@ -110,9 +113,32 @@ enum store_rc	 resource_user(struct resource *, const char *name,
 		    struct store_user *);
 
 /*
+ * RFC 6011 §5: user u has just authenticated with its one-time password
+ * (inside its window).  Makes a long-term password and, in one statement
+ * on the writable connection, replaces the one-time password with it
+ * (HA1s, and a copy sealed with the seal key for the template), then
+ * drops this resource's caches at once: the answer that follows must be
+ * rendered afresh to carry the new password, and data_version is only
+ * looked at by the next resource_begin().  On anything but RES_OTP_WON,
+ * reason says why in one line, with no secret in it.
+ */
+enum resource_otp {
+	RES_OTP_WON,		/* this request replaced it */
+	RES_OTP_LOST,		/* already gone: used by a concurrent request */
+	RES_OTP_NOKEY,		/* no seal key: nothing to hand the phone */
+	RES_OTP_STORE		/* store unavailable */
+};
+enum resource_otp resource_otp_consume(struct resource *,
+		    const struct store_user *u, time_t now, char *reason,
+		    size_t reasonlen);
+
+/*
  * Render for dev with the request facts.  full = 0 renders the
  * secret-free default (no lines, no user, only global/vendor/model
- * variables); dev may then be NULL.  *out points into the cache and stays
+ * variables, secret variables empty); dev may then be NULL.  A full
+ * render gives the template the user's long-term password, when the
+ * store keeps it sealed, as provisioning.user and provisioning.password
+ * (unless the variables set those).  *out points into the cache and stays
  * valid until the next resource_begin() or resource_render() call on
  * this resource.  On failure, reason holds one line for the log.
  */

@@ -172,7 +172,7 @@ seal_open(const unsigned char key[SEAL_KEY_LEN], const char *purpose,
     const char *sealed, char *out, size_t outlen)
 {
 	EVP_CIPHER_CTX	*c;
-	unsigned char	 raw[NONCE_LEN + 1024 + TAG_LEN];
+	unsigned char	 raw[NONCE_LEN + SEAL_VALUE_MAX + TAG_LEN];
 	size_t		 n, ct;
 	int		 len, ok = 0;
 

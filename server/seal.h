@@ -16,6 +16,7 @@
 
 #define SEAL_KEY_LEN	32
 #define SEAL_PATH_MAX	1100
+#define SEAL_VALUE_MAX	1024	/* bytes seal_open() opens, at most */
 
 /* The key file that goes with a store: STORE.key. */
 void	 seal_key_path(const char *store, char *out, size_t outlen);

@@ -6,7 +6,9 @@
  * The whole grammar is the command table below.  Each command runs in
  * one transaction: a failed command changes nothing.  Passwords are read
  * from the terminal (twice, without echo) or from one line of standard
- * input, never from argv, and only their HA1 values are stored.
+ * input, never from argv, or generated (one-time passwords, printed only
+ * after the commit); only their HA1 values are stored, plus a sealed copy
+ * where a configuration must hand the password over.
  */
 #include <errno.h>
 #include <limits.h>
@@ -25,6 +27,7 @@
 
 #include "digest.h"
 #include "buf.h"
+#include "credential.h"
 #include "render.h"
 #include "request.h"
 #include "resource.h"
@@ -38,6 +41,9 @@
 #define MAXPOS		8
 #define MAXOPT		16
 #define PASS_MAX	256
+#define DURATION_MAX	31536000LL	/* 365d, for --valid-for, --overlap */
+#define OTP_VALID_FOR	604800LL	/* 7d: default --valid-for */
+#define OVERLAP		86400LL		/* 1d: default --overlap */
 
 struct args {
 	const char	*pos[MAXPOS];
@@ -61,6 +67,12 @@ static const char	*progname = "sipcfg";
 static const char	*g_store;	/* the store's path, for its key */
 static int		 load_seal_key(unsigned char *, int *);
 static int		 printed;	/* a command wrote its own output */
+/*
+ * Output that only means something once the transaction is committed
+ * (a generated password): printed by main() after the commit, then
+ * wiped.
+ */
+static char		*after_commit;
 
 static int
 err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -86,6 +98,25 @@ opt(const struct args *a, const char *name)
 		if (strcmp(a->oname[i], name) == 0)
 			return a->oval[i] ? a->oval[i] : "";
 	return NULL;
+}
+
+/*
+ * A duration option (util_duration) in [min, DURATION_MAX]; dflt when
+ * the option is absent.  -1 after saying what is wrong.
+ */
+static int
+opt_duration(const struct args *a, const char *name, long long min,
+    long long dflt, long long *out)
+{
+	const char	*v = opt(a, name);
+
+	*out = dflt;
+	if (v != NULL && (util_duration(v, DURATION_MAX, out) != 0 ||
+	    *out < min))
+		return err("%s %s: expected seconds, or a number with s, m, h "
+		    "or d (90s, 30m, 12h, 7d), %lld to %lld seconds", name, v,
+		    min, DURATION_MAX);
+	return 0;
 }
 
 static int
@@ -191,6 +222,8 @@ read_password(const char *prompt, char *out, size_t len)
 	int		 tty = isatty(STDIN_FILENO), rc = -1;
 	size_t		 n;
 
+	/* fgets() leaves it as it was at an immediate end of file. */
+	out[0] = again[0] = '\0';
 	if (tty) {
 		if (tcgetattr(STDIN_FILENO, &saved) != 0)
 			return err("cannot read the terminal");
@@ -994,51 +1027,201 @@ domain_realm(struct store *st, char *out, size_t len)
 	return rc;
 }
 
+/*
+ * RFC 6011 §5: the window of a one-time password, from --not-before
+ * (default: open from now) and --valid-for (default OTP_VALID_FOR).
+ */
+static int
+otp_window(const struct args *a, time_t *nb, time_t *na)
+{
+	const char	*v;
+	long long	 t = 0, d;
+
+	if ((v = opt(a, "--not-before")) != NULL &&
+	    util_strtonum(v, 1, 1LL << 40, &t) != 0)
+		return err("--not-before %s: expected unix seconds", v);
+	if (opt_duration(a, "--valid-for", 1, OTP_VALID_FOR, &d) != 0)
+		return -1;
+	*nb = (time_t)t;
+	*na = (time_t)((t ? t : (long long)time(NULL)) + d);
+	return 0;
+}
+
+/*
+ * Make a one-time password for user (realm), store its HA1s with the
+ * window (for a new user with add set), and keep the password for
+ * printing after the commit.
+ */
+static int
+otp_issue(struct store *st, const struct args *a, const char *user,
+    const char *realm, time_t nb, time_t na, int add)
+{
+	char		 pw[CREDENTIAL_OTP_LEN + 1], md5[DIGEST_HA1_MD5_HEX];
+	char		 sha[DIGEST_HA1_SHA256_HEX];
+	unsigned char	 key[SEAL_KEY_LEN];
+	json_t		*o;
+	enum store_rc	 rc;
+	int		 ret = -1, have = 0;
+
+	if (credential_generate(pw, sizeof(pw), CREDENTIAL_OTP_LEN) != 0 ||
+	    credential_ha1s(user, realm, pw, md5, sha) != 0) {
+		err("cannot make a password");
+		goto done;
+	}
+	if ((add && (rc = store_user_add(st, user, realm, md5, sha)) !=
+	    STORE_OK) ||
+	    (rc = store_user_set_otp(st, user, md5, sha, nb, na)) != STORE_OK) {
+		store_fail(st, rc, user);
+		goto done;
+	}
+	if (a->json) {
+		o = json_pack("{s:s, s:s, s:I, s:I}", "user", user,
+		    "one_time_password", pw, "not_before", (json_int_t)nb,
+		    "not_after", (json_int_t)na);
+		after_commit = o ? json_dumps(o, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER) : NULL;
+		json_decref(o);
+	} else
+		after_commit = strdup(pw);
+	if (after_commit == NULL) {
+		err("out of memory");
+		goto done;
+	}
+	printed = 1;
+	/* sipcfgd seals the long-term password that replaces it. */
+	if (load_seal_key(key, &have) == 0 && !have)
+		fprintf(stderr, "%s: note: no seal key beside the store "
+		    "(sipcfg init makes one): sipcfgd needs one (seal_key) "
+		    "to hand the phone its long-term password\n", progname);
+	ret = 0;
+done:
+	util_wipe(pw, sizeof(pw));
+	util_wipe(md5, sizeof(md5));
+	util_wipe(sha, sizeof(sha));
+	util_wipe(key, sizeof(key));
+	return ret;
+}
+
 static int
 cmd_user_add(struct store *st, struct args *a)
 {
 	char		 realm[STORE_NAME_MAX], md5[DIGEST_HA1_MD5_HEX];
 	char		 sha[DIGEST_HA1_SHA256_HEX];
 	const char	*r = opt(a, "--realm");
+	int		 otp = opt(a, "--one-time") != NULL;
+	time_t		 nb = 0, na = 0;
 	enum store_rc	 rc;
 
 	if (!request_valid_userid(a->pos[0]) || strlen(a->pos[0]) > 64)
 		return err("%s: not a valid user name (RFC 2617 userid, "
 		    "no ':', at most 64 bytes)", a->pos[0]);
+	if (!otp && (opt(a, "--valid-for") || opt(a, "--not-before")))
+		return err("--valid-for and --not-before go with --one-time");
+	if (otp && otp_window(a, &nb, &na) != 0)
+		return -1;
 	if (r)
 		snprintf(realm, sizeof(realm), "%s", r);
 	else if (domain_realm(st, realm, sizeof(realm)) != 0 &&
 	    store_meta_get(st, "realm", realm, sizeof(realm)) != STORE_OK)
 		return store_fail(st, STORE_ERROR, "realm");
-	if (hash_password(a->pos[0], realm, md5, sha) != 0)
-		return -1;
-	if ((rc = store_user_add(st, a->pos[0], realm, md5, sha)) != STORE_OK)
-		return store_fail(st, rc, a->pos[0]);
+	if (otp) {
+		if (otp_issue(st, a, a->pos[0], realm, nb, na, 1) != 0)
+			return -1;
+	} else {
+		if (hash_password(a->pos[0], realm, md5, sha) != 0)
+			return -1;
+		if ((rc = store_user_add(st, a->pos[0], realm, md5, sha)) !=
+		    STORE_OK)
+			return store_fail(st, rc, a->pos[0]);
+	}
 	if (cli_domain && (rc = store_user_set_domain(st, a->pos[0],
 	    cli_domain)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
-	if (!a->json)
+	if (!a->json && !otp)
 		printf("user %s added (realm \"%s\")\n", a->pos[0], realm);
 	return 0;
 }
 
+/* A new one-time password for a user (a replaced phone, RFC 6011 §5). */
+static int
+cmd_user_otp(struct store *st, struct args *a)
+{
+	struct store_user	 u;
+	time_t			 nb, na;
+	enum store_rc		 rc;
+	int			 ret;
+
+	if (otp_window(a, &nb, &na) != 0)
+		return -1;
+	if ((rc = store_user_by_name(st, a->pos[0], &u)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	ret = otp_issue(st, a, u.name, u.realm, nb, na, 0);
+	util_wipe(&u, sizeof(u));
+	return ret;
+}
+
+/*
+ * RFC 6011 §5 rotation: the old password stays good for --overlap
+ * (default OVERLAP) so a phone can fetch the configuration that hands it
+ * the new one (sealed, when the store has a seal key).
+ */
 static int
 cmd_user_passwd(struct store *st, struct args *a)
 {
 	struct store_user	 u;
-	char			 md5[DIGEST_HA1_MD5_HEX];
-	char			 sha[DIGEST_HA1_SHA256_HEX];
+	char			 md5[DIGEST_HA1_MD5_HEX], pw[PASS_MAX];
+	char			 sha[DIGEST_HA1_SHA256_HEX], until[32];
+	char			*sealed = NULL;
+	unsigned char		 key[SEAL_KEY_LEN];
+	long long		 overlap;
+	time_t			 old_until = 0;
+	struct tm		 tm;
 	enum store_rc		 rc;
+	int			 ret = -1, have = 0;
 
+	memset(&u, 0, sizeof(u));
+	if (opt_duration(a, "--overlap", 0, OVERLAP, &overlap) != 0)
+		return -1;
 	if ((rc = store_user_by_name(st, a->pos[0], &u)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
-	if (hash_password(u.name, u.realm, md5, sha) != 0)
-		return -1;
-	if ((rc = store_user_passwd(st, u.name, md5, sha)) != STORE_OK)
-		return store_fail(st, rc, a->pos[0]);
-	if (!a->json)
+	if (read_password("password", pw, sizeof(pw)) != 0)
+		goto done;
+	if (credential_ha1s(u.name, u.realm, pw, md5, sha) != 0) {
+		err("cannot hash the password");
+		goto done;
+	}
+	if (load_seal_key(key, &have) != 0)
+		goto done;
+	if (have && (sealed = seal_seal(key, "user-password", pw,
+	    strlen(pw))) == NULL) {
+		err("cannot seal the password");
+		goto done;
+	}
+	if (!have && u.password_sealed[0])
+		fprintf(stderr, "%s: note: no seal key beside the store: "
+		    "configurations no longer carry %s's password\n", progname,
+		    u.name);
+	if (overlap > 0 && !u.otp)
+		old_until = time(NULL) + (time_t)overlap;
+	if ((rc = store_user_passwd(st, u.name, md5, sha, sealed,
+	    old_until)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (!a->json && old_until) {
+		gmtime_r(&old_until, &tm);
+		strftime(until, sizeof(until), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		printf("password of %s changed; the old one is accepted until "
+		    "%s\n", u.name, until);
+	} else if (!a->json)
 		printf("password of %s changed\n", u.name);
-	return 0;
+	ret = 0;
+done:
+	util_wipe(pw, sizeof(pw));
+	util_wipe(key, sizeof(key));
+	util_wipe(&u, sizeof(u));
+	free(sealed);
+	return ret;
 }
 
 static int
@@ -1056,7 +1239,8 @@ cmd_user_rm(struct store *st, struct args *a)
 static int
 cmd_user_list(struct store *st, struct args *a)
 {
-	static const char *const cols[] = { "name", "realm", "devices", NULL };
+	static const char *const cols[] = { "name", "realm", "devices", "otp",
+	    NULL };
 	json_t		*rows;
 	enum store_rc	 rc;
 
@@ -1371,12 +1555,52 @@ valid_varname(const char *s)
 	return 1;
 }
 
+/*
+ * --secret: the JSON text sealed (seal.h, purpose "var") and stored as a
+ * JSON string, so the vars table's json_valid() check holds; templates
+ * see the value only in full (authenticated) answers.  A new malloc'd
+ * JSON text, or NULL after saying why.
+ */
+static char *
+var_seal(const char *js)
+{
+	unsigned char	 key[SEAL_KEY_LEN];
+	char		*sealed = NULL, *out = NULL;
+	json_t		*v;
+	int		 have = 0;
+
+	if (strlen(js) > SEAL_VALUE_MAX) {
+		err("a secret value is at most %d bytes of JSON",
+		    SEAL_VALUE_MAX);
+		return NULL;
+	}
+	if (load_seal_key(key, &have) != 0)
+		return NULL;
+	if (!have) {
+		err("--secret needs the seal key beside the store (sipcfg "
+		    "init makes one)");
+		return NULL;
+	}
+	if ((sealed = seal_seal(key, "var", js, strlen(js))) == NULL ||
+	    (v = json_string(sealed)) == NULL)
+		err("cannot seal the value");
+	else {
+		out = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		json_decref(v);
+		if (out == NULL)
+			err("out of memory");
+	}
+	free(sealed);
+	util_wipe(key, sizeof(key));
+	return out;
+}
+
 static int
 cmd_var_set(struct store *st, struct args *a)
 {
-	char		 scope[REQUEST_ID_MAX], *js;
+	char		 scope[REQUEST_ID_MAX], *js, *sj;
 	json_t		*v;
-	int		 i;
+	int		 i, secret = opt(a, "--secret") != NULL;
 	enum store_rc	 rc;
 
 	if (var_scope(st, a, &i, scope, sizeof(scope)) != 0)
@@ -1391,18 +1615,26 @@ cmd_var_set(struct store *st, struct args *a)
 	    JSON_DECODE_ANY, NULL)) == NULL)
 		v = json_string(a->pos[i + 1]);
 	if (v == NULL)
-		return err("%s: not valid UTF-8", a->pos[i + 1]);
+		return err("%s: not valid UTF-8", secret ? "the value" :
+		    a->pos[i + 1]);
 	js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
 	json_decref(v);
 	if (js == NULL)
 		return err("out of memory");
-	rc = store_var_set(st, a->pos[0], scope, a->pos[i], js);
+	if (secret) {
+		sj = var_seal(js);
+		util_wipe(js, strlen(js));
+		free(js);
+		if ((js = sj) == NULL)
+			return -1;
+	}
+	rc = store_var_set(st, a->pos[0], scope, a->pos[i], js, secret);
 	free(js);
 	if (rc != STORE_OK)
 		return store_fail(st, rc, a->pos[i]);
 	if (!a->json)
-		printf("%s%s%s.%s set\n", a->pos[0], *scope ? ":" : "", scope,
-		    a->pos[i]);
+		printf("%s%s%s.%s set%s\n", a->pos[0], *scope ? ":" : "", scope,
+		    a->pos[i], secret ? " (secret)" : "");
 	return 0;
 }
 
@@ -1842,11 +2074,13 @@ cmd_checksync_set(struct store *st, struct args *a)
 
 /*
  * The audit session of a write command: the OS user (and the one behind
- * sudo), and the command line.  Passwords are never on it (they are read
- * from standard input).
+ * sudo), and the command line, with the argument mask (a secret
+ * variable's value) replaced.  Passwords are never on it (they are read
+ * from standard input or generated).
  */
 static int
-audit_begin(struct store *st, int argc, char *argv[], int64_t *session)
+audit_begin(struct store *st, int argc, char *argv[], const char *mask,
+    int64_t *session)
 {
 	struct passwd	*pw = getpwuid(getuid());
 	const char	*sudo = getenv("SUDO_USER");
@@ -1859,8 +2093,9 @@ audit_begin(struct store *st, int argc, char *argv[], int64_t *session)
 	    sudo && *sudo ? ")" : "");
 	cmd[0] = '\0';
 	for (i = 0; i < argc && n + 1 < sizeof(cmd); i++) {
+		/* A secret given on the command line is not kept. */
 		int m = snprintf(cmd + n, sizeof(cmd) - n, "%s%s", i ? " " : "",
-		    argv[i]);
+		    argv[i] == mask ? "(secret)" : argv[i]);
 		if (m < 0)
 			break;
 		n += (size_t)m;
@@ -1962,9 +2197,16 @@ static const struct cmd cmds[] = {
 	    "device history DEV [--limit N]" },
 	{ "audit", NULL, 0, 0, "--limit= --since=", 0, cmd_audit,
 	    "audit [--limit N] [--since UNIX-TIME]" },
-	{ "user", "add", 1, 1, "--realm=", 1, cmd_user_add,
-	    "user add NAME [--realm REALM]   (password on stdin or prompted)" },
-	{ "user", "passwd", 1, 1, "", 1, cmd_user_passwd, "user passwd NAME" },
+	{ "user", "add", 1, 1, "--realm= --one-time --valid-for= --not-before=",
+	    1, cmd_user_add,
+	    "user add NAME [--realm REALM] [--one-time [--valid-for DURATION] "
+	    "[--not-before UNIX-TIME]]   (password on stdin or prompted; "
+	    "--one-time makes one and prints it)" },
+	{ "user", "otp", 1, 1, "--valid-for= --not-before=", 1, cmd_user_otp,
+	    "user otp NAME [--valid-for DURATION] [--not-before UNIX-TIME]" },
+	{ "user", "passwd", 1, 1, "--overlap=", 1, cmd_user_passwd,
+	    "user passwd NAME [--overlap DURATION]   (password on stdin or "
+	    "prompted)" },
 	{ "user", "list", 0, 0, "", 0, cmd_user_list, "user list" },
 	{ "user", "rm", 1, 1, "", 1, cmd_user_rm, "user rm NAME" },
 	{ "line", "add", 1, 1, "--aor= --username= --realm= --proxy= "
@@ -1982,9 +2224,9 @@ static const struct cmd cmds[] = {
 	{ "template", "show", 1, 1, "", 0, cmd_template_show,
 	    "template show NAME" },
 	{ "template", "rm", 1, 1, "", 1, cmd_template_rm, "template rm NAME" },
-	{ "var", "set", 3, 4, "--string", 1, cmd_var_set,
+	{ "var", "set", 3, 4, "--string --secret", 1, cmd_var_set,
 	    "var set global|vendor|model|profile|user|device [SCOPE] NAME "
-	    "VALUE [--string]" },
+	    "VALUE [--string] [--secret]" },
 	{ "var", "unset", 2, 3, "", 1, cmd_var_unset,
 	    "var unset LAYER [SCOPE] NAME" },
 	{ "var", "show", 0, 2, "", 0, cmd_var_show,
@@ -2193,7 +2435,9 @@ main(int argc, char *argv[])
 	}
 	/* Issue 6: who changed what, through sipcfg. */
 	if (w && store_schema_version(st) >= 4 &&
-	    audit_begin(st, argc, argv, &session) != 0) {
+	    audit_begin(st, argc, argv, c->fn == cmd_var_set &&
+	    opt(&a, "--secret") && a.npos > 0 ? a.pos[a.npos - 1] : NULL,
+	    &session) != 0) {
 		store_rollback(st);
 		store_close(st);
 		return 1;
@@ -2214,6 +2458,13 @@ main(int argc, char *argv[])
 			store_rollback(st);
 	}
 	store_close(st);
+	if (after_commit != NULL) {
+		if (rc == 0)
+			printf("%s\n", after_commit);
+		util_wipe(after_commit, strlen(after_commit));
+		free(after_commit);
+		after_commit = NULL;
+	}
 	/* --json: every successful command says so, for scripts. */
 	if (rc == 0 && a.json && !printed) {
 		json_t *o = json_pack("{s:b, s:s, s:s?}", "ok", 1, "command",

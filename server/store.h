@@ -86,6 +86,15 @@ struct store_device {
 	enum client_cert_policy	 client_cert;	/* device's, else domain's */
 };
 
+/* A sealed secret (seal.h) as the store keeps it, NUL included. */
+#define STORE_SEALED_MAX	512
+
+/*
+ * A user (an RFC 6011 sfua-user).  RFC 6011 §5 bootstrap and rotation:
+ * with otp set, ha1_* are a one-time password's, good inside
+ * [otp_not_before, otp_not_after] (0: open); old_ha1_* ("" when none)
+ * are the previous password's, still good until old_until.
+ */
 struct store_user {
 	int64_t	 id;
 	char	 name[STORE_NAME_MAX];
@@ -93,6 +102,15 @@ struct store_user {
 	char	 ha1_md5[33];
 	char	 ha1_sha256[65];
 	int64_t	 domain_id;
+	int	 otp;
+	time_t	 otp_not_before;
+	time_t	 otp_not_after;
+	/* The long-term password, sealed for templates; "" when none. */
+	char	 password_sealed[STORE_SEALED_MAX];
+	char	 old_ha1_md5[33];
+	char	 old_ha1_sha256[65];
+	time_t	 old_until;
+	time_t	 updated;
 };
 
 /* A selected template; body and content_type are malloc'd by the store. */
@@ -184,11 +202,19 @@ enum store_rc	 store_template_by_name(struct store *, const char *name,
 		    struct store_template *);
 void		 store_template_clear(struct store_template *);
 /*
+ * Opens a secret variable: sealed is the text the store keeps (seal.h);
+ * returns a new JSON value, or NULL when it cannot be opened.
+ */
+typedef json_t	*(*store_unseal_fn)(void *arg, const char *sealed);
+/*
  * Merge the variables of one layer/scope into obj (deep merge, later
- * wins); *updated is raised to the newest row's time.
+ * wins); *updated is raised to the newest row's time.  A secret
+ * variable's value is what unseal(arg, ...) gives; with a NULL unseal,
+ * or when it returns NULL, it is "".
  */
 enum store_rc	 store_vars_merge(struct store *, const char *layer,
-		    const char *scope, json_t *obj, time_t *updated);
+		    const char *scope, json_t *obj, time_t *updated,
+		    store_unseal_fn unseal, void *arg);
 
 /* ------------------------------------------------------- the notifier */
 
@@ -358,8 +384,32 @@ enum store_rc	 store_device_show(struct store *, int64_t id, json_t **);
 enum store_rc	 store_user_add(struct store *, const char *name,
 		    const char *realm, const char *ha1_md5,
 		    const char *ha1_sha256);
+/*
+ * A new password (RFC 6011 §5 rotation): its HA1s, and its sealed copy
+ * for templates (NULL or "": none).  With old_until > 0 the current
+ * HA1s stay good as the old password until then (unless they are a
+ * one-time password's), else they go at once.  Ends a one-time password.
+ */
 enum store_rc	 store_user_passwd(struct store *, const char *name,
-		    const char *ha1_md5, const char *ha1_sha256);
+		    const char *ha1_md5, const char *ha1_sha256,
+		    const char *sealed, time_t old_until);
+/*
+ * A one-time password's HA1s, good inside [not_before, not_after]
+ * (0: open); the long-term and old passwords go.
+ */
+enum store_rc	 store_user_set_otp(struct store *, const char *name,
+		    const char *ha1_md5, const char *ha1_sha256,
+		    time_t not_before, time_t not_after);
+/*
+ * The first use of user id's one-time password (whose MD5 HA1 is
+ * otp_md5, inside its window at now): one statement replaces it with the
+ * long-term password (HA1s and sealed copy).  STORE_OK when this call
+ * did; STORE_NOTFOUND when it was no longer there (used by a concurrent
+ * request, replaced, expired).
+ */
+enum store_rc	 store_user_otp_consume(struct store *, int64_t id,
+		    const char *otp_md5, const char *ha1_md5,
+		    const char *ha1_sha256, const char *sealed, time_t now);
 enum store_rc	 store_user_remove(struct store *, const char *name);
 enum store_rc	 store_user_list(struct store *, json_t **);
 
@@ -381,8 +431,10 @@ enum store_rc	 store_template_put(struct store *, const char *name,
 enum store_rc	 store_template_remove(struct store *, const char *name);
 enum store_rc	 store_template_list(struct store *, json_t **);
 
+/* secret: json is the sealed value as a JSON string (see vars_merge). */
 enum store_rc	 store_var_set(struct store *, const char *layer,
-		    const char *scope, const char *name, const char *json);
+		    const char *scope, const char *name, const char *json,
+		    int secret);
 enum store_rc	 store_var_unset(struct store *, const char *layer,
 		    const char *scope, const char *name);
 enum store_rc	 store_var_list(struct store *, const char *layer,

@@ -41,6 +41,8 @@ enum q {
 	Q_DEV_SHOW,
 	Q_USER_INSERT,
 	Q_USER_PASSWD,
+	Q_USER_SET_OTP,
+	Q_USER_OTP_CONSUME,
 	Q_USER_DELETE,
 	Q_USER_LIST,
 	Q_USER_ID,
@@ -137,7 +139,10 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_DEV_BY_MAC] = "SELECT " DEV_COLS "WHERE d.mac = ?1 "
 	    "AND (?2 = 0 OR d.domain_id = ?2) ORDER BY d.domain_id, d.id LIMIT 2",
 	[Q_USER_BY_NAME] = "SELECT id, name, realm, ha1_md5, ha1_sha256, "
-	    "domain_id "
+	    "domain_id, otp, coalesce(otp_not_before, 0), "
+	    "coalesce(otp_not_after, 0), coalesce(password_sealed, ''), "
+	    "coalesce(old_ha1_md5, ''), coalesce(old_ha1_sha256, ''), "
+	    "coalesce(old_until, 0), updated "
 	    "FROM users WHERE name = ?1",
 	[Q_LINES] = "SELECT position, aor, realm, username, ha1, "
 	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), updated, "
@@ -151,7 +156,7 @@ static const char *const sqls[Q__COUNT] = {
 	    "(revision IS NOT NULL) DESC, name = 'generic' DESC, name LIMIT 1",
 	[Q_TPL_BY_NAME] = "SELECT name, content_type, body, updated "
 	    "FROM templates WHERE name = ?1",
-	[Q_VARS] = "SELECT name, value, updated FROM vars "
+	[Q_VARS] = "SELECT name, value, updated, secret FROM vars "
 	    "WHERE layer = ?1 AND scope = ?2 ORDER BY name",
 	[Q_SEEN] = "INSERT INTO device_seen(device_id, revision, last_fetch, "
 	    "last_etag, last_addr, last_ua, fetches, ua_vendor, ua_model, "
@@ -220,11 +225,36 @@ static const char *const sqls[Q__COUNT] = {
 	    "LEFT JOIN device_seen s ON s.device_id = d.id WHERE d.id = ?1",
 	[Q_USER_INSERT] = "INSERT INTO users(name, realm, ha1_md5, ha1_sha256) "
 	    "VALUES (?1, ?2, ?3, ?4)",
-	[Q_USER_PASSWD] = "UPDATE users SET ha1_md5 = ?2, ha1_sha256 = ?3 "
-	    "WHERE name = ?1",
+	/*
+	 * RFC 6011 §5 rotation: the right-hand sides see the row before the
+	 * update, so the current HA1s become the old ones.  A one-time
+	 * password is never kept as an old one.
+	 */
+	[Q_USER_PASSWD] = "UPDATE users SET "
+	    "old_ha1_md5 = CASE WHEN ?5 > 0 AND otp = 0 THEN ha1_md5 END, "
+	    "old_ha1_sha256 = CASE WHEN ?5 > 0 AND otp = 0 THEN ha1_sha256 "
+	    "END, "
+	    "old_until = CASE WHEN ?5 > 0 AND otp = 0 THEN ?5 END, "
+	    "ha1_md5 = ?2, ha1_sha256 = ?3, password_sealed = ?4, otp = 0, "
+	    "otp_not_before = NULL, otp_not_after = NULL WHERE name = ?1",
+	[Q_USER_SET_OTP] = "UPDATE users SET ha1_md5 = ?2, ha1_sha256 = ?3, "
+	    "otp = 1, otp_not_before = ?4, otp_not_after = ?5, "
+	    "password_sealed = NULL, old_ha1_md5 = NULL, "
+	    "old_ha1_sha256 = NULL, old_until = NULL WHERE name = ?1",
+	/*
+	 * Only the request whose statement changes the row wins: the HA1 and
+	 * the window are checked again under the write lock.
+	 */
+	[Q_USER_OTP_CONSUME] = "UPDATE users SET ha1_md5 = ?3, "
+	    "ha1_sha256 = ?4, password_sealed = ?5, otp = 0, "
+	    "otp_not_before = NULL, otp_not_after = NULL "
+	    "WHERE id = ?1 AND otp = 1 AND ha1_md5 = ?2 "
+	    "AND coalesce(otp_not_before, ?6) <= ?6 "
+	    "AND coalesce(otp_not_after, ?6) >= ?6",
 	[Q_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
 	[Q_USER_LIST] = "SELECT u.id, u.name, u.realm, u.updated, "
-	    "(SELECT count(*) FROM devices d WHERE d.user_id = u.id) AS devices "
+	    "(SELECT count(*) FROM devices d WHERE d.user_id = u.id) "
+	    "AS devices, u.otp, u.otp_not_before, u.otp_not_after, u.old_until "
 	    "FROM users u ORDER BY u.name",
 	[Q_USER_ID] = "SELECT id FROM users WHERE name = ?1",
 	[Q_PROFILE_INSERT] = "INSERT INTO profiles(name) VALUES (?1) "
@@ -251,12 +281,13 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_TPL_DELETE] = "DELETE FROM templates WHERE name = ?1",
 	[Q_TPL_LIST] = "SELECT id, name, vendor, model, revision, content_type, "
 	    "length(CAST(body AS BLOB)) AS bytes, updated FROM templates ORDER BY name",
-	[Q_VAR_UPSERT] = "INSERT INTO vars(layer, scope, name, value) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(layer, scope, name) "
-	    "DO UPDATE SET value = excluded.value",
+	[Q_VAR_UPSERT] = "INSERT INTO vars(layer, scope, name, value, secret) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(layer, scope, name) "
+	    "DO UPDATE SET value = excluded.value, secret = excluded.secret",
 	[Q_VAR_DELETE] = "DELETE FROM vars WHERE layer = ?1 AND scope = ?2 "
 	    "AND name = ?3",
-	[Q_VAR_LIST] = "SELECT layer, scope, name, json(value) AS value, updated "
+	[Q_VAR_LIST] = "SELECT layer, scope, name, CASE WHEN secret THEN "
+	    "'\"(secret)\"' ELSE json(value) END AS value, secret, updated "
 	    "FROM vars WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR scope = ?2) "
 	    "ORDER BY CASE layer WHEN 'global' THEN 0 WHEN 'vendor' THEN 1 "
 	    "WHEN 'model' THEN 2 WHEN 'profile' THEN 3 WHEN 'user' THEN 4 "
@@ -1016,6 +1047,14 @@ store_user_by_name(struct store *s, const char *name, struct store_user *u)
 		col_copy(p, 3, u->ha1_md5, sizeof(u->ha1_md5));
 		col_copy(p, 4, u->ha1_sha256, sizeof(u->ha1_sha256));
 		u->domain_id = sqlite3_column_int64(p, 5);
+		u->otp = sqlite3_column_int(p, 6) != 0;
+		u->otp_not_before = (time_t)sqlite3_column_int64(p, 7);
+		u->otp_not_after = (time_t)sqlite3_column_int64(p, 8);
+		col_copy(p, 9, u->password_sealed, sizeof(u->password_sealed));
+		col_copy(p, 10, u->old_ha1_md5, sizeof(u->old_ha1_md5));
+		col_copy(p, 11, u->old_ha1_sha256, sizeof(u->old_ha1_sha256));
+		u->old_until = (time_t)sqlite3_column_int64(p, 12);
+		u->updated = (time_t)sqlite3_column_int64(p, 13);
 	}
 	done(p);
 	if (rc == SQLITE_DONE)
@@ -1143,10 +1182,10 @@ merge(json_t *dst, json_t *src)
 
 enum store_rc
 store_vars_merge(struct store *s, const char *layer, const char *scope,
-    json_t *obj, time_t *updated)
+    json_t *obj, time_t *updated, store_unseal_fn unseal, void *arg)
 {
 	sqlite3_stmt	*p;
-	json_t		*v, *one;
+	json_t		*v, *one, *opened;
 	int		 rc;
 	time_t		 t;
 
@@ -1157,6 +1196,21 @@ store_vars_merge(struct store *s, const char *layer, const char *scope,
 		    JSON_DECODE_ANY, NULL);
 		if (v == NULL)
 			continue;	/* json_valid() in SQL and jansson disagree */
+		/*
+		 * A secret variable is its sealed text as a JSON string; what
+		 * it opens to takes its place, "" when it does not open.
+		 */
+		if (sqlite3_column_int(p, 3) != 0) {
+			opened = NULL;
+			if (unseal != NULL && json_is_string(v))
+				opened = unseal(arg, json_string_value(v));
+			json_decref(v);
+			if ((v = opened) == NULL &&
+			    (v = json_string("")) == NULL) {
+				done(p);
+				return STORE_ERROR;
+			}
+		}
 		one = json_object();
 		if (one == NULL || json_object_set_new(one,
 		    (const char *)sqlite3_column_text(p, 0), v) != 0 ||
@@ -1864,9 +1918,27 @@ store_user_add(struct store *s, const char *name, const char *realm,
 
 enum store_rc
 store_user_passwd(struct store *s, const char *name, const char *md5,
-    const char *sha256)
+    const char *sha256, const char *sealed, time_t old_until)
 {
-	return exec_one(s, Q_USER_PASSWD, "sss", name, md5, sha256);
+	return exec_one(s, Q_USER_PASSWD, "sssSi", name, md5, sha256, sealed,
+	    (int64_t)(old_until > 0 ? old_until : 0));
+}
+
+enum store_rc
+store_user_set_otp(struct store *s, const char *name, const char *md5,
+    const char *sha256, time_t not_before, time_t not_after)
+{
+	return exec_one(s, Q_USER_SET_OTP, "sssII", name, md5, sha256,
+	    (int64_t)(not_before > 0 ? not_before : -1),
+	    (int64_t)(not_after > 0 ? not_after : -1));
+}
+
+enum store_rc
+store_user_otp_consume(struct store *s, int64_t id, const char *otp_md5,
+    const char *md5, const char *sha256, const char *sealed, time_t now)
+{
+	return exec_one(s, Q_USER_OTP_CONSUME, "isssSi", id, otp_md5, md5,
+	    sha256, sealed, (int64_t)now);
 }
 
 enum store_rc
@@ -1967,9 +2039,10 @@ store_template_list(struct store *s, json_t **out)
 
 enum store_rc
 store_var_set(struct store *s, const char *layer, const char *scope,
-    const char *name, const char *json)
+    const char *name, const char *json, int secret)
 {
-	return exec(s, Q_VAR_UPSERT, "ssss", layer, scope, name, json);
+	return exec(s, Q_VAR_UPSERT, "ssssi", layer, scope, name, json,
+	    (int64_t)(secret != 0));
 }
 
 enum store_rc

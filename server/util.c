@@ -88,6 +88,42 @@ util_strtonum(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
+int
+util_duration(const char *s, long long max, long long *out)
+{
+	long long	 v = 0, mult = 1;
+	const char	*p = s;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	for (; *p >= '0' && *p <= '9'; p++)
+		if (__builtin_mul_overflow(v, 10, &v) ||
+		    __builtin_add_overflow(v, *p - '0', &v))
+			return -1;
+	switch (*p) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	default:
+		return -1;
+	}
+	if (*p != '\0' && p[1] != '\0')
+		return -1;
+	if (__builtin_mul_overflow(v, mult, &v) || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
 void
 util_wipe(void *p, size_t n)
 {

@@ -1,6 +1,7 @@
 /*
  * util: small pure helpers shared by every module: constant-time compare,
- * hex encoding, strict integer parsing, secure wipe.  Thread-safe.
+ * hex encoding, strict integer and duration parsing, secure wipe.
+ * Thread-safe.
  */
 #ifndef SIPCFG_UTIL_H
 #define SIPCFG_UTIL_H
@@ -21,6 +22,12 @@ int	 util_unhex(const char *, unsigned char *, size_t n);
 /* Strict base-10 parse of a whole string into [min,max]; -1 on error. */
 int	 util_strtonum(const char *, long long min, long long max,
 	    long long *out);
+/*
+ * A duration: plain seconds, or a number with one suffix s, m, h or d
+ * ("90s", "30m", "12h", "7d"), into [0,max] seconds; -1 on anything else
+ * (signs, blanks, fractions, other suffixes, overflow).
+ */
+int	 util_duration(const char *, long long max, long long *out);
 void	 util_wipe(void *, size_t);
 /* Random bytes from the OS (getrandom); -1 on failure. */
 int	 util_random(void *, size_t);

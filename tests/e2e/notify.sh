@@ -360,6 +360,9 @@ touches "user variable (over the profile's)" sc var set user bob timezone Asia/T
 touches "user variable unset (the profile's again)" sc var unset user bob timezone
 touches "line added" sh -c "printf 'l2\n' | $SIPCFG -d $STORE line add $DEV2 --aor sip:bob2@example.net --username bob2"
 touches "line removed" sc line rm "$DEV2" 2
+# RFC 6011 §5 rotation: the configuration hands the phone its new
+# password (the old one still works during the overlap, so the GET does).
+touches "password change" sh -c "printf 'bob-pw2\n' | $SIPCFG -d $STORE user passwd bob"
 nothing() {	# nothing DESCRIPTION COMMAND...: same bytes, no NOTIFY
 	_desc=$1; shift
 	quiet k 1.1
@@ -368,7 +371,6 @@ nothing() {	# nothing DESCRIPTION COMMAND...: same bytes, no NOTIFY
 	is "$_desc: no NOTIFY" "$(count k NOTIFY)" $kn
 }
 nothing "device label (not in the template)" sc device set "$DEV2" --label "second phone"
-nothing "password change" sh -c "printf 'bob-pw2\n' | $SIPCFG -d $STORE user passwd bob"
 nothing "another vendor's variable" sc var set vendor other.example.com ntp_server x
 is "none of that reached the first device" "$(count u NOTIFY)" "$nu"
 # Switched to polling mode: its subscription ends (RFC 6011 §2.5.1.2),

@@ -1,8 +1,9 @@
 /*
  * test_digest: TAP tests of server/digest.c.  Bad input first (the parser
  * faces the network), then the RFC vectors, then round trips through
- * digest_challenge() and digest_verify() as a client would do them, then
- * the replay table under four threads.
+ * digest_challenge() and digest_verify() as a client would do them, the
+ * two-HA1 digest_verify_any() of a password rotation, then the replay
+ * table under four threads.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -635,6 +636,141 @@ test_round_trip(void)
 }
 
 /*
+ * Rotation with overlap: the old and the new HA1 are both good.  Every
+ * candidate is tried for one nc, which is recorded once: the second HA1
+ * is never taken for a replay of the first, and a replay stays a replay
+ * whichever HA1 it would match.
+ */
+static void
+test_any(void)
+{
+	struct digest_ctx	*d;
+	struct digest_creds	 c;
+	char			 ch[DIGEST_CHALLENGE_MAX], md[DIGEST_CHALLENGE_MAX];
+	char			 olds[DIGEST_HA1_SHA256_HEX], news[DIGEST_HA1_SHA256_HEX];
+	char			 oldm[DIGEST_HA1_MD5_HEX], newm[DIGEST_HA1_MD5_HEX];
+	const char		*both[2], *one[1], *five[5];
+	size_t			 w;
+
+	if ((d = digest_new(secret, sizeof(secret), TTL, 1024)) == NULL ||
+	    digest_ha1(DIGEST_SHA256, "alice", REALM, "old", olds,
+	    sizeof(olds)) == -1 ||
+	    digest_ha1(DIGEST_SHA256, "alice", REALM, "new", news,
+	    sizeof(news)) == -1 ||
+	    digest_ha1(DIGEST_MD5, "alice", REALM, "old", oldm,
+	    sizeof(oldm)) == -1 ||
+	    digest_ha1(DIGEST_MD5, "alice", REALM, "new", newm,
+	    sizeof(newm)) == -1 ||
+	    digest_challenge(d, DIGEST_SHA256, REALM, 0, NOW, ch,
+	    sizeof(ch)) == -1 ||
+	    digest_challenge(d, DIGEST_MD5, REALM, 0, NOW, md, sizeof(md)) == -1)
+		abort();
+	both[0] = olds;
+	both[1] = news;
+
+	/* Bad input first. */
+	client(ch, DIGEST_SHA256, "alice", "new", "GET", "/cfg", "auth",
+	    "00000001", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 0, 0, NOW,
+	    NULL) == DIGEST_FAIL, "no candidate: FAIL");
+	five[0] = five[1] = five[2] = five[3] = five[4] = news;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, five, 5, 0, NOW,
+	    NULL) == DIGEST_FAIL, "more than DIGEST_HA1_ANY_MAX: FAIL");
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, NULL, 1, 0, NOW,
+	    NULL) == DIGEST_FAIL, "NULL candidate list: FAIL");
+	one[0] = NULL;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, one, 1, 0, NOW,
+	    NULL) == DIGEST_FAIL, "one NULL candidate: FAIL");
+	one[0] = "zz";
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, one, 1, 0, NOW,
+	    NULL) == DIGEST_FAIL, "one garbage candidate: FAIL");
+	client(ch, DIGEST_SHA256, "alice", "neither", "GET", "/cfg", "auth",
+	    "00000001", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    NULL) == DIGEST_FAIL, "a third password: FAIL");
+
+	/* A failed try records no nc: the right answer with it is good. */
+	client(ch, DIGEST_SHA256, "alice", "new", "GET", "/cfg", "auth",
+	    "00000001", &c);
+	w = 9;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    &w) == DIGEST_OK && w == 1, "new password, second candidate: OK "
+	    "(which %zu), not a replay of the first", w);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    NULL) == DIGEST_REPLAY, "same nc again: REPLAY");
+	client(ch, DIGEST_SHA256, "alice", "old", "GET", "/cfg", "auth",
+	    "00000001", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    NULL) == DIGEST_REPLAY, "same nc with the other password: REPLAY");
+	client(ch, DIGEST_SHA256, "alice", "old", "GET", "/cfg", "auth",
+	    "00000002", &c);
+	w = 9;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    &w) == DIGEST_OK && w == 0, "old password, next nc: OK (which %zu)",
+	    w);
+	client(ch, DIGEST_SHA256, "alice", "new", "GET", "/cfg", "auth",
+	    "00000002", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    NULL) == DIGEST_REPLAY, "the new one with that nc: REPLAY");
+	one[0] = news;
+	client(ch, DIGEST_SHA256, "alice", "new", "GET", "/cfg", "auth",
+	    "00000003", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, one, 1, 0, NOW,
+	    NULL) == DIGEST_OK, "overlap over (one candidate): the new one OK");
+	client(ch, DIGEST_SHA256, "alice", "old", "GET", "/cfg", "auth",
+	    "00000004", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, one, 1, 0, NOW,
+	    NULL) == DIGEST_FAIL, "... and the old one FAIL");
+	ok(digest_verify(d, &c, "GET", "/cfg", REALM, olds, 0, NOW) ==
+	    DIGEST_OK, "a FAIL recorded nothing: same nc, right HA1, OK");
+
+	/* Malformed or absent candidates never match, others still do. */
+	both[0] = "zz";
+	client(ch, DIGEST_SHA256, "alice", "new", "GET", "/cfg", "auth",
+	    "00000005", &c);
+	w = 9;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    &w) == DIGEST_OK && w == 1, "garbage first candidate skipped");
+	both[0] = news;
+	both[1] = news;
+	client(ch, DIGEST_SHA256, "alice", "new", "GET", "/cfg", "auth",
+	    "00000006", &c);
+	w = 9;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    &w) == DIGEST_OK && w == 0, "both match: the first one");
+
+	/* Freshness after the match, as with one HA1. */
+	both[0] = olds;
+	client(ch, DIGEST_SHA256, "alice", "old", "GET", "/cfg", "auth",
+	    "00000007", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0,
+	    NOW + TTL + 1, NULL) == DIGEST_STALE,
+	    "expired nonce, old password: STALE");
+	client(ch, DIGEST_SHA256, "alice", "nope", "GET", "/cfg", "auth",
+	    "00000007", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0,
+	    NOW + TTL + 1, NULL) == DIGEST_FAIL,
+	    "expired nonce, wrong password: FAIL");
+
+	/* MD5, and SHA-256 HA1s never match MD5 creds. */
+	both[0] = oldm;
+	both[1] = newm;
+	client(md, DIGEST_MD5, "alice", "old", "GET", "/cfg", "auth",
+	    "00000001", &c);
+	w = 9;
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    &w) == DIGEST_OK && w == 0, "MD5, old password: OK");
+	both[0] = olds;
+	both[1] = news;
+	client(md, DIGEST_MD5, "alice", "new", "GET", "/cfg", "auth",
+	    "00000002", &c);
+	ok(digest_verify_any(d, &c, "GET", "/cfg", REALM, both, 2, 0, NOW,
+	    NULL) == DIGEST_FAIL, "MD5 creds against SHA-256 HA1s: FAIL");
+	digest_creds_wipe(&c);
+	digest_free(d);
+}
+
+/*
  * Slot collisions: one set of 4 ways.  Nonces in use fill the free ways
  * first (an older, unused nonce is still good then); the fifth evicts the
  * oldest, and from then on every nonce issued before the eviction is
@@ -828,6 +964,7 @@ main(void)
 	test_vectors();
 	test_ctx();
 	test_round_trip();
+	test_any();
 	test_eviction();
 	test_threads(0);
 	test_threads(1);

@@ -1,9 +1,9 @@
 /*
  * test_store: the SQLite store through store.h, on a real file.  Checks
  * the schema version and connection settings, constraints (bad input
- * first), template specificity, layered variables, the change log
- * triggers, rollback, and that bookkeeping never touches a device's
- * `updated`.
+ * first), template specificity, layered variables (secret ones too),
+ * one-time passwords and rotation, the change log triggers, rollback,
+ * and that bookkeeping never touches a device's `updated`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +38,22 @@ scalar(const char *sql)
 static const char md5[] = "0123456789abcdef0123456789abcdef";
 static const char sha[] =
     "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+static const char md5b[] = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+static const char shab[] =
+    "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
+static const char md5c[] = "cccccccccccccccccccccccccccccccc";
+static const char shac[] =
+    "cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc";
+
+/* A stand-in for seal_open(): "open:X" opens to the JSON text X. */
+static json_t *
+unseal(void *arg, const char *sealed)
+{
+	(*(int *)arg)++;
+	if (strncmp(sealed, "open:", 5) != 0)
+		return NULL;
+	return json_loads(sealed + 5, JSON_DECODE_ANY, NULL);
+}
 
 int
 main(void)
@@ -113,6 +129,62 @@ main(void)
 	    "find by MAC, joined user and profile");
 	ok(store_user_by_name(st, "alice", &u) == STORE_OK && u.id == d.user_id,
 	    "user lookup");
+	ok(u.otp == 0 && u.password_sealed[0] == '\0' &&
+	    u.old_ha1_md5[0] == '\0' && u.old_until == 0 && u.updated > 0,
+	    "a new user: no one-time, sealed or old password");
+
+	/* RFC 6011 §5 rotation: bad input first. */
+	ok(store_user_passwd(st, "nobody", md5b, shab, NULL, 0) ==
+	    STORE_NOTFOUND, "passwd of an unknown user: NOTFOUND");
+	ok(store_user_passwd(st, "alice", "short", shab, NULL, 0) ==
+	    STORE_INVALID, "passwd with a bad HA1 refused");
+	ok(store_user_passwd(st, "alice", md5b, shab, "s1:x", 1000) ==
+	    STORE_OK && store_user_by_name(st, "alice", &u) == STORE_OK &&
+	    strcmp(u.ha1_md5, md5b) == 0 && strcmp(u.old_ha1_md5, md5) == 0 &&
+	    strcmp(u.old_ha1_sha256, sha) == 0 && u.old_until == 1000 &&
+	    strcmp(u.password_sealed, "s1:x") == 0,
+	    "passwd with an overlap: the old HA1s are kept until then");
+	ok(store_user_passwd(st, "alice", md5, sha, NULL, 0) == STORE_OK &&
+	    store_user_by_name(st, "alice", &u) == STORE_OK &&
+	    strcmp(u.ha1_md5, md5) == 0 && u.old_ha1_md5[0] == '\0' &&
+	    u.old_until == 0 && u.password_sealed[0] == '\0',
+	    "passwd without one: the old HA1s go at once");
+
+	/* One-time passwords. */
+	ok(store_user_set_otp(st, "nobody", md5b, shab, 0, 0) ==
+	    STORE_NOTFOUND, "one-time password for an unknown user: NOTFOUND");
+	store_user_passwd(st, "alice", md5, sha, "s1:y", 5000);
+	ok(store_user_set_otp(st, "alice", md5b, shab, 100, 200) == STORE_OK &&
+	    store_user_by_name(st, "alice", &u) == STORE_OK && u.otp == 1 &&
+	    strcmp(u.ha1_md5, md5b) == 0 && u.otp_not_before == 100 &&
+	    u.otp_not_after == 200 && u.password_sealed[0] == '\0' &&
+	    u.old_ha1_md5[0] == '\0' && u.old_until == 0,
+	    "one-time password: window kept; sealed and old passwords gone");
+	ok(store_user_otp_consume(st, u.id, md5b, md5c, shac, "s1:z", 99) ==
+	    STORE_NOTFOUND, "used before its window: NOTFOUND");
+	ok(store_user_otp_consume(st, u.id, md5b, md5c, shac, "s1:z", 201) ==
+	    STORE_NOTFOUND, "used after its window: NOTFOUND");
+	ok(store_user_otp_consume(st, u.id, md5, md5c, shac, "s1:z", 150) ==
+	    STORE_NOTFOUND, "another HA1 (a replaced one): NOTFOUND");
+	ok(store_user_otp_consume(st, u.id, md5b, md5c, shac, "s1:z", 150) ==
+	    STORE_OK && store_user_by_name(st, "alice", &u) == STORE_OK &&
+	    u.otp == 0 && strcmp(u.ha1_md5, md5c) == 0 &&
+	    strcmp(u.ha1_sha256, shac) == 0 &&
+	    strcmp(u.password_sealed, "s1:z") == 0 && u.otp_not_after == 0,
+	    "first use: replaced by the long-term password");
+	ok(store_user_otp_consume(st, u.id, md5b, md5, sha, "s1:w", 150) ==
+	    STORE_NOTFOUND && store_user_by_name(st, "alice", &u) == STORE_OK &&
+	    strcmp(u.ha1_md5, md5c) == 0, "second use: NOTFOUND, unchanged");
+	store_user_set_otp(st, "alice", md5b, shab, 0, 0);
+	ok(store_user_by_name(st, "alice", &u) == STORE_OK && u.otp == 1 &&
+	    u.otp_not_before == 0 && u.otp_not_after == 0 &&
+	    store_user_otp_consume(st, u.id, md5b, md5c, shac, "s1:z",
+	    (time_t)1 << 40) == STORE_OK, "an open window: any time");
+	store_user_set_otp(st, "alice", md5b, shab, 0, 0);
+	ok(store_user_passwd(st, "alice", md5, sha, NULL, 9999) == STORE_OK &&
+	    store_user_by_name(st, "alice", &u) == STORE_OK && u.otp == 0 &&
+	    u.old_ha1_md5[0] == '\0' && u.old_until == 0,
+	    "passwd over a one-time password never keeps it as the old one");
 	ok(store_device_by_sfua(st, 0, "urn:ex:none", &d) == STORE_NOTFOUND,
 	    "unknown device is NOTFOUND");
 	store_device_by_mac(st, 0, "001122334455", &d);
@@ -151,24 +223,75 @@ main(void)
 	store_template_clear(&t);
 
 	/* Layered variables: later layers win, objects merge deeply. */
-	ok(store_var_set(st, "global", "", "x", "{not json") == STORE_INVALID,
-	    "invalid JSON refused");
-	ok(store_var_set(st, "nonsense", "", "x", "1") == STORE_INVALID,
+	ok(store_var_set(st, "global", "", "x", "{not json", 0) ==
+	    STORE_INVALID, "invalid JSON refused");
+	ok(store_var_set(st, "nonsense", "", "x", "1", 0) == STORE_INVALID,
 	    "unknown layer refused");
-	store_var_set(st, "global", "", "ntp", "\"pool\"");
-	store_var_set(st, "global", "", "obj", "{\"a\":1,\"b\":1}");
-	store_var_set(st, "vendor", "examplecorp.com", "ntp", "\"vendor\"");
-	store_var_set(st, "device", d.sfua_id, "obj", "{\"b\":2}");
+	store_var_set(st, "global", "", "ntp", "\"pool\"", 0);
+	store_var_set(st, "global", "", "obj", "{\"a\":1,\"b\":1}", 0);
+	store_var_set(st, "vendor", "examplecorp.com", "ntp", "\"vendor\"", 0);
+	store_var_set(st, "device", d.sfua_id, "obj", "{\"b\":2}", 0);
 	v = json_object();
-	store_vars_merge(st, "global", "", v, &upd);
-	store_vars_merge(st, "vendor", "examplecorp.com", v, &upd);
-	store_vars_merge(st, "device", d.sfua_id, v, &upd);
+	store_vars_merge(st, "global", "", v, &upd, NULL, NULL);
+	store_vars_merge(st, "vendor", "examplecorp.com", v, &upd, NULL, NULL);
+	store_vars_merge(st, "device", d.sfua_id, v, &upd, NULL, NULL);
 	ok(strcmp(json_string_value(json_object_get(v, "ntp")), "vendor") == 0,
 	    "vendor overrides global");
 	ok(json_integer_value(json_object_get(json_object_get(v, "obj"), "a"))
 	    == 1 && json_integer_value(json_object_get(json_object_get(v,
 	    "obj"), "b")) == 2, "deep merge");
 	json_decref(v);
+
+	/* Secret variables: opened by the caller's function, else "". */
+	{
+		int	 calls = 0;
+
+		store_var_set(st, "global", "", "key", "\"open:{\\\"k\\\":7}\"",
+		    1);
+		store_var_set(st, "global", "", "forged", "\"s1:AAAA\"", 1);
+		store_var_set(st, "global", "", "num", "42", 1);
+		v = json_object();
+		store_vars_merge(st, "global", "", v, &upd, NULL, NULL);
+		ok(strcmp(json_string_value(json_object_get(v, "key")), "") ==
+		    0, "secret, no unseal function: \"\"");
+		json_decref(v);
+		v = json_object();
+		store_vars_merge(st, "global", "", v, &upd, unseal, &calls);
+		ok(json_integer_value(json_object_get(json_object_get(v,
+		    "key"), "k")) == 7, "secret opened to its JSON type");
+		ok(strcmp(json_string_value(json_object_get(v, "forged")),
+		    "") == 0, "one that does not open: \"\"");
+		ok(strcmp(json_string_value(json_object_get(v, "num")), "") ==
+		    0 && calls == 2, "one that is not a string: \"\", "
+		    "never handed over");
+		ok(strcmp(json_string_value(json_object_get(v, "ntp")),
+		    "pool") == 0, "plain variables as they are");
+		json_decref(v);
+		store_var_set(st, "global", "", "key", "\"plain\"", 0);
+		v = json_object();
+		store_vars_merge(st, "global", "", v, &upd, NULL, NULL);
+		ok(strcmp(json_string_value(json_object_get(v, "key")),
+		    "plain") == 0, "set again without --secret: plain");
+		json_decref(v);
+		ok(store_var_list(st, "global", "", &v) == STORE_OK, "var list");
+		{
+			size_t	 i;
+			json_t	*row;
+			int	 masked = 0;
+
+			json_array_foreach(v, i, row)
+				if (strcmp(json_string_value(json_object_get(row,
+				    "name")), "forged") == 0 &&
+				    strcmp(json_string_value(json_object_get(row,
+				    "value")), "(secret)") == 0)
+					masked = 1;
+			ok(masked, "a secret is listed as (secret)");
+		}
+		json_decref(v);
+		store_var_unset(st, "global", "", "key");
+		store_var_unset(st, "global", "", "forged");
+		store_var_unset(st, "global", "", "num");
+	}
 
 	/* Change log and bookkeeping. */
 	before = scalar("SELECT count(*) FROM changes");
