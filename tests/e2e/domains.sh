@@ -108,6 +108,16 @@ is "default domain: carol is no user there (401)" \
 	"$(status "$BASE?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw)" 401
 is "a.example.net has no such device: 404" \
 	"$(ca a.example.net "/cfg?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw)" 404
+# A phone bootstrapped in b with a one-time password (RFC 6011 §5).
+DEV3=urn:uuid:00000000-0000-1000-8000-0000000000b3
+OTP=$(sc --domain b.example.org user add dave --one-time --valid-for 1h)
+sc --domain b.example.org device add "$DEV3" --vendor examplecorp.com --model HypoComm --user dave >/dev/null
+is "a one-time password in b is not good over the default domain" \
+	"$(status "$BASE?sfua-id=$DEV3&sfua-user=dave" --digest -u "dave:$OTP")" 404
+is "... but over b's name: 200" \
+	"$(ca b.example.org "/cfg?sfua-id=$DEV3&sfua-user=dave" --digest -u "dave:$OTP")" 200
+is "... once" \
+	"$(ca b.example.org "/cfg?sfua-id=$DEV3&sfua-user=dave" --digest -u "dave:$OTP")" 401
 curl -sS -o /dev/null --cacert "$W/cert.pem" --resolve "b.example.org:$PORT:127.0.0.1" \
 	"https://b.example.org:$PORT/cfg?$Q" 2>/dev/null
 ok "b's certificate does not validate with the default's CA" $((! $?))
