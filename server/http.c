@@ -619,9 +619,7 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 		ok = dr == DIGEST_OK;
 	}
 	digest_creds_wipe(&cr);
-	if (ok && which == 0 && u->otp &&
-	    !otp_use(h, c, rq, res, u, method, realm, now, ret))
-		return 0;
+	/* A one-time password is used up by the caller (otp_use()). */
 	if (ok) {
 		guard_ok(h->guard, rq->addr);
 		return 1;
@@ -915,6 +913,13 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (u.id != dev.user_id)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "user not authorized for this device");
+	/*
+	 * Only now, with the device's own user proven, is a one-time
+	 * password used up: a refusal above leaves it good.
+	 */
+	if (u.otp && !otp_use(h, c, rq, res, &u, method, rq->realm[0] ?
+	    rq->realm : resource_realm(res), time(NULL), &ret))
+		return ret;
 	/*
 	 * RFC 6011 §2.4.1 trust on first use: the HTTP credentials vouch
 	 * for the certificate the device presented with them.

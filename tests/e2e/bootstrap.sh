@@ -122,6 +122,9 @@ is "not yet valid one-time password: 401" "$(get "dave:$OTPF" "$(qof "$D_dave" d
 is "and neither was used up" "$(q "SELECT group_concat(otp) FROM users WHERE name IN ('carol', 'dave')")" "1,1"
 is "a wrong password for an OTP user: 401" "$(get "bob:x$OTP" "$(qof "$D_bob" bob)" --basic)" 401
 is "another user's one-time password: 401" "$(get "bob:$OTP2" "$(qof "$D_bob" bob)" --basic)" 401
+is "bob's one-time password for bob2's device (sfua-user bob): 403" \
+	"$(get "bob:$OTP" "sfua-id=$D_bob2&sfua-user=bob" --basic)" 403
+is "... which leaves it unused" "$(q "SELECT otp FROM users WHERE name = 'bob'")" 1
 
 # First use: 200, and the answer carries the long-term password.
 QB=$(qof "$D_bob" bob)
