@@ -695,20 +695,22 @@ tls_session(struct MHD_Connection *c)
  * RFC 6011 §2.4.1: "The CS MUST validate the UA client's certificate, if
  * one is provided."  A certificate validated against the domain's CAs
  * that names devices (a MAC or an sfua-id in its subject CN or
- * subjectAltNames) is bound to them: it can fetch no other device's
- * configuration.  One that does not validate is held to the device's
- * pin; with no pin yet and trust on first use allowed, *pin is set and
- * the caller pins it once HTTP authentication has succeeded.  Returns 1
- * to go on, 0 with the refusal queued in *ret.
+ * subjectAltNames) is bound to them: it can fetch nothing for another
+ * device.  One that does not validate is held to the device's pin; with
+ * no pin yet and trust on first use allowed, *pin is set and the caller
+ * pins it.  dev is NULL before authentication (unknown and pending
+ * devices), so refusals that would tell a device exists come after it.
+ * Returns 1 to go on, 0 with the refusal queued in *ret.
  */
 static int
 client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
     struct resource *res, const struct tlsdomain_info *di,
-    const struct store_device *dev, struct peer_cert *pc, int *pin,
-    enum MHD_Result *ret)
+    const struct cfg_request *q, const struct store_device *dev,
+    struct peer_cert *pc, int *pin, enum MHD_Result *ret)
 {
 	enum store_pin_result	 pr;
-	enum client_cert_policy	 pol = dev ? dev->client_cert :
+	enum client_cert_policy	 pol = dev && dev->client_cert !=
+				    CLIENT_CERT_INHERIT ? dev->client_cert :
 				    di->client_cert;
 
 	*pin = 0;
@@ -719,21 +721,30 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 	tlsdomains_peer(atomic_load(&h->domains), di, tls_session(c), pc);
 	switch (pc->kind) {
 	case PEER_NONE:
-		if (pol != CLIENT_CERT_REQUIRED)
-			return 1;
-		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
-		    "a client certificate is required");
-		return 0;
+		if (pol == CLIENT_CERT_REQUIRED) {
+			*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+			    "a client certificate is required");
+			return 0;
+		}
+		/* A pinned device has its certificate: it MUST present it. */
+		if (dev != NULL && dev->has_pin) {
+			snprintf(rq->note, sizeof(rq->note), "cert-missing");
+			*ret = fail(c, rq, MHD_HTTP_FORBIDDEN, "this device has "
+			    "a pinned client certificate: present it");
+			return 0;
+		}
+		return 1;
 	case PEER_BAD:
 		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "unreadable client certificate");
 		return 0;
 	case PEER_VALID:
-		if (dev == NULL || peer_names_device(pc, dev) != 0)
+		if (peer_names_device(pc, dev ? dev->sfua_id : q->sfua_id,
+		    dev ? dev->mac : q->mac) != 0)
 			return 1;
 		log_warnx("%s: client certificate %s (%s) is bound to another "
 		    "device than %s", rq->addr, pc->sha256, pc->subject,
-		    dev->sfua_id);
+		    dev ? dev->sfua_id : q->sfua_id);
 		snprintf(rq->note, sizeof(rq->note), "cert-other-device");
 		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "the client certificate is for another device");
@@ -882,8 +893,12 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (src != STORE_OK && src != STORE_NOTFOUND)
 		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    h->cfg->retry_after, "configuration store unavailable");
-	if (!client_cert_check(h, c, rq, res, di, src == STORE_OK ? &dev :
-	    NULL, &pc, &pin, &ret))
+	/*
+	 * Before authentication only what tells nothing about the device:
+	 * the domain's policy, and a certificate bound to other devices.
+	 */
+	if ((src == STORE_NOTFOUND || dev.state == DEVICE_PENDING) &&
+	    !client_cert_check(h, c, rq, res, di, &q, NULL, &pc, &pin, &ret))
 		return ret;
 	if (src == STORE_NOTFOUND) {
 		switch (h->cfg->unknown) {
@@ -913,6 +928,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (u.id != dev.user_id)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "user not authorized for this device");
+	if (!client_cert_check(h, c, rq, res, di, &q, &dev, &pc, &pin, &ret))
+		return ret;
 	/*
 	 * Only now, with the device's own user proven, is a one-time
 	 * password used up: a refusal above leaves it good.
@@ -933,10 +950,12 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		if (pr == PIN_MISMATCH)	/* another certificate won a race */
 			return fail(c, rq, MHD_HTTP_FORBIDDEN, "the client "
 			    "certificate is not the one pinned to this device");
-		if (pr == PIN_NEW)
+		if (pr == PIN_NEW) {
 			log_info("%s: device %s: client certificate %s (%s) "
 			    "pinned on first use", rq->addr, dev.sfua_id,
 			    pc.sha256, pc.subject);
+			resource_invalidate(res);	/* has_pin changed */
+		}
 	}
 	return render_and_answer(h, c, rq, res, &dev, &q, 1);
 }

@@ -196,6 +196,14 @@ resource_begin(struct resource *r)
 	return 0;
 }
 
+void
+resource_invalidate(struct resource *r)
+{
+	/* A connection's own commits do not move its data_version. */
+	cache_clear(r);
+	r->version = -1;
+}
+
 const char *
 resource_realm(struct resource *r)
 {

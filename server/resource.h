@@ -94,6 +94,8 @@ void		 resource_release_store(struct resource *);
  * if the store cannot be read (answer 503).
  */
 int		 resource_begin(struct resource *);
+/* Forget what is cached: this connection wrote the store itself. */
+void		 resource_invalidate(struct resource *);
 /* The service realm (store meta "realm"), valid until the next begin. */
 const char	*resource_realm(struct resource *);
 

@@ -46,6 +46,7 @@ enum notify_mode { NOTIFY_INHERIT = -1, NOTIFY_POLL = 0, NOTIFY_SUBSCRIBE = 1 };
 
 /* RFC 6011 §2.4.1: what a client certificate means (domain, device). */
 enum client_cert_policy {
+	CLIENT_CERT_INHERIT = -1,	/* a device: its domain's */
 	CLIENT_CERT_OPTIONAL,	/* validated or pinned when presented */
 	CLIENT_CERT_REQUIRED,	/* no certificate: 403 */
 	CLIENT_CERT_IGNORE	/* not asked for, not looked at */
@@ -83,7 +84,8 @@ struct store_device {
 	char			 enc_mode[20];	/* device's, else profile's; "" */
 	char			 enc_key_sealed[160];	/* "" = no key */
 	int64_t			 domain_id;
-	enum client_cert_policy	 client_cert;	/* device's, else domain's */
+	enum client_cert_policy	 client_cert;	/* the device's own */
+	int			 has_pin;	/* a TOFU pin (RFC 6011 §2.4.1) */
 };
 
 /* A sealed secret (seal.h) as the store keeps it, NUL included. */

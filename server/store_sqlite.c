@@ -114,9 +114,9 @@ enum q {
 	"coalesce(d.profile_id, 0), coalesce(m.token, ''), " \
 	"coalesce(d.notify_mode, p.notify_mode, ''), " \
 	"coalesce(d.enc_mode, p.enc_mode, ''), coalesce(d.enc_key_sealed, ''), " \
-	"d.domain_id, coalesce(d.client_cert, dm.client_cert) " \
+	"d.domain_id, coalesce(d.client_cert, ''), " \
+	"EXISTS (SELECT 1 FROM device_pins WHERE device_id = d.id) " \
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
-	"JOIN domains dm ON dm.id = d.domain_id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
@@ -982,7 +982,9 @@ device_cols(sqlite3_stmt *p, struct store_device *d)
 	col_copy(p, 20, v, sizeof(v));
 	d->client_cert = strcmp(v, "required") == 0 ? CLIENT_CERT_REQUIRED :
 	    strcmp(v, "ignore") == 0 ? CLIENT_CERT_IGNORE :
-	    CLIENT_CERT_OPTIONAL;
+	    strcmp(v, "optional") == 0 ? CLIENT_CERT_OPTIONAL :
+	    CLIENT_CERT_INHERIT;
+	d->has_pin = sqlite3_column_int(p, 21) != 0;
 }
 
 /*

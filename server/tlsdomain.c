@@ -516,7 +516,8 @@ done:
 }
 
 int
-peer_names_device(const struct peer_cert *pc, const struct store_device *dev)
+peer_names_device(const struct peer_cert *pc, const char *sfua_id,
+    const char *mac)
 {
 	size_t	 i;
 
@@ -524,9 +525,9 @@ peer_names_device(const struct peer_cert *pc, const struct store_device *dev)
 		return -1;
 	for (i = 0; i < pc->nids; i++) {
 		if (strncmp(pc->ids[i], "urn:", 4) == 0) {
-			if (strcmp(pc->ids[i], dev->sfua_id) == 0)
+			if (strcmp(pc->ids[i], sfua_id) == 0)
 				return 1;
-		} else if (dev->mac[0] && strcmp(pc->ids[i], dev->mac) == 0)
+		} else if (mac[0] && strcmp(pc->ids[i], mac) == 0)
 			return 1;
 	}
 	return 0;

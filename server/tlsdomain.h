@@ -88,11 +88,11 @@ int		 tlsdomains_peer(const struct tlsdomains *,
 		    const struct tlsdomain_info *, gnutls_session_t,
 		    struct peer_cert *);
 /*
- * 1 if the certificate names dev (its sfua-id or MAC), 0 if it names
- * other devices only, -1 if it names none.
+ * 1 if the certificate names the device with this sfua-id or MAC ("" for
+ * none), 0 if it names other devices only, -1 if it names none.
  */
 int		 peer_names_device(const struct peer_cert *,
-		    const struct store_device *);
+		    const char *sfua_id, const char *mac);
 
 /*
  * For the CLI: check that a certificate chain and key load and belong

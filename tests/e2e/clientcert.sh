@@ -44,6 +44,8 @@ cc() { status "$BASE?$2" --cert "$W/$1.pem" --key "$W/$1.key" --digest -u "$3"; 
 # Bad input first.
 is "a factory certificate of another device: 403" "$(cc dev2 "$Q" alice:$PW)" 403
 contains "... logged as a warning" "$(cat "$W/daemon.err")" "bound to another device"
+is "a factory certificate of another device for an unknown device: 403" \
+	"$(cc dev2 "sfua-id=urn:uuid:00000000-0000-1000-8000-0000000000aa" alice:$PW)" 403
 is "a certificate naming the MAC from another CA is untrusted; TOFU pins it" \
 	"$(cc forged "$Q2" bob:bob-pw)" 200
 is "the pinned untrusted certificate for bob's device works again" \
@@ -69,7 +71,9 @@ contains "... pinned, logged" "$(cat "$W/daemon.err")" "pinned on first use"
 contains "device show has the pin" "$(sc --json device show "$DEV")" "$(openssl x509 -in "$W/selfA.pem" -outform DER | openssl dgst -sha256 -r | cut -d' ' -f1)"
 is "self-signed A again: 200" "$(cc selfA "$Q" alice:$PW)" 200
 is "self-signed B for the same device: 403" "$(cc selfB "$Q" alice:$PW)" 403
-is "no certificate still 200 (optional)" "$(status "$BASE?$Q" --digest -u alice:$PW)" 200
+is "a pinned device without its certificate: 403" "$(status "$BASE?$Q" --digest -u alice:$PW)" 403
+is "B with a wrong password: 401, not 403 (nothing told before authentication)" \
+	"$(cc selfB "$Q" alice:wrong)" 401
 sc device unpin "$DEV" >/dev/null
 is "device unpin works" $? 0
 is "after unpin, B is pinned: 200" "$(cc selfB "$Q" alice:$PW)" 200
