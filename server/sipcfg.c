@@ -10,6 +10,7 @@
  * after the commit); only their HA1 values are stored, plus a sealed copy
  * where a configuration must hand the password over.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -122,15 +123,20 @@ opt_duration(const struct args *a, const char *name, long long min,
 static int
 store_fail(struct store *st, enum store_rc rc, const char *what)
 {
+	const char	*p;
+
 	switch (rc) {
 	case STORE_NOTFOUND:
 		return err("%s: not found", what);
 	case STORE_EXISTS:
 		return err("%s: already exists", what);
 	case STORE_INVALID:
-		if (strstr(store_errmsg(st), "several domains") != NULL ||
-		    strstr(store_errmsg(st), "another domain") != NULL)
+		if (strstr(store_errmsg(st), "several domains") != NULL)
 			return err("%s: %s", what, store_errmsg(st));
+		/* A trigger's reason, without the statement before it. */
+		if ((p = strstr(store_errmsg(st), "the user ")) != NULL &&
+		    strstr(p, "another domain") != NULL)
+			return err("%s: %s (see sipcfg user list)", what, p);
 		if (strncmp(store_errmsg(st), "no such", 7) == 0)
 			return err("%s: %s", what, store_errmsg(st));
 		return err("%s: value refused (%s)", what, store_errmsg(st));
@@ -454,6 +460,25 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 	return 0;
 }
 
+/*
+ * Move the users of a realm that changed to the new one, so that
+ * `user passwd` gives them HA1s Digest can check again.
+ */
+static enum store_rc
+rerealm(struct store *st, int64_t domain_id, const char *from,
+    const char *to)
+{
+	enum store_rc	 rc;
+	int		 n = 0;
+
+	if ((rc = store_users_rerealm(st, domain_id, from, to, &n)) ==
+	    STORE_OK && n > 0)
+		fprintf(stderr, "%s: %d users moved to realm \"%s\": set their "
+		    "passwords again (sipcfg user passwd NAME), Digest fails "
+		    "for them until then\n", progname, n, to);
+	return rc;
+}
+
 static int
 cmd_init(struct store *st, struct args *a)
 {
@@ -483,6 +508,8 @@ cmd_init(struct store *st, struct args *a)
 			    "of Digest until `user passwd` (use --force)", cur,
 			    nu);
 		if ((rc = store_meta_set(st, "realm", realm)) != STORE_OK)
+			return store_fail(st, rc, "realm");
+		if (nu > 0 && (rc = rerealm(st, 0, cur, realm)) != STORE_OK)
 			return store_fail(st, rc, "realm");
 	}
 	if (store_meta_get(st, "realm", cur, sizeof(cur)) != STORE_OK)
@@ -588,6 +615,8 @@ domain_fields(struct args *a, json_t *f, int set)
 		return err("--cert and --key go together");
 	if (set && opt(a, "--no-cert") && cert)
 		return err("--no-cert and --cert exclude each other");
+	if (set && opt(a, "--no-ca") && ca)
+		return err("--no-ca and --ca exclude each other");
 	if ((cert && (realpath(cert, abs[0]) == NULL ||
 	    realpath(key, abs[1]) == NULL)))
 		return err("%s: %s", realpath(cert, abs[0]) ? key : cert,
@@ -640,6 +669,7 @@ domain_fields(struct args *a, json_t *f, int set)
 static int
 cmd_domain_add(struct store *st, struct args *a)
 {
+	unsigned char	 addr[16];
 	json_t		*f = json_object();
 	int64_t		 id;
 	enum store_rc	 rc;
@@ -647,6 +677,12 @@ cmd_domain_add(struct store *st, struct args *a)
 
 	if (!request_valid_domain(a->pos[0]) || strlen(a->pos[0]) > 253) {
 		err("%s: not a DNS name", a->pos[0]);
+		goto done;
+	}
+	/* RFC 6066 §3: SNI carries host names, never addresses. */
+	if (inet_pton(AF_INET, a->pos[0], addr) == 1) {
+		err("%s: an address; TLS SNI only carries DNS names",
+		    a->pos[0]);
 		goto done;
 	}
 	if (opt(a, "--cert") == NULL) {
@@ -669,6 +705,52 @@ done:
 	return r;
 }
 
+/*
+ * A domain's realm is in its users' HA1s: changing it locks them out of
+ * Digest until their passwords are set again, so it takes --force, and
+ * then moves them to the new realm (as init --realm does for the
+ * store's).
+ */
+static int
+domain_realm_change(struct store *st, struct args *a, int64_t id,
+    const char *to)
+{
+	json_t		*rows, *o, *users;
+	const char	*r;
+	char		 cur[STORE_NAME_MAX] = "";
+	size_t		 i, nu = 0;
+	enum store_rc	 rc;
+
+	if (store_domain_list(st, &rows) != STORE_OK)
+		return store_fail(st, STORE_ERROR, "domain");
+	json_array_foreach(rows, i, o)
+		if (json_integer_value(json_object_get(o, "id")) == id &&
+		    (r = json_string_value(json_object_get(o, "realm"))))
+			snprintf(cur, sizeof(cur), "%s", r);
+	json_decref(rows);
+	if (cur[0] == '\0' &&
+	    store_meta_get(st, "realm", cur, sizeof(cur)) != STORE_OK)
+		return store_fail(st, STORE_ERROR, "realm");
+	if (strcmp(cur, to) == 0)
+		return 0;
+	if (store_user_list(st, &users) == STORE_OK) {
+		json_array_foreach(users, i, o)
+			if (json_integer_value(json_object_get(o,
+			    "domain_id")) == id && (r = json_string_value(
+			    json_object_get(o, "realm"))) && strcmp(r, cur) == 0)
+				nu++;
+		json_decref(users);
+	}
+	if (nu > 0 && !opt(a, "--force"))
+		return err("the domain's realm is \"%s\" and %zu users have "
+		    "passwords for it; changing it locks them out of Digest "
+		    "until their passwords are set again (use --force)", cur,
+		    nu);
+	if (nu > 0 && (rc = rerealm(st, id, cur, to)) != STORE_OK)
+		return store_fail(st, rc, "realm");
+	return 0;
+}
+
 static int
 cmd_domain_set(struct store *st, struct args *a)
 {
@@ -687,6 +769,10 @@ cmd_domain_set(struct store *st, struct args *a)
 		err("domain set: nothing to change (see sipcfg help)");
 		goto done;
 	}
+	if (json_object_get(f, "realm") != NULL &&
+	    domain_realm_change(st, a, id, json_string_value(json_object_get(f,
+	    "realm"))) != 0)
+		goto done;
 	if ((rc = store_domain_update(st, id, f)) != STORE_OK) {
 		store_fail(st, rc, a->pos[0]);
 		goto done;
@@ -1241,12 +1327,20 @@ cmd_user_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "name", "realm", "devices", "otp",
 	    NULL };
-	json_t		*rows;
+	static const char *const dcols[] = { "domain", "name", "realm",
+	    "devices", "otp", NULL };
+	json_t		*rows, *o;
 	enum store_rc	 rc;
+	size_t		 i;
+	int		 many = 0;
 
 	if ((rc = store_user_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "user list");
-	show_rows(a, rows, cols, NULL);
+	json_array_foreach(rows, i, o)
+		if (json_integer_value(json_object_get(o, "domain_id")) !=
+		    STORE_DEFAULT_DOMAIN)
+			many = 1;
+	show_rows(a, rows, many ? dcols : cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -2186,9 +2280,10 @@ static const struct cmd cmds[] = {
 	    "[--base-url URL] [--client-cert optional|required|ignore] "
 	    "[--tofu on|off]" },
 	{ "domain", "set", 1, 1, "--cert= --key= --no-cert --ca= --no-ca "
-	    "--realm= --base-url= --client-cert= --tofu=", 1, cmd_domain_set,
+	    "--realm= --force --base-url= --client-cert= --tofu=", 1,
+	    cmd_domain_set,
 	    "domain set NAME [--cert PEM --key PEM | --no-cert] [--ca PEM | "
-	    "--no-ca] [--realm REALM] [--base-url URL] "
+	    "--no-ca] [--realm REALM [--force]] [--base-url URL] "
 	    "[--client-cert optional|required|ignore] [--tofu on|off]" },
 	{ "domain", "list", 0, 0, "", 0, cmd_domain_list, "domain list" },
 	{ "domain", "rm", 1, 1, "", 1, cmd_domain_rm, "domain rm NAME" },

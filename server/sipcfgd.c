@@ -29,6 +29,7 @@
 #include "seal.h"
 #include "seen.h"
 #include "store.h"
+#include "tlsdomain.h"
 #include "util.h"
 
 #define SECRET_LEN	32
@@ -130,6 +131,62 @@ print_sip(const struct config *c)
 		printf("sipcfgd: sip tls %s:%u\n", c->sips.host, c->sips.port);
 }
 
+/*
+ * The seal key (seal.h): what vendor templates print in clear (SIP
+ * passwords, file keys), secret variables, and the long-term password a
+ * one-time password is exchanged for.  A key that exists but is not
+ * usable is fatal; none at all is a warning.
+ */
+static void
+load_seal_key(struct config *c)
+{
+	char	 kp[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
+
+	if (c->seal_key_file[0])
+		snprintf(kp, sizeof(kp), "%s", c->seal_key_file);
+	else
+		seal_key_path(c->store, kp, sizeof(kp));
+	if (access(kp, F_OK) != 0) {
+		if (c->seal_key_file[0])
+			fatalx("seal_key %s: no such file", kp);
+		log_warnx("no seal key %s (sipcfg init makes one): answers "
+		    "carry no SIP passwords or secret variables, and "
+		    "one-time passwords cannot be used", kp);
+	} else if (seal_key_load(kp, c->seal_key, e, sizeof(e)) != 0)
+		fatalx("seal key: %s", e);
+	else {
+		c->have_seal_key = 1;
+		log_info("seal key %s", kp);
+	}
+}
+
+/* -n: every CS domain's certificate, key and CAs load (RFC 6011 §2.4.1). */
+static int
+check_domains(struct store *st, const struct config *c)
+{
+	struct tlsdomains	*t;
+	char			*cert, *key, err[640];
+	size_t			 keylen = 0;
+
+	if ((cert = util_slurp(c->cert, 1 << 20, NULL)) == NULL ||
+	    (key = util_slurp(c->key, 1 << 20, &keylen)) == NULL) {
+		free(cert);
+		return -1;
+	}
+	t = tlsdomains_load(st, cert, key, err, sizeof(err));
+	util_wipe(key, keylen);
+	free(key);
+	free(cert);
+	if (t == NULL) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	log_info("%zu configuration service domains, certificates and CAs "
+	    "load", tlsdomains_count(t));
+	tlsdomains_free(t);
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -206,6 +263,10 @@ main(int argc, char *argv[])
 	if (check) {
 		if (check_tls(&cfg) != 0)
 			fatalx("TLS certificate and key not usable");
+		load_seal_key(&cfg);
+		util_wipe(cfg.seal_key, sizeof(cfg.seal_key));
+		if (check_domains(st, &cfg) != 0)
+			fatalx("domains not usable (sipcfg domain list)");
 		unsigned char s2[SECRET_LEN];
 
 		if (cfg.secret_file[0] && load_secret(&cfg, s2) != 0)
@@ -224,22 +285,7 @@ main(int argc, char *argv[])
 	atexit(notifier_unprepare);
 	if (check_tls(&cfg) != 0)
 		fatalx("TLS certificate and key not usable");
-	/* The seal key (seal.h): vendor templates' SIP passwords. */
-	{
-		char	 kp[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
-
-		if (cfg.seal_key_file[0])
-			snprintf(kp, sizeof(kp), "%s", cfg.seal_key_file);
-		else
-			seal_key_path(cfg.store, kp, sizeof(kp));
-		if (access(kp, F_OK) != 0)
-			log_info("no seal key %s: templates get no SIP "
-			    "passwords (sipcfg init makes one)", kp);
-		else if (seal_key_load(kp, cfg.seal_key, e, sizeof(e)) != 0)
-			fatalx("seal key: %s", e);
-		else
-			cfg.have_seal_key = 1;
-	}
+	load_seal_key(&cfg);
 	if (load_secret(&cfg, secret) != 0)
 		fatalx("cannot get a nonce secret");
 	dg = digest_new(secret, sizeof(secret), cfg.nonce_ttl, 65536);

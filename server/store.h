@@ -355,6 +355,13 @@ enum store_rc	 store_domain_update(struct store *, int64_t id,
 enum store_rc	 store_domain_remove(struct store *, const char *name);
 enum store_rc	 store_user_set_domain(struct store *, const char *name,
 		    int64_t domain_id);
+/*
+ * A realm changed: users of domain_id (0: of the domains that use the
+ * store's realm) whose realm is from get realm to; their HA1s are then
+ * stale until their passwords are set again.  *n: how many.
+ */
+enum store_rc	 store_users_rerealm(struct store *, int64_t domain_id,
+		    const char *from, const char *to, int *n);
 /* Devices whose sfua-id or MAC is also in another domain. */
 enum store_rc	 store_device_duplicates(struct store *, json_t **);
 

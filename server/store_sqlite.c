@@ -98,6 +98,7 @@ enum q {
 	Q_PIN_DELETE,
 	Q_DEV_DUPS,
 	Q_USER_DOMAIN,
+	Q_USER_REREALM,
 	Q_BEGIN,
 	Q_COMMIT,
 	Q_ROLLBACK,
@@ -197,6 +198,9 @@ static const char *const sqls[Q__COUNT] = {
 	    "AND (o.sfua_id = d.sfua_id OR o.mac = d.mac)) "
 	    "ORDER BY coalesce(d.mac, d.sfua_id), d.domain_id",
 	[Q_USER_DOMAIN] = "UPDATE users SET domain_id = ?2 WHERE name = ?1",
+	[Q_USER_REREALM] = "UPDATE users SET realm = ?3 WHERE realm = ?2 AND "
+	    "(domain_id = ?1 OR (?1 = 0 AND domain_id IN "
+	    "(SELECT id FROM domains WHERE realm IS NULL)))",
 	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
 	[Q_DEV_LIST] = "SELECT d.id, "
 	    "(SELECT name FROM domains WHERE id = d.domain_id) AS domain, "
@@ -254,8 +258,9 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
 	[Q_USER_LIST] = "SELECT u.id, u.name, u.realm, u.updated, "
 	    "(SELECT count(*) FROM devices d WHERE d.user_id = u.id) "
-	    "AS devices, u.otp, u.otp_not_before, u.otp_not_after, u.old_until "
-	    "FROM users u ORDER BY u.name",
+	    "AS devices, u.otp, u.otp_not_before, u.otp_not_after, u.old_until, "
+	    "u.domain_id, (SELECT name FROM domains WHERE id = u.domain_id) "
+	    "AS domain FROM users u ORDER BY u.name",
 	[Q_USER_ID] = "SELECT id FROM users WHERE name = ?1",
 	[Q_PROFILE_INSERT] = "INSERT INTO profiles(name) VALUES (?1) "
 	    "ON CONFLICT(name) DO NOTHING",
@@ -1685,6 +1690,18 @@ enum store_rc
 store_user_set_domain(struct store *s, const char *name, int64_t domain_id)
 {
 	return exec_one(s, Q_USER_DOMAIN, "si", name, domain_id);
+}
+
+enum store_rc
+store_users_rerealm(struct store *s, int64_t domain_id, const char *from,
+    const char *to, int *n)
+{
+	enum store_rc	 rc;
+
+	if ((rc = exec(s, Q_USER_REREALM, "iss", domain_id, from, to)) ==
+	    STORE_OK)
+		*n = sqlite3_changes(s->db);
+	return rc;
 }
 
 enum store_rc

@@ -272,7 +272,14 @@ contains "the log says a one-time credential was used" "$(cat "$W/daemon.err")" 
 # ------------------------------------------------------------ no seal key
 # Nothing to seal the long-term password with: 503 + Retry-After, and the
 # one-time password stays good for when the key is there.
-start_daemon "seal_key $W/no-such.key"
+( printf 'store %s\ncert %s\nkey %s\nseal_key %s\n' "$STORE" "$CERT" "$W/key.pem" "$W/no-such.key" > "$W/nokey.conf"
+  "$SIPCFGD" -n -f "$W/nokey.conf" ) 2>"$W/nokey.err"
+is "sipcfgd -n: a seal_key that does not exist is an error" $? 1
+contains "... naming it" "$(cat "$W/nokey.err")" "no-such.key: no such file"
+mv "$STORE.key" "$W/kept.key"
+start_daemon
+mv "$W/kept.key" "$STORE.key"
+contains "without a key sipcfgd warns what it cannot do" "$(cat "$W/daemon.err")" "one-time passwords cannot be used"
 c -o /dev/null -D "$W/nk" -u "nina:$OTPN" --basic "$BASE?$(qof "$D_nina" nina)"
 is "no seal key: 503" "$(code "$W/nk")" 503
 ok "with Retry-After" "$([ -n "$(hdr Retry-After "$W/nk")" ]; echo $?)"

@@ -17,6 +17,8 @@ make_store
 sc domain add 'not a name' --cert "$W/a.pem" --key "$W/a.key" 2>"$W/e" >/dev/null
 is "domain add: a bad name is refused (exit 1)" $? 1
 contains "... saying why" "$(cat "$W/e")" "not a DNS name"
+sc domain add 127.0.0.1 --cert "$W/a.pem" --key "$W/a.key" 2>"$W/e" >/dev/null
+is "domain add: an address is refused (SNI carries names)" $? 1
 sc domain add a.example.net 2>"$W/e" >/dev/null
 is "domain add without --cert is refused" $? 1
 sc domain add a.example.net --cert "$W/a.pem" 2>"$W/e" >/dev/null
@@ -135,6 +137,22 @@ kill -HUP "$DPID"
 i=0; while ! grep -q "domain c.example.com:.*cannot read" "$W/daemon.err" && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 contains "a reload with a missing key says so" "$(cat "$W/daemon.err")" "c.key: cannot read it"
 contains "... and keeps serving the old set" "$(subject c.example.com)" "CN = c.example.com"
+"$SIPCFGD" -n -f "$W/sipcfgd.conf" 2>"$W/n.err" >/dev/null
+is "sipcfgd -n checks the domains too" $? 1
+contains "... naming the file" "$(cat "$W/n.err")" "c.key: cannot read it"
+# A domain's realm is in its users' HA1s.
+sc domain set b.example.org --realm b2-realm 2>"$W/e" >/dev/null
+is "changing b's realm with users in it takes --force" $? 1
+contains "... saying what it does" "$(cat "$W/e")" "locks them out of Digest"
+sc domain set b.example.org --realm b2-realm --force 2>"$W/e" >/dev/null
+is "with --force it is changed" $? 0
+contains "... and says who to give a new password" "$(cat "$W/e")" "users moved to realm"
+printf 'carol-pw2\n' | sc --domain b.example.org user passwd carol --overlap 0 >/dev/null
+mv "$W/c.key.gone" "$W/c.key"
+kill -HUP "$DPID"
+i=0; while [ "$(grep -c "domains and their certificates reloaded" "$W/daemon.err")" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+is "after user passwd and a reload, Digest works in the new realm" \
+	"$(ca b.example.org "/cfg?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw2)" 200
 ok "daemon alive" $(alive; echo $?)
 stop_daemon
 is "clean exit" $? 0
