@@ -1090,7 +1090,14 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tlsdomains_cert_cb,
 		    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
-		    MHD_OPTION_THREAD_POOL_SIZE, cfg->threads,
+		    /*
+		     * A pool of 1 is no pool, but libmicrohttpd warns about
+		     * it: then the slot carries an option of the same type
+		     * that changes nothing (the backlog is set below too).
+		     */
+		    cfg->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE :
+		    MHD_OPTION_LISTEN_BACKLOG_SIZE,
+		    cfg->threads > 1 ? cfg->threads : 1024u,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
 		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,

@@ -2406,8 +2406,13 @@ main(int argc, char *argv[])
 			storepath = argv[++k];
 		else if (strcmp(argv[k], "--json") == 0)
 			a.json = 1;
-		else if (strcmp(argv[k], "--domain") == 0 && k + 1 < argc)
+		else if (strcmp(argv[k], "--domain") == 0 && k + 1 < argc) {
+			if (domain != NULL) {
+				err("--domain given twice");
+				return 2;
+			}
 			domain = argv[++k];
+		}
 		else if (strcmp(argv[k], "-h") == 0 ||
 		    strcmp(argv[k], "--help") == 0 ||
 		    strcmp(argv[k], "help") == 0) {
@@ -2448,6 +2453,10 @@ main(int argc, char *argv[])
 			/* Global: the domain DEV, users and new devices are in. */
 			if (strcmp(argv[k], "--domain") == 0 ||
 			    strncmp(argv[k], "--domain=", 9) == 0) {
+				if (domain != NULL) {
+					err("--domain given twice");
+					return 2;
+				}
 				if (argv[k][8] == '=')
 					domain = argv[k] + 9;
 				else if (k + 1 < argc)
