@@ -123,20 +123,14 @@ opt_duration(const struct args *a, const char *name, long long min,
 static int
 store_fail(struct store *st, enum store_rc rc, const char *what)
 {
-	const char	*p;
-
 	switch (rc) {
 	case STORE_NOTFOUND:
 		return err("%s: not found", what);
 	case STORE_EXISTS:
 		return err("%s: already exists", what);
+	case STORE_AMBIGUOUS:
+		return err("%s: %s", what, store_errmsg(st));
 	case STORE_INVALID:
-		if (strstr(store_errmsg(st), "several domains") != NULL)
-			return err("%s: %s", what, store_errmsg(st));
-		/* A trigger's reason, without the statement before it. */
-		if ((p = strstr(store_errmsg(st), "the user ")) != NULL &&
-		    strstr(p, "another domain") != NULL)
-			return err("%s: %s (see sipcfg user list)", what, p);
 		if (strncmp(store_errmsg(st), "no such", 7) == 0)
 			return err("%s: %s", what, store_errmsg(st));
 		return err("%s: value refused (%s)", what, store_errmsg(st));
@@ -218,6 +212,37 @@ show_rows(const struct args *a, json_t *rows, const char *const cols[],
 			iso_times(rows, times);
 		print_table(rows, cols);
 	}
+}
+
+/* A listing: the store's rows for it, shown, freed. */
+static int
+list_rows(struct store *st, const struct args *a,
+    enum store_rc (*lister)(struct store *, json_t **), const char *what,
+    const char *const cols[])
+{
+	json_t		*rows;
+	enum store_rc	 rc;
+
+	if ((rc = lister(st, &rows)) != STORE_OK)
+		return store_fail(st, rc, what);
+	show_rows(a, rows, cols, NULL);
+	json_decref(rows);
+	return 0;
+}
+
+/* Rows (with a "domain" name) of more than the default domain. */
+static int
+outside_default(const json_t *rows)
+{
+	const json_t	*o;
+	const char	*d;
+	size_t		 i;
+
+	json_array_foreach(rows, i, o)
+		if ((d = json_string_value(json_object_get(o, "domain"))) &&
+		    strcmp(d, "default") != 0)
+			return 1;
+	return 0;
 }
 
 static int
@@ -461,22 +486,61 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 }
 
 /*
- * Move the users of a realm that changed to the new one, so that
- * `user passwd` gives them HA1s Digest can check again.
+ * A realm changed (the store's for domain_id 0, else a domain's): its
+ * users hold HA1 = H(user:realm:password) only, so a new realm locks
+ * them out of Digest until their passwords are set again.  Without
+ * force that is refused (the caller's transaction is rolled back);
+ * with it they are moved to the new realm, so that `user passwd` gives
+ * them HA1s Digest can check again.
  */
-static enum store_rc
+static int
 rerealm(struct store *st, int64_t domain_id, const char *from,
-    const char *to)
+    const char *to, int force)
 {
 	enum store_rc	 rc;
 	int		 n = 0;
 
-	if ((rc = store_users_rerealm(st, domain_id, from, to, &n)) ==
-	    STORE_OK && n > 0)
+	if ((rc = store_users_rerealm(st, domain_id, from, to, &n)) !=
+	    STORE_OK)
+		return store_fail(st, rc, "realm");
+	if (n > 0 && !force)
+		return err("the %s realm is \"%s\" and %d users have passwords "
+		    "for it; changing it locks them out of Digest until their "
+		    "passwords are set again (use --force)", domain_id ?
+		    "domain's" : "store's", from, n);
+	if (n > 0)
 		fprintf(stderr, "%s: %d users moved to realm \"%s\": set their "
 		    "passwords again (sipcfg user passwd NAME), Digest fails "
 		    "for them until then\n", progname, n, to);
+	return 0;
+}
+/* The realm of domain id, when it has one of its own: 0. */
+static int
+domain_realm_of(struct store *st, int64_t id, char *out, size_t len)
+{
+	json_t		*rows, *o;
+	size_t		 i;
+	const char	*r;
+	int		 rc = -1;
+
+	if (store_domain_list(st, &rows) != STORE_OK)
+		return -1;
+	json_array_foreach(rows, i, o)
+		if (json_integer_value(json_object_get(o, "id")) == id &&
+		    (r = json_string_value(json_object_get(o, "realm"))) &&
+		    *r) {
+			snprintf(out, len, "%s", r);
+			rc = 0;
+		}
+	json_decref(rows);
 	return rc;
+}
+
+/* The realm of the --domain given, when it has one of its own: 0. */
+static int
+domain_realm(struct store *st, char *out, size_t len)
+{
+	return cli_domain ? domain_realm_of(st, cli_domain, out, len) : -1;
 }
 
 static int
@@ -487,29 +551,13 @@ cmd_init(struct store *st, struct args *a)
 	enum store_rc	 rc;
 
 	if (realm) {
-		json_t	*users = NULL;
-		size_t	 nu = 0;
-
 		if (!request_valid_userid(realm) || strchr(realm, '"'))
 			return err("--realm %s: not a usable realm", realm);
-		/*
-		 * Users hold HA1 = H(user:realm:password) only: a new realm
-		 * would lock every one of them out of Digest until their
-		 * passwords are set again, so it takes --force.
-		 */
 		if (store_meta_get(st, "realm", cur, sizeof(cur)) == STORE_OK &&
-		    strcmp(cur, realm) != 0 &&
-		    store_user_list(st, &users) == STORE_OK)
-			nu = json_array_size(users);
-		json_decref(users);
-		if (nu > 0 && !opt(a, "--force"))
-			return err("the store's realm is \"%s\" and %zu users "
-			    "have passwords for it; changing it locks them out "
-			    "of Digest until `user passwd` (use --force)", cur,
-			    nu);
+		    strcmp(cur, realm) != 0 && rerealm(st, 0, cur, realm,
+		    opt(a, "--force") != NULL) != 0)
+			return -1;
 		if ((rc = store_meta_set(st, "realm", realm)) != STORE_OK)
-			return store_fail(st, rc, "realm");
-		if (nu > 0 && (rc = rerealm(st, 0, cur, realm)) != STORE_OK)
 			return store_fail(st, rc, "realm");
 	}
 	if (store_meta_get(st, "realm", cur, sizeof(cur)) != STORE_OK)
@@ -573,14 +621,9 @@ cmd_device_duplicates(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "domain", "sfua_id", "mac",
 	    "label", NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
 
-	if ((rc = store_device_duplicates(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "device duplicates");
-	show_rows(a, rows, cols, NULL);
-	json_decref(rows);
-	return 0;
+	return list_rows(st, a, store_device_duplicates, "device duplicates",
+	    cols);
 }
 
 static int
@@ -715,40 +758,14 @@ static int
 domain_realm_change(struct store *st, struct args *a, int64_t id,
     const char *to)
 {
-	json_t		*rows, *o, *users;
-	const char	*r;
-	char		 cur[STORE_NAME_MAX] = "";
-	size_t		 i, nu = 0;
-	enum store_rc	 rc;
+	char	 cur[STORE_NAME_MAX];
 
-	if (store_domain_list(st, &rows) != STORE_OK)
-		return store_fail(st, STORE_ERROR, "domain");
-	json_array_foreach(rows, i, o)
-		if (json_integer_value(json_object_get(o, "id")) == id &&
-		    (r = json_string_value(json_object_get(o, "realm"))))
-			snprintf(cur, sizeof(cur), "%s", r);
-	json_decref(rows);
-	if (cur[0] == '\0' &&
+	if (domain_realm_of(st, id, cur, sizeof(cur)) != 0 &&
 	    store_meta_get(st, "realm", cur, sizeof(cur)) != STORE_OK)
 		return store_fail(st, STORE_ERROR, "realm");
 	if (strcmp(cur, to) == 0)
 		return 0;
-	if (store_user_list(st, &users) == STORE_OK) {
-		json_array_foreach(users, i, o)
-			if (json_integer_value(json_object_get(o,
-			    "domain_id")) == id && (r = json_string_value(
-			    json_object_get(o, "realm"))) && strcmp(r, cur) == 0)
-				nu++;
-		json_decref(users);
-	}
-	if (nu > 0 && !opt(a, "--force"))
-		return err("the domain's realm is \"%s\" and %zu users have "
-		    "passwords for it; changing it locks them out of Digest "
-		    "until their passwords are set again (use --force)", cur,
-		    nu);
-	if (nu > 0 && (rc = rerealm(st, id, cur, to)) != STORE_OK)
-		return store_fail(st, rc, "realm");
-	return 0;
+	return rerealm(st, id, cur, to, opt(a, "--force") != NULL);
 }
 
 static int
@@ -791,14 +808,9 @@ cmd_domain_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "name", "realm", "client_cert",
 	    "tofu", "cert_file", "ca_file", "devices", "users", NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
 
-	if ((rc = store_domain_list(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "domain list");
-	show_rows(a, rows, cols, NULL);
-	json_decref(rows);
-	return 0;
+	return list_rows(st, a, store_domain_list, "domain list",
+	    cols);
 }
 
 static int
@@ -971,19 +983,12 @@ cmd_device_list(struct store *st, struct args *a)
 	static const char *const dcols[] = { "domain", "sfua_id", "mac",
 	    "state", "vendor", "model", "user", "profile", "lines",
 	    "last_fetch", NULL };
-	json_t		*rows, *o;
+	json_t		*rows;
 	enum store_rc	 rc;
-	size_t		 i;
-	int		 many = 0;
 
 	if ((rc = store_device_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "device list");
-	json_array_foreach(rows, i, o)
-		if (strcmp(json_string_value(json_object_get(o, "domain")) ?
-		    json_string_value(json_object_get(o, "domain")) : "",
-		    "default") != 0)
-			many = 1;
-	show_rows(a, rows, many ? dcols : cols, NULL);
+	show_rows(a, rows, outside_default(rows) ? dcols : cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1091,27 +1096,6 @@ hash_password(const char *user, const char *realm, char *md5, char *sha)
 	return hash_password_seal(user, realm, md5, sha, NULL);
 }
 
-/* The realm of the --domain given, when it has one of its own: 0. */
-static int
-domain_realm(struct store *st, char *out, size_t len)
-{
-	json_t		*rows, *o;
-	size_t		 i;
-	const char	*r;
-	int		 rc = -1;
-
-	if (cli_domain == 0 || store_domain_list(st, &rows) != STORE_OK)
-		return -1;
-	json_array_foreach(rows, i, o)
-		if (json_integer_value(json_object_get(o, "id")) == cli_domain &&
-		    (r = json_string_value(json_object_get(o, "realm"))) &&
-		    *r) {
-			snprintf(out, len, "%s", r);
-			rc = 0;
-		}
-	json_decref(rows);
-	return rc;
-}
 
 /*
  * RFC 6011 §5: the window of a one-time password, from --not-before
@@ -1329,18 +1313,12 @@ cmd_user_list(struct store *st, struct args *a)
 	    NULL };
 	static const char *const dcols[] = { "domain", "name", "realm",
 	    "devices", "otp", NULL };
-	json_t		*rows, *o;
+	json_t		*rows;
 	enum store_rc	 rc;
-	size_t		 i;
-	int		 many = 0;
 
 	if ((rc = store_user_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "user list");
-	json_array_foreach(rows, i, o)
-		if (json_integer_value(json_object_get(o, "domain_id")) !=
-		    STORE_DEFAULT_DOMAIN)
-			many = 1;
-	show_rows(a, rows, many ? dcols : cols, NULL);
+	show_rows(a, rows, outside_default(rows) ? dcols : cols, NULL);
 	json_decref(rows);
 	return 0;
 }
@@ -1555,14 +1533,9 @@ cmd_template_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "name", "vendor", "model",
 	    "revision", "content_type", "bytes", NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
 
-	if ((rc = store_template_list(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "template list");
-	show_rows(a, rows, cols, NULL);
-	json_decref(rows);
-	return 0;
+	return list_rows(st, a, store_template_list, "template list",
+	    cols);
 }
 
 static int
@@ -1823,14 +1796,9 @@ cmd_profile_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "name", "max_age", "notify_mode",
 	    "devices", NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
 
-	if ((rc = store_profile_list(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "profile list");
-	show_rows(a, rows, cols, NULL);
-	json_decref(rows);
-	return 0;
+	return list_rows(st, a, store_profile_list, "profile list",
+	    cols);
 }
 
 static int
@@ -2108,14 +2076,9 @@ cmd_path_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "pattern", "vendor", "template",
 	    NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
 
-	if ((rc = store_path_rule_list(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "path list");
-	show_rows(a, rows, cols, NULL);
-	json_decref(rows);
-	return 0;
+	return list_rows(st, a, store_path_rule_list, "path list",
+	    cols);
 }
 
 static int
@@ -2123,14 +2086,9 @@ cmd_checksync_list(struct store *st, struct args *a)
 {
 	static const char *const cols[] = { "vendor", "event", "reboot_event",
 	    "enabled", NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
 
-	if ((rc = store_checksync_list(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "checksync list");
-	show_rows(a, rows, cols, NULL);
-	json_decref(rows);
-	return 0;
+	return list_rows(st, a, store_checksync_list, "checksync list",
+	    cols);
 }
 
 /* An Event value: a token, then ;param=value parts (NOTES-apis.md §3). */

@@ -27,6 +27,7 @@ enum store_rc {
 	STORE_EXISTS,		/* unique constraint */
 	STORE_INVALID,		/* a CHECK or foreign key refused the value */
 	STORE_BUSY,		/* locked past the busy timeout */
+	STORE_AMBIGUOUS,	/* a lookup in any domain matched several */
 	STORE_ERROR		/* anything else; store_errmsg() says what */
 };
 
@@ -175,9 +176,8 @@ enum store_rc	 store_meta_set(struct store *, const char *key,
 		    const char *value);
 
 /*
- * Device lookups in a domain (0: any; found in several is STORE_INVALID
- * with "ambiguous" in errmsg): by sfua-id (exact) or by MAC (12
- * lower-case hex).
+ * Device lookups in a domain (0: any; found in several is
+ * STORE_AMBIGUOUS): by sfua-id (exact) or by MAC (12 lower-case hex).
  */
 enum store_rc	 store_device_by_sfua(struct store *, int64_t domain_id,
 		    const char *sfua_id, struct store_device *);

@@ -192,7 +192,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(device_id) DO NOTHING",
 	[Q_PIN_GET] = "SELECT sha256 FROM device_pins WHERE device_id = ?1",
 	[Q_PIN_DELETE] = "DELETE FROM device_pins WHERE device_id = ?1",
-	[Q_DEV_DUPS] = "SELECT d.id, d.domain_id, dm.name AS domain, d.sfua_id, d.mac, d.label "
+	[Q_DEV_DUPS] = "SELECT d.id, d.domain_id, dm.name AS domain, "
+	    "d.sfua_id, d.mac, d.label "
 	    "FROM devices d JOIN domains dm ON dm.id = d.domain_id "
 	    "WHERE EXISTS (SELECT 1 FROM devices o WHERE o.domain_id != d.domain_id "
 	    "AND (o.sfua_id = d.sfua_id OR o.mac = d.mac)) "
@@ -204,7 +205,8 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
 	[Q_DEV_LIST] = "SELECT d.id, "
 	    "(SELECT name FROM domains WHERE id = d.domain_id) AS domain, "
-	    "d.sfua_id, d.mac, d.vendor, d.model, d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
+	    "d.sfua_id, d.mac, d.vendor, d.model, d.state, d.label, "
+	    "u.name AS user, p.name AS profile, d.max_age, "
 	    "s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, "
 	    "s.ua_model, s.ua_firmware, coalesce(s.fetches, 0) AS fetches, "
 	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines "
@@ -434,7 +436,12 @@ maprc(struct store *s, int rc, const char *what)
 		seterr(s, what);
 		return STORE_BUSY;
 	case SQLITE_CONSTRAINT:
-		seterr(s, what);
+		/* A trigger's RAISE() says why in words of its own. */
+		if (rc == SQLITE_CONSTRAINT_TRIGGER)
+			snprintf(s->err, sizeof(s->err), "%s",
+			    sqlite3_errmsg(s->db));
+		else
+			seterr(s, what);
 		if (rc == SQLITE_CONSTRAINT_UNIQUE ||
 		    rc == SQLITE_CONSTRAINT_PRIMARYKEY)
 			return STORE_EXISTS;
@@ -1014,7 +1021,7 @@ device_row(struct store *s, enum q q, int64_t domain_id, const char *key,
 			done(p);
 			snprintf(s->err, sizeof(s->err), "%s is in several "
 			    "domains; name one with --domain", key);
-			return STORE_INVALID;
+			return STORE_AMBIGUOUS;
 		}
 	}
 	done(p);

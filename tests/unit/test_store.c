@@ -344,7 +344,7 @@ main(void)
 		ok(store_device_add(st, f) == STORE_EXISTS,
 		    "but not twice in b");
 		json_decref(f);
-		ok(store_device_by_sfua(st, 0, urn, &d1) == STORE_INVALID &&
+		ok(store_device_by_sfua(st, 0, urn, &d1) == STORE_AMBIGUOUS &&
 		    strstr(store_errmsg(st), "several domains"),
 		    "ambiguous in any domain: %s", store_errmsg(st));
 		ok(store_device_by_sfua(st, 1, urn, &d1) == STORE_OK &&
