@@ -33,6 +33,7 @@ config_defaults(struct config *c)
 	c->pending_max_age = 300;
 	c->nonce_ttl = 300;
 	c->auth_fail_limit = 10;
+	c->auth_fail_limit_addr = 100;
 	c->auth_fail_window = 60;
 	c->auth_block = 300;
 	c->max_connections = 4096;
@@ -159,6 +160,7 @@ static const struct uint_directive uints[] = {
 	U("threads", threads, 1, 64),
 	U("nonce_ttl", nonce_ttl, 10, 86400),
 	U("auth_fail_limit", auth_fail_limit, 1, 100000),
+	U("auth_fail_limit_addr", auth_fail_limit_addr, 1, 1000000),
 	U("auth_fail_window", auth_fail_window, 1, 86400),
 	U("auth_block", auth_block, 1, 86400),
 	U("max_connections", max_connections, 1, 1000000),

@@ -47,6 +47,7 @@ struct config {
 	int			 pending_max_age;
 	unsigned		 nonce_ttl;
 	unsigned		 auth_fail_limit;
+	unsigned		 auth_fail_limit_addr;
 	unsigned		 auth_fail_window;
 	unsigned		 auth_block;
 	unsigned		 max_connections;

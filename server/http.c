@@ -500,7 +500,7 @@ otp_use(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return 1;
 	case RES_OTP_LOST:
 		/* A concurrent request won: this one is a wrong password. */
-		guard_fail(h->guard, rq->addr, now);
+		guard_fail(h->guard, rq->addr, u->name, now);
 		snprintf(rq->note, sizeof(rq->note), "otp-already-used");
 		*ret = challenge(h, c, rq, realm, 0);
 		return 0;
@@ -555,14 +555,20 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	static const char	 nosha[] = "0000000000000000000000000000000000"
 	    "000000000000000000000000000000";
 
-	if ((left = guard_blocked(h->guard, rq->addr, now)) > 0) {
+	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_AUTHORIZATION);
+	kind = digest_parse(hdr, &cr);
+	/*
+	 * BRIEF.md §6: blocked per source and per user name tried from it
+	 * (guard.h), so the check needs the name the credentials claim.
+	 */
+	if ((left = guard_blocked(h->guard, rq->addr, kind == AUTH_BASIC ||
+	    kind == AUTH_DIGEST ? cr.username : NULL, now)) > 0) {
+		digest_creds_wipe(&cr);
 		*ret = fail_retry(c, rq, 429, left,
 		    "too many failed authentications; try again later");
 		return 0;
 	}
-	hdr = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_AUTHORIZATION);
-	kind = digest_parse(hdr, &cr);
 	/*
 	 * RFC 7235 §3.1: credentials in a scheme we do not offer are
 	 * answered with our challenges; a malformed Basic or Digest is a 400.
@@ -621,7 +627,7 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	digest_creds_wipe(&cr);
 	/* A one-time password is used up by the caller (otp_use()). */
 	if (ok) {
-		guard_ok(h->guard, rq->addr);
+		guard_ok(h->guard, rq->addr, rq->user);
 		return 1;
 	}
 	if (dr == DIGEST_STALE) {
@@ -629,7 +635,7 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return 0;
 	}
 	/* Unknown user and wrong password look the same (BRIEF.md §6). */
-	guard_fail(h->guard, rq->addr, now);
+	guard_fail(h->guard, rq->addr, rq->user, now);
 	snprintf(rq->note, sizeof(rq->note), dr == DIGEST_REPLAY ?
 	    "auth-replay" : "auth-failed");
 	*ret = challenge(h, c, rq, realm, 0);
@@ -740,15 +746,24 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return 0;
 	case PEER_VALID:
 		if (peer_names_device(pc, dev ? dev->sfua_id : q->sfua_id,
-		    dev ? dev->mac : q->mac) != 0)
+		    dev ? dev->mac : q->mac) == 0) {
+			log_warnx("%s: client certificate %s (%s) is bound to "
+			    "another device than %s", rq->addr, pc->sha256,
+			    pc->subject, dev ? dev->sfua_id : q->sfua_id);
+			snprintf(rq->note, sizeof(rq->note),
+			    "cert-other-device");
+			*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+			    "the client certificate is for another device");
+			return 0;
+		}
+		/*
+		 * A pinned device presents the pinned certificate, whatever
+		 * a CA says of another one (sipcfgd(8)): checked below,
+		 * without pinning.  Otherwise a valid one is enough.
+		 */
+		if (dev == NULL || !dev->has_pin)
 			return 1;
-		log_warnx("%s: client certificate %s (%s) is bound to another "
-		    "device than %s", rq->addr, pc->sha256, pc->subject,
-		    dev ? dev->sfua_id : q->sfua_id);
-		snprintf(rq->note, sizeof(rq->note), "cert-other-device");
-		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
-		    "the client certificate is for another device");
-		return 0;
+		break;
 	case PEER_UNTRUSTED:
 		break;
 	}
@@ -774,6 +789,8 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 		    "is not the one pinned to this device");
 		return 0;
 	case PIN_NONE:
+		if (pc->kind == PEER_VALID)
+			return 1;	/* unpinned since the lookup */
 		break;
 	}
 	if (!di->tofu) {

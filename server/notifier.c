@@ -705,6 +705,36 @@ source_of(struct notifier *n, char *out, size_t outlen)
 }
 
 /*
+ * The user name a SUBSCRIBE's Digest credentials claim, for the failure
+ * guard's per-user count ("" when none).  Not a proof of anything.
+ */
+static void
+claimed_user(const sip_t *sip, char *out, size_t outlen)
+{
+	const sip_authorization_t	*au;
+	const char			*v;
+	size_t				 i, n;
+
+	out[0] = '\0';
+	for (au = sip->sip_authorization; au; au = au->au_next)
+		for (i = 0; au->au_params && au->au_params[i]; i++) {
+			if (strncasecmp(au->au_params[i], "username=", 9) != 0)
+				continue;
+			v = au->au_params[i] + 9;
+			n = strlen(v);
+			if (n >= 2 && v[0] == '"' && v[n - 1] == '"') {
+				v++;
+				n -= 2;
+			}
+			if (n >= outlen)
+				n = outlen - 1;
+			memcpy(out, v, n);
+			out[n] = '\0';
+			return;
+		}
+}
+
+/*
  * RFC 6011 §2.5.1: Digest with the credentials the configuration data
  * gave the device, i.e. one of its lines (username, realm, HA1), checked
  * by our digest module (nc replay, stateless nonces).  Returns 1 when
@@ -726,6 +756,7 @@ authenticate(struct notifier *n, const sip_t *sip, int64_t device_id,
 	time_t			 upd = 0, now = time(NULL);
 	enum digest_result	 dr = DIGEST_FAIL;
 	int			 rc = 0, stale = 0, tried = 0;
+	char			 user[129] = "";
 
 	if (store_device_lines(n->st, device_id, &lines, &upd) != STORE_OK)
 		return -2;
@@ -753,6 +784,7 @@ authenticate(struct notifier *n, const sip_t *sip, int64_t device_id,
 		}
 		free(hv);
 		tried = 1;
+		snprintf(user, sizeof(user), "%s", cr.username);
 		ha1 = NULL;
 		json_array_foreach(lines, i, l) {
 			const char *u = json_string_value(json_object_get(l,
@@ -775,11 +807,11 @@ authenticate(struct notifier *n, const sip_t *sip, int64_t device_id,
 		digest_creds_wipe(&cr);
 	}
 	if (dr == DIGEST_OK) {
-		guard_ok(n->guard, source);
+		guard_ok(n->guard, source, user);
 		rc = 1;
 	} else {
 		if (tried && dr != DIGEST_STALE)
-			guard_fail(n->guard, source, now);
+			guard_fail(n->guard, source, user, now);
 		stale = dr == DIGEST_STALE || dr == DIGEST_REPLAY;
 		if (digest_challenge(n->dg, DIGEST_MD5, realm ? realm : "sipcfg",
 		    stale, now, chal, chlen) != 0)
@@ -812,7 +844,7 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 	struct mdev		*d;
 	const char		*token;
 	char			*ev, *acc, chal[DIGEST_CHALLENGE_MAX];
-	char			 source[80], num[24], *tmp;
+	char			 source[80], num[24], *tmp, claimed[129];
 	unsigned long		 asked, granted;
 	int			 initial = s == NULL, body = 0, rc, substate = -1;
 	unsigned		 left;
@@ -910,7 +942,8 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 	 */
 	if (!initial && sip->sip_expires && asked == 0)
 		goto accept;
-	if ((left = guard_blocked(n->guard, source, time(NULL))) > 0) {
+	claimed_user(sip, claimed, sizeof(claimed));
+	if ((left = guard_blocked(n->guard, source, claimed, time(NULL))) > 0) {
 		snprintf(num, sizeof(num), "%u", left);
 		respond(n, nh, 503, "Too Many Failed Authentications",
 		    SIPTAG_RETRY_AFTER_STR(num), TAG_END());

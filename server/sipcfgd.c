@@ -292,8 +292,8 @@ main(int argc, char *argv[])
 	util_wipe(secret, sizeof(secret));
 	if (dg == NULL)
 		fatalx("digest: cannot initialise");
-	if ((g = guard_new(cfg.auth_fail_limit, cfg.auth_fail_window,
-	    cfg.auth_block)) == NULL)
+	if ((g = guard_new(cfg.auth_fail_limit, cfg.auth_fail_limit_addr,
+	    cfg.auth_fail_window, cfg.auth_block)) == NULL)
 		fatalx("out of memory");
 	if ((sn = seen_start(st, cfg.seen_flush_ms)) == NULL)
 		fatalx("cannot start the bookkeeping writer");

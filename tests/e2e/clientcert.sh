@@ -72,6 +72,12 @@ contains "device show has the pin" "$(sc --json device show "$DEV")" "$(openssl 
 is "self-signed A again: 200" "$(cc selfA "$Q" alice:$PW)" 200
 is "self-signed B for the same device: 403" "$(cc selfB "$Q" alice:$PW)" 403
 is "a pinned device without its certificate: 403" "$(status "$BASE?$Q" --digest -u alice:$PW)" 403
+# A pinned device presents the pinned certificate, whatever a CA says.
+is "a pinned device with a CA-signed certificate naming no device: 403" \
+	"$(cc anon "$Q" alice:$PW)" 403
+is "a pinned device with a CA-signed certificate naming it: 403" \
+	"$(cc mac1 "$Q" alice:$PW)" 403
+is "... and the pin is unchanged: A still works" "$(cc selfA "$Q" alice:$PW)" 200
 is "B with a wrong password: 401, not 403 (nothing told before authentication)" \
 	"$(cc selfB "$Q" alice:wrong)" 401
 sc device unpin "$DEV" >/dev/null

@@ -1,0 +1,35 @@
+#!/bin/sh
+# hostile: what an attacker tries at the HTTPS front, against the real
+# daemon with real curl (issue 16 of the tracker): guessing behind an
+# address where a real phone logs in, probing which devices exist before
+# authenticating, and reading the daemon's memory through a core dump.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+make_store
+printf 'bob-pw\n' | sc user add bob >/dev/null
+DEVB=urn:uuid:00000000-0000-1000-8000-00000000b0b0
+sc device add "$DEVB" --vendor examplecorp.com --model HypoComm --user bob >/dev/null
+QB="sfua-id=$DEVB&sfua-user=bob"
+start_daemon	# the defaults: auth_fail_limit 10, unknown_device deny
+
+# 1. One good login behind an address must not reset the count of a
+# guesser behind the same address (the defaults: 10 per user name).
+# 9 wrong passwords for bob, then alice's good login, four times.
+got=
+for round in 1 2 3 4; do
+	for i in 1 2 3 4 5 6 7 8 9; do
+		s=$(status "$BASE?$QB" --basic -u "bob:guess$round$i")
+		[ "$s" = 429 ] && { got="429 in round $round"; break 2; }
+	done
+	status "$BASE?$Q" --basic -u "alice:$PW" >/dev/null
+done
+is "guessing bob behind alice's logins is stopped in round 2" "$got" "429 in round 2"
+is "bob, even with his password, is blocked from this address" \
+	"$(status "$BASE?$QB" --basic -u bob:bob-pw)" 429
+is "alice from the same address is not" "$(status "$BASE?$Q" --basic -u "alice:$PW")" 200
+is "bob from another address is not" \
+	"$(status "$BASE?$QB" --basic -u bob:bob-pw --interface 127.0.0.2)" 200
+
+ok "daemon alive" "$(alive; echo $?)"
+stop_daemon
+is "clean exit" $? 0
+done_testing
