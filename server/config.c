@@ -180,6 +180,33 @@ static const struct uint_directive uints[] = {
 };
 #undef U
 
+/* on/off directives. */
+struct bool_directive {
+	const char	*name;
+	size_t		 off;
+};
+
+#define B(n, f) { n, offsetof(struct config, f) }
+static const struct bool_directive bools[] = {
+	B("access_log", access_log),
+	B("debug", debug),
+	B("notify_body", notify_body),
+	B("core_dumps", core_dumps),
+};
+#undef B
+#define NBOOLS	(sizeof(bools) / sizeof(bools[0]))
+
+static size_t
+boolean_index(const char *k)
+{
+	size_t	 i;
+
+	for (i = 0; i < NBOOLS; i++)
+		if (strcmp(bools[i].name, k) == 0)
+			break;
+	return i;
+}
+
 int
 config_load(struct config *c, const char *path)
 {
@@ -311,17 +338,14 @@ config_load(struct config *c, const char *path)
 				c->notify_mode = 0;
 			else
 				BAD("expected subscribe or poll");
-		} else if (strcmp(k, "access_log") == 0 ||
-		    strcmp(k, "debug") == 0 || strcmp(k, "notify_body") == 0) {
-			int b;
+		} else if ((i = boolean_index(k)) < NBOOLS) {
+			int *b = (int *)((char *)c + bools[i].off);
 			if (strcmp(v, "on") == 0 || strcmp(v, "yes") == 0)
-				b = 1;
+				*b = 1;
 			else if (strcmp(v, "off") == 0 || strcmp(v, "no") == 0)
-				b = 0;
+				*b = 0;
 			else
 				BAD("expected on or off");
-			*(k[0] == 'a' ? &c->access_log : k[0] == 'd' ?
-			    &c->debug : &c->notify_body) = b;
 		} else {
 			for (i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
 				if (strcmp(uints[i].name, k) == 0)
@@ -410,8 +434,11 @@ config_print(const struct config *c)
 	for (i = 0; i < sizeof(uints) / sizeof(uints[0]); i++)
 		printf("%s %u\n", uints[i].name,
 		    *(const unsigned *)((const char *)c + uints[i].off));
-	printf("max_output %zu\naccess_log %s\n", c->max_output,
-	    c->access_log ? "on" : "off");
+	printf("max_output %zu\n", c->max_output);
+	for (i = 0; i < NBOOLS; i++)
+		if (strcmp(bools[i].name, "notify_body") != 0)
+			printf("%s %s\n", bools[i].name, *(const int *)
+			    ((const char *)c + bools[i].off) ? "on" : "off");
 	if (c->sip.url[0])
 		printf("sip_listen %s\n", c->sip.url);
 	if (c->sips.url[0])

@@ -73,6 +73,7 @@ struct config {
 	unsigned		 notify_rate;
 	unsigned		 shutdown_retry_after;
 	int			 notify_body;
+	int			 core_dumps;	/* debugging: dumps and ptrace */
 };
 
 /* Defaults, then the file (if path is not NULL).  0, or -1 after logging

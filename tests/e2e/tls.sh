@@ -28,5 +28,25 @@ is "curl over IPv6 works" \
 is "plain HTTP on the TLS port is refused" \
 	"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/cfg?$Q")" 000
 ok "daemon alive after plain HTTP" "$(alive; echo $?)"
+contains "ECDSA: static RSA key exchange refused" \
+	"$(sc -tls1_2 -cipher AES128-GCM-SHA256)" "Cipher is (NONE)"
+stop_daemon
+
+# An RSA certificate: forward secrecy all the same (ECDHE only; static
+# RSA key exchange, AES128-GCM-SHA256 and the like, is refused).
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/key.pem" \
+	-out "$W/cert.pem" -days 30 -subj /CN=localhost \
+	-addext subjectAltName=DNS:localhost,IP:127.0.0.1 2>/dev/null ||
+	{ echo "Bail out! cannot make an RSA certificate"; exit 99; }
+start_daemon
+out=$(sc -tls1_2 -cipher AES128-GCM-SHA256)
+contains "RSA: static RSA key exchange refused (AES128-GCM-SHA256)" "$out" "Cipher is (NONE)"
+out=$(sc -tls1_2 -cipher AES256-GCM-SHA384)
+contains "RSA: static RSA key exchange refused (AES256-GCM-SHA384)" "$out" "Cipher is (NONE)"
+out=$(sc -tls1_2 -cipher DHE-RSA-AES128-GCM-SHA256)
+contains "RSA: finite-field DHE refused" "$out" "Cipher is (NONE)"
+contains "RSA: TLS 1.2 negotiates ECDHE" "$(sc -tls1_2)" "Cipher is ECDHE-RSA-AES128-GCM-SHA256"
+is "RSA: curl works" "$(status "$BASE?$Q" --tlsv1.2 --tls-max 1.2 --digest -u alice:$PW)" 200
+stop_daemon
 stop_daemon
 done_testing
