@@ -251,6 +251,16 @@ main(int argc, char *argv[])
 	if (debug)
 		cfg.debug = 1;
 	log_init("sipcfgd", cfg.debug);
+	/*
+	 * Before any secret is read: the seal key, the TLS keys and the
+	 * HA1s must not end up in a core file or under a debugger.
+	 */
+	if (!cfg.core_dumps) {
+		if (!check && util_no_core_dumps() != 0)
+			fatal("cannot turn core dumps off");
+	} else if (!check)
+		log_warnx("core_dumps on: a core file or a debugger can read "
+		    "the keys and password hashes this process holds");
 
 	/* Opening the store checks its schema version (and migrates). */
 	if ((st = store_open(cfg.store, STORE_RDWR, (int)cfg.busy_timeout_ms,

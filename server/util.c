@@ -6,6 +6,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 
 #include "buf.h"
@@ -199,4 +201,14 @@ util_slurp(const char *path, size_t max, size_t *lenp)
 	if (b == NULL)
 		errno = e;
 	return b;
+}
+
+int
+util_no_core_dumps(void)
+{
+	struct rlimit	 rl = { 0, 0 };
+
+	if (setrlimit(RLIMIT_CORE, &rl) != 0)
+		return -1;
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ? -1 : 0;
 }

@@ -31,6 +31,12 @@ int	 util_duration(const char *, long long max, long long *out);
 void	 util_wipe(void *, size_t);
 /* Random bytes from the OS (getrandom); -1 on failure. */
 int	 util_random(void *, size_t);
+/*
+ * For a process holding keys and HA1s: no core dumps (RLIMIT_CORE 0,
+ * soft and hard) and not dumpable (PR_SET_DUMPABLE 0: no core, no
+ * ptrace attach by the same user, /proc/PID files owned by root).
+ */
+int	 util_no_core_dumps(void);
 struct buf;
 /*
  * A whole file (at most max bytes) as a NUL-terminated malloc'd string,

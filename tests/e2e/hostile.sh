@@ -29,7 +29,21 @@ is "alice from the same address is not" "$(status "$BASE?$Q" --basic -u "alice:$
 is "bob from another address is not" \
 	"$(status "$BASE?$QB" --basic -u bob:bob-pw --interface 127.0.0.2)" 200
 
+# 10. No core dumps of a process holding the seal key, the TLS key and
+# the HA1s, unless core_dumps asks for them.
+lim() { awk '/^Max core file size/ { print $5, $6 }' "/proc/$DPID/limits"; }
+is "no core dumps (RLIMIT_CORE 0, soft and hard)" "$(lim)" "0 0"
+
 ok "daemon alive" "$(alive; echo $?)"
 stop_daemon
 is "clean exit" $? 0
+
+# core_dumps on: the limits the daemon was started with are left alone
+# (awk's own are the shell's, as the daemon's were).
+ulimit -c unlimited 2>/dev/null || ulimit -c 1024 2>/dev/null
+start_daemon "core_dumps on"
+is "core_dumps on: the core limit is left as it was" "$(lim)" \
+	"$(awk '/^Max core file size/ { print $5, $6 }' /proc/self/limits)"
+contains "core_dumps on: a warning says what it exposes" "$(cat "$W/daemon.err")" "core_dumps on"
+stop_daemon
 done_testing
