@@ -922,18 +922,28 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if ((src == STORE_NOTFOUND || dev.state == DEVICE_PENDING) &&
 	    !client_cert_check(h, c, rq, res, di, &q, NULL, &pc, &pin, &ret))
 		return ret;
-	if (src == STORE_NOTFOUND) {
-		switch (h->cfg->unknown) {
-		case UNKNOWN_DENY:
-			return fail(c, rq, MHD_HTTP_NOT_FOUND, "unknown device");
-		case UNKNOWN_ENROLL:
-			seen_enroll(h->seen, q.domain_id, q.sfua_id, q.mac, q.vendor,
-			    q.model);
-			/* FALLTHROUGH */
-		case UNKNOWN_DEFAULT:
+	if (h->cfg->unknown != UNKNOWN_DENY) {
+		/* Existence shows anyway: unknown devices get an answer. */
+		if (src == STORE_NOTFOUND && h->cfg->unknown == UNKNOWN_ENROLL)
+			seen_enroll(h->seen, q.domain_id, q.sfua_id, q.mac,
+			    q.vendor, q.model);
+		if (src == STORE_NOTFOUND)
 			return render_and_answer(h, c, rq, res, NULL, &q, 0);
-		}
+		if (dev.state == DEVICE_PENDING)
+			return render_and_answer(h, c, rq, res, &dev, &q, 0);
 	}
+	/*
+	 * Under unknown_device deny nothing is told before authentication
+	 * (BRIEF.md §6: no enumeration): an unknown, disabled, pending or
+	 * user-less device gets the same challenge as an active one, and
+	 * the reason only once a user is proven.  A vendor path names no
+	 * sfua-user: the device's own user, proven by Basic or Digest, is
+	 * checked below like any other.
+	 */
+	if (!authenticate(h, c, rq, res, &q, method, !vendor, &u, &ret))
+		return ret;
+	if (src == STORE_NOTFOUND)
+		return fail(c, rq, MHD_HTTP_NOT_FOUND, "unknown device");
 	if (dev.state == DEVICE_DISABLED)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN, "device disabled");
 	if (dev.state == DEVICE_PENDING)
@@ -941,12 +951,6 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	if (dev.user_id == 0)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "device has no user assigned");
-	/*
-	 * A vendor path names no sfua-user: the device's own user, proven by
-	 * Basic or Digest, is checked below like any other.
-	 */
-	if (!authenticate(h, c, rq, res, &q, method, !vendor, &u, &ret))
-		return ret;
 	if (u.id != dev.user_id)
 		return fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "user not authorized for this device");

@@ -94,8 +94,8 @@ ca() {	# ca NAME PATH-AND-QUERY [curl args]: status over SNI NAME
 	curl -sS -o "$W/body" -w '%{http_code}' --cacert "$CA" \
 		--resolve "$n:$PORT:127.0.0.1" "$@" "https://$n:$PORT$u"
 }
-is "a.example.net validates with the test CA" \
-	"$(ca a.example.net "/cfg?$Q" --digest -u alice:$PW)" 404
+is "a.example.net validates with the test CA (alice is no user there: 401)" \
+	"$(ca a.example.net "/cfg?$Q" --digest -u alice:$PW)" 401
 is "b.example.org: carol's device, carol's password: 200" \
 	"$(ca b.example.org "/cfg?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw)" 200
 contains "... and b's configuration" "$(cat "$W/body")" "HypoComm"
@@ -108,14 +108,14 @@ is "default domain (no SNI): alice's device: 200" \
 	"$(status "$BASE?$Q" --digest -u alice:$PW)" 200
 is "default domain: carol is no user there (401)" \
 	"$(status "$BASE?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw)" 401
-is "a.example.net has no such device: 404" \
-	"$(ca a.example.net "/cfg?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw)" 404
+is "a.example.net: carol of b is no user there (401)" \
+	"$(ca a.example.net "/cfg?sfua-id=$DEV&sfua-user=carol" --digest -u carol:carol-pw)" 401
 # A phone bootstrapped in b with a one-time password (RFC 6011 §5).
 DEV3=urn:uuid:00000000-0000-1000-8000-0000000000b3
 OTP=$(sc --domain b.example.org user add dave --one-time --valid-for 1h)
 sc --domain b.example.org device add "$DEV3" --vendor examplecorp.com --model HypoComm --user dave >/dev/null
-is "a one-time password in b is not good over the default domain" \
-	"$(status "$BASE?sfua-id=$DEV3&sfua-user=dave" --digest -u "dave:$OTP")" 404
+is "a one-time password in b is not good over the default domain (401)" \
+	"$(status "$BASE?sfua-id=$DEV3&sfua-user=dave" --digest -u "dave:$OTP")" 401
 is "... but over b's name: 200" \
 	"$(ca b.example.org "/cfg?sfua-id=$DEV3&sfua-user=dave" --digest -u "dave:$OTP")" 200
 is "... once" \

@@ -20,8 +20,10 @@ is "POST is 405" "$(status "$BASE?$Q" -X POST -d x=1)" 405
 c -o /dev/null -D "$W/h405" -X PUT "$BASE?$Q"
 is "405 carries Allow" "$(hdr Allow "$W/h405")" "GET, HEAD"
 is "DELETE is 405" "$(status "$BASE?$Q" -X DELETE)" 405
-is "unknown device (deny) is 404" \
-	"$(status "$BASE?sfua-id=urn:uuid:00000000-0000-1000-8000-00000000dead")" 404
+is "unknown device (deny) is 401, like a known one, before authentication" \
+	"$(status "$BASE?sfua-id=urn:uuid:00000000-0000-1000-8000-00000000dead")" 401
+is "unknown device (deny) is 404 after it" \
+	"$(status "$BASE?sfua-id=urn:uuid:00000000-0000-1000-8000-00000000dead&sfua-user=alice" --digest -u "alice:$PW")" 404
 is "no credentials is 401" "$(status "$BASE?$Q")" 401
 
 # 200 with every header.
