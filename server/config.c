@@ -37,7 +37,8 @@ config_defaults(struct config *c)
 	c->auth_fail_window = 60;
 	c->auth_block = 300;
 	c->max_connections = 4096;
-	c->max_per_ip = 0;
+	c->max_per_ip = 256;
+	c->handshake_timeout = 10;
 	c->max_inflight = 1024;
 	c->busy_connections = 3072;
 	c->connection_timeout = 30;
@@ -168,6 +169,7 @@ static const struct uint_directive uints[] = {
 	U("max_inflight", max_inflight, 1, 1000000),
 	U("busy_connections", busy_connections, 0, 1000000),
 	U("connection_timeout", connection_timeout, 1, 3600),
+	U("handshake_timeout", handshake_timeout, 1, 3600),
 	U("retry_after", retry_after, 1, 86400),
 	U("busy_timeout_ms", busy_timeout_ms, 1, 60000),
 	U("seen_flush_ms", seen_flush_ms, 10, 60000),

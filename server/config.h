@@ -55,6 +55,7 @@ struct config {
 	unsigned		 max_inflight;
 	unsigned		 busy_connections;	/* 0: off */
 	unsigned		 connection_timeout;
+	unsigned		 handshake_timeout;
 	unsigned		 retry_after;
 	unsigned		 busy_timeout_ms;
 	unsigned		 seen_flush_ms;

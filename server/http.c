@@ -23,6 +23,7 @@
 #include <microhttpd.h>
 
 #include "config.h"
+#include "conns.h"
 #include "digest.h"
 #include "guard.h"
 #include "http.h"
@@ -75,7 +76,7 @@ struct http {
 	struct tlsdomains	*retired[16];
 	size_t			 nretired;
 	atomic_uint		 inflight;
-	atomic_uint		 conns;		/* open connections, all listeners */
+	struct conns		*conns;		/* all listeners' connections */
 	pthread_mutex_t		 wmu;
 	struct worker		*workers;
 	pthread_key_t		 wkey;
@@ -120,8 +121,15 @@ client_addr(struct MHD_Connection *c, char *out, size_t len)
 static void *
 uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	struct req	*rq;
-	size_t		 n = strlen(uri);
+	struct http			*h = cls;
+	const union MHD_ConnectionInfo	*ci;
+	struct req			*rq;
+	size_t				 n = strlen(uri);
+
+	/* A request line: the handshake is done, the deadline met. */
+	if ((ci = MHD_get_connection_info(c,
+	    MHD_CONNECTION_INFO_SOCKET_CONTEXT)) != NULL)
+		conns_established(h->conns, ci->socket_context);
 
 	if ((rq = calloc(1, sizeof(*rq))) == NULL)
 		return NULL;
@@ -134,25 +142,40 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 	return rq;
 }
 
-/* Counts open connections for the busy_connections soft limit. */
+/*
+ * Connections to conns.h: the per-source limit and the handshake
+ * deadline at the accept, the busy count once a request line came.
+ * libmicrohttpd 0.9.75 notifies CLOSED before it closes the socket, as
+ * conns_close() requires.
+ */
 static void
 conn_notify(void *cls, struct MHD_Connection *c, void **socket_ctx,
     enum MHD_ConnectionNotificationCode code)
 {
-	struct http	*h = cls;
+	struct http			*h = cls;
+	const union MHD_ConnectionInfo	*ci;
+	char				 addr[64];
 
-	const union MHD_ConnectionInfo *ci;
-
-	(void)socket_ctx;
 	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-		atomic_fetch_add(&h->conns, 1);
+		*socket_ctx = NULL;
+		client_addr(c, addr, sizeof(addr));
+		if ((ci = MHD_get_connection_info(c,
+		    MHD_CONNECTION_INFO_CONNECTION_FD)) != NULL &&
+		    (*socket_ctx = conns_open(h->conns, ci->connect_fd,
+		    addr)) == NULL) {
+			log_debug("%s: connection refused (max_per_ip %u)",
+			    addr, h->cfg->max_per_ip);
+			return;
+		}
 		/* Before the handshake: the per-domain client cert request. */
 		if ((ci = MHD_get_connection_info(c,
 		    MHD_CONNECTION_INFO_GNUTLS_SESSION)) != NULL &&
 		    ci->tls_session != NULL)
 			tlsdomains_session_init(ci->tls_session);
-	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED)
-		atomic_fetch_sub(&h->conns, 1);
+	} else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		conns_close(h->conns, *socket_ctx);
+		*socket_ctx = NULL;
+	}
 }
 
 static void
@@ -889,7 +912,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	rq->counted = 1;
 	if (atomic_fetch_add(&h->inflight, 1) >= h->cfg->max_inflight ||
 	    (h->cfg->busy_connections &&
-	    atomic_load(&h->conns) > h->cfg->busy_connections))
+	    conns_established_count(h->conns) > h->cfg->busy_connections))
 		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    h->cfg->retry_after, "server busy");
 	if ((res = worker_resource(h)) == NULL || resource_begin(res) != 0)
@@ -1074,6 +1097,12 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 	h->seen = s;
 	pthread_mutex_init(&h->wmu, NULL);
 	pthread_key_create(&h->wkey, worker_free);
+	if ((h->conns = conns_new(cfg->max_per_ip,
+	    cfg->handshake_timeout * 1000)) == NULL) {
+		log_warnx("cannot start the connection reaper");
+		free(h);
+		return NULL;
+	}
 	if ((h->cert = slurp(cfg->cert)) == NULL ||
 	    (h->key = slurp(cfg->key)) == NULL ||
 	    load_domains(h) != 0)
@@ -1125,7 +1154,6 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		    MHD_OPTION_LISTEN_BACKLOG_SIZE,
 		    cfg->threads > 1 ? cfg->threads : 1024u,
 		    MHD_OPTION_CONNECTION_LIMIT, cfg->max_connections,
-		    MHD_OPTION_PER_IP_CONNECTION_LIMIT, cfg->max_per_ip,
 		    MHD_OPTION_CONNECTION_TIMEOUT, cfg->connection_timeout,
 		    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
 		    MHD_OPTION_URI_LOG_CALLBACK, uri_logger, h,
@@ -1171,6 +1199,7 @@ http_stop(struct http *h)
 		return;
 	for (i = 0; i < h->nd; i++)
 		MHD_stop_daemon(h->d[i]);
+	conns_free(h->conns);
 	for (w = h->workers; w; w = n) {
 		n = w->next;
 		resource_free(w->res);

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,6 +188,27 @@ check_domains(struct store *st, const struct config *c)
 	return 0;
 }
 
+/*
+ * Room for max_connections on every listener, and the rest: the soft
+ * descriptor limit (often 1024) would otherwise refuse connections long
+ * before max_connections and the per-source limit are reached.
+ */
+static void
+raise_nofile(const struct config *cfg)
+{
+	struct rlimit	 rl;
+	rlim_t		 want = (rlim_t)cfg->max_connections * cfg->nlisten + 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
+		return;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ?
+	    rl.rlim_max : want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur < want)
+		log_warnx("open files limited to %llu: fewer connections than "
+		    "max_connections can be accepted",
+		    (unsigned long long)rl.rlim_cur);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -251,6 +273,7 @@ main(int argc, char *argv[])
 	if (debug)
 		cfg.debug = 1;
 	log_init("sipcfgd", cfg.debug);
+	raise_nofile(&cfg);
 	/*
 	 * Before any secret is read: the seal key, the TLS keys and the
 	 * HA1s must not end up in a core file or under a debugger.
