@@ -25,6 +25,7 @@
 #include "config.h"
 #include "conns.h"
 #include "digest.h"
+#include "front.h"
 #include "guard.h"
 #include "http.h"
 #include "log.h"
@@ -342,7 +343,7 @@ cache_headers(struct MHD_Response *r, const struct rendered *a)
 	char	 v[64];
 
 	MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, a->etag);
-	resource_httpdate(a->last_modified, v, sizeof(v));
+	util_httpdate(a->last_modified, v, sizeof(v));
 	MHD_add_response_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, v);
 	snprintf(v, sizeof(v), "private, max-age=%d", a->max_age);
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, v);
@@ -352,29 +353,6 @@ cache_headers(struct MHD_Response *r, const struct rendered *a)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LINK, a->link[0]);
 	if (a->link[1][0])
 		MHD_add_response_header(r, MHD_HTTP_HEADER_LINK, a->link[1]);
-}
-
-/* RFC 9110 §13.1.2: If-None-Match is a list of entity tags or "*". */
-static int
-etag_matches(const char *inm, const char *etag)
-{
-	size_t	 el = strlen(etag);
-	const char *p = inm;
-
-	while (*p) {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (*p == '*')
-			return 1;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;	/* weak comparison for If-None-Match */
-		if (strncmp(p, etag, el) == 0 && (p[el] == '\0' ||
-		    p[el] == ',' || p[el] == ' ' || p[el] == '\t'))
-			return 1;
-		while (*p && *p != ',')
-			p++;
-	}
-	return 0;
 }
 
 static void
@@ -422,16 +400,11 @@ answer(struct http *h, struct MHD_Connection *c, struct req *rq,
 {
 	/* Ours to annotate: it lives in this thread's resource cache. */
 	struct rendered		*a = (struct rendered *)ca;
-	const char		*inm, *ims;
-	time_t			 t;
 
-	/* RFC 9110 §13.2.2: If-None-Match wins over If-Modified-Since. */
-	inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_NONE_MATCH);
-	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
-	if ((inm && etag_matches(inm, a->etag)) || (inm == NULL && ims &&
-	    resource_parse_httpdate(ims, &t) == 0 && a->last_modified <= t)) {
+	if (front_not_modified(MHD_lookup_connection_value(c,
+	    MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE), a->etag, a->last_modified)) {
 		/* RFC 6011 §2.6.1: 304 with the same metadata. */
 		return queue_cached(c, rq, MHD_HTTP_NOT_MODIFIED, a, 1);
 	}
@@ -671,49 +644,34 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 }
 
 /*
- * A vendor file name (BRIEF.md §3) to the request facts: the first path
- * rule that matches gives the MAC (hence the RFC 6011 §2.3.3 sfua-id),
- * the vendor and model when the name or the rule says, and a forced
- * template.  STORE_NOTFOUND when no rule matches.
+ * A vendor file name (BRIEF.md §3) to the request facts by the store's
+ * path rules (front_vendor_match()).  STORE_NOTFOUND when no rule
+ * matches.
  */
 static enum store_rc
-vendor_request(struct resource *res, const char *path, struct cfg_request *q)
+vendor_request(struct resource *res, const char *name, struct cfg_request *q)
 {
 	const struct store_path_rule	*rules;
-	char				 name[VPATH_NAME_MAX];
-	char				 mac[13], model[VPATH_MODEL_MAX];
-	size_t				 i, n, len;
+	size_t				 n;
 	enum store_rc			 rc;
 
-	memset(q, 0, sizeof(*q));
-	len = strcspn(path, "?");
-	if (len == 0 || len >= sizeof(name) || memchr(path, '/', len))
-		return STORE_NOTFOUND;
-	memcpy(name, path, len);
-	name[len] = '\0';
 	if ((rc = resource_path_rules(res, &rules, &n)) != STORE_OK)
 		return rc;
-	for (i = 0; i < n; i++) {
-		if (!vpath_match(rules[i].pattern, name, mac, model))
-			continue;
-		snprintf(q->mac, sizeof(q->mac), "%s", mac);
-		request_mac_urn(mac, q->sfua_id, sizeof(q->sfua_id));
-		q->have = REQ_HAVE_ID;
-		if (rules[i].vendor[0]) {
-			snprintf(q->vendor, sizeof(q->vendor), "%s",
-			    rules[i].vendor);
-			q->have |= REQ_HAVE_VENDOR;
-		}
-		if (model[0] && request_valid_token(model)) {
-			snprintf(q->model, sizeof(q->model), "%s", model);
-			q->have |= REQ_HAVE_MODEL;
-		}
-		snprintf(q->template_name, sizeof(q->template_name), "%s",
-		    rules[i].template_name);
-		q->plain = rules[i].plain;
-		return STORE_OK;
-	}
-	return STORE_NOTFOUND;
+	return front_vendor_match(rules, n, name, q) ? STORE_OK :
+	    STORE_NOTFOUND;
+}
+
+static enum MHD_Result
+count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	unsigned	*n = cls;
+
+	(void)kind;
+	(void)value;
+	if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+		(*n)++;
+	return MHD_YES;
 }
 
 static gnutls_session_t
@@ -845,12 +803,13 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct peer_cert	 pc;
 	enum store_pin_result	 pr;
 	const struct tlsdomain_info *di;
-	const char		*qs;
+	struct front_in		 fi;
+	struct front_route	 fr;
 	char			 err[160];
-	size_t			 plen, vlen;
+	unsigned		 status;
 	enum store_rc		 src;
 	enum MHD_Result		 ret = MHD_NO;
-	int			 head, vendor, pin;
+	int			 vendor, pin;
 
 	if (rq == NULL)
 		return MHD_NO;	/* out of memory in uri_logger */
@@ -869,18 +828,23 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		rq->seen_headers = 1;
 		return MHD_YES;
 	}
-	head = strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
 	if (rq->uri_too_long)
 		return fail(c, rq, MHD_HTTP_URI_TOO_LONG, "request URI too long");
-	plen = strlen(h->cfg->base_path);
-	vlen = strlen(h->cfg->vendor_paths);
-	/* BRIEF.md §3: the file names legacy phones ask for. */
-	vendor = vlen > 0 && strncmp(rq->uri, h->cfg->vendor_paths, vlen) == 0
-	    && rq->uri[vlen] == '/';
-	if (!vendor && (strncmp(rq->uri, h->cfg->base_path, plen) != 0 ||
-	    (rq->uri[plen] != '\0' && rq->uri[plen] != '?')))
-		return fail(c, rq, MHD_HTTP_NOT_FOUND, "no such resource");
-	if (!head && strcmp(method, MHD_HTTP_METHOD_GET) != 0) {
+	/*
+	 * The route, method, Host and query (front.h): the same code the
+	 * fuzz target drives.  BRIEF.md §3: vendor_paths holds the file
+	 * names legacy phones ask for.
+	 */
+	fi.method = method;
+	fi.uri = rq->uri;
+	fi.host = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_HOST);
+	fi.nhost = 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, count_host, &fi.nhost);
+	fi.http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
+	status = front_route(&fi, h->cfg->base_path, h->cfg->vendor_paths,
+	    &fr, err, sizeof(err));
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
 		struct MHD_Response *r;
 		static const char b[] = "method not allowed; use GET or HEAD\n";
 
@@ -893,11 +857,11 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		    "text/plain; charset=utf-8");
 		return queue(c, rq, MHD_HTTP_METHOD_NOT_ALLOWED, r);
 	}
+	if (status != 0)
+		return fail(c, rq, status, err);
+	vendor = fr.vendor;
 	if (!vendor) {
-		qs = rq->uri[plen] == '?' ? rq->uri + plen + 1 : "";
-		if (request_parse_query(qs, strlen(qs), &q, err,
-		    sizeof(err)) != 0)
-			return fail(c, rq, MHD_HTTP_BAD_REQUEST, err);
+		q = fr.q;
 		snprintf(rq->device, sizeof(rq->device), "%s", q.sfua_id);
 	}
 	/* RFC 6011 §2.4.1: the TLS server_name is the CS domain. */
@@ -919,7 +883,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
 		    h->cfg->retry_after, "configuration store unavailable");
 	if (vendor) {
-		switch (vendor_request(res, rq->uri + vlen + 1, &q)) {
+		switch (vendor_request(res, fr.name, &q)) {
 		case STORE_OK:
 			break;
 		case STORE_NOTFOUND:

@@ -586,7 +586,7 @@ head_message(struct notifier *n, struct sub *s)
 	util_urlencode(&b, d->sfua);	/* RFC 3986 query component */
 	buf_printf(&b, "\r\n");
 	if (d->status == 200) {
-		resource_httpdate(d->last_modified, date, sizeof(date));
+		util_httpdate(d->last_modified, date, sizeof(date));
 		buf_printf(&b, "ETag: %s\r\nLast-Modified: %s\r\n"
 		    "Cache-Control: private, max-age=%d\r\n"
 		    "Content-Type: %s\r\nContent-Length: %zu\r\n\r\n",

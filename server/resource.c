@@ -821,34 +821,6 @@ resource_render(struct resource *r, const struct store_device *d,
 	return RES_OK;
 }
 
-void
-resource_httpdate(time_t t, char *out, size_t outlen)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-int
-resource_parse_httpdate(const char *s, time_t *t)
-{
-	struct tm	 tm;
-	const char	*e;
-
-	memset(&tm, 0, sizeof(tm));
-	/* RFC 9110 §5.6.7: IMF-fixdate; the obsolete forms are rare. */
-	e = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-	if (e == NULL || *e != '\0') {
-		memset(&tm, 0, sizeof(tm));
-		e = strptime(s, "%A, %d-%b-%y %H:%M:%S GMT", &tm);
-		if (e == NULL || *e != '\0')
-			return -1;
-	}
-	*t = timegm(&tm);
-	return *t == (time_t)-1 ? -1 : 0;
-}
-
 enum store_rc
 resource_path_rules(struct resource *r, const struct store_path_rule **out,
     size_t *n)

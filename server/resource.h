@@ -149,9 +149,5 @@ enum resource_rc resource_render(struct resource *,
 		    int full, const struct rendered **out,
 		    char *reason, size_t reasonlen);
 
-/* HTTP-date (RFC 9110 §5.6.7) of t into out (at least 30 bytes). */
-void		 resource_httpdate(time_t t, char *out, size_t outlen);
-/* Parse an HTTP-date; -1 if it is not one. */
-int		 resource_parse_httpdate(const char *, time_t *);
 
 #endif

@@ -1855,7 +1855,7 @@ cmd_render(struct store *st, struct args *a)
 		err("render %s: %s", d.sfua_id, reason);
 		goto done;
 	}
-	resource_httpdate(out->last_modified, date, sizeof(date));
+	util_httpdate(out->last_modified, date, sizeof(date));
 	if (a->json) {
 		json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s, s:s, s:b, "
 		    "s:s#}", "sfua_id", d.sfua_id, "etag", out->etag,

@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/random.h>
+#include <time.h>
 
 #include "buf.h"
 #include "util.h"
@@ -211,4 +212,32 @@ util_no_core_dumps(void)
 	if (setrlimit(RLIMIT_CORE, &rl) != 0)
 		return -1;
 	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 ? -1 : 0;
+}
+
+void
+util_httpdate(time_t t, char *out, size_t outlen)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outlen, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+int
+util_parse_httpdate(const char *s, time_t *t)
+{
+	struct tm	 tm;
+	const char	*e;
+
+	memset(&tm, 0, sizeof(tm));
+	/* RFC 9110 §5.6.7: IMF-fixdate; the obsolete forms are rare. */
+	e = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (e == NULL || *e != '\0') {
+		memset(&tm, 0, sizeof(tm));
+		e = strptime(s, "%A, %d-%b-%y %H:%M:%S GMT", &tm);
+		if (e == NULL || *e != '\0')
+			return -1;
+	}
+	*t = timegm(&tm);
+	return *t == (time_t)-1 ? -1 : 0;
 }

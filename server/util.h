@@ -7,6 +7,7 @@
 #define SIPCFG_UTIL_H
 
 #include <stddef.h>
+#include <time.h>
 #include <stdint.h>
 
 /* 1 when equal, else 0; time depends only on the length. */
@@ -31,6 +32,10 @@ int	 util_duration(const char *, long long max, long long *out);
 void	 util_wipe(void *, size_t);
 /* Random bytes from the OS (getrandom); -1 on failure. */
 int	 util_random(void *, size_t);
+/* HTTP-date (RFC 9110 §5.6.7) of t into out (at least 30 bytes). */
+void	 util_httpdate(time_t t, char *out, size_t outlen);
+/* Parse an HTTP-date; -1 if it is not one. */
+int	 util_parse_httpdate(const char *, time_t *);
 /*
  * For a process holding keys and HA1s: no core dumps (RLIMIT_CORE 0,
  * soft and hard) and not dumpable (PR_SET_DUMPABLE 0: no core, no

@@ -19,6 +19,16 @@ printf 'GARBAGE\r\n\r\n' | timeout 10 openssl s_client -quiet -connect 127.0.0.1
 printf 'GET /cfg?sfua-id=%s&sfua-user=alice HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Digest ,,,,=\r\n\r\n' "$DEV" |
 	timeout 10 openssl s_client -quiet -connect 127.0.0.1:$PORT 2>/dev/null | head -1 > "$W/raw"
 contains "hand-made bad Authorization gets 400" "$(cat "$W/raw")" "400"
+# RFC 9112 §3.2: more than one Host, or a bad one, is a 400 with a reason.
+raw() {	# raw HEADERS: the status line and body of a hand-made request
+	printf 'GET /cfg?sfua-id=%s&sfua-user=alice HTTP/1.1\r\n%bConnection: close\r\n\r\n' "$DEV" "$1" |
+		timeout 10 openssl s_client -quiet -connect 127.0.0.1:$PORT 2>/dev/null |
+		sed -n '1p;$p' | tr -d '\r' | tr '\n' '|'
+}
+is "two Host headers: 400" "$(raw 'Host: a\r\nHost: b\r\n')" "HTTP/1.1 400 Bad Request|more than one Host header|"
+is "a Host with a space: 400" "$(raw 'Host: a b\r\n')" "HTTP/1.1 400 Bad Request|malformed Host header|"
+is "a Host with a bad port: 400" "$(raw 'Host: a:12x\r\n')" "HTTP/1.1 400 Bad Request|malformed Host header|"
+contains "an IPv6 literal Host is fine (401)" "$(raw 'Host: [::1]:8443\r\n')" "401"
 head -c 5000 /dev/urandom | timeout 10 openssl s_client -quiet -connect 127.0.0.1:$PORT >/dev/null 2>&1
 head -c 5000 /dev/urandom | curl -s -o /dev/null --max-time 3 "http://127.0.0.1:$PORT/" --data-binary @- 2>/dev/null
 ok "daemon alive after garbage" "$(alive; echo $?)"
