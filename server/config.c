@@ -45,6 +45,11 @@ config_defaults(struct config *c)
 	c->retry_after = 30;
 	c->busy_timeout_ms = 2000;
 	c->seen_flush_ms = 1000;
+	/* sipcfgd.conf(5) says why these. */
+	c->enroll_max = 10000;
+	c->enroll_max_per_ip = 100;
+	c->enroll_rate = 10;
+	c->enroll_expire = 7 * 86400;
 	c->max_output = 1024 * 1024;
 	c->max_depth = 32;
 	c->access_log = 1;
@@ -173,6 +178,10 @@ static const struct uint_directive uints[] = {
 	U("retry_after", retry_after, 1, 86400),
 	U("busy_timeout_ms", busy_timeout_ms, 1, 60000),
 	U("seen_flush_ms", seen_flush_ms, 10, 60000),
+	U("enroll_max", enroll_max, 1, 10000000),
+	U("enroll_max_per_ip", enroll_max_per_ip, 1, 10000000),
+	U("enroll_rate", enroll_rate, 1, 100000),
+	U("enroll_expire", enroll_expire, 0, 31536000),
 	U("max_depth", max_depth, 1, 256),
 	U("sub_min_expires", sub_min_expires, 1, 86400),
 	U("sub_max_expires", sub_max_expires, 1, 604800),
@@ -370,6 +379,14 @@ config_load(struct config *c, const char *path)
 	if (c->sub_min_expires > c->sub_max_expires) {
 		log_warnx("%s: sub_min_expires %u is above sub_max_expires %u",
 		    path, c->sub_min_expires, c->sub_max_expires);
+		goto done;
+	}
+	/* A pending phone fetches every pending_max_age: it must outlive it. */
+	if (c->enroll_expire != 0 &&
+	    c->enroll_expire <= (unsigned)c->pending_max_age) {
+		log_warnx("%s: enroll_expire %u is not above pending_max_age %d: "
+		    "pending phones that keep fetching would expire", path,
+		    c->enroll_expire, c->pending_max_age);
 		goto done;
 	}
 	if (c->notify_mode == 1 && !c->sip.url[0] && !c->sips.url[0]) {

@@ -59,6 +59,11 @@ struct config {
 	unsigned		 retry_after;
 	unsigned		 busy_timeout_ms;
 	unsigned		 seen_flush_ms;
+	/* unknown_device enroll (issue 16): bounds on what it may write. */
+	unsigned		 enroll_max;		/* pending, enrolled */
+	unsigned		 enroll_max_per_ip;	/* of those, per address */
+	unsigned		 enroll_rate;		/* enrolments a second */
+	unsigned		 enroll_expire;		/* s unseen; 0: never */
 	size_t			 max_output;
 	unsigned		 max_depth;
 	int			 access_log;

@@ -98,6 +98,7 @@ struct req {
 	int		 seen_headers;	/* the handler was called once */
 	int64_t		 domain_id;	/* of the TLS session */
 	char		 realm[129];	/* the domain's; "" = the store's */
+	int		 old_password;	/* authenticated with a rotated one */
 };
 
 static void
@@ -629,6 +630,9 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	/* A one-time password is used up by the caller (otp_use()). */
 	if (ok) {
 		guard_ok(h->guard, rq->addr, rq->user);
+		/* The answer will not carry the new one (resource.h). */
+		if ((rq->old_password = which == 1) != 0)
+			snprintf(rq->note, sizeof(rq->note), "old-password");
 		return 1;
 	}
 	if (dr == DIGEST_STALE) {
@@ -913,7 +917,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		/* Existence shows anyway: unknown devices get an answer. */
 		if (src == STORE_NOTFOUND && h->cfg->unknown == UNKNOWN_ENROLL)
 			seen_enroll(h->seen, q.domain_id, q.sfua_id, q.mac,
-			    q.vendor, q.model);
+			    q.vendor, q.model, rq->addr);
 		if (src == STORE_NOTFOUND)
 			return render_and_answer(h, c, rq, res, NULL, &q, 0);
 		if (dev.state == DEVICE_PENDING)
@@ -970,7 +974,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			resource_invalidate(res);	/* has_pin changed */
 		}
 	}
-	return render_and_answer(h, c, rq, res, &dev, &q, 1);
+	return render_and_answer(h, c, rq, res, &dev, &q, rq->old_password ?
+	    RESOURCE_FULL_OLD : RESOURCE_FULL);
 }
 
 static char *
@@ -1059,6 +1064,8 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 	h->digest = dg;
 	h->guard = g;
 	h->seen = s;
+	seen_enroll_limits(s, &(struct seen_enroll_limits){ cfg->enroll_max,
+	    cfg->enroll_max_per_ip, cfg->enroll_rate, cfg->enroll_expire });
 	pthread_mutex_init(&h->wmu, NULL);
 	pthread_key_create(&h->wkey, worker_free);
 	if ((h->conns = conns_new(cfg->max_per_ip,

@@ -499,11 +499,12 @@ merge_vars(struct resource *r, const struct store_device *d,
  * for the template to hand the phone as provisioning.user and
  * provisioning.password.  Variables that set them (a shared provisioning
  * account, say) win; the password is only added for the device's own
- * user.  Full answers only.
+ * user.  Full answers only, and never to the holder of the old password
+ * during a rotation's overlap (RESOURCE_FULL_OLD, see resource.h).
  */
 static enum store_rc
 provisioning_credentials(struct resource *r, const struct store_device *d,
-    json_t *ctx, time_t *upd)
+    int full, json_t *ctx, time_t *upd)
 {
 	struct store_user	 u;
 	json_t			*prov;
@@ -511,6 +512,8 @@ provisioning_credentials(struct resource *r, const struct store_device *d,
 	char			 pw[SEAL_VALUE_MAX + 1];
 	enum store_rc		 rc;
 
+	if (full == RESOURCE_FULL_OLD)
+		return STORE_OK;
 	if ((rc = store_user_by_name(r->st, d->user, &u)) != STORE_OK)
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
 	if (u.updated > *upd)
@@ -687,7 +690,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 		setstr(o, "name", d->user);
 		setstr(o, "realm", r->realm);
 		json_object_set_new(ctx, "user", o);
-		if (d->user[0] && provisioning_credentials(r, d, ctx,
+		if (d->user[0] && provisioning_credentials(r, d, full, ctx,
 		    &upd) != STORE_OK) {
 			snprintf(reason, rlen, "%s", store_errmsg(r->st));
 			goto done;

@@ -135,12 +135,27 @@ enum resource_otp resource_otp_consume(struct resource *,
 		    size_t reasonlen);
 
 /*
+ * resource_render()'s full: what the answer may carry.  RESOURCE_FULL_OLD
+ * is a full answer to a request authenticated with the password a
+ * rotation replaced (doc/sipcfg.1, user passwd): it never carries the
+ * new one (provisioning.user and provisioning.password are left to the
+ * variables), so whoever holds only the old password, a leaked one say,
+ * cannot trade it for the new.
+ */
+enum {
+	RESOURCE_SECRET_FREE = 0,
+	RESOURCE_FULL = 1,
+	RESOURCE_FULL_OLD = 2
+};
+
+/*
  * Render for dev with the request facts.  full = 0 renders the
  * secret-free default (no lines, no user, only global/vendor/model
  * variables, secret variables empty); dev may then be NULL.  A full
  * render gives the template the user's long-term password, when the
  * store keeps it sealed, as provisioning.user and provisioning.password
- * (unless the variables set those).  *out points into the cache and stays
+ * (unless the variables set those; RESOURCE_FULL_OLD never adds them).
+ * full is part of the cache key.  *out points into the cache and stays
  * valid until the next resource_begin() or resource_render() call on
  * this resource.  On failure, reason holds one line for the log.
  */

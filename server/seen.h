@@ -22,8 +22,24 @@ struct seen	*seen_start(struct store *st, unsigned flush_ms);
 void		 seen_stop(struct seen *);
 /* Any thread; never blocks on the store. */
 void		 seen_push(struct seen *, const struct store_seen *);
+/*
+ * Queue an enrolment (unknown_device enroll) from client address addr;
+ * over enroll_rate it is dropped, and the writer checks enroll_max and
+ * enroll_max_per_ip before it writes.
+ */
 void		 seen_enroll(struct seen *, int64_t domain_id,
 		    const char *sfua_id, const char *mac, const char *vendor,
-		    const char *model);
+		    const char *model, const char *addr);
+
+/* sipcfgd.conf(5) enroll_*; until set, nothing is enrolled or expired. */
+struct seen_enroll_limits {
+	unsigned	 max;		/* pending devices enrolled, in all */
+	unsigned	 max_per_ip;	/* of those, from one address */
+	unsigned	 rate;		/* enrolments a second */
+	unsigned	 expire;	/* seconds unseen; 0: never */
+};
+/* Any thread; before the first seen_enroll(). */
+void		 seen_enroll_limits(struct seen *,
+		    const struct seen_enroll_limits *);
 
 #endif

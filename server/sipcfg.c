@@ -35,6 +35,7 @@
 #include "encrypt.h"
 #include "seal.h"
 #include "store.h"
+#include "termsafe.h"
 #include "tlsdomain.h"
 #include "vpath.h"
 #include "util.h"
@@ -154,7 +155,11 @@ print_json(const json_t *v)
 	printed = 1;
 }
 
-/* A table of rows: the named columns, left aligned. */
+/*
+ * A table of rows: the named columns, left aligned.  Every cell goes
+ * through termsafe_escape(): what a device sent (its User-Agent, an
+ * enrolled vendor or model) is printed, never acted on by the terminal.
+ */
 static void
 print_table(const json_t *rows, const char *const cols[])
 {
@@ -174,16 +179,16 @@ print_table(const json_t *rows, const char *const cols[])
 			for (c = 0; cols[c]; c++) {
 				v = json_object_get(row, cols[c]);
 				if (json_is_string(v))
-					snprintf(cell, sizeof(cell), "%s",
-					    json_string_value(v));
+					termsafe_escape(json_string_value(v),
+					    cell, sizeof(cell), 0);
 				else if (json_is_integer(v))
 					snprintf(cell, sizeof(cell), "%lld",
 					    (long long)json_integer_value(v));
 				else if (v && !json_is_null(v)) {
 					char *s = json_dumps(v, JSON_ENCODE_ANY |
 					    JSON_COMPACT);
-					snprintf(cell, sizeof(cell), "%s",
-					    s ? s : "?");
+					termsafe_escape(s ? s : "?", cell,
+					    sizeof(cell), TERMSAFE_JSON);
 					free(s);
 				} else
 					snprintf(cell, sizeof(cell), "-");
@@ -371,6 +376,20 @@ read_cert(const char *path)
 }
 
 /* Device fields from options, validated; for add and set. */
+/*
+ * openssl-enc-md5 (doc/sipcfg.1): unauthenticated AES-256-CBC under a key
+ * derived with one round of MD5; only for the firmware that reads
+ * nothing better.
+ */
+static void
+warn_legacy_enc(void)
+{
+	fprintf(stderr, "%s: warning: openssl-enc-md5 is legacy encryption "
+	    "(unauthenticated CBC, one-round MD5 key derivation): use "
+	    "cms-cert or cms-password where the phone reads them\n",
+	    progname);
+}
+
 static int
 device_fields(struct store *st, const struct args *a, json_t *f, int set)
 {
@@ -461,9 +480,11 @@ device_fields(struct store *st, const struct args *a, json_t *f, int set)
 		/* Issue 5: the per-device encrypted file formats. */
 		if (set && strcmp(v, "inherit") == 0)
 			json_object_set_new(f, "enc_mode", json_string(""));
-		else if (enc_mode_parse(v, &m) == 0)
+		else if (enc_mode_parse(v, &m) == 0) {
 			json_object_set_new(f, "enc_mode", json_string(v));
-		else
+			if (m == ENC_OPENSSL_MD5)
+				warn_legacy_enc();
+		} else
 			return err("--encrypt %s: expected none, cms-password, "
 			    "cms-cert or openssl-enc-md5%s", v, set ?
 			    " (or inherit)" : "");
@@ -983,11 +1004,26 @@ cmd_device_list(struct store *st, struct args *a)
 	static const char *const dcols[] = { "domain", "sfua_id", "mac",
 	    "state", "vendor", "model", "user", "profile", "lines",
 	    "last_fetch", NULL };
-	json_t		*rows;
+	const char	*state = opt(a, "--state");
+	json_t		*rows, *o;
+	size_t		 i;
 	enum store_rc	 rc;
 
+	if (state && !valid_state(state))
+		return err("--state %s: expected active, pending or disabled",
+		    state);
 	if ((rc = store_device_list(st, &rows)) != STORE_OK)
 		return store_fail(st, rc, "device list");
+	/* The pending ones: what unknown_device enroll left to review. */
+	for (i = 0; state && i < json_array_size(rows);) {
+		o = json_array_get(rows, i);
+		if (strcmp(json_string_value(json_object_get(o, "state")) ?
+		    json_string_value(json_object_get(o, "state")) : "",
+		    state) != 0)
+			json_array_remove(rows, i);
+		else
+			i++;
+	}
 	show_rows(a, rows, outside_default(rows) ? dcols : cols, NULL);
 	json_decref(rows);
 	return 0;
@@ -1001,6 +1037,7 @@ cmd_device_show(struct store *st, struct args *a)
 	enum store_rc		 rc;
 	const char		*k;
 	json_t			*v;
+	char			 cell[4096];
 
 	if (find_device(st, a->pos[0], &d) != 0)
 		return -1;
@@ -1012,9 +1049,11 @@ cmd_device_show(struct store *st, struct args *a)
 		json_object_foreach(o, k, v) {
 			if (strcmp(k, "lines") == 0)
 				continue;
-			if (json_is_string(v))
-				printf("%-12s %s\n", k, json_string_value(v));
-			else if (json_is_integer(v))
+			if (json_is_string(v)) {
+				termsafe_escape(json_string_value(v), cell,
+				    sizeof(cell), 0);
+				printf("%-12s %s\n", k, cell);
+			} else if (json_is_integer(v))
 				printf("%-12s %lld\n", k,
 				    (long long)json_integer_value(v));
 			else
@@ -1232,8 +1271,10 @@ cmd_user_otp(struct store *st, struct args *a)
 
 /*
  * RFC 6011 §5 rotation: the old password stays good for --overlap
- * (default OVERLAP) so a phone can fetch the configuration that hands it
- * the new one (sealed, when the store has a seal key).
+ * (default OVERLAP), so phones keep working until they are given the new
+ * one; an answer to the old password never carries the new one
+ * (RESOURCE_FULL_OLD in resource.h, doc/sipcfg.1).  --revoke-now, for a
+ * leaked password, keeps no overlap.
  */
 static int
 cmd_user_passwd(struct store *st, struct args *a)
@@ -1250,8 +1291,12 @@ cmd_user_passwd(struct store *st, struct args *a)
 	int			 ret = -1, have = 0;
 
 	memset(&u, 0, sizeof(u));
+	if (opt(a, "--revoke-now") && opt(a, "--overlap"))
+		return err("--revoke-now and --overlap: choose one");
 	if (opt_duration(a, "--overlap", 0, OVERLAP, &overlap) != 0)
 		return -1;
+	if (opt(a, "--revoke-now"))
+		overlap = 0;
 	if ((rc = store_user_by_name(st, a->pos[0], &u)) != STORE_OK)
 		return store_fail(st, rc, a->pos[0]);
 	if (read_password("password", pw, sizeof(pw)) != 0)
@@ -1764,6 +1809,8 @@ cmd_profile_set(struct store *st, struct args *a)
 	if (enc && strcmp(enc, "inherit") != 0 && enc_mode_parse(enc, &em) != 0)
 		return err("--encrypt %s: expected none, cms-password, cms-cert, "
 		    "openssl-enc-md5 or inherit", enc);
+	if (enc && strcmp(enc, "inherit") != 0 && em == ENC_OPENSSL_MD5)
+		warn_legacy_enc();
 	if (cs && strcmp(cs, "on") != 0 && strcmp(cs, "off") != 0 &&
 	    strcmp(cs, "inherit") != 0)
 		return err("--checksync %s: expected on, off or inherit", cs);
@@ -2216,7 +2263,8 @@ static const struct cmd cmds[] = {
 	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
 	    "[--state active|pending|disabled] [--notify subscribe|poll] "
 	    "[--checksync on|off] [--client-cert optional|required|ignore]" },
-	{ "device", "list", 0, 0, "", 0, cmd_device_list, "device list" },
+	{ "device", "list", 0, 0, "--state=", 0, cmd_device_list,
+	    "device list [--state active|pending|disabled]" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
 	    "--no-user --profile= --max-age= --state= --mac= --notify= "
@@ -2257,9 +2305,9 @@ static const struct cmd cmds[] = {
 	    "--one-time makes one and prints it)" },
 	{ "user", "otp", 1, 1, "--valid-for= --not-before=", 1, cmd_user_otp,
 	    "user otp NAME [--valid-for DURATION] [--not-before UNIX-TIME]" },
-	{ "user", "passwd", 1, 1, "--overlap=", 1, cmd_user_passwd,
-	    "user passwd NAME [--overlap DURATION]   (password on stdin or "
-	    "prompted)" },
+	{ "user", "passwd", 1, 1, "--overlap= --revoke-now", 1,
+	    cmd_user_passwd, "user passwd NAME [--overlap DURATION | "
+	    "--revoke-now]   (password on stdin or prompted)" },
 	{ "user", "list", 0, 0, "", 0, cmd_user_list, "user list" },
 	{ "user", "rm", 1, 1, "", 1, cmd_user_rm, "user rm NAME" },
 	{ "line", "add", 1, 1, "--aor= --username= --realm= --proxy= "

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	5
+#define STORE_SCHEMA_VERSION	6
 
 enum store_rc {
 	STORE_OK = 0,
@@ -332,10 +332,25 @@ enum store_rc	 store_path_rule_list(struct store *, json_t **);
 /* Bookkeeping: write n records in one transaction. */
 int		 store_seen_write(struct store *, const struct store_seen *,
 		    size_t n);
-/* Enroll an unknown device as pending; STORE_EXISTS if a racer did. */
+/*
+ * Enroll an unknown device as pending, from client address addr (kept as
+ * enrolled_from); STORE_EXISTS if a racer did.
+ */
 enum store_rc	 store_device_enroll(struct store *, int64_t domain_id,
 		    const char *sfua_id, const char *mac, const char *vendor,
-		    const char *model);
+		    const char *model, const char *addr);
+/*
+ * The pending devices sipcfgd enrolled: all of them (*total) and those
+ * enrolled from addr (*from_addr; addr NULL: not counted).
+ */
+enum store_rc	 store_enrolled_count(struct store *, const char *addr,
+		    long long *total, long long *from_addr);
+/*
+ * Remove the pending devices sipcfgd enrolled that were last seen (or,
+ * never fetched since, enrolled) before `before`; *n says how many.
+ */
+enum store_rc	 store_enrolled_expire(struct store *, time_t before,
+		    long long *n);
 
 /*
  * RFC 6011 §2.4.1 domains.  store_domain_list: every domain as a JSON

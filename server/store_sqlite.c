@@ -35,6 +35,8 @@ enum q {
 	Q_VARS,
 	Q_SEEN,
 	Q_ENROLL,
+	Q_ENROLL_COUNT,
+	Q_ENROLL_EXPIRE,
 	Q_DEV_INSERT,
 	Q_DEV_DELETE,
 	Q_DEV_LIST,
@@ -174,8 +176,17 @@ static const char *const sqls[Q__COUNT] = {
 	    "ua_model = coalesce(excluded.ua_model, ua_model), "
 	    "ua_firmware = coalesce(excluded.ua_firmware, ua_firmware)",
 	[Q_ENROLL] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, label, "
-	    "domain_id) VALUES (?1, nullif(?2, ''), nullif(?3, ''), "
-	    "nullif(?4, ''), 'pending', 'enrolled on first fetch', ?5)",
+	    "domain_id, enrolled_from) VALUES (?1, nullif(?2, ''), "
+	    "nullif(?3, ''), nullif(?4, ''), 'pending', "
+	    "'enrolled on first fetch', ?5, ?6)",
+	/* Both on the partial index devices_enrolled (migrate-6.sql). */
+	[Q_ENROLL_COUNT] = "SELECT (SELECT count(*) FROM devices WHERE "
+	    "enrolled_from IS NOT NULL AND state = 'pending'), "
+	    "(SELECT count(*) FROM devices WHERE enrolled_from = ?1 AND "
+	    "state = 'pending')",
+	[Q_ENROLL_EXPIRE] = "DELETE FROM devices WHERE enrolled_from IS NOT "
+	    "NULL AND state = 'pending' AND coalesce((SELECT last_fetch FROM "
+	    "device_seen s WHERE s.device_id = devices.id), created) < ?1",
 	[Q_DEV_INSERT] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, "
 	    "label, user_id, profile_id, max_age, notify_mode, checksync, "
 	    "domain_id, client_cert) "
@@ -209,7 +220,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "u.name AS user, p.name AS profile, d.max_age, "
 	    "s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, "
 	    "s.ua_model, s.ua_firmware, coalesce(s.fetches, 0) AS fetches, "
-	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines "
+	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines, "
+	    "d.enrolled_from "
 	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
 	    "LEFT JOIN profiles p ON p.id = d.profile_id "
 	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
@@ -218,7 +230,8 @@ static const char *const sqls[Q__COUNT] = {
 	    "d.client_cert, (SELECT sha256 FROM device_pins WHERE device_id = "
 	    "d.id) AS cert_pin, (SELECT pinned FROM device_pins WHERE "
 	    "device_id = d.id) AS cert_pinned, "
-	    "d.state, d.label, u.name AS user, p.name AS profile, d.max_age, "
+	    "d.state, d.label, d.enrolled_from, u.name AS user, "
+	    "p.name AS profile, d.max_age, "
 	    "d.notify_mode, d.checksync, d.contact_uri, d.enc_mode, "
 	    "d.enc_key_sealed IS NOT NULL AS has_key, "
 	    "(SELECT token FROM monitors m WHERE m.device_id = d.id "
@@ -400,6 +413,7 @@ static const char *const migrations[] = {
 	migrate_3_sql,
 	migrate_4_sql,
 	migrate_5_sql,
+	migrate_6_sql,
 	NULL
 };
 
@@ -1265,10 +1279,39 @@ store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 
 enum store_rc
 store_device_enroll(struct store *s, int64_t domain_id, const char *sfua_id,
-    const char *mac, const char *vendor, const char *model)
+    const char *mac, const char *vendor, const char *model, const char *addr)
 {
-	return exec(s, Q_ENROLL, "ssssi", sfua_id, mac, vendor, model,
-	    domain_id > 0 ? domain_id : (int64_t)STORE_DEFAULT_DOMAIN);
+	return exec(s, Q_ENROLL, "ssssis", sfua_id, mac, vendor, model,
+	    domain_id > 0 ? domain_id : (int64_t)STORE_DEFAULT_DOMAIN, addr);
+}
+
+enum store_rc
+store_enrolled_count(struct store *s, const char *addr, long long *total,
+    long long *from_addr)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	if ((p = bind(s, Q_ENROLL_COUNT, "S", addr)) == NULL)
+		return STORE_ERROR;
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		*total = sqlite3_column_int64(p, 0);
+		*from_addr = sqlite3_column_int64(p, 1);
+	}
+	done(p);
+	return rc == SQLITE_ROW ? STORE_OK : maprc(s, rc, sqls[Q_ENROLL_COUNT]);
+}
+
+enum store_rc
+store_enrolled_expire(struct store *s, time_t before, long long *n)
+{
+	enum store_rc	 rc;
+
+	*n = 0;
+	rc = exec(s, Q_ENROLL_EXPIRE, "i", (int64_t)before);
+	if (rc == STORE_OK)
+		*n = sqlite3_changes(s->db);
+	return rc;
 }
 
 /* -------------------------------------------------------- the notifier */

@@ -11,7 +11,7 @@ fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
 }
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
-is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 5
+is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 6
 is "WAL mode" "$(sqlite3 "$STORE" 'PRAGMA journal_mode')" wal
 sc init >/dev/null; ok "init twice is harmless" $?
 
@@ -153,8 +153,9 @@ sqlite3 "$V1" < "$top_srcdir/sql/schema.sql" &&
 sqlite3 "$V1" "INSERT INTO devices(sfua_id, mac) VALUES ('urn:uuid:00000000-0000-1000-8000-00aabbccddee', 'aabbccddee00')"
 is "hand-made store is version 1" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
 "$SIPCFG" -d "$V1" device list >/dev/null; ok "sipcfg opens (and migrates) it" $?
-is "now version 5" "$(sqlite3 "$V1" 'PRAGMA user_version')" 5
+is "now version 6" "$(sqlite3 "$V1" 'PRAGMA user_version')" 6
 is "the old device kept" "$(sqlite3 "$V1" 'SELECT count(*) FROM devices')" 1
+is "the old device was not enrolled by sipcfgd (migrate-6)" "$(sqlite3 "$V1" 'SELECT enrolled_from IS NULL FROM devices')" 1
 ok "the old device got a monitor token" "$(sqlite3 "$V1" 'SELECT token FROM monitors' | grep -qx '[0-9a-f]\{32\}'; echo $?)"
 sqlite3 "$V1" "UPDATE devices SET label = 'x'"
 is "migrated triggers record hints" "$(sqlite3 "$V1" 'SELECT hint FROM changes ORDER BY seq DESC LIMIT 1')" "device:1"
