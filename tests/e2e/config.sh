@@ -37,6 +37,7 @@ contains "-n says OK" "$out" "configuration OK"
 [ -f "$STORE-wal" ] || [ -f "$STORE" ]; ok "store untouched by -n" $?
 
 # The soft connection limit: 2 connections allowed, a third is told 503.
+# Only connections that completed a handshake and made a request count.
 start_daemon "busy_connections 2" "retry_after 9" "connection_timeout 20"
 A="--basic -u alice:$PW"
 is "below the limit: 200" "$(status "$BASE?$Q" $A)" 200
@@ -49,6 +50,12 @@ SC2=$!
 exec 3> "$W/in1" 4> "$W/in2"
 i=0
 while ! { grep -q '^---' "$W/sc1" && grep -q '^---' "$W/sc2"; } && [ $i -lt 100 ]; do
+	sleep 0.05; i=$((i + 1)); done
+is "two handshakes without a request do not make it busy: 200" "$(status "$BASE?$Q" $A)" 200
+printf 'GET /cfg?%s HTTP/1.1\r\nHost: localhost\r\n\r\n' "$Q" >&3
+printf 'GET /cfg?%s HTTP/1.1\r\nHost: localhost\r\n\r\n' "$Q" >&4
+i=0
+while ! { grep -q '^HTTP/1.1 401' "$W/sc1" && grep -q '^HTTP/1.1 401' "$W/sc2"; } && [ $i -lt 100 ]; do
 	sleep 0.05; i=$((i + 1)); done
 c -o /dev/null -D "$W/h503" $A "$BASE?$Q"
 is "over busy_connections: 503" "$(code "$W/h503")" 503

@@ -10,8 +10,14 @@ A="--digest -u alice:$PW"
 long=$(head -c 3000 /dev/zero | tr '\0' a)
 is "over-long query is 414 or 400" "$(status "$BASE?sfua-id=urn:x:$long" | sed 's/414/4xx/; s/400/4xx/')" 4xx
 huge=$(head -c 70000 /dev/zero | tr '\0' a)
-code=$(status "$BASE?$Q" -H "X-Big: $huge")
-case $code in 4*) ok "oversized header is 4xx ($code)" 0 ;; *) ok "oversized header is 4xx ($code)" 1 ;; esac
+code=$(status "$BASE?$Q" -H "X-Big: $huge" 2>/dev/null); crc=$?
+# The server may close before curl has sent it all: then curl fails to
+# send (55) or to receive (56) instead of reading the 4xx.
+case $code/$crc in
+4*) ok "oversized header is 4xx ($code)" 0 ;;
+000/55|000/56) ok "oversized header: the connection is closed (curl $crc)" 0 ;;
+*) ok "oversized header is 4xx ($code, curl $crc)" 1 ;;
+esac
 is "percent garbage is 400" "$(status "$BASE?sfua-id=%zz")" 400
 is "NUL in a value is 400" "$(status "$BASE?sfua-id=urn:x:a%00")" 400
 # Raw garbage over TLS, and a request line that is not HTTP.
