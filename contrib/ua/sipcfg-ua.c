@@ -326,32 +326,90 @@ sip_credentials(struct ua *u)
 
 /* ------------------------------------------------------ state on disk */
 
+/*
+ * Write path as a new file of mode 0600 from the start: a temporary
+ * file made by mkstemp(3) (0600, O_EXCL, so no link planted under its
+ * name is followed) next to it, then renamed over it.  The configuration
+ * holds passwords and HA1s (RFC 6011 §3.1); an existing file's mode is
+ * not kept.  -1 with errno set; nothing is left behind.
+ */
+static int
+write_private(const char *path, const void *b, size_t len)
+{
+	char		 tmp[PATH_MAX];
+	const char	*p = b;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1)
+		return -1;
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
 static void
 state_save(struct ua *u)
 {
 	struct app	*a = u->app;
-	char		 p[PATH_MAX], t[PATH_MAX];
-	FILE		*f;
+	char		 p[PATH_MAX], *s = NULL;
 	json_t		*o;
 
 	if (a->state == NULL || u->body == NULL)
 		return;
 	snprintf(p, sizeof(p), "%s/config", a->state);
-	snprintf(t, sizeof(t), "%s/config.tmp", a->state);
-	if ((f = fopen(t, "w")) == NULL)
-		return;
-	fwrite(u->body, 1, u->len, f);
-	if (fclose(f) != 0 || rename(t, p) != 0)
-		return;
+	if (write_private(p, u->body, u->len) != 0)
+		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "url", u->url,
 	    "etag", u->etag, "last_modified", u->last_modified,
 	    "last_modified_t", (json_int_t)u->lm_t, "max_age",
 	    (json_int_t)u->max_age, "link", u->link, "sfua_id", u->id);
-	snprintf(p, sizeof(p), "%s/meta.json", a->state);
-	snprintf(t, sizeof(t), "%s/meta.json.tmp", a->state);
-	if (o && json_dump_file(o, t, JSON_INDENT(2)) == 0)
-		rename(t, p);
+	if (o)
+		s = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
+	snprintf(p, sizeof(p), "%s/meta.json", a->state);
+	if (s == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	if (write_private(p, s, strlen(s)) != 0) {
+		free(s);
+		goto fail;
+	}
+	free(s);
+	return;
+fail:
+	fprintf(stderr, "sipcfg-ua: %s: %s\n", p, strerror(errno));
 }
 
 /* §2.6.1: stored data is of unknown validity until revalidated. */
@@ -1126,16 +1184,14 @@ root_start(struct app *a)
 static int
 write_out(const char *path, const char *b, size_t len)
 {
-	char		 tmp[PATH_MAX];
 	struct stat	 sb;
 	FILE		*f;
 
 	if (path == NULL || strcmp(path, "-") == 0)
 		return fwrite(b, 1, len, stdout) == len ? 0 : -1;
 	/*
-	 * A regular file is replaced atomically (temporary + rename); a
-	 * device or FIFO (/dev/null, a pipe) is written in place, never
-	 * renamed over.
+	 * A regular file is replaced atomically, mode 0600; a device or
+	 * FIFO (/dev/null, a pipe) is written in place, never renamed over.
 	 */
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		if ((f = fopen(path, "w")) == NULL)
@@ -1146,16 +1202,7 @@ write_out(const char *path, const char *b, size_t len)
 		}
 		return fclose(f) == 0 ? 0 : -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	if (fwrite(b, 1, len, f) != len) {
-		fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return -1;
-	return 0;
+	return write_private(path, b, len);
 }
 
 static int
@@ -1262,6 +1309,45 @@ mode_swarm(struct app *a, double duration)
 	    EX_NOCONFIG;
 }
 
+/*
+ * The --state directory holds the configuration (passwords, HA1s): made
+ * 0700 when missing.  One that exists is the user's: when others may
+ * write to it they could replace what the UA reads back, so it is
+ * refused; when they may only look, a warning (the files are 0600).
+ */
+static int
+state_dir(const char *dir)
+{
+	struct stat	 sb;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "sipcfg-ua: --state %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &sb) != 0) {
+		fprintf(stderr, "sipcfg-ua: --state %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "sipcfg-ua: --state %s: not a directory\n",
+		    dir);
+		return -1;
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		fprintf(stderr, "sipcfg-ua: --state %s: mode %03o, others can "
+		    "write to it: chmod 700 it\n", dir,
+		    (unsigned)sb.st_mode & 0777);
+		return -1;
+	}
+	if (sb.st_mode & (S_IRWXG | S_IRWXO))
+		fprintf(stderr, "sipcfg-ua: warning: --state %s: mode %03o, "
+		    "others can list it: chmod 700 it\n", dir,
+		    (unsigned)sb.st_mode & 0777);
+	return 0;
+}
+
 /* A format with at most one integer conversion (%d, %0Nd), or none. */
 static int
 safe_format(const char *f)
@@ -1310,6 +1396,7 @@ main(int argc, char *argv[])
 	struct app	 a;
 	const char	*cmd, *idarg = NULL, *macarg = NULL, *user = "";
 	const char	*pw = "", *pwfile = NULL;
+	int		 pwarg = 0;
 	char		 pwbuf[256], mac[13], *e;
 	double		 duration = 0;
 	long		 n = 1;
@@ -1369,7 +1456,7 @@ main(int argc, char *argv[])
 		case 'i': idarg = optarg; break;
 		case 'm': macarg = optarg; break;
 		case 'u': user = optarg; break;
-		case 'p': pw = optarg; break;
+		case 'p': pw = optarg; pwarg = 1; break;
 		case 'P': pwfile = optarg; break;
 		case 'V': a.vendor = optarg; break;
 		case 'M': a.model = optarg; break;
@@ -1465,6 +1552,15 @@ main(int argc, char *argv[])
 		    "server) or --pin-file (trust on first use)\n");
 		return EX_USAGE;
 	}
+	if (pwarg && pwfile) {
+		fprintf(stderr, "sipcfg-ua: give one of -p and "
+		    "--password-file\n");
+		return EX_USAGE;
+	}
+	if (pwarg)
+		fprintf(stderr, "sipcfg-ua: warning: -p shows the password to "
+		    "every user (ps); use --password-file FILE or "
+		    "SIPCFG_UA_PASSWORD\n");
 	if (pwfile) {
 		FILE *f = fopen(pwfile, "r");
 
@@ -1478,17 +1574,15 @@ main(int argc, char *argv[])
 		fclose(f);
 		pwbuf[strcspn(pwbuf, "\r\n")] = '\0';
 		pw = pwbuf;
-	}
+	} else if (!pwarg && getenv("SIPCFG_UA_PASSWORD") != NULL)
+		pw = getenv("SIPCFG_UA_PASSWORD");
 	if (!safe_format(user) || !safe_format(pw)) {
 		fprintf(stderr, "sipcfg-ua: --user/--password: one %%d at "
 		    "most\n");
 		return EX_USAGE;
 	}
-	if (a.state && mkdir(a.state, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "sipcfg-ua: %s: %s\n", a.state,
-		    strerror(errno));
+	if (a.state && state_dir(a.state) != 0)
 		return EX_USAGE;
-	}
 	if (macarg) {
 		char id[64];
 
