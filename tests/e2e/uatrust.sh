@@ -1,9 +1,15 @@
 #!/bin/sh
-# uatrust: what sipcfg-ua keeps secret.  The configuration it fetches
-# holds passwords and HA1s: -o and --state write it mode 0600 (a state
-# directory it makes is 0700; one that others may write to is refused,
-# one they may read is warned about); -p warns that the password shows
-# in the process list.  Bad input first.
+# uatrust: what sipcfg-ua keeps secret and whom it believes.  The
+# configuration it fetches holds passwords and HA1s: -o and --state write
+# it mode 0600 (a state directory it makes is 0700; one that others may
+# write to is refused, one they may read is warned about); -p warns that
+# the password shows in the process list.  The sips: notifier must pass
+# the same trust as the HTTPS side (--cafile, or the key pinned on first
+# use): two real sipcfgd on one store, A serving HTTPS with the trusted
+# certificate and naming in its monitor Link the sips: address where B
+# listens.  With a certificate of its own on B the UA refuses to
+# subscribe (no SUBSCRIBE reaches B) and says why; with the right one it
+# subscribes.  Bad input first.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need perl stat timeout
 UA="$top_builddir/sipcfg-ua"
@@ -125,4 +131,66 @@ contains "with a warning" "$(cat "$W/e5")" "chmod 700"
 is "left as it was" "$(mode "$W/st2")" 755
 is "its files 0600 all the same" "$(mode "$W/st2/config") $(mode "$W/st2/meta.json")" "600 600"
 
+# ------------------------------------------- sips: a notifier not trusted
+start_b "$W/other"
+"$UA" run $ID --password-file "$W/pw" --cafile "$CERT" --sip-transport tls \
+	> "$W/r1" 2> "$W/r1.err" &
+UPID=$!
+wait_ev "$W/r1" failed 2 15
+kill -TERM "$UPID"; wait "$UPID"; UPID=
+is "fetched over the trusted HTTPS" "$(nev "$W/r1" fetched)" 1
+is "no subscription to a notifier with another certificate" \
+	"$(nev "$W/r1" subscribed)" 0
+f=$(grep '"step":"subscribe"' "$W/r1" | head -1)
+contains "a failed subscribe step" "$f" "certificate"
+contains "naming the notifier" "$f" "sips:"
+contains "a clear message on stderr" "$(cat "$W/r1.err")" "notifier"
+ok "retried, not given up" \
+	"$([ "$(grep -c '"step":"subscribe"' "$W/r1")" -ge 2 ]; echo $?)"
+# wait_n N: the retry_in of the Nth refusal, in seconds.
+wait_n() { grep '"step":"subscribe"' "$W/r1" | sed -n "$1p" |
+	sed -n 's/.*"retry_in":\([0-9.]*\).*/\1/p' | awk '{ printf "%.2f", $1 }'; }
+w1=$(wait_n 1); w2=$(wait_n 2)
+ok "with a growing back-off (§2.7): $w1 s, then $w2 s" "$(fcmp "${w2:-0} > ${w1:-0}"; echo $?)"
+is "B's notifier saw no subscription" "$(grep -c '^sipcfgd: subscription' "$W/b.err")" 0
+stop_b
+
+# Trust on first use: the pin is the HTTPS server's key; B's differs.
+start_b "$W/other"
+PIN="$W/pin"
+"$UA" run $ID --password-file "$W/pw" --pin-file "$PIN" --sip-transport tls \
+	> "$W/r2" 2> "$W/r2.err" &
+UPID=$!
+wait_ev "$W/r2" failed 2 15
+kill -TERM "$UPID"; wait "$UPID"; UPID=
+ok "TOFU: first use pinned A's key" "$(grep -q '^sha256//' "$PIN"; echo $?)"
+is "TOFU: no subscription to another key" "$(nev "$W/r2" subscribed)" 0
+contains "TOFU: the pin is named" \
+	"$(grep '"step":"subscribe"' "$W/r2" | head -1)" "pin"
+stop_b
+
+# -------------------------------------------- sips: the right certificate
+start_b "$W"
+"$UA" run $ID --password-file "$W/pw" --cafile "$CERT" --sip-transport tls \
+	--state "$W/st3" > "$W/r3" 2> "$W/r3.err" &
+UPID=$!
+wait_ev "$W/r3" notified 1 15
+s=$(ev "$W/r3" subscribed)
+contains "the right certificate: subscribed" "$s" '"status":200'
+contains "at B's sips: address" "$s" "@127.0.0.1:$SP"
+contains "B's notifier took it, over TLS" "$(grep '^sipcfgd: subscription' "$W/b.err")" "over tls"
+sc var set global ntp_server ntp.trust.example >/dev/null
+wait_ev "$W/r3" refetched 1 10
+ok "a change came as a NOTIFY and a new configuration" \
+	"$(grep -q ntp.trust.example "$W/st3/config"; echo $?)"
+is "still 0600" "$(mode "$W/st3/config")" 600
+kill -TERM "$UPID"; wait "$UPID"; UPID=
+"$UA" run $ID --password-file "$W/pw" --pin-file "$PIN" --sip-transport tls \
+	> "$W/r4" 2> "$W/r4.err" &
+UPID=$!
+wait_ev "$W/r4" subscribed 1 15
+contains "TOFU: the pinned key on B too: subscribed" \
+	"$(ev "$W/r4" subscribed)" '"status":200'
+kill -TERM "$UPID"; wait "$UPID"; UPID=
+stop_b
 done_testing
