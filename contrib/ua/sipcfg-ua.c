@@ -46,6 +46,7 @@
 #include <sofia-sip/nua_tag.h>
 #include <sofia-sip/sip_header.h>
 #include <sofia-sip/sip_status.h>
+#include <sofia-sip/tport_tag.h>
 
 #include <jansson.h>
 #include <openssl/evp.h>
@@ -104,6 +105,8 @@ struct ua {
 	nua_handle_t	*nh;
 	int		 subscribed;
 	int		 sub_fails;
+	int		 refusals;		/* notifier certificate refused */
+	double		 refusal_wait;
 	double		 sub_started;
 	su_timer_t	*timer;
 	/* swarm */
@@ -128,6 +131,7 @@ struct app {
 	double		 backoff_scale;	/* tests shrink the §2.7 timers */
 	int		 quiet;
 	int		 trust_failed;
+	char		*pinned_pem;	/* TOFU: the HTTPS server's certificate */
 	su_root_t	*root;
 	nua_t		*nua;
 	struct ua	*uas;
@@ -326,32 +330,90 @@ sip_credentials(struct ua *u)
 
 /* ------------------------------------------------------ state on disk */
 
+/*
+ * Write path as a new file of mode 0600 from the start: a temporary
+ * file made by mkstemp(3) (0600, O_EXCL, so no link planted under its
+ * name is followed) next to it, then renamed over it.  The configuration
+ * holds passwords and HA1s (RFC 6011 §3.1); an existing file's mode is
+ * not kept.  -1 with errno set; nothing is left behind.
+ */
+static int
+write_private(const char *path, const void *b, size_t len)
+{
+	char		 tmp[PATH_MAX];
+	const char	*p = b;
+	size_t		 off = 0;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if ((fd = mkstemp(tmp)) == -1)
+		return -1;
+	while (off < len) {
+		if ((n = write(fd, p + off, len - off)) == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) == -1)
+		goto fail;
+	if (close(fd) == -1) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, path) == -1)
+		goto fail;
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+	return -1;
+}
+
 static void
 state_save(struct ua *u)
 {
 	struct app	*a = u->app;
-	char		 p[PATH_MAX], t[PATH_MAX];
-	FILE		*f;
+	char		 p[PATH_MAX], *s = NULL;
 	json_t		*o;
 
 	if (a->state == NULL || u->body == NULL)
 		return;
 	snprintf(p, sizeof(p), "%s/config", a->state);
-	snprintf(t, sizeof(t), "%s/config.tmp", a->state);
-	if ((f = fopen(t, "w")) == NULL)
-		return;
-	fwrite(u->body, 1, u->len, f);
-	if (fclose(f) != 0 || rename(t, p) != 0)
-		return;
+	if (write_private(p, u->body, u->len) != 0)
+		goto fail;
 	o = json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s}", "url", u->url,
 	    "etag", u->etag, "last_modified", u->last_modified,
 	    "last_modified_t", (json_int_t)u->lm_t, "max_age",
 	    (json_int_t)u->max_age, "link", u->link, "sfua_id", u->id);
-	snprintf(p, sizeof(p), "%s/meta.json", a->state);
-	snprintf(t, sizeof(t), "%s/meta.json.tmp", a->state);
-	if (o && json_dump_file(o, t, JSON_INDENT(2)) == 0)
-		rename(t, p);
+	if (o)
+		s = json_dumps(o, JSON_INDENT(2));
 	json_decref(o);
+	snprintf(p, sizeof(p), "%s/meta.json", a->state);
+	if (s == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	if (write_private(p, s, strlen(s)) != 0) {
+		free(s);
+		goto fail;
+	}
+	free(s);
+	return;
+fail:
+	fprintf(stderr, "sipcfg-ua: %s: %s\n", p, strerror(errno));
 }
 
 /* §2.6.1: stored data is of unknown validity until revalidated. */
@@ -521,6 +583,11 @@ try_url(struct ua *u, const char *base, int conditional, unsigned *retry)
 	}
 	memset(&r, 0, sizeof(r));
 	rc = ua_http_get(url, &o, &r);
+	if (rc == UA_HTTP_OK && a->cafile == NULL && r.peer_pem) {
+		free(a->pinned_pem);
+		a->pinned_pem = r.peer_pem;
+		r.peer_pem = NULL;
+	}
 	if (a->mode == 's' && a->lat_fetch && rc == UA_HTTP_OK)
 		a->lat_fetch[a->nlat_fetch++] = (now_s() - t0) * 1000;
 	switch (rc) {
@@ -644,14 +711,130 @@ obtain(struct ua *u, int conditional)
 static void	 schedule(struct ua *, double seconds);
 static int	 sip_start(struct app *, const char *link);
 
+/*
+ * The host (an IPv6 address keeps its brackets) and port of a monitor
+ * URI, sip:TOKEN@HOST[:PORT][;params] or sips:...; the port defaults to
+ * 5060 or 5061 (RFC 3263 §4.2).  0 or -1.
+ */
+static int
+link_target(const char *link, char *host, size_t hostlen, unsigned *port)
+{
+	const char	*h, *e;
+	char		*pe;
+	unsigned long	 p;
+
+	*port = strncmp(link, "sips:", 5) == 0 ? 5061 : 5060;
+	if ((h = strchr(link, '@')) == NULL && (h = strchr(link, ':')) ==
+	    NULL)
+		return -1;
+	h++;
+	if (*h == '[')
+		e = strchr(h, ']') ? strchr(h, ']') + 1 : h + strlen(h);
+	else
+		e = h + strcspn(h, ":;>?");
+	if (e == h || (size_t)(e - h) >= hostlen)
+		return -1;
+	snprintf(host, hostlen, "%.*s", (int)(e - h), h);
+	if (*e == ':') {
+		p = strtoul(e + 1, &pe, 10);
+		if (pe == e + 1 || p == 0 || p > 65535 ||
+		    (*pe != '\0' && *pe != ';' && *pe != '>' && *pe != '?'))
+			return -1;
+		*port = (unsigned)p;
+	}
+	return 0;
+}
+
+/*
+ * RFC 5922 §7.2: before a SUBSCRIBE goes to a sips: notifier, a TLS
+ * handshake with it must pass the trust the HTTPS side used (RFC 6011
+ * §2.4.1): the --cafile CAs for the URI's host, or the pinned key.
+ * sofia-sip checks the chain again on the connection that carries the
+ * SUBSCRIBE (sip_start()), but it cannot check a name given as an address
+ * nor say why it dropped a connection; this check can, so the refusal is
+ * clear.  With trust on first use sofia-sip can only be given the pinned
+ * certificate as a CA, which works when it is self-signed; otherwise
+ * --cafile is needed.  0, or -1 with the reason in err.
+ */
+static int
+notifier_trusted(struct ua *u, char *err, size_t errlen)
+{
+	struct app		*a = u->app;
+	struct ua_http_opts	 o;
+	struct ua_http_resp	 r;
+	char			 host[256];
+	unsigned		 port;
+	int			 rc = -1;
+
+	if (strncmp(u->link, "sips:", 5) != 0)
+		return 0;		/* plain sip: no TLS to judge */
+	if (link_target(u->link, host, sizeof(host), &port) != 0) {
+		snprintf(err, errlen, "cannot tell its host and port");
+		return -1;
+	}
+	if (a->cafile == NULL) {
+		BIO	*b = a->pinned_pem ? BIO_new_mem_buf(a->pinned_pem, -1) :
+		    NULL;
+		X509	*x = b ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
+		int	 self = x && X509_self_signed(x, 0) == 1;
+
+		X509_free(x);
+		BIO_free(b);
+		if (!self) {
+			snprintf(err, errlen, "the pinned certificate is not "
+			    "self-signed, so the SIP stack cannot be held to "
+			    "it: give --cafile");
+			return -1;
+		}
+	}
+	memset(&o, 0, sizeof(o));
+	o.cafile = a->cafile;
+	o.pinfile = a->pinfile;
+	o.timeout_ms = a->timeout_ms;
+	if (ua_http_tls_check(host, port, &o, &r) == UA_HTTP_OK)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s", r.err);
+	ua_http_clear(&r);
+	return rc;
+}
+
 static void
 subscribe(struct ua *u)
 {
 	struct app	*a = u->app;
-	char		 from[300], exp[16];
+	char		 from[300], exp[16], err[400];
 
 	if (u->link[0] == '\0' || u->sip_user[0] == '\0')
 		return;
+	if (notifier_trusted(u, err, sizeof(err)) != 0) {
+		double	 cap = MAX_SUB_BACKOFF, w;
+
+		/*
+		 * No SUBSCRIBE, and no falling back to a plain sip: Link.
+		 * RFC 6011 §2.5.1.1: a subscription that fails is tried
+		 * again with the §2.7 back-off (counted here: the fetch
+		 * in between resets u->fails); each try revalidates the
+		 * data first (ua_timer()), before max-age runs out at the
+		 * latest, so changes still arrive, by polling.
+		 */
+		if (u->max_age > 0 && (double)u->max_age * 0.9 < cap)
+			cap = (double)u->max_age * 0.9;
+		if (u->refusals++ == 0)
+			u->refusal_wait = 2 + (double)(random() % 7);
+		else
+			u->refusal_wait += ldexp(1.0, u->refusals - 1);
+		if (u->refusal_wait > cap)
+			u->refusal_wait = cap;
+		w = u->refusal_wait * a->backoff_scale;
+		fprintf(stderr, "sipcfg-ua: %s: the notifier's certificate is "
+		    "refused, not subscribing: %s\n", u->link, err);
+		event(u, EV_FAILED, "{s:s, s:s, s:s, s:s, s:f}", "step",
+		    "subscribe", "uri", u->link, "error", "notifier "
+		    "certificate refused", "reason", err, "retry_in", w);
+		schedule(u, w);
+		return;
+	}
 	if (sip_start(a, u->link) != 0) {
 		event(u, EV_FAILED, "{s:s, s:s}", "step", "subscribe",
 		    "error", "cannot start the SIP stack");
@@ -824,6 +1007,7 @@ nua_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 		}
 		if (status >= 200 && status < 300) {
 			u->sub_fails = 0;
+			u->refusals = 0;
 			event(u, EV_SUBSCRIBED, "{s:s, s:i, s:I}", "uri",
 			    u->link, "status", status, "expires",
 			    (json_int_t)(sip && sip->sip_expires ?
@@ -959,6 +1143,30 @@ on_signal(int sig)
 }
 
 /*
+ * RFC 5922 §7.2, RFC 6011 §2.4.1: the notifier is believed on the same
+ * grounds as the HTTPS server: the --cafile CAs, or with trust on first
+ * use the certificate whose key is pinned (a self-signed certificate is
+ * its own trust anchor).  sofia-sip reads them from cafile.pem.
+ */
+static int
+ca_file(struct app *a, const char *dir)
+{
+	char	 path[PATH_MAX], *pem;
+	size_t	 len = 0;
+	int	 rc;
+
+	snprintf(path, sizeof(path), "%s/cafile.pem", dir);
+	if (a->cafile == NULL)
+		return a->pinned_pem ? write_private(path, a->pinned_pem,
+		    strlen(a->pinned_pem)) : -1;
+	if ((pem = util_slurp(a->cafile, 1 << 20, &len)) == NULL)
+		return -1;
+	rc = write_private(path, pem, len);
+	free(pem);
+	return rc;
+}
+
+/*
  * The TLS side of the UA's SIP stack must accept the NOTIFYs a notifier
  * sends on a connection of its own (sofia-sip opens one to the Contact),
  * so it needs a certificate: the client certificate when one was given,
@@ -994,9 +1202,13 @@ tls_dir(struct app *a, char *dir, size_t dirlen)
 				fwrite(buf, 1, n, f);
 			fclose(in);
 		}
+		if (ca_file(a, dir) != 0)
+			goto done;
 		rc = 0;
 		goto done;
 	}
+	if (ca_file(a, dir) != 0)
+		goto done;
 	if ((pk = EVP_EC_gen("P-256")) == NULL || (x = X509_new()) == NULL ||
 	    !X509_set_version(x, 2) ||
 	    !ASN1_INTEGER_set(X509_get_serialNumber(x), (long)getpid()) ||
@@ -1025,6 +1237,8 @@ tls_dir_remove(const char *dir)
 	char	 path[PATH_MAX];
 
 	snprintf(path, sizeof(path), "%s/agent.pem", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/cafile.pem", dir);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/tls_seed.dat", dir);
 	unlink(path);
@@ -1073,23 +1287,15 @@ local_addr(const char *host, char *out, size_t outlen)
 static int
 sip_start(struct app *a, const char *link)
 {
-	const char	*want = a->sip_transport, *h, *e;
+	const char	*want = a->sip_transport;
 	char		 host[256], local[300], url[320], surl[320], dir[128];
+	unsigned	 port;
 	int		 tls;
 
 	if (a->nua)
 		return 0;
-	/* The host part of sip:TOKEN@HOST:PORT / sips:... */
-	if ((h = strchr(link, '@')) == NULL)
-		h = strchr(link, ':');
-	if (h == NULL)
+	if (link_target(link, host, sizeof(host), &port) != 0)
 		return -1;
-	h++;
-	if (*h == '[')
-		e = strchr(h, ']') ? strchr(h, ']') + 1 : h + strlen(h);
-	else
-		e = h + strcspn(h, ":;>");
-	snprintf(host, sizeof(host), "%.*s", (int)(e - h), h);
 	if (local_addr(host, local, sizeof(local)) != 0)
 		snprintf(local, sizeof(local), "*");
 	snprintf(url, sizeof(url), "sip:%s:*", local);
@@ -1099,6 +1305,8 @@ sip_start(struct app *a, const char *link)
 	a->nua = nua_create(a->root, nua_cb, a, NUTAG_URL(url),
 	    TAG_IF(tls, NUTAG_SIPS_URL(surl)),
 	    TAG_IF(tls, NUTAG_CERTIFICATE_DIR(dir)),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_POLICY(TPTLS_VERIFY_OUT)),
+	    TAG_IF(tls, TPTAG_TLS_VERIFY_DATE(1)),
 	    NUTAG_ENABLEMESSAGE(0), NUTAG_MEDIA_ENABLE(0),
 	    SIPTAG_USER_AGENT_STR("sipcfg-ua/" PACKAGE_VERSION), TAG_END());
 	if (tls)
@@ -1126,16 +1334,14 @@ root_start(struct app *a)
 static int
 write_out(const char *path, const char *b, size_t len)
 {
-	char		 tmp[PATH_MAX];
 	struct stat	 sb;
 	FILE		*f;
 
 	if (path == NULL || strcmp(path, "-") == 0)
 		return fwrite(b, 1, len, stdout) == len ? 0 : -1;
 	/*
-	 * A regular file is replaced atomically (temporary + rename); a
-	 * device or FIFO (/dev/null, a pipe) is written in place, never
-	 * renamed over.
+	 * A regular file is replaced atomically, mode 0600; a device or
+	 * FIFO (/dev/null, a pipe) is written in place, never renamed over.
 	 */
 	if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
 		if ((f = fopen(path, "w")) == NULL)
@@ -1146,16 +1352,7 @@ write_out(const char *path, const char *b, size_t len)
 		}
 		return fclose(f) == 0 ? 0 : -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((f = fopen(tmp, "w")) == NULL)
-		return -1;
-	if (fwrite(b, 1, len, f) != len) {
-		fclose(f);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return -1;
-	return 0;
+	return write_private(path, b, len);
 }
 
 static int
@@ -1262,6 +1459,45 @@ mode_swarm(struct app *a, double duration)
 	    EX_NOCONFIG;
 }
 
+/*
+ * The --state directory holds the configuration (passwords, HA1s): made
+ * 0700 when missing.  One that exists is the user's: when others may
+ * write to it they could replace what the UA reads back, so it is
+ * refused; when they may only look, a warning (the files are 0600).
+ */
+static int
+state_dir(const char *dir)
+{
+	struct stat	 sb;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "sipcfg-ua: --state %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (stat(dir, &sb) != 0) {
+		fprintf(stderr, "sipcfg-ua: --state %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "sipcfg-ua: --state %s: not a directory\n",
+		    dir);
+		return -1;
+	}
+	if (sb.st_mode & (S_IWGRP | S_IWOTH)) {
+		fprintf(stderr, "sipcfg-ua: --state %s: mode %03o, others can "
+		    "write to it: chmod 700 it\n", dir,
+		    (unsigned)sb.st_mode & 0777);
+		return -1;
+	}
+	if (sb.st_mode & (S_IRWXG | S_IRWXO))
+		fprintf(stderr, "sipcfg-ua: warning: --state %s: mode %03o, "
+		    "others can list it: chmod 700 it\n", dir,
+		    (unsigned)sb.st_mode & 0777);
+	return 0;
+}
+
 /* A format with at most one integer conversion (%d, %0Nd), or none. */
 static int
 safe_format(const char *f)
@@ -1310,6 +1546,7 @@ main(int argc, char *argv[])
 	struct app	 a;
 	const char	*cmd, *idarg = NULL, *macarg = NULL, *user = "";
 	const char	*pw = "", *pwfile = NULL;
+	int		 pwarg = 0;
 	char		 pwbuf[256], mac[13], *e;
 	double		 duration = 0;
 	long		 n = 1;
@@ -1369,7 +1606,7 @@ main(int argc, char *argv[])
 		case 'i': idarg = optarg; break;
 		case 'm': macarg = optarg; break;
 		case 'u': user = optarg; break;
-		case 'p': pw = optarg; break;
+		case 'p': pw = optarg; pwarg = 1; break;
 		case 'P': pwfile = optarg; break;
 		case 'V': a.vendor = optarg; break;
 		case 'M': a.model = optarg; break;
@@ -1465,6 +1702,15 @@ main(int argc, char *argv[])
 		    "server) or --pin-file (trust on first use)\n");
 		return EX_USAGE;
 	}
+	if (pwarg && pwfile) {
+		fprintf(stderr, "sipcfg-ua: give one of -p and "
+		    "--password-file\n");
+		return EX_USAGE;
+	}
+	if (pwarg)
+		fprintf(stderr, "sipcfg-ua: warning: -p shows the password to "
+		    "every user (ps); use --password-file FILE or "
+		    "SIPCFG_UA_PASSWORD\n");
 	if (pwfile) {
 		FILE *f = fopen(pwfile, "r");
 
@@ -1478,17 +1724,15 @@ main(int argc, char *argv[])
 		fclose(f);
 		pwbuf[strcspn(pwbuf, "\r\n")] = '\0';
 		pw = pwbuf;
-	}
+	} else if (!pwarg && getenv("SIPCFG_UA_PASSWORD") != NULL)
+		pw = getenv("SIPCFG_UA_PASSWORD");
 	if (!safe_format(user) || !safe_format(pw)) {
 		fprintf(stderr, "sipcfg-ua: --user/--password: one %%d at "
 		    "most\n");
 		return EX_USAGE;
 	}
-	if (a.state && mkdir(a.state, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "sipcfg-ua: %s: %s\n", a.state,
-		    strerror(errno));
+	if (a.state && state_dir(a.state) != 0)
 		return EX_USAGE;
-	}
 	if (macarg) {
 		char id[64];
 
@@ -1543,5 +1787,6 @@ main(int argc, char *argv[])
 	if (a.root)
 		su_root_destroy(a.root);
 	su_deinit();
+	free(a.pinned_pem);
 	return rc;
 }

@@ -581,6 +581,22 @@ pin_of_peer(CURL *h, char *out, size_t outlen)
 	return -1;
 }
 
+/* The server's certificate as PEM (malloc'd), or NULL. */
+static char *
+pem_of_peer(CURL *h)
+{
+	struct curl_certinfo	*ci = NULL;
+	struct curl_slist	*s;
+
+	if (curl_easy_getinfo(h, CURLINFO_CERTINFO, &ci) != CURLE_OK ||
+	    ci == NULL || ci->num_of_certs < 1)
+		return NULL;
+	for (s = ci->certinfo[0]; s != NULL; s = s->next)
+		if (strncmp(s->data, "Cert:", 5) == 0)
+			return strdup(s->data + 5);
+	return NULL;
+}
+
 /* One or more "sha256//" + 44 base64 characters, separated by ';'. */
 static int
 pin_valid(const char *s)
@@ -880,6 +896,41 @@ http_classify(CURLcode cc, const char *msg)
 	}								\
 } while (0)
 
+/*
+ * TLS 1.2 or later and the trust of o: verify peer and name against the
+ * CA file, or (trust on first use) no verification and, once a pin is
+ * known, the pinned key.  0 or -1 (err set).
+ */
+static int
+set_trust(CURL *h, enum trust trust, const char *cafile,
+    const char *expected, struct ua_http_resp *r)
+{
+	/* TLS 1.2 or later (RFC 6011 §2.4.1 names TLS; SSL is out, §4). */
+	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	SET(CURLOPT_CERTINFO, 1L);	/* the server key, for the pin */
+	if (trust == TRUST_CA) {
+		/* Only these CAs: no system store behind them. */
+		SET(CURLOPT_CAINFO, cafile);
+		SET(CURLOPT_CAPATH, (char *)NULL);
+		SET(CURLOPT_SSL_VERIFYPEER, 1L);
+		SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	} else {
+		/*
+		 * RFC 6011 §2.4.1: a certificate we cannot validate is
+		 * remembered (its key) and must not change.  A pin
+		 * mismatch aborts right after the handshake: nothing is
+		 * sent on that connection.
+		 */
+		SET(CURLOPT_SSL_VERIFYPEER, 0L);
+		SET(CURLOPT_SSL_VERIFYHOST, 0L);
+		if (trust == TRUST_PINNED)
+			SET(CURLOPT_PINNEDPUBLICKEY, expected);
+	}
+	return 0;
+done:
+	return -1;
+}
+
 enum ua_http_rc
 ua_http_get(const char *url, const struct ua_http_opts *o,
     struct ua_http_resp *r)
@@ -979,27 +1030,8 @@ ua_http_get(const char *url, const struct ua_http_opts *o,
 	if (ct != NULL)
 		SET(CURLOPT_CONNECT_TO, ct);
 
-	/* TLS 1.2 or later (RFC 6011 §2.4.1 names TLS; SSL is out, §4). */
-	SET(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	SET(CURLOPT_CERTINFO, 1L);	/* the server key, for the pin */
-	if (trust == TRUST_CA) {
-		/* Only these CAs: no system store behind them. */
-		SET(CURLOPT_CAINFO, o->cafile);
-		SET(CURLOPT_CAPATH, (char *)NULL);
-		SET(CURLOPT_SSL_VERIFYPEER, 1L);
-		SET(CURLOPT_SSL_VERIFYHOST, 2L);
-	} else {
-		/*
-		 * RFC 6011 §2.4.1: a certificate we cannot validate is
-		 * remembered (its key) and must not change.  A pin
-		 * mismatch aborts right after the handshake: nothing is
-		 * sent on that connection.
-		 */
-		SET(CURLOPT_SSL_VERIFYPEER, 0L);
-		SET(CURLOPT_SSL_VERIFYHOST, 0L);
-		if (trust == TRUST_PINNED)
-			SET(CURLOPT_PINNEDPUBLICKEY, expected);
-	}
+	if (set_trust(h, trust, o->cafile, expected, r) == -1)
+		goto done;
 	/* RFC 6011 §2.4.1: a UA that has a client certificate MUST send it. */
 	if (o->cert != NULL && o->cert[0] != '\0') {
 		SET(CURLOPT_SSLCERT, o->cert);
@@ -1068,6 +1100,7 @@ ua_http_get(const char *url, const struct ua_http_opts *o,
 	copy_value(xfer_hdr(x, "Content-Type", 0), r->content_type,
 	    sizeof(r->content_type));
 	parse_links(x, r);
+	r->peer_pem = pem_of_peer(h);
 	rc = UA_HTTP_OK;
 	goto done;
 nomem:
@@ -1089,9 +1122,86 @@ done:
 		}
 		r->body = NULL;
 		r->len = 0;
+		free(r->peer_pem);
+		r->peer_pem = NULL;
 		http_err_clean(r, o != NULL ? o->password : NULL);
 	} else
 		r->err[0] = '\0';
+	return rc;
+}
+
+/*
+ * RFC 5922 §7.2: a TLS handshake with a notifier, judged like the HTTPS
+ * server (RFC 6011 §2.4.1): the CA file for host, or the pinned key.
+ * Nothing is sent on the connection.  host is a name, an IPv4 address or
+ * a bracketed IPv6 one.
+ */
+enum ua_http_rc
+ua_http_tls_check(const char *host, unsigned port,
+    const struct ua_http_opts *o, struct ua_http_resp *r)
+{
+	CURL		*h = NULL;
+	char		 url[HOST_MAX + 32], errbuf[CURL_ERROR_SIZE];
+	char		 expected[PINFILE_MAX];
+	enum trust	 trust;
+	enum ua_http_rc	 rc = UA_HTTP_ERROR;
+	CURLcode	 cc;
+
+	memset(r, 0, sizeof(*r));
+	r->max_age = -1;
+	errbuf[0] = expected[0] = '\0';
+	if (host == NULL || host[0] == '\0' || strlen(host) >= HOST_MAX ||
+	    strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789.-:[]") != strlen(host) || port == 0 || port > 65535) {
+		http_err(r, "bad host or port");
+		return rc;
+	}
+	if (o->cafile != NULL && o->cafile[0] != '\0')
+		trust = TRUST_CA;
+	else if (o->pinfile != NULL && o->pinfile[0] != '\0') {
+		if (pin_read(o->pinfile, expected, sizeof(expected), r) == -1)
+			return rc;
+		if (expected[0] == '\0') {
+			http_err(r, "no pin yet in %s", o->pinfile);
+			return rc;
+		}
+		trust = TRUST_PINNED;
+	} else {
+		http_err(r, "no trust anchor: give a CA file or a pin file");
+		return rc;
+	}
+	snprintf(url, sizeof(url), "https://%s:%u/", host, port);
+	if ((h = curl_easy_init()) == NULL) {
+		http_err(r, "out of memory");
+		return rc;
+	}
+	SET(CURLOPT_ERRORBUFFER, errbuf);
+	SET(CURLOPT_NOSIGNAL, 1L);
+	SET(CURLOPT_URL, url);
+	SET(CURLOPT_PROTOCOLS_STR, "https");
+	SET(CURLOPT_PROXY, "");
+	SET(CURLOPT_CONNECT_ONLY, 1L);
+	SET(CURLOPT_TIMEOUT_MS, (long)(o->timeout_ms ? o->timeout_ms :
+	    TIMEOUT_MS));
+	if (set_trust(h, trust, o->cafile, expected, r) == -1)
+		goto done;
+	cc = curl_easy_perform(h);
+	(void)pin_of_peer(h, r->pin, sizeof(r->pin));
+	if (cc == CURLE_OK) {
+		rc = UA_HTTP_OK;
+		goto done;
+	}
+	rc = http_classify(cc, errbuf);
+	if (rc == UA_HTTP_PIN)
+		http_err(r, "key does not match the pin: expected %s, "
+		    "presented %s (pin file %s)", expected, r->pin[0] ?
+		    r->pin : "unknown", o->pinfile);
+	else
+		http_err(r, "%s: %s", rc == UA_HTTP_CONNECT ? "connect" :
+		    rc == UA_HTTP_TLS ? "TLS" : "check", errbuf[0] ? errbuf :
+		    curl_easy_strerror(cc));
+done:
+	curl_easy_cleanup(h);
 	return rc;
 }
 
@@ -1111,6 +1221,7 @@ ua_http_clear(struct ua_http_resp *r)
 		explicit_bzero(r->body, r->len);
 		free(r->body);
 	}
+	free(r->peer_pem);
 	memset(r, 0, sizeof(*r));
 	r->max_age = -1;
 }

@@ -53,6 +53,8 @@ struct ua_http_resp {
 	char	 link_sip[512];
 	char	 content_type[128];
 	char	 pin[64];		/* sha256//base64 of the server key */
+	char	*peer_pem;		/* the server's certificate (PEM), */
+					/* malloc'd, or NULL */
 	char	 err[256];		/* one line when rc != UA_HTTP_OK */
 };
 
@@ -60,12 +62,22 @@ struct ua_http_resp {
  * GET url.  Pin file (when pinfile is set and cafile is not): absent or
  * empty, the server's public key pin is written to it (trust on first
  * use, §2.4.1); present, the key must match or UA_HTTP_PIN is returned
- * (nothing else is done with the connection).  Free with ua_http_clear().
+ * (nothing else is done with the connection).  On UA_HTTP_OK peer_pem is
+ * the certificate the server presented (the one whose key was pinned).
+ * Free with ua_http_clear().
  * Call ua_http_global_init() once before any thread uses this.
  */
 void		 ua_http_global_init(void);
 enum ua_http_rc	 ua_http_get(const char *url, const struct ua_http_opts *,
 		    struct ua_http_resp *);
 void		 ua_http_clear(struct ua_http_resp *);
+/*
+ * A TLS handshake with host:port judged by the trust of o (its cafile for
+ * that host name, or else the pin already in its pinfile), nothing sent:
+ * UA_HTTP_OK, UA_HTTP_TLS, UA_HTTP_PIN, UA_HTTP_CONNECT or UA_HTTP_ERROR,
+ * with err set.  For the sips: notifier (RFC 5922 §7.2).
+ */
+enum ua_http_rc	 ua_http_tls_check(const char *host, unsigned port,
+		    const struct ua_http_opts *, struct ua_http_resp *);
 
 #endif
