@@ -616,23 +616,15 @@ warn_duplicate(struct store *st, const char *id, const char *mac)
 	json_t		*rows, *o;
 	size_t		 i;
 
-	if (store_device_duplicates(st, &rows) != STORE_OK)
+	if (store_device_duplicates_of(st, cli_domain ? cli_domain :
+	    STORE_DEFAULT_DOMAIN, id, mac, &rows) != STORE_OK)
 		return;
 	json_array_foreach(rows, i, o) {
-		const char *sid = json_string_value(json_object_get(o,
-		    "sfua_id"));
-		const char *smac = json_string_value(json_object_get(o, "mac"));
 		const char *dom = json_string_value(json_object_get(o,
 		    "domain"));
 
-		if (((sid && strcmp(sid, id) == 0) ||
-		    (smac && mac[0] && strcmp(smac, mac) == 0)) &&
-		    json_integer_value(json_object_get(o, "domain_id")) !=
-		    (json_int_t)(cli_domain ? cli_domain :
-		    STORE_DEFAULT_DOMAIN))
-			fprintf(stderr, "sipcfg: warning: %s is also in domain "
-			    "%s (see sipcfg device duplicates)\n", id,
-			    dom ? dom : "?");
+		fprintf(stderr, "sipcfg: warning: %s is also in domain %s "
+		    "(see sipcfg device duplicates)\n", id, dom ? dom : "?");
 	}
 	json_decref(rows);
 }
@@ -995,8 +987,57 @@ cmd_device_rm(struct store *st, struct args *a)
 	return 0;
 }
 
-static int
-cmd_device_list(struct store *st, struct args *a)
+/*
+ * `device list` streams (issue 11): rows are printed as the store steps
+ * through them, never all held.  A table's column widths are those of
+ * the first LIST_WINDOW rows (a longer cell further down is printed in
+ * full); --json prints the same array as a whole listing would.
+ */
+#define LIST_WINDOW	1000
+#define LIST_MAX	1000000000000LL
+
+struct devlist {
+	const struct args	*a;
+	json_t			*window;	/* table: rows before printing */
+	const char *const	*cols;
+	int			 elsewhere;	/* a device outside "default" */
+	size_t			 w[16];
+	long long		 n;
+};
+
+static void
+devlist_cell(const json_t *v, char *cell, size_t len)
+{
+	if (json_is_string(v))
+		termsafe_escape(json_string_value(v), cell, len, 0);
+	else if (json_is_integer(v))
+		snprintf(cell, len, "%lld", (long long)json_integer_value(v));
+	else if (v && !json_is_null(v)) {
+		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		termsafe_escape(t ? t : "?", cell, len, TERMSAFE_JSON);
+		free(t);
+	} else
+		snprintf(cell, len, "-");
+}
+
+static void
+devlist_print(struct devlist *l, const json_t *row)
+{
+	char	 cell[512];
+	size_t	 c;
+
+	for (c = 0; l->cols[c]; c++) {
+		devlist_cell(json_object_get(row, l->cols[c]), cell,
+		    sizeof(cell));
+		printf("%-*s%s", (int)l->w[c], cell, l->cols[c + 1] ? "  " :
+		    "\n");
+	}
+}
+
+/* The window's rows decide the columns and widths, and are printed. */
+static void
+devlist_flush(struct devlist *l)
 {
 	static const char *const cols[] = { "sfua_id", "mac", "state",
 	    "vendor", "model", "user", "profile", "lines", "last_fetch", NULL };
@@ -1004,28 +1045,119 @@ cmd_device_list(struct store *st, struct args *a)
 	static const char *const dcols[] = { "domain", "sfua_id", "mac",
 	    "state", "vendor", "model", "user", "profile", "lines",
 	    "last_fetch", NULL };
-	const char	*state = opt(a, "--state");
-	json_t		*rows, *o;
-	size_t		 i;
-	enum store_rc	 rc;
 
-	if (state && !valid_state(state))
-		return err("--state %s: expected active, pending or disabled",
-		    state);
-	if ((rc = store_device_list(st, &rows)) != STORE_OK)
-		return store_fail(st, rc, "device list");
-	/* The pending ones: what unknown_device enroll left to review. */
-	for (i = 0; state && i < json_array_size(rows);) {
-		o = json_array_get(rows, i);
-		if (strcmp(json_string_value(json_object_get(o, "state")) ?
-		    json_string_value(json_object_get(o, "state")) : "",
-		    state) != 0)
-			json_array_remove(rows, i);
-		else
-			i++;
+	l->cols = l->elsewhere || outside_default(l->window) ? dcols : cols;
+	print_table(l->window, l->cols);
+	memset(l->w, 0, sizeof(l->w));
+	/* print_table()'s widths, again: a header at least, 60 at most. */
+	for (size_t c = 0; l->cols[c]; c++) {
+		const json_t	*row;
+		size_t		 i, n;
+		char		 cell[512];
+
+		l->w[c] = strlen(l->cols[c]);
+		json_array_foreach(l->window, i, row) {
+			devlist_cell(json_object_get(row, l->cols[c]), cell,
+			    sizeof(cell));
+			if ((n = strlen(cell)) > l->w[c])
+				l->w[c] = n > 60 ? 60 : n;
+		}
 	}
-	show_rows(a, rows, outside_default(rows) ? dcols : cols, NULL);
-	json_decref(rows);
+	json_decref(l->window);
+	l->window = NULL;
+}
+
+static int
+devlist_row(const json_t *row, void *arg)
+{
+	struct devlist	*l = arg;
+	char		*t, *body;
+	size_t		 len;
+	json_t		*one;
+
+	if (l->a->json) {
+		/*
+		 * One row as an element of an indented array: the dump of a
+		 * one-element array without its brackets.
+		 */
+		if ((one = json_array()) == NULL ||
+		    json_array_append(one, (json_t *)row) != 0 ||
+		    (t = json_dumps(one, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER)) == NULL) {
+			json_decref(one);
+			return -1;
+		}
+		json_decref(one);
+		len = strlen(t);
+		body = t + 2;			/* "[\n" */
+		if (len >= 4)
+			t[len - 2] = '\0';	/* "\n]" */
+		printf("%s%s", l->n == 0 ? "[\n" : ",\n", body);
+		free(t);
+	} else if (l->window != NULL) {
+		if (json_array_append(l->window, (json_t *)row) != 0)
+			return -1;
+		if (json_array_size(l->window) == LIST_WINDOW)
+			devlist_flush(l);
+	} else
+		devlist_print(l, row);
+	l->n++;
+	return ferror(stdout) ? -1 : 0;
+}
+
+static int
+cmd_device_list(struct store *st, struct args *a)
+{
+	struct store_device_filter	 f;
+	struct store_user		 u;
+	struct devlist			 l;
+	const char			*v;
+	long long			 dur;
+	enum store_rc			 rc;
+
+	memset(&f, 0, sizeof(f));
+	f.limit = -1;
+	if ((v = opt(a, "--limit")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
+		return err("--limit %s: expected a number of devices, 0 to "
+		    "%lld", v, LIST_MAX);
+	if ((v = opt(a, "--offset")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.offset) != 0)
+		return err("--offset %s: expected a number of devices to "
+		    "skip, 0 to %lld", v, LIST_MAX);
+	if ((f.state = opt(a, "--state")) && !valid_state(f.state))
+		return err("--state %s: expected active, pending or disabled",
+		    f.state);
+	if (opt_duration(a, "--not-seen-since", 1, 0, &dur) != 0)
+		return -1;
+	if (dur > 0)
+		f.not_seen_since = time(NULL) - (time_t)dur;
+	f.vendor = opt(a, "--vendor");
+	f.model = opt(a, "--model");
+	if ((f.user = opt(a, "--user")) != NULL &&
+	    (rc = store_user_by_name(st, f.user, &u)) != STORE_OK) {
+		util_wipe(&u, sizeof(u));
+		return rc == STORE_NOTFOUND ? err("--user %s: no such user",
+		    f.user) : store_fail(st, rc, f.user);
+	}
+	util_wipe(&u, sizeof(u));
+	memset(&l, 0, sizeof(l));
+	l.a = a;
+	if (!a->json && ((l.window = json_array()) == NULL ||
+	    (rc = store_device_elsewhere(st, &l.elsewhere)) != STORE_OK)) {
+		json_decref(l.window);
+		return err("device list: %s", store_errmsg(st));
+	}
+	rc = store_device_each(st, &f, devlist_row, &l);
+	if (a->json)
+		printf(l.n == 0 ? "[]\n" : "\n]\n");
+	else if (l.window != NULL)
+		devlist_flush(&l);
+	printed = 1;
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return err("device list: cannot write: %s", strerror(errno));
+	if (rc != STORE_OK)
+		return store_fail(st, rc, "device list");
 	return 0;
 }
 
@@ -2263,8 +2395,11 @@ static const struct cmd cmds[] = {
 	    "[--label TEXT] [--user NAME] [--profile NAME] [--max-age SECONDS] "
 	    "[--state active|pending|disabled] [--notify subscribe|poll] "
 	    "[--checksync on|off] [--client-cert optional|required|ignore]" },
-	{ "device", "list", 0, 0, "--state=", 0, cmd_device_list,
-	    "device list [--state active|pending|disabled]" },
+	{ "device", "list", 0, 0, "--state= --vendor= --model= --user= "
+	    "--not-seen-since= --limit= --offset=", 0, cmd_device_list,
+	    "device list [--state active|pending|disabled] [--vendor DOMAIN] "
+	    "[--model TOKEN] [--user NAME] [--not-seen-since DURATION] "
+	    "[--limit N] [--offset N]" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
 	    "--no-user --profile= --max-age= --state= --mac= --notify= "

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	6
+#define STORE_SCHEMA_VERSION	7
 
 enum store_rc {
 	STORE_OK = 0,
@@ -379,6 +379,12 @@ enum store_rc	 store_users_rerealm(struct store *, int64_t domain_id,
 		    const char *from, const char *to, int *n);
 /* Devices whose sfua-id or MAC is also in another domain. */
 enum store_rc	 store_device_duplicates(struct store *, json_t **);
+/*
+ * The devices outside domain_id with this sfua-id or this MAC ("": no
+ * MAC), as store_device_duplicates() rows; by index, for `device add`.
+ */
+enum store_rc	 store_device_duplicates_of(struct store *, int64_t domain_id,
+		    const char *sfua_id, const char *mac, json_t **);
 
 /* Trust on first use of a client certificate (RFC 6011 §2.4.1). */
 enum store_pin_result {
@@ -403,6 +409,27 @@ enum store_rc	 store_device_update(struct store *, int64_t id,
 		    const json_t *fields);
 enum store_rc	 store_device_remove(struct store *, int64_t id);
 enum store_rc	 store_device_list(struct store *, json_t **);
+/*
+ * `device list` at any size (issue 11): the rows of store_device_list()
+ * that pass every filter given, in id order, one at a time.  Each filter
+ * is a fixed clause with a bound parameter.  fn gets each row (borrowed:
+ * freed when fn returns) and returns 0 to go on; anything else stops the
+ * listing with STORE_ERROR.
+ */
+struct store_device_filter {
+	const char	*vendor, *model, *state;	/* NULL: any */
+	const char	*user;			/* a user's name; NULL: any */
+	time_t		 not_seen_since;	/* 0: any; else a device whose
+						   last fetch is older, or
+						   that never fetched */
+	long long	 limit;			/* < 0: no limit */
+	long long	 offset;
+};
+enum store_rc	 store_device_each(struct store *,
+		    const struct store_device_filter *,
+		    int (*fn)(const json_t *row, void *arg), void *arg);
+/* *yes: whether a device is in another domain than the default one. */
+enum store_rc	 store_device_elsewhere(struct store *, int *yes);
 enum store_rc	 store_device_show(struct store *, int64_t id, json_t **);
 
 enum store_rc	 store_user_add(struct store *, const char *name,

@@ -19,6 +19,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_sqlite.h"
 #include "schema_sql.h"
 #include "util.h"
 
@@ -28,6 +29,8 @@ enum q {
 	Q_META_SET,
 	Q_DEV_BY_SFUA,
 	Q_DEV_BY_MAC,
+	Q_DEV_BY_SFUA_ANY,
+	Q_DEV_BY_MAC_ANY,
 	Q_USER_BY_NAME,
 	Q_LINES,
 	Q_TPL_SELECT,
@@ -40,6 +43,7 @@ enum q {
 	Q_DEV_INSERT,
 	Q_DEV_DELETE,
 	Q_DEV_LIST,
+	Q_DEV_ELSEWHERE,
 	Q_DEV_SHOW,
 	Q_USER_INSERT,
 	Q_USER_PASSWD,
@@ -72,6 +76,7 @@ enum q {
 	Q_SUB_DELETE,
 	Q_SUB_CLEAR,
 	Q_SUB_LIST,
+	Q_SUB_LIST_DEV,
 	Q_PROFILE_NOTIFY,
 	Q_CS_DEVICES,
 	Q_CS_TARGET,
@@ -99,6 +104,7 @@ enum q {
 	Q_PIN_GET,
 	Q_PIN_DELETE,
 	Q_DEV_DUPS,
+	Q_DEV_DUPS_OF,
 	Q_USER_DOMAIN,
 	Q_USER_REREALM,
 	Q_BEGIN,
@@ -124,6 +130,19 @@ enum q {
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
 
+/* A device listing, without its order (store_device_each() filters it). */
+#define DEV_LIST "SELECT d.id, " \
+	"(SELECT name FROM domains WHERE id = d.domain_id) AS domain, " \
+	"d.sfua_id, d.mac, d.vendor, d.model, d.state, d.label, " \
+	"u.name AS user, p.name AS profile, d.max_age, " \
+	"s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, " \
+	"s.ua_model, s.ua_firmware, coalesce(s.fetches, 0) AS fetches, " \
+	"(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines, " \
+	"d.enrolled_from " \
+	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
+	"LEFT JOIN profiles p ON p.id = d.profile_id " \
+	"LEFT JOIN device_seen s ON s.device_id = d.id"
+
 /*
  * Who made an audited change: the sipcfg session, else the daemon for a
  * TOFU pin (RFC 6011 §2.4.1), else someone outside sipcfg.
@@ -137,10 +156,19 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_META_GET] = "SELECT value FROM meta WHERE key = ?1",
 	[Q_META_SET] = "INSERT INTO meta(key, value) VALUES (?1, ?2) "
 	    "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-	[Q_DEV_BY_SFUA] = "SELECT " DEV_COLS "WHERE d.sfua_id = ?1 "
-	    "AND (?2 = 0 OR d.domain_id = ?2) ORDER BY d.domain_id LIMIT 2",
-	[Q_DEV_BY_MAC] = "SELECT " DEV_COLS "WHERE d.mac = ?1 "
-	    "AND (?2 = 0 OR d.domain_id = ?2) ORDER BY d.domain_id, d.id LIMIT 2",
+	/*
+	 * A device in one domain, and in any (the CLI without --domain):
+	 * two statements, so that each has its index (issue 11).  LIMIT 2
+	 * finds an ambiguous one.
+	 */
+	[Q_DEV_BY_SFUA] = "SELECT " DEV_COLS "WHERE d.domain_id = ?2 "
+	    "AND d.sfua_id = ?1",
+	[Q_DEV_BY_MAC] = "SELECT " DEV_COLS "WHERE d.domain_id = ?2 "
+	    "AND d.mac = ?1 ORDER BY d.id LIMIT 2",
+	[Q_DEV_BY_SFUA_ANY] = "SELECT " DEV_COLS "WHERE d.sfua_id = ?1 "
+	    "ORDER BY d.domain_id LIMIT 2",
+	[Q_DEV_BY_MAC_ANY] = "SELECT " DEV_COLS "WHERE d.mac = ?1 "
+	    "ORDER BY d.domain_id, d.id LIMIT 2",
 	[Q_USER_BY_NAME] = "SELECT id, name, realm, ha1_md5, ha1_sha256, "
 	    "domain_id, otp, coalesce(otp_not_before, 0), "
 	    "coalesce(otp_not_after, 0), coalesce(password_sealed, ''), "
@@ -206,25 +234,25 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_DEV_DUPS] = "SELECT d.id, d.domain_id, dm.name AS domain, "
 	    "d.sfua_id, d.mac, d.label "
 	    "FROM devices d JOIN domains dm ON dm.id = d.domain_id "
-	    "WHERE EXISTS (SELECT 1 FROM devices o WHERE o.domain_id != d.domain_id "
-	    "AND (o.sfua_id = d.sfua_id OR o.mac = d.mac)) "
+	    "WHERE EXISTS (SELECT 1 FROM devices o WHERE o.sfua_id = d.sfua_id "
+	    "AND o.domain_id != d.domain_id) "
+	    "OR EXISTS (SELECT 1 FROM devices o WHERE o.mac = d.mac "
+	    "AND o.domain_id != d.domain_id) "
 	    "ORDER BY coalesce(d.mac, d.sfua_id), d.domain_id",
+	[Q_DEV_DUPS_OF] = "SELECT d.id, d.domain_id, dm.name AS domain, "
+	    "d.sfua_id, d.mac, d.label "
+	    "FROM devices d JOIN domains dm ON dm.id = d.domain_id "
+	    "WHERE (d.sfua_id = ?2 OR d.mac = ?3) AND d.domain_id != ?1 "
+	    "ORDER BY d.domain_id, d.id",
 	[Q_USER_DOMAIN] = "UPDATE users SET domain_id = ?2 WHERE name = ?1",
 	[Q_USER_REREALM] = "UPDATE users SET realm = ?3 WHERE realm = ?2 AND "
 	    "(domain_id = ?1 OR (?1 = 0 AND domain_id IN "
 	    "(SELECT id FROM domains WHERE realm IS NULL)))",
 	[Q_DEV_DELETE] = "DELETE FROM devices WHERE id = ?1",
-	[Q_DEV_LIST] = "SELECT d.id, "
-	    "(SELECT name FROM domains WHERE id = d.domain_id) AS domain, "
-	    "d.sfua_id, d.mac, d.vendor, d.model, d.state, d.label, "
-	    "u.name AS user, p.name AS profile, d.max_age, "
-	    "s.revision, s.last_fetch, s.last_etag, s.last_addr, s.last_ua, "
-	    "s.ua_model, s.ua_firmware, coalesce(s.fetches, 0) AS fetches, "
-	    "(SELECT count(*) FROM lines l WHERE l.device_id = d.id) AS lines, "
-	    "d.enrolled_from "
-	    "FROM devices d LEFT JOIN users u ON u.id = d.user_id "
-	    "LEFT JOIN profiles p ON p.id = d.profile_id "
-	    "LEFT JOIN device_seen s ON s.device_id = d.id ORDER BY d.id",
+	[Q_DEV_LIST] = DEV_LIST " ORDER BY d.id",
+	/* Both ends of the index: no device id is below 1. */
+	[Q_DEV_ELSEWHERE] = "SELECT EXISTS (SELECT 1 FROM devices WHERE "
+	    "domain_id < 1 OR domain_id > 1)",
 	[Q_DEV_SHOW] = "SELECT d.id, d.sfua_id, d.mac, d.vendor, d.model, "
 	    "(SELECT name FROM domains WHERE id = d.domain_id) AS domain, "
 	    "d.client_cert, (SELECT sha256 FROM device_pins WHERE device_id = "
@@ -332,12 +360,19 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_SUB_DELETE] = "DELETE FROM subscriptions WHERE instance = ?1 "
 	    "AND local_id = ?2",
 	[Q_SUB_CLEAR] = "DELETE FROM subscriptions WHERE instance = ?1",
+	/* Every device's, and one device's (by its index). */
 	[Q_SUB_LIST] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
 	    "s.source, s.contact, s.instance, s.created, s.expires, "
 	    "s.last_notify, s.last_etag, s.notifies "
 	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
-	    "WHERE s.expires > ?2 AND (?1 IS NULL OR s.device_id = ?1) "
+	    "WHERE s.expires > ?1 "
 	    "ORDER BY d.sfua_id, s.instance, s.local_id",
+	[Q_SUB_LIST_DEV] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
+	    "s.source, s.contact, s.instance, s.created, s.expires, "
+	    "s.last_notify, s.last_etag, s.notifies "
+	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
+	    "WHERE s.device_id = ?2 AND s.expires > ?1 "
+	    "ORDER BY s.instance, s.local_id",
 	[Q_PROFILE_NOTIFY] = "UPDATE profiles SET notify_mode = ?2 "
 	    "WHERE name = ?1",
 	[Q_CS_DEVICES] = "SELECT d.id FROM devices d "
@@ -401,6 +436,37 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_ROLLBACK] = "ROLLBACK",
 };
 
+/* The statements' names, for the query-plan test (store_sqlite.h). */
+#define QN(q) [q] = #q
+static const char *const qnames[Q__COUNT] = {
+	QN(Q_DATA_VERSION), QN(Q_META_GET), QN(Q_META_SET), QN(Q_DEV_BY_SFUA),
+	QN(Q_DEV_BY_MAC),
+	QN(Q_DEV_BY_SFUA_ANY), QN(Q_DEV_BY_MAC_ANY), QN(Q_USER_BY_NAME), QN(Q_LINES), QN(Q_TPL_SELECT),
+	QN(Q_TPL_BY_NAME), QN(Q_VARS), QN(Q_SEEN), QN(Q_ENROLL),
+	QN(Q_ENROLL_COUNT), QN(Q_ENROLL_EXPIRE), QN(Q_DEV_INSERT),
+	QN(Q_DEV_DELETE), QN(Q_DEV_LIST), QN(Q_DEV_ELSEWHERE), QN(Q_DEV_SHOW), QN(Q_USER_INSERT),
+	QN(Q_USER_PASSWD), QN(Q_USER_SET_OTP), QN(Q_USER_OTP_CONSUME),
+	QN(Q_USER_DELETE), QN(Q_USER_LIST), QN(Q_USER_ID),
+	QN(Q_PROFILE_INSERT), QN(Q_PROFILE_ID), QN(Q_PROFILE_MAXAGE),
+	QN(Q_PROFILE_LIST), QN(Q_LINE_INSERT), QN(Q_LINE_NEXTPOS),
+	QN(Q_LINE_DELETE), QN(Q_LINE_LIST), QN(Q_TPL_UPSERT), QN(Q_TPL_DELETE),
+	QN(Q_TPL_LIST), QN(Q_VAR_UPSERT), QN(Q_VAR_DELETE), QN(Q_VAR_LIST),
+	QN(Q_DEV_BY_TOKEN), QN(Q_DEV_BY_ID), QN(Q_CHANGES_HEAD),
+	QN(Q_CHANGES_SINCE), QN(Q_CHANGES_PRUNE), QN(Q_NOTIFY_REQ),
+	QN(Q_SUB_UPSERT), QN(Q_SUB_DELETE), QN(Q_SUB_CLEAR), QN(Q_SUB_LIST),
+	QN(Q_SUB_LIST_DEV),
+	QN(Q_PROFILE_NOTIFY), QN(Q_CS_DEVICES), QN(Q_CS_TARGET),
+	QN(Q_CS_REQUEST), QN(Q_CS_LIST), QN(Q_CS_SET), QN(Q_PROFILE_CS),
+	QN(Q_AUDIT_BEGIN), QN(Q_AUDIT_END), QN(Q_AUDIT_LIST), QN(Q_HISTORY),
+	QN(Q_FETCH_LOG), QN(Q_ENC_CERT), QN(Q_ENC_KEY), QN(Q_PROFILE_ENC),
+	QN(Q_PATHS), QN(Q_PATH_ADD), QN(Q_PATH_DELETE), QN(Q_PATH_LIST),
+	QN(Q_DOMAIN_LIST), QN(Q_DOMAIN_ID), QN(Q_DOMAIN_INSERT),
+	QN(Q_DOMAIN_DELETE), QN(Q_PIN_INSERT), QN(Q_PIN_GET), QN(Q_PIN_DELETE),
+	QN(Q_DEV_DUPS), QN(Q_DEV_DUPS_OF), QN(Q_USER_DOMAIN), QN(Q_USER_REREALM), QN(Q_BEGIN),
+	QN(Q_COMMIT), QN(Q_ROLLBACK)
+};
+#undef QN
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[Q__COUNT];
@@ -414,6 +480,7 @@ static const char *const migrations[] = {
 	migrate_4_sql,
 	migrate_5_sql,
 	migrate_6_sql,
+	migrate_7_sql,
 	NULL
 };
 
@@ -613,12 +680,44 @@ col_json(sqlite3_stmt *p, int i)
 	}
 }
 
+/* The current row of a statement as an object keyed by column; NULL. */
+static json_t *
+row_json(sqlite3_stmt *p)
+{
+	json_t	*row, *v;
+	int	 i, n = sqlite3_column_count(p);
+
+	if ((row = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		v = col_json(p, i);
+		/* A JSON-typed column ("value") is returned parsed. */
+		if ((strcmp(sqlite3_column_name(p, i), "value") == 0 ||
+		    strcmp(sqlite3_column_name(p, i), "before") == 0 ||
+		    strcmp(sqlite3_column_name(p, i), "after") == 0) &&
+		    json_is_string(v)) {
+			json_t *pv = json_loads(json_string_value(v),
+			    JSON_DECODE_ANY, NULL);
+			if (pv) {
+				json_decref(v);
+				v = pv;
+			}
+		}
+		if (json_object_set_new(row, sqlite3_column_name(p, i), v) !=
+		    0) {
+			json_decref(row);
+			return NULL;
+		}
+	}
+	return row;
+}
+
 /* All rows of a bound statement as an array of objects keyed by column. */
 static enum store_rc
 rows_json(struct store *s, enum q q, sqlite3_stmt *p, json_t **out)
 {
-	json_t	*arr, *row, *v;
-	int	 rc, i, n;
+	json_t	*arr, *row;
+	int	 rc;
 
 	*out = NULL;
 	if (p == NULL)
@@ -627,25 +726,8 @@ rows_json(struct store *s, enum q q, sqlite3_stmt *p, json_t **out)
 		done(p);
 		return STORE_ERROR;
 	}
-	n = sqlite3_column_count(p);
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		row = json_object();
-		for (i = 0; row && i < n; i++) {
-			v = col_json(p, i);
-			/* A JSON-typed column ("value") is returned parsed. */
-			if ((strcmp(sqlite3_column_name(p, i), "value") == 0 ||
-			    strcmp(sqlite3_column_name(p, i), "before") == 0 ||
-			    strcmp(sqlite3_column_name(p, i), "after") == 0) &&
-			    json_is_string(v)) {
-				json_t *pv = json_loads(json_string_value(v),
-				    JSON_DECODE_ANY, NULL);
-				if (pv) {
-					json_decref(v);
-					v = pv;
-				}
-			}
-			json_object_set_new(row, sqlite3_column_name(p, i), v);
-		}
+		row = row_json(p);
 		if (row == NULL || json_array_append_new(arr, row) != 0) {
 			json_decref(arr);
 			done(p);
@@ -1022,16 +1104,17 @@ device_row(struct store *s, enum q q, int64_t domain_id, const char *key,
     struct store_device *d)
 {
 	sqlite3_stmt	*p;
-	int		 rc;
+	int		 rc, by_key = q == Q_DEV_BY_SFUA || q == Q_DEV_BY_MAC;
 
-	if ((p = q == Q_DEV_BY_SFUA || q == Q_DEV_BY_MAC ?
+	if (by_key && domain_id == 0)
+		q = q == Q_DEV_BY_SFUA ? Q_DEV_BY_SFUA_ANY : Q_DEV_BY_MAC_ANY;
+	if ((p = by_key && domain_id != 0 ?
 	    bind(s, q, "si", key, domain_id) : bind(s, q, "s", key)) == NULL)
 		return STORE_ERROR;
 	rc = sqlite3_step(p);
 	if (rc == SQLITE_ROW) {
 		device_cols(p, d);
-		if (sqlite3_step(p) == SQLITE_ROW &&
-		    (q == Q_DEV_BY_SFUA || q == Q_DEV_BY_MAC)) {
+		if (by_key && sqlite3_step(p) == SQLITE_ROW) {
 			done(p);
 			snprintf(s->err, sizeof(s->err), "%s is in several "
 			    "domains; name one with --domain", key);
@@ -1417,8 +1500,11 @@ store_subs_clear(struct store *s, const char *instance)
 enum store_rc
 store_subs_list(struct store *s, int64_t device_id, time_t now, json_t **out)
 {
-	return rows_json(s, Q_SUB_LIST, bind(s, Q_SUB_LIST, "Ii", device_id,
-	    (int64_t)now), out);
+	if (device_id < 0)
+		return rows_json(s, Q_SUB_LIST, bind(s, Q_SUB_LIST, "i",
+		    (int64_t)now), out);
+	return rows_json(s, Q_SUB_LIST_DEV, bind(s, Q_SUB_LIST_DEV, "ii",
+	    (int64_t)now, device_id), out);
 }
 
 enum store_rc
@@ -1760,6 +1846,14 @@ store_device_duplicates(struct store *s, json_t **out)
 	return rows_json(s, Q_DEV_DUPS, bind(s, Q_DEV_DUPS, ""), out);
 }
 
+enum store_rc
+store_device_duplicates_of(struct store *s, int64_t domain_id,
+    const char *sfua_id, const char *mac, json_t **out)
+{
+	return rows_json(s, Q_DEV_DUPS_OF, bind(s, Q_DEV_DUPS_OF, "isS",
+	    domain_id, sfua_id, mac), out);
+}
+
 /*
  * RFC 6011 §2.4.1 trust on first use.  With may_pin, a device without a
  * pin gets sha256 as its pin (first writer wins: a concurrent different
@@ -1955,6 +2049,151 @@ enum store_rc
 store_device_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_DEV_LIST, bind(s, Q_DEV_LIST, ""), out);
+}
+
+/*
+ * The filters of store_device_each(): a fixed clause each, with a fixed
+ * parameter number (?1 to ?5; ?6 and ?7 are LIMIT and OFFSET), so the
+ * statement is one of 2^5 texts and never holds input.  A device that
+ * never fetched counts as not seen.
+ */
+static const char *const devlist_where[] = {
+	"d.vendor = ?1",
+	"d.model = ?2",
+	"d.state = ?3",
+	"d.user_id = (SELECT id FROM users WHERE name = ?4)",
+	"coalesce(s.last_fetch, 0) < ?5",
+};
+#define DEVLIST_NWHERE	(sizeof(devlist_where) / sizeof(devlist_where[0]))
+#define DEVLIST_USER	(1u << 3)
+
+/* The listing with the clauses of mask; allocated, NULL without memory. */
+static char *
+devlist_sql(unsigned mask)
+{
+	size_t	 i, off, len = sizeof(DEV_LIST) + 64;
+	char	*sql;
+
+	for (i = 0; i < DEVLIST_NWHERE; i++)
+		len += strlen(devlist_where[i]) + 8;
+	if ((sql = malloc(len)) == NULL)
+		return NULL;
+	off = (size_t)snprintf(sql, len, "%s", DEV_LIST);
+	for (i = 0; i < DEVLIST_NWHERE; i++)
+		if (mask & (1u << i))
+			off += (size_t)snprintf(sql + off, len - off, " %s %s",
+			    mask & ((1u << i) - 1) ? "AND" : "WHERE",
+			    devlist_where[i]);
+	snprintf(sql + off, len - off, " ORDER BY d.id LIMIT ?6 OFFSET ?7");
+	return sql;
+}
+
+enum store_rc
+store_device_each(struct store *s, const struct store_device_filter *f,
+    int (*fn)(const json_t *, void *), void *arg)
+{
+	const char	*text[] = { f->vendor, f->model, f->state, f->user };
+	sqlite3_stmt	*p = NULL;
+	json_t		*row;
+	unsigned	 mask = 0;
+	size_t		 i;
+	char		*sql;
+	int		 rc = SQLITE_OK, stop;
+
+	for (i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		if (text[i] != NULL)
+			mask |= 1u << i;
+	if (f->not_seen_since > 0)
+		mask |= 1u << 4;
+	if ((sql = devlist_sql(mask)) == NULL) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return STORE_ERROR;
+	}
+	if (sqlite3_prepare_v2(s->db, sql, -1, &p, NULL) != SQLITE_OK) {
+		seterr(s, "prepare");
+		free(sql);
+		return STORE_ERROR;
+	}
+	free(sql);
+	for (i = 0; rc == SQLITE_OK && i < sizeof(text) / sizeof(text[0]); i++)
+		if (text[i] != NULL)
+			rc = sqlite3_bind_text(p, (int)i + 1, text[i], -1,
+			    SQLITE_TRANSIENT);
+	if (rc == SQLITE_OK && f->not_seen_since > 0)
+		rc = sqlite3_bind_int64(p, 5, (int64_t)f->not_seen_since);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(p, 6, f->limit < 0 ? -1 : f->limit);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(p, 7, f->offset > 0 ? f->offset : 0);
+	if (rc != SQLITE_OK) {
+		seterr(s, "bind");
+		sqlite3_finalize(p);
+		return STORE_ERROR;
+	}
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if ((row = row_json(p)) == NULL) {
+			snprintf(s->err, sizeof(s->err), "out of memory");
+			break;
+		}
+		stop = fn(row, arg);
+		json_decref(row);
+		if (stop != 0) {
+			snprintf(s->err, sizeof(s->err), "listing stopped");
+			break;
+		}
+	}
+	sqlite3_finalize(p);
+	if (rc == SQLITE_ROW)
+		return STORE_ERROR;
+	return maprc(s, rc, "device list");
+}
+
+enum store_rc
+store_device_elsewhere(struct store *s, int *yes)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	*yes = 0;
+	if ((p = bind(s, Q_DEV_ELSEWHERE, "")) == NULL)
+		return STORE_ERROR;
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		*yes = sqlite3_column_int(p, 0) != 0;
+	done(p);
+	return rc == SQLITE_ROW ? STORE_OK : maprc(s, rc, "device list");
+}
+
+/* ------------------------------------------------ for the plan test */
+
+char *
+store_sqlite_statement(size_t i, const char **name)
+{
+	static const size_t ndev = sizeof(devset) / sizeof(devset[0]);
+	static const size_t ndom = sizeof(domset) / sizeof(domset[0]);
+
+	*name = NULL;
+	if (i < Q__COUNT) {
+		*name = qnames[i];
+		return strdup(sqls[i]);
+	}
+	i -= Q__COUNT;
+	if (i < ndev) {
+		*name = devset[i].field;
+		return strdup(devset[i].sql);
+	}
+	i -= ndev;
+	if (i < ndom) {
+		/* key_file is set with cert_file: "" for no statement. */
+		*name = domset[i].field;
+		return strdup(domset[i].sql ? domset[i].sql : "");
+	}
+	i -= ndom;
+	if (i < (1u << DEVLIST_NWHERE)) {
+		*name = i & DEVLIST_USER ? "device list --user" :
+		    "device list";
+		return devlist_sql((unsigned)i);
+	}
+	return NULL;
 }
 
 enum store_rc

@@ -11,7 +11,7 @@ fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
 }
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
-is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 6
+is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 7
 is "WAL mode" "$(sqlite3 "$STORE" 'PRAGMA journal_mode')" wal
 sc init >/dev/null; ok "init twice is harmless" $?
 
@@ -51,6 +51,30 @@ fails "device set with nothing" "nothing to change" sc device set 001122334455
 sc device set 001122334455 --state disabled >/dev/null
 is "device set state" "$(sqlite3 "$STORE" "SELECT state FROM devices WHERE mac='001122334455'")" disabled
 fails "device set bad max-age" "expected 0..31536000" sc device set 001122334455 --max-age -5
+
+# device list: filters and paging in SQL (issue 11); bad input first.
+fails "device list --limit -1" "--limit -1: expected a number of devices" sc device list --limit -1
+fails "device list --limit abc" "--limit abc: expected a number of devices" sc device list --limit abc
+fails "device list --offset x" "--offset x: expected a number of devices to skip" sc device list --offset x
+fails "device list --not-seen-since 5x" "--not-seen-since 5x: expected seconds" sc device list --not-seen-since 5x
+fails "device list --user ghost" "--user ghost: no such user" sc device list --user ghost
+is "device list --limit 2: two rows and the header" "$(sc device list --limit 2 | wc -l)" 3
+is "device list --limit 0: the header only" "$(sc device list --limit 0 | wc -l)" 1
+is "device list --offset 1 --limit 1: the second device" \
+	"$(sc --json device list --offset 1 --limit 1 | grep '"sfua_id"')" \
+	'    "sfua_id": "urn:uuid:00000000-0000-1000-8000-00aabbccddee",'
+is "--json of no device is an empty array" "$(sc --json device list --model nosuch)" "[]"
+is "device list --vendor" "$(sc --json device list --vendor examplecorp.com | grep -c '"sfua_id"')" 1
+is "device list --model" "$(sc --json device list --model HypoComm | grep -c '"sfua_id"')" 1
+is "device list --user" "$(sc --json device list --user alice | grep -c '"sfua_id"')" 1
+is "device list --state with --vendor" "$(sc --json device list --state disabled --vendor examplecorp.com | grep -c '"sfua_id"')" 1
+is "device list: never seen is not seen since 1h" "$(sc --json device list --not-seen-since 1h | grep -c '"sfua_id"')" 3
+sqlite3 "$STORE" "INSERT INTO device_seen(device_id, last_fetch) SELECT id, strftime('%s', 'now') - 60 FROM devices WHERE mac = '001122334455'"
+is "device list: seen a minute ago is seen since 1h" "$(sc --json device list --not-seen-since 1h | grep -c '"sfua_id"')" 2
+is "device list: ...but not seen since 30s" "$(sc --json device list --not-seen-since 30s | grep -c '"sfua_id"')" 3
+if command -v python3 >/dev/null; then
+	is "streamed --json is one JSON array" "$(sc --json device list --limit 2 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 2
+fi
 
 fails "line add without --aor" "are required" sc line add 001122334455 --username alice
 fails "line add bad AOR" "expected sip:user@domain" sh -c "echo x | $SIPCFG -d $STORE line add 001122334455 --aor mailto:a@b --username a"
@@ -153,7 +177,8 @@ sqlite3 "$V1" < "$top_srcdir/sql/schema.sql" &&
 sqlite3 "$V1" "INSERT INTO devices(sfua_id, mac) VALUES ('urn:uuid:00000000-0000-1000-8000-00aabbccddee', 'aabbccddee00')"
 is "hand-made store is version 1" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
 "$SIPCFG" -d "$V1" device list >/dev/null; ok "sipcfg opens (and migrates) it" $?
-is "now version 6" "$(sqlite3 "$V1" 'PRAGMA user_version')" 6
+is "now version 7" "$(sqlite3 "$V1" 'PRAGMA user_version')" 7
+is "with the issue 11 indexes (migrate-7)" "$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name IN ('devices_sfua', 'devices_profile', 'users_domain', 'audit_sessions_open')")" 4
 is "the old device kept" "$(sqlite3 "$V1" 'SELECT count(*) FROM devices')" 1
 is "the old device was not enrolled by sipcfgd (migrate-6)" "$(sqlite3 "$V1" 'SELECT enrolled_from IS NULL FROM devices')" 1
 ok "the old device got a monitor token" "$(sqlite3 "$V1" 'SELECT token FROM monitors' | grep -qx '[0-9a-f]\{32\}'; echo $?)"
