@@ -2204,8 +2204,14 @@ struct store_bulk {
 int
 store_bulk_tune(struct store *s)
 {
-	/* 256 MB of pages: the indexes of a million devices stay cached. */
+	/*
+	 * 256 MB of pages: the indexes of a million devices stay cached.
+	 * Statement journals (each trigger-firing insert may need undoing
+	 * on its own) and the temporary table in memory: on disk they were
+	 * most of the writes of an import.
+	 */
 	return apply(s, "PRAGMA cache_size = -262144", "bulk") != 0 ||
+	    apply(s, "PRAGMA temp_store = MEMORY", "bulk") != 0 ||
 	    apply(s, "PRAGMA synchronous = FULL", "bulk") != 0 ? -1 : 0;
 }
 
