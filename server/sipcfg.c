@@ -28,6 +28,7 @@
 
 #include "digest.h"
 #include "buf.h"
+#include "bulk.h"
 #include "credential.h"
 #include "render.h"
 #include "request.h"
@@ -322,24 +323,12 @@ find_device(struct store *st, const char *spec, struct store_device *d)
 	return 0;
 }
 
+
+/* The rule is bulk.c's, shared with `sipcfg import`. */
 static int
 valid_state(const char *s)
 {
-	return strcmp(s, "active") == 0 || strcmp(s, "pending") == 0 ||
-	    strcmp(s, "disabled") == 0;
-}
-
-/*
- * Free text ends up in line-oriented phone files: a line break in it
- * would start a setting of its own.
- */
-static int
-has_control(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
+	return bulk_bad_state(s) == NULL;
 }
 
 /* A PEM certificate file, checked to be one (for cms-cert). */
@@ -393,32 +382,28 @@ warn_legacy_enc(void)
 static int
 device_fields(struct store *st, const struct args *a, json_t *f, int set)
 {
-	const char	*v;
+	const char	*v, *why;
 	char		 mac[13];
 	long long	 n;
 
 	if ((v = opt(a, "--vendor")) != NULL) {
-		if (*v && !request_valid_domain(v))
-			return err("--vendor %s: not a DNS domain", v);
+		if ((why = bulk_bad_vendor(v)) != NULL)
+			return err("--vendor %s: %s", v, why);
 		json_object_set_new(f, "vendor", json_string(v));
 	}
 	if ((v = opt(a, "--model")) != NULL) {
-		if (*v && !request_valid_token(v))
-			return err("--model %s: not a SIP token", v);
+		if ((why = bulk_bad_model(v)) != NULL)
+			return err("--model %s: %s", v, why);
 		json_object_set_new(f, "model", json_string(v));
 	}
 	if ((v = opt(a, "--label")) != NULL) {
-		if (strlen(v) > 255)
-			return err("--label: longer than 255 bytes");
-		if (has_control(v))
-			return err("--label: no control characters (line "
-			    "breaks, tabs)");
+		if ((why = bulk_bad_label(v)) != NULL)
+			return err("--label: %s", why);
 		json_object_set_new(f, "label", json_string(v));
 	}
 	if ((v = opt(a, "--state")) != NULL) {
-		if (!valid_state(v))
-			return err("--state %s: expected active, pending or "
-			    "disabled", v);
+		if ((why = bulk_bad_state(v)) != NULL)
+			return err("--state %s: %s", v, why);
 		json_object_set_new(f, "state", json_string(v));
 	}
 	if ((v = opt(a, "--user")) != NULL)
@@ -694,7 +679,7 @@ domain_fields(struct args *a, json_t *f, int set)
 	} else if (set && opt(a, "--no-ca"))
 		json_object_set_new(f, "ca_file", json_string(""));
 	if ((v = opt(a, "--realm")) != NULL) {
-		if (*v == '\0' || strlen(v) > 128 || has_control(v) ||
+		if (*v == '\0' || strlen(v) > 128 || bulk_has_control(v) ||
 		    strchr(v, '"'))
 			return err("--realm %s: 1..128 bytes, no quotes or "
 			    "control characters", v);
@@ -702,7 +687,7 @@ domain_fields(struct args *a, json_t *f, int set)
 	}
 	if ((v = opt(a, "--base-url")) != NULL) {
 		if (strncmp(v, "https://", 8) != 0 || strlen(v) > 1024 ||
-		    has_control(v) || strchr(v, ' '))
+		    bulk_has_control(v) || strchr(v, ' '))
 			return err("--base-url %s: expected an https:// URL", v);
 		json_object_set_new(f, "base_url", json_string(v));
 	}
@@ -856,13 +841,7 @@ cmd_device_add(struct store *st, struct args *a)
 	enum store_rc	 rc;
 	int		 r = -1;
 
-	if (request_urn_normalise(a->pos[0], id, sizeof(id)) == 0) {
-		if (request_urn_mac(id, mac) != 0)
-			mac[0] = '\0';
-	} else if (request_mac_normalise(a->pos[0], mac) == 0)
-		/* RFC 6011 §2.3.3: the sfua-id a UA builds from its MAC. */
-		request_mac_urn(mac, id, sizeof(id));
-	else
+	if (bulk_device_id(a->pos[0], id, sizeof(id), mac) != 0)
 		return err("%s: not an sfua-id URN or a MAC address",
 		    a->pos[0]);
 	f = json_pack("{s:s, s:I}", "sfua_id", id, "domain_id", (json_int_t)
@@ -1353,9 +1332,8 @@ cmd_user_add(struct store *st, struct args *a)
 	time_t		 nb = 0, na = 0;
 	enum store_rc	 rc;
 
-	if (!request_valid_userid(a->pos[0]) || strlen(a->pos[0]) > 64)
-		return err("%s: not a valid user name (RFC 2617 userid, "
-		    "no ':', at most 64 bytes)", a->pos[0]);
+	if (bulk_bad_user(a->pos[0]) != NULL)
+		return err("%s: %s", a->pos[0], bulk_bad_user(a->pos[0]));
 	if (!otp && (opt(a, "--valid-for") || opt(a, "--not-before")))
 		return err("--valid-for and --not-before go with --one-time");
 	if (otp && otp_window(a, &nb, &na) != 0)
@@ -1505,7 +1483,7 @@ cmd_line_add(struct store *st, struct args *a)
 {
 	struct store_device	 d;
 	const char		*aor = opt(a, "--aor"), *user = opt(a, "--username");
-	const char		*realm = opt(a, "--realm"), *v, *at;
+	const char		*realm = opt(a, "--realm"), *v, *why, *fld;
 	char			 rbuf[STORE_NAME_MAX], md5[DIGEST_HA1_MD5_HEX];
 	char			*sealed = NULL;
 	json_t			*f;
@@ -1517,31 +1495,17 @@ cmd_line_add(struct store *st, struct args *a)
 		return -1;
 	if (aor == NULL || user == NULL)
 		return err("line add: --aor and --username are required");
-	/* RFC 6011 §3.1.1: the AOR is a SIP or SIPS URI. */
-	if ((strncmp(aor, "sip:", 4) != 0 && strncmp(aor, "sips:", 5) != 0) ||
-	    (at = strchr(aor, '@')) == NULL || at[1] == '\0' ||
-	    has_control(aor) ||
-	    strpbrk(aor, " \t\r\n<>\""))
-		return err("--aor %s: expected sip:user@domain or "
-		    "sips:user@domain", aor);
-	if (!request_valid_userid(user))
-		return err("--username %s: not a valid username", user);
-	if (realm == NULL) {
-		/* Default realm: the AOR's domain, without port or params. */
-		snprintf(rbuf, sizeof(rbuf), "%.*s", (int)strcspn(at + 1, ":;?"),
-		    at + 1);
-		realm = rbuf;
+	if ((why = bulk_bad_line(aor, user, realm, opt(a, "--proxy"),
+	    opt(a, "--display"), rbuf, sizeof(rbuf), &realm, &fld)) != NULL) {
+		if (strcmp(fld, "display") == 0)
+			return err("--display: %s", why);
+		v = strcmp(fld, "aor") == 0 ? aor : strcmp(fld, "username") ==
+		    0 ? user : strcmp(fld, "proxy") == 0 ? opt(a, "--proxy") :
+		    realm ? realm : rbuf;
+		return err("--%s %s: %s", fld, v, why);
 	}
-	if (!request_valid_userid(realm) || strchr(realm, '"'))
-		return err("--realm %s: not a usable realm", realm);
 	if ((v = opt(a, "--position")) && util_strtonum(v, 1, 64, &pos) != 0)
 		return err("--position %s: expected 1..64", v);
-	if ((v = opt(a, "--proxy")) && ((strncmp(v, "sip:", 4) != 0 &&
-	    strncmp(v, "sips:", 5) != 0) || has_control(v)))
-		return err("--proxy %s: expected a sip: or sips: URI", v);
-	if ((v = opt(a, "--display")) && (has_control(v) || strlen(v) > 128))
-		return err("--display: at most 128 bytes, no control "
-		    "characters (line breaks, tabs)");
 	if (hash_password_seal(user, realm, md5, NULL, &sealed) != 0)
 		return -1;
 	f = json_pack("{s:s, s:s, s:s, s:s, s:I}", "aor", aor, "username",
@@ -1787,17 +1751,6 @@ var_scope(struct store *st, struct args *a, int *next, char *scope,
 	return 0;
 }
 
-static int
-valid_varname(const char *s)
-{
-	if (*s == '\0' || strlen(s) > 64)
-		return 0;
-	for (; *s; s++)
-		if (!(*s == '_' || *s == '-' || (*s >= 'a' && *s <= 'z') ||
-		    (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
-			return 0;
-	return 1;
-}
 
 /*
  * --secret: the JSON text sealed (seal.h, purpose "var") and stored as a
@@ -1851,9 +1804,8 @@ cmd_var_set(struct store *st, struct args *a)
 		return -1;
 	if (a->npos != i + 2)
 		return err("usage: var set LAYER [SCOPE] NAME VALUE");
-	if (!valid_varname(a->pos[i]))
-		return err("%s: variable names are [A-Za-z0-9_-], at most 64",
-		    a->pos[i]);
+	if (bulk_bad_varname(a->pos[i]) != NULL)
+		return err("%s: %s", a->pos[i], bulk_bad_varname(a->pos[i]));
 	/* VALUE is JSON when it parses as JSON, a string otherwise. */
 	if (opt(a, "--string") || (v = json_loads(a->pos[i + 1],
 	    JSON_DECODE_ANY, NULL)) == NULL)
@@ -2385,6 +2337,77 @@ cmd_device_history(struct store *st, struct args *a)
 	return 0;
 }
 
+/*
+ * Issue 11: import and export (bulk.c does the work; doc/sipcfg.1,
+ * IMPORT AND EXPORT, the format).  A dry run succeeds and is rolled
+ * back: main() looks at dry_run instead of committing.
+ */
+static int	 dry_run;
+
+static int
+bulk_format(const struct args *a, enum bulk_format *f)
+{
+	const char	*v = opt(a, "--format");
+
+	*f = BULK_AUTO;
+	if (v == NULL)
+		return 0;
+	if (strcmp(v, "csv") == 0)
+		*f = BULK_CSV;
+	else if (strcmp(v, "jsonl") == 0)
+		*f = BULK_JSONL;
+	else
+		return err("--format %s: expected csv or jsonl", v);
+	return 0;
+}
+
+static int
+cmd_import(struct store *st, struct args *a)
+{
+	struct bulk_opts o;
+	unsigned char	 key[SEAL_KEY_LEN];
+	FILE		*f = stdin;
+	int		 have = 0, rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	if (bulk_format(a, &o.format) != 0 || load_seal_key(key, &have) != 0)
+		return -1;
+	o.dry_run = dry_run = opt(a, "--dry-run") != NULL;
+	o.replace = opt(a, "--replace") != NULL;
+	o.seal_key = have ? key : NULL;
+	if (strcmp(a->pos[0], "-") != 0 && (f = fopen(a->pos[0], "r")) ==
+	    NULL)
+		return err("%s: %s", a->pos[0], strerror(errno));
+	rc = bulk_import(st, f, strcmp(a->pos[0], "-") ? a->pos[0] : "stdin",
+	    &o);
+	if (f != stdin)
+		fclose(f);
+	util_wipe(key, sizeof(key));
+	printed = 1;
+	return rc;
+}
+
+static int
+cmd_export(struct store *st, struct args *a)
+{
+	struct bulk_opts o;
+	unsigned char	 key[SEAL_KEY_LEN];
+	int		 have = 0, rc;
+
+	memset(&o, 0, sizeof(o));
+	if (bulk_format(a, &o.format) != 0)
+		return -1;
+	/* Secrets (HA1s, line passwords) only when asked for. */
+	o.secrets = opt(a, "--secrets") != NULL;
+	if (o.secrets && load_seal_key(key, &have) != 0)
+		return -1;
+	o.seal_key = have ? key : NULL;
+	rc = bulk_export(st, stdout, &o);
+	util_wipe(key, sizeof(key));
+	printed = 1;
+	return rc;
+}
+
 static const struct cmd cmds[] = {
 	{ "init", NULL, 0, 0, "--realm= --force", 1, cmd_init,
 	    "init [--realm REALM [--force]]" },
@@ -2488,6 +2511,10 @@ static const struct cmd cmds[] = {
 	{ "checksync", "set", 1, 1, "--event= --reboot-event= --on --off", 1,
 	    cmd_checksync_set, "checksync set VENDOR [--event EVENT] "
 	    "[--reboot-event EVENT] [--on|--off]" },
+	{ "import", NULL, 1, 1, "--format= --dry-run --replace", 1, cmd_import,
+	    "import FILE|- [--format csv|jsonl] [--dry-run] [--replace]" },
+	{ "export", NULL, 0, 0, "--format= --secrets", 0, cmd_export,
+	    "export [--format csv|jsonl] [--secrets]" },
 	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
 	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
 	    "[--max-age DEFAULT]" },
@@ -2673,6 +2700,12 @@ main(int argc, char *argv[])
 		store_close(st);
 		return 1;
 	}
+	/* Issue 11: one big transaction, durable at its commit. */
+	if (c->fn == cmd_import && store_bulk_tune(st) != 0) {
+		err("%s", store_errmsg(st));
+		store_close(st);
+		return 1;
+	}
 	if (w && store_begin(st) != 0) {
 		err("cannot start a transaction: %s", store_errmsg(st));
 		store_close(st);
@@ -2694,7 +2727,9 @@ main(int argc, char *argv[])
 		rc = -1;
 	}
 	if (w) {
-		if (rc == 0 && store_commit(st) != 0) {
+		if (rc == 0 && dry_run)
+			store_rollback(st);
+		else if (rc == 0 && store_commit(st) != 0) {
 			err("commit failed, nothing changed: %s",
 			    store_errmsg(st));
 			rc = -1;

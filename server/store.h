@@ -491,4 +491,95 @@ enum store_rc	 store_var_unset(struct store *, const char *layer,
 enum store_rc	 store_var_list(struct store *, const char *layer,
 		    const char *scope, json_t **);
 
+/* ------------------------------------- bulk import and export (issue 11) */
+
+/*
+ * One import or export run on a store (bulk.h says what the files mean).
+ * It owns its own prepared statements, made on the store's connection,
+ * and a temporary table of the devices an import named (for --replace);
+ * nothing of it reaches the store file but the rows the caller writes.
+ * For a write it raises the page cache and makes the commit synchronous
+ * (FULL), so the one big transaction is durable when it returns.  Free
+ * with store_bulk_free() before store_close().
+ */
+struct store_bulk;
+
+/* One device as a file row has it; "" is none (NULL in the store). */
+struct store_bulk_device {
+	int64_t	 id;
+	int64_t	 domain_id;
+	char	 domain[STORE_NAME_MAX];
+	char	 sfua_id[STORE_SFUA_ID_MAX];
+	char	 mac[13];
+	char	 vendor[STORE_NAME_MAX];
+	char	 model[STORE_NAME_MAX];
+	char	 label[STORE_NAME_MAX];
+	char	 state[16];
+	char	 user[STORE_NAME_MAX];
+	char	 profile[STORE_NAME_MAX];
+	/* The user's, for an export with secrets only; else "". */
+	char	 ha1_md5[33];
+	char	 ha1_sha256[65];
+};
+
+/*
+ * Before an import's transaction begins (SQLite cannot change it inside
+ * one): a bigger page cache, and a commit that is on disk (synchronous
+ * FULL) when it returns.
+ */
+int		 store_bulk_tune(struct store *);
+/* NULL on failure (store_errmsg() says why). */
+struct store_bulk *store_bulk_new(struct store *);
+void		 store_bulk_free(struct store_bulk *);
+/* Every domain as a new JSON object name -> [id, realm] (the realm
+   the domain's users get: its own, else the store's). */
+enum store_rc	 store_bulk_domains(struct store_bulk *, json_t **);
+/* Every profile as a new JSON object name -> id. */
+enum store_rc	 store_bulk_profiles(struct store_bulk *, json_t **);
+enum store_rc	 store_bulk_device_get(struct store_bulk *, int64_t domain_id,
+		    const char *sfua_id, struct store_bulk_device *);
+/* Insert d (its user and profile by id, 0: none); *id: the new row. */
+enum store_rc	 store_bulk_device_insert(struct store_bulk *,
+		    const struct store_bulk_device *d, int64_t user_id,
+		    int64_t profile_id, int64_t *id);
+enum store_rc	 store_bulk_user_add(struct store_bulk *, const char *name,
+		    const char *realm, const char *ha1_md5,
+		    const char *ha1_sha256, int64_t domain_id, int64_t *id);
+/*
+ * A device's lines as a new JSON array ordered by position, each with
+ * its ha1 and password_sealed ("" when none): secrets, so the caller
+ * wipes what it prints only under --secrets.
+ */
+enum store_rc	 store_bulk_lines(struct store_bulk *, int64_t device_id,
+		    json_t **);
+/* A device's variables (layer device, scope sfua_id), secret ones left
+   out, as a new JSON object name -> value. */
+enum store_rc	 store_bulk_vars(struct store_bulk *, const char *sfua_id,
+		    json_t **);
+/*
+ * Remember that file line `line` names device id (kind 'd') or user
+ * name (kind 'u'): STORE_EXISTS, with the first line in *first, when an
+ * earlier line did.  Sweep: remove every device not remembered (*n).
+ */
+enum store_rc	 store_bulk_mark(struct store_bulk *, char kind, int64_t id,
+		    const char *name, long line, long *first);
+enum store_rc	 store_bulk_sweep(struct store_bulk *, long long *n);
+/* Up to max device ids greater than after, ascending. */
+enum store_rc	 store_bulk_ids(struct store_bulk *, int64_t after,
+		    int64_t *ids, size_t max, size_t *n);
+/* What an export's CSV header needs: the highest line position and the
+   names of the non-secret device variables (a new JSON array). */
+enum store_rc	 store_bulk_columns(struct store_bulk *, int *max_position,
+		    json_t **names);
+/*
+ * Every device, by domain then sfua-id, one at a time (a cursor, never
+ * a list): fn gets the device, its lines and its variables (as above;
+ * they are the caller's to decref).  A non-zero fn stops the walk with
+ * STORE_ERROR.
+ */
+typedef int	(*store_bulk_fn)(void *arg, const struct store_bulk_device *,
+		    json_t *lines, json_t *vars);
+enum store_rc	 store_bulk_export(struct store_bulk *, int secrets,
+		    store_bulk_fn fn, void *arg);
+
 #endif

@@ -2367,3 +2367,471 @@ store_var_list(struct store *s, const char *layer, const char *scope,
 	return rows_json(s, Q_VAR_LIST, bind(s, Q_VAR_LIST, "ss", layer, scope),
 	    out);
 }
+
+/* ------------------------------------- bulk import and export (issue 11) */
+
+/*
+ * Apart from the statement table above: these are prepared by the bulk
+ * run that uses them and finalised with it.  Each one that looks up a
+ * device, a line or a variable uses a unique index: (domain_id, sfua_id),
+ * (device_id, position), (layer, scope, name).
+ */
+enum qb {
+	QB_DOMAINS,
+	QB_PROFILES,
+	QB_DEV_GET,
+	QB_DEV_INSERT,
+	QB_USER_INSERT,
+	QB_LINES,
+	QB_VARS,
+	QB_MARK,
+	QB_MARKED,
+	QB_SWEEP,
+	QB_IDS,
+	QB_MAXPOS,
+	QB_VARNAMES,
+	QB_EXPORT,
+	QB__COUNT
+};
+
+#define QB_DEVICE_COLS "d.id, d.domain_id, dm.name, d.sfua_id, " \
+	"coalesce(d.mac, ''), coalesce(d.vendor, ''), coalesce(d.model, ''), " \
+	"coalesce(d.label, ''), d.state, coalesce(u.name, ''), " \
+	"coalesce(p.name, '') "
+#define QB_DEVICE_FROM "FROM devices d JOIN domains dm ON dm.id = d.domain_id " \
+	"LEFT JOIN users u ON u.id = d.user_id " \
+	"LEFT JOIN profiles p ON p.id = d.profile_id "
+
+static const char *const bsqls[QB__COUNT] = {
+	[QB_DOMAINS] = "SELECT name, id, coalesce(realm, (SELECT value FROM "
+	    "meta WHERE key = 'realm')) FROM domains",
+	[QB_PROFILES] = "SELECT name, id FROM profiles",
+	[QB_DEV_GET] = "SELECT " QB_DEVICE_COLS QB_DEVICE_FROM
+	    "WHERE d.domain_id = ?1 AND d.sfua_id = ?2",
+	[QB_DEV_INSERT] = "INSERT INTO devices(domain_id, sfua_id, mac, vendor, "
+	    "model, label, state, user_id, profile_id) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[QB_USER_INSERT] = "INSERT INTO users(name, realm, ha1_md5, ha1_sha256, "
+	    "domain_id) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[QB_LINES] = "SELECT position, aor, realm, username, ha1, "
+	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), "
+	    "coalesce(password_sealed, '') FROM lines WHERE device_id = ?1 "
+	    "ORDER BY position",
+	[QB_VARS] = "SELECT name, value FROM vars WHERE layer = 'device' AND "
+	    "scope = ?1 AND secret = 0 ORDER BY name",
+	[QB_MARK] = "INSERT INTO temp.bulk_named(kind, key, line) "
+	    "VALUES (?1, ?2, ?3) ON CONFLICT(kind, key) DO NOTHING",
+	[QB_MARKED] = "SELECT line FROM temp.bulk_named WHERE kind = ?1 AND "
+	    "key = ?2",
+	[QB_SWEEP] = "DELETE FROM devices WHERE id NOT IN "
+	    "(SELECT key FROM temp.bulk_named WHERE kind = 'd')",
+	[QB_IDS] = "SELECT id FROM devices WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[QB_MAXPOS] = "SELECT coalesce(max(position), 0) FROM lines",
+	[QB_VARNAMES] = "SELECT DISTINCT name FROM vars WHERE layer = 'device' "
+	    "AND secret = 0 ORDER BY name",
+	[QB_EXPORT] = "SELECT " QB_DEVICE_COLS ", "
+	    "CASE WHEN ?1 THEN coalesce(u.ha1_md5, '') ELSE '' END, "
+	    "CASE WHEN ?1 THEN coalesce(u.ha1_sha256, '') ELSE '' END "
+	    QB_DEVICE_FROM "ORDER BY d.domain_id, d.sfua_id",
+};
+
+struct store_bulk {
+	struct store	*s;
+	sqlite3_stmt	*st[QB__COUNT];
+};
+
+int
+store_bulk_tune(struct store *s)
+{
+	/*
+	 * 256 MB of pages: the indexes of a million devices stay cached.
+	 * Statement journals (each trigger-firing insert may need undoing
+	 * on its own) and the temporary table in memory: on disk they were
+	 * most of the writes of an import.
+	 */
+	return apply(s, "PRAGMA cache_size = -262144", "bulk") != 0 ||
+	    apply(s, "PRAGMA temp_store = MEMORY", "bulk") != 0 ||
+	    apply(s, "PRAGMA synchronous = FULL", "bulk") != 0 ? -1 : 0;
+}
+
+struct store_bulk *
+store_bulk_new(struct store *s)
+{
+	struct store_bulk	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return NULL;
+	}
+	b->s = s;
+	/* A temporary table: never in the store file. */
+	if (apply(s, "CREATE TEMP TABLE IF NOT EXISTS bulk_named "
+	    "(kind TEXT, key, line INTEGER, PRIMARY KEY (kind, key)) "
+	    "WITHOUT ROWID", "bulk") != 0 ||
+	    apply(s, "DELETE FROM temp.bulk_named", "bulk") != 0) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+store_bulk_free(struct store_bulk *b)
+{
+	int	 i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < QB__COUNT; i++)
+		sqlite3_finalize(b->st[i]);
+	free(b);
+}
+
+static sqlite3_stmt *
+bstmt(struct store_bulk *b, enum qb q)
+{
+	if (b->st[q] == NULL && sqlite3_prepare_v3(b->s->db, bsqls[q], -1,
+	    SQLITE_PREPARE_PERSISTENT, &b->st[q], NULL) != SQLITE_OK) {
+		seterr(b->s, "prepare");
+		return NULL;
+	}
+	return b->st[q];
+}
+
+/* Text, or NULL for NULL and "". */
+static int
+btext(sqlite3_stmt *p, int i, const char *v)
+{
+	return v == NULL || *v == '\0' ? sqlite3_bind_null(p, i) :
+	    sqlite3_bind_text(p, i, v, -1, SQLITE_TRANSIENT);
+}
+
+static int
+bid(sqlite3_stmt *p, int i, int64_t v)
+{
+	return v <= 0 ? sqlite3_bind_null(p, i) : sqlite3_bind_int64(p, i, v);
+}
+
+/* The rows of p (bound) as name (column 0) -> column 1 (or [1, 2]). */
+static enum store_rc
+bulk_map(struct store_bulk *b, sqlite3_stmt *p, int pair, json_t **out)
+{
+	json_t	*o = json_object(), *v;
+	int	 rc;
+
+	while (o && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+		v = pair ? json_pack("[Is]", (json_int_t)sqlite3_column_int64(p,
+		    1), (const char *)sqlite3_column_text(p, 2)) :
+		    json_integer(sqlite3_column_int64(p, 1));
+		json_object_set_new(o, (const char *)sqlite3_column_text(p, 0),
+		    v);
+	}
+	done(p);
+	if (o == NULL || rc != SQLITE_DONE) {
+		json_decref(o);
+		return o ? maprc(b->s, rc, "bulk") : STORE_ERROR;
+	}
+	*out = o;
+	return STORE_OK;
+}
+
+enum store_rc
+store_bulk_domains(struct store_bulk *b, json_t **out)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_DOMAINS);
+
+	return p ? bulk_map(b, p, 1, out) : STORE_ERROR;
+}
+
+enum store_rc
+store_bulk_profiles(struct store_bulk *b, json_t **out)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_PROFILES);
+
+	return p ? bulk_map(b, p, 0, out) : STORE_ERROR;
+}
+
+static void
+bulk_device_cols(sqlite3_stmt *p, struct store_bulk_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->id = sqlite3_column_int64(p, 0);
+	d->domain_id = sqlite3_column_int64(p, 1);
+	col_copy(p, 2, d->domain, sizeof(d->domain));
+	col_copy(p, 3, d->sfua_id, sizeof(d->sfua_id));
+	col_copy(p, 4, d->mac, sizeof(d->mac));
+	col_copy(p, 5, d->vendor, sizeof(d->vendor));
+	col_copy(p, 6, d->model, sizeof(d->model));
+	col_copy(p, 7, d->label, sizeof(d->label));
+	col_copy(p, 8, d->state, sizeof(d->state));
+	col_copy(p, 9, d->user, sizeof(d->user));
+	col_copy(p, 10, d->profile, sizeof(d->profile));
+}
+
+enum store_rc
+store_bulk_device_get(struct store_bulk *b, int64_t domain_id,
+    const char *sfua_id, struct store_bulk_device *d)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_DEV_GET);
+	int		 rc;
+
+	if (p == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(p, 1, domain_id);
+	sqlite3_bind_text(p, 2, sfua_id, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		bulk_device_cols(p, d);
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(b->s, rc, "device");
+}
+
+enum store_rc
+store_bulk_device_insert(struct store_bulk *b,
+    const struct store_bulk_device *d, int64_t user_id, int64_t profile_id,
+    int64_t *id)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_DEV_INSERT);
+	int		 rc;
+
+	if (p == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(p, 1, d->domain_id);
+	btext(p, 2, d->sfua_id);
+	btext(p, 3, d->mac);
+	btext(p, 4, d->vendor);
+	btext(p, 5, d->model);
+	btext(p, 6, d->label);
+	btext(p, 7, *d->state ? d->state : "active");
+	bid(p, 8, user_id);
+	bid(p, 9, profile_id);
+	rc = sqlite3_step(p);
+	done(p);
+	if (rc == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(b->s->db);
+	return maprc(b->s, rc, "device");
+}
+
+enum store_rc
+store_bulk_user_add(struct store_bulk *b, const char *name, const char *realm,
+    const char *md5, const char *sha256, int64_t domain_id, int64_t *id)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_USER_INSERT);
+	int		 rc;
+
+	if (p == NULL)
+		return STORE_ERROR;
+	btext(p, 1, name);
+	btext(p, 2, realm);
+	btext(p, 3, md5);
+	btext(p, 4, sha256);
+	sqlite3_bind_int64(p, 5, domain_id);
+	rc = sqlite3_step(p);
+	done(p);
+	if (rc == SQLITE_DONE)
+		*id = sqlite3_last_insert_rowid(b->s->db);
+	return maprc(b->s, rc, "user");
+}
+
+enum store_rc
+store_bulk_lines(struct store_bulk *b, int64_t device_id, json_t **out)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_LINES);
+	json_t		*arr = json_array(), *l;
+	int		 rc;
+
+	*out = NULL;
+	if (p == NULL || arr == NULL) {
+		json_decref(arr);
+		return STORE_ERROR;
+	}
+	sqlite3_bind_int64(p, 1, device_id);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		l = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "position", (json_int_t)sqlite3_column_int64(p, 0),
+		    "aor", sqlite3_column_text(p, 1),
+		    "realm", sqlite3_column_text(p, 2),
+		    "username", sqlite3_column_text(p, 3),
+		    "ha1", sqlite3_column_text(p, 4),
+		    "proxy", sqlite3_column_text(p, 5),
+		    "display", sqlite3_column_text(p, 6),
+		    "password_sealed", sqlite3_column_text(p, 7));
+		if (l == NULL || json_array_append_new(arr, l) != 0) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+	}
+	done(p);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return maprc(b->s, rc, "lines");
+	}
+	*out = arr;
+	return STORE_OK;
+}
+
+enum store_rc
+store_bulk_vars(struct store_bulk *b, const char *sfua_id, json_t **out)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_VARS);
+	json_t		*o = json_object(), *v;
+	int		 rc;
+
+	*out = NULL;
+	if (p == NULL || o == NULL) {
+		json_decref(o);
+		return STORE_ERROR;
+	}
+	sqlite3_bind_text(p, 1, sfua_id, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		v = json_loads((const char *)sqlite3_column_text(p, 1),
+		    JSON_DECODE_ANY, NULL);
+		if (v == NULL)
+			v = json_null();
+		json_object_set_new(o, (const char *)sqlite3_column_text(p, 0),
+		    v);
+	}
+	done(p);
+	if (rc != SQLITE_DONE) {
+		json_decref(o);
+		return maprc(b->s, rc, "vars");
+	}
+	*out = o;
+	return STORE_OK;
+}
+
+enum store_rc
+store_bulk_mark(struct store_bulk *b, char kind, int64_t id, const char *name,
+    long line, long *first)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_MARK), *q = bstmt(b, QB_MARKED);
+	char		 k[2] = { kind, '\0' };
+	int		 rc, i;
+
+	if (p == NULL || q == NULL)
+		return STORE_ERROR;
+	for (i = 0; i < 2; i++) {
+		sqlite3_stmt *x = i ? q : p;
+
+		sqlite3_bind_text(x, 1, k, 1, SQLITE_STATIC);
+		if (name)
+			sqlite3_bind_text(x, 2, name, -1, SQLITE_TRANSIENT);
+		else
+			sqlite3_bind_int64(x, 2, id);
+	}
+	sqlite3_bind_int64(p, 3, line);
+	rc = sqlite3_step(p);
+	done(p);
+	if (rc != SQLITE_DONE) {
+		done(q);
+		return maprc(b->s, rc, "bulk");
+	}
+	if (sqlite3_changes(b->s->db) > 0) {
+		done(q);
+		return STORE_OK;
+	}
+	rc = sqlite3_step(q);
+	*first = rc == SQLITE_ROW ? (long)sqlite3_column_int64(q, 0) : 0;
+	done(q);
+	return STORE_EXISTS;
+}
+
+enum store_rc
+store_bulk_sweep(struct store_bulk *b, long long *n)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_SWEEP);
+	int		 rc;
+
+	*n = 0;
+	if (p == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	done(p);
+	if (rc == SQLITE_DONE)
+		*n = sqlite3_changes(b->s->db);
+	return maprc(b->s, rc, "remove");
+}
+
+enum store_rc
+store_bulk_ids(struct store_bulk *b, int64_t after, int64_t *ids, size_t max,
+    size_t *n)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_IDS);
+	int		 rc;
+
+	*n = 0;
+	if (p == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int64(p, 1, after);
+	sqlite3_bind_int64(p, 2, (int64_t)max);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		ids[(*n)++] = sqlite3_column_int64(p, 0);
+	done(p);
+	return maprc(b->s, rc, "devices");
+}
+
+enum store_rc
+store_bulk_columns(struct store_bulk *b, int *max_position, json_t **names)
+{
+	sqlite3_stmt	*p;
+	json_t		*arr;
+	int		 rc;
+
+	*names = NULL;
+	if ((p = bstmt(b, QB_MAXPOS)) == NULL)
+		return STORE_ERROR;
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		*max_position = sqlite3_column_int(p, 0);
+	done(p);
+	if (rc != SQLITE_ROW)
+		return maprc(b->s, rc, "lines");
+	if ((p = bstmt(b, QB_VARNAMES)) == NULL ||
+	    (arr = json_array()) == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW)
+		json_array_append_new(arr, json_string((const char *)
+		    sqlite3_column_text(p, 0)));
+	done(p);
+	if (rc != SQLITE_DONE) {
+		json_decref(arr);
+		return maprc(b->s, rc, "vars");
+	}
+	*names = arr;
+	return STORE_OK;
+}
+
+enum store_rc
+store_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
+    void *arg)
+{
+	sqlite3_stmt			*p = bstmt(b, QB_EXPORT);
+	struct store_bulk_device	 d;
+	json_t				*lines, *vars;
+	enum store_rc			 r = STORE_OK;
+	int				 rc = SQLITE_DONE;
+
+	if (p == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_int(p, 1, secrets != 0);
+	while (r == STORE_OK && (rc = sqlite3_step(p)) == SQLITE_ROW) {
+		bulk_device_cols(p, &d);
+		col_copy(p, 11, d.ha1_md5, sizeof(d.ha1_md5));
+		col_copy(p, 12, d.ha1_sha256, sizeof(d.ha1_sha256));
+		if ((r = store_bulk_lines(b, d.id, &lines)) != STORE_OK)
+			break;
+		if ((r = store_bulk_vars(b, d.sfua_id, &vars)) != STORE_OK) {
+			json_decref(lines);
+			break;
+		}
+		if (fn(arg, &d, lines, vars) != 0) {
+			snprintf(b->s->err, sizeof(b->s->err), "export stopped");
+			r = STORE_ERROR;
+		}
+	}
+	util_wipe(&d, sizeof(d));
+	done(p);
+	if (r != STORE_OK)
+		return r;
+	return maprc(b->s, rc, "export");
+}

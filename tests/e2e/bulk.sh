@@ -1,0 +1,123 @@
+#!/bin/sh
+# bulk: `sipcfg import` and `sipcfg export` (issue 11) on a real store:
+# each kind of bad row rejected with its line number and nothing written
+# (the store file byte-identical), a dry run byte-identical too, then an
+# import the daemon serves with the imported credentials, the export
+# round trip into a fresh store, and secrets only under --secrets.
+. "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
+need sqlite3
+need sha256sum
+sc init --realm bulk-realm >/dev/null &&
+sc template add generic "$top_srcdir/templates/generic.xml" >/dev/null &&
+sc profile set desk --max-age 600 >/dev/null ||
+	{ echo "Bail out! cannot make the store"; exit 99; }
+sum() { sha256sum "$STORE" | cut -d' ' -f1; }
+# rejects DESCRIPTION EXPECTED-MESSAGE FILE [options]: non-zero exit,
+# the message, and the store file unchanged to the byte.
+rejects() {
+	d=$1; m=$2; shift 2
+	before=$(sum)
+	out=$(sc import "$@" 2>&1 </dev/null); rc=$?
+	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
+	else ok "$d (rc $rc: $out)" 1; fi
+	is "$d: store byte-identical" "$(sum)" "$before"
+}
+H=domain,device,vendor,model,label,state,user,password,profile
+G="$H,line1.aor,line1.username,line1.password,var.tz"
+good() { echo ",00:11:22:33:44:0$1,examplecorp.com,HypoComm,desk $1,active,u$1,pw$1,desk,sip:u$1@example.net,u$1,lp$1,Europe/Paris"; }
+
+# Bad input first: each rejected with FILE:LINE, nothing written.
+printf '%s\n%s\n%s\n' "$G" "$(good 1)" ",12:34,,,,,,,,,,," > "$W/f.csv"
+rejects "bad MAC" "f.csv:3: device 12:34: not an sfua-id URN or a MAC" "$W/f.csv"
+printf '%s\n%s\n%s\n' "$G" "$(good 1)" "nowhere.example,00:11:22:33:44:09,,,,,,,,,,," > "$W/f.csv"
+rejects "unknown domain" "f.csv:3: domain nowhere.example: no such domain" "$W/f.csv"
+printf '%s\n%s\n%s\n' "$G" ",00:11:22:33:44:09,,,,on,,,,,,," "$(good 1)" > "$W/f.csv"
+rejects "bad state" "f.csv:2: state on: expected active, pending or disabled" "$W/f.csv"
+printf '%s\n%s\n%s\n%s\n' "$G" "$(good 1)" "$(good 2)" "$(good 1 | sed 's/u1/v1/g')" > "$W/f.csv"
+rejects "duplicate device" "f.csv:4: device urn:uuid:00000000-0000-1000-8000-001122334401: already on line 2" "$W/f.csv"
+printf '%s\n%s\n' "$G" "$(good 1 | sed 's/,desk,/,gold,/')" > "$W/f.csv"
+rejects "unknown profile" "f.csv:2: profile gold: no such profile" "$W/f.csv"
+printf '%s\n%s\n%s\n' "$G" "$(good 1)" ',00:11:22:33:44:02,x,"a"b,,,,,,,,,' > "$W/f.csv"
+rejects "malformed CSV quoting" "f.csv:3: a closing quote must end the field" "$W/f.csv"
+printf '%s\n%s\n%s\n' "$G" "$(good 1)" ',00:11:22:33:44:02,x,"open' > "$W/f.csv"
+rejects "unclosed CSV quote" "f.csv:3: a quoted field opened on line 3 is not closed" "$W/f.csv"
+printf '%s\n%s\n' "$G" ",00:11:22:33:44:02,,,,,newuser,,,,,," > "$W/f.csv"
+rejects "new user without a password" "f.csv:2: user newuser is new" "$W/f.csv"
+printf '%s\n%s\n' "$H,bogus" ",00:11:22:33:44:02,,,,,,,,x" > "$W/f.csv"
+rejects "unknown column" "f.csv:1: column bogus: unknown" "$W/f.csv"
+printf '%s\n%s\n' "$G" "$(good 1 | sed 's/sip:u1@example.net/tel:123/')" > "$W/f.csv"
+rejects "bad line AOR (the line add rule)" "f.csv:2: line 1 aor: expected sip:user@domain" "$W/f.csv"
+printf '%s\n' '{"device":"00:11:22:33:44:01","user":"u1","password":"pw1"}' \
+	'{"device":"00:11:22:33:44:02",' '{"device":"00:11:22:33:44:03","state":"gone"}' > "$W/f.jsonl"
+out=$(sc import "$W/f.jsonl" 2>&1); rc=$?
+ok "bad JSON rejected" $([ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'f.jsonl:2: ' && echo 0 || echo 1)
+contains "every bad row reported, not only the first" "$out" "f.jsonl:3: state gone"
+contains "the summary says nothing was imported" "$out" "2 bad rows of 3, nothing imported"
+printf '%s\n' '{"device":"00:11:22:33:44:01","user":"u1","password":"pw1"}' \
+	'{"device":"00:11:22:33:44:02","user":"u1","password":"other"}' > "$W/f.jsonl"
+rejects "one user, two passwords" "f.jsonl:2: user u1: another password than on line 1" "$W/f.jsonl"
+rejects "unknown --format" "expected csv or jsonl" "$W/f.jsonl" --format xml
+is "nothing written by any of them" "$(sqlite3 "$STORE" 'SELECT (SELECT count(*) FROM devices) || (SELECT count(*) FROM users) || (SELECT count(*) FROM lines)')" 000
+
+# A dry run: what would change, and the store byte-identical.
+printf '%s\n%s\n%s\n' "$G" "$(good 1)" "$(good 2)" > "$W/a.csv"
+before=$(sum)
+out=$(sc import "$W/a.csv" --dry-run); ok "dry run" $?
+contains "dry run says what it would add" "$out" "2 devices added, 0 changed"
+is "dry run: store byte-identical" "$(sum)" "$before"
+
+# The import, served by the daemon with the imported password.
+out=$(sc import "$W/a.csv"); ok "import" $?
+contains "import summary" "$out" "2 rows: 2 devices added"
+is "two devices, two users, two lines" "$(sqlite3 "$STORE" 'SELECT (SELECT count(*) FROM devices) || (SELECT count(*) FROM users) || (SELECT count(*) FROM lines)')" 222
+is "HA1 with the store's realm" "$(sqlite3 "$STORE" "SELECT ha1_md5 FROM users WHERE name = 'u1'")" \
+	"$(printf 'u1:bulk-realm:pw1' | md5sum | cut -d' ' -f1)"
+if grep -a -q 'pw1\|lp1' "$STORE" "$STORE-wal" 2>/dev/null; then ok "no password in the store file" 1
+else ok "no password in the store file" 0; fi
+out=$(sc import "$W/a.csv"); contains "the same file again changes nothing" "$out" "0 devices added, 0 changed, 2 unchanged"
+D1=urn:uuid:00000000-0000-1000-8000-001122334401
+start_daemon
+is "imported device with the imported password: 200" \
+	"$(status "$BASE?sfua-id=$D1&sfua-user=u1" --digest -u u1:pw1)" 200
+is "wrong password: 401" "$(status "$BASE?sfua-id=$D1&sfua-user=u1" --digest -u u1:pw2)" 401
+body=$(c "$BASE?sfua-id=$D1&sfua-user=u1" --digest -u u1:pw1)
+contains "the imported line is served" "$body" "sip:u1@example.net"
+stop_daemon
+
+# A dry run of a change: counted by rendering, and nothing written.
+printf '%s\n%s\n%s\n' "$G" "$(good 1 | sed 's/desk 1/desk one/')" "$(good 2)" > "$W/b.csv"
+out=$(sc import "$W/b.csv" --dry-run)
+contains "dry run: a label change is a changed device" "$out" "0 devices added, 1 changed, 1 unchanged, 0 removed"
+contains "dry run: the generic template does not show the label: no ETag" "$out" "0 of 2 existing devices"
+printf '%s\n%s\n%s\n' "$G" "$(good 1 | sed 's/sip:u1@/sip:u1b@/')" "$(good 2)" > "$W/b.csv"
+before=$(sum)
+out=$(sc import "$W/b.csv" --dry-run --replace)
+contains "dry run: one device changed" "$out" "0 devices added, 1 changed, 1 unchanged, 0 removed"
+contains "dry run: a new AOR is a new ETag" "$out" "1 of 2 existing devices"
+is "dry run of a change: store byte-identical" "$(sum)" "$before"
+printf '%s\n%s\n' "$G" "$(good 1)" > "$W/c.csv"
+out=$(sc import "$W/c.csv" --dry-run --replace)
+contains "--replace would remove the device not in the file" "$out" "1 removed"
+
+# Export: secrets only under --secrets; the round trip is exact.
+sc var set device "$D1" n 42 >/dev/null
+sc export > "$W/plain.csv"; ok "export" $?
+if grep -q "$(sqlite3 "$STORE" "SELECT ha1_md5 FROM users WHERE name = 'u1'")\|lp1" "$W/plain.csv"; then
+	ok "no HA1 or password without --secrets" 1; else ok "no HA1 or password without --secrets" 0; fi
+sc export --secrets > "$W/full.csv"
+contains "--secrets gives the HA1" "$(cat "$W/full.csv")" "$(printf 'u1:bulk-realm:pw1' | md5sum | cut -d' ' -f1)"
+contains "--secrets gives the line password" "$(cat "$W/full.csv")" ",lp1,"
+for f in csv jsonl; do
+	sc export --secrets --format $f > "$W/e1.$f"
+	S2=$W/fresh-$f.db
+	"$SIPCFG" -d "$S2" init --realm bulk-realm >/dev/null
+	"$SIPCFG" -d "$S2" profile set desk --max-age 600 >/dev/null
+	"$SIPCFG" -d "$S2" import "$W/e1.$f" >/dev/null; ok "import the $f export into a fresh store" $?
+	"$SIPCFG" -d "$S2" export --secrets --format $f > "$W/e2.$f"
+	if cmp -s "$W/e1.$f" "$W/e2.$f"; then ok "$f round trip is exact" 0
+	else ok "$f round trip is exact ($(diff "$W/e1.$f" "$W/e2.$f" | head -4))" 1; fi
+done
+sc export --secrets --format jsonl | sc import - >/dev/null; ok "import from standard input" $?
+out=$(sc export --format jsonl | sc import - 2>&1)
+contains "lines without their secrets are refused" "$out" "stdin:1: line 1: give password or ha1"
+done_testing
