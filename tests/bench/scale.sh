@@ -95,8 +95,10 @@ sed -i "s/NPORT/$NPORT/" "$W/nginx.conf"
 NPID=$!
 
 # ------------------------------------------------------------- wrk scripts
-# Random device i in [1, N]: its MAC is i in 12 hex digits, its user u<i>
-# with password pw<i> (Basic: no challenge round trip, as nginx has none).
+# Device k in [0, N): its MAC is 0x010000000000 + k, its user u<k> with
+# password pw<k>, as sipcfg-ua swarm numbers its UAs from the first MAC.
+# wrk picks a random one and sends Basic (no challenge round trip, as
+# nginx has none).
 cat >"$W/dev.lua" <<'EOF'
 local N = tonumber(os.getenv("SCALE_N"))
 local b = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'
@@ -115,11 +117,11 @@ end
 local close = os.getenv("SCALE_CLOSE") == "1"
 init = function() math.randomseed(os.time() + math.floor(os.clock() * 1e6)) end
 request = function()
-	local i = math.random(N)
+	local i = math.random(N) - 1
 	local h = { Authorization = "Basic " .. b64("u" .. i .. ":pw" .. i) }
 	if close then h["Connection"] = "close" end
 	return wrk.format("GET", string.format(
-	    "/cfg?sfua-id=urn:uuid:00000000-0000-1000-8000-%012x&sfua-user=u%d", i, i), h)
+	    "/cfg?sfua-id=urn:uuid:00000000-0000-1000-8000-01%010x&sfua-user=u%d", i, i), h)
 end
 EOF
 cat >"$W/static.lua" <<'EOF'
@@ -148,8 +150,8 @@ for N in $NS; do
 	    die "init"
 	awk -v n="$N" 'BEGIN {
 		print "device,vendor,model,user,password,line1.aor,line1.username,line1.password";
-		for (i = 1; i <= n; i++)
-			printf "%012x,examplecorp.com,HypoComm,u%d,pw%d,sip:u%d@example.net,u%d,lp%d\n", i, i, i, i, i, i;
+		for (i = 0; i < n; i++)
+			printf "01%010x,examplecorp.com,HypoComm,u%d,pw%d,sip:u%d@example.net,u%d,lp%d\n", i, i, i, i, i, i;
 	}' >"$W/in.csv"
 	t0=$(now)
 	"$SIPCFG" -d "$S" import "$W/in.csv" >"$W/import.out" 2>&1 ||
@@ -164,7 +166,7 @@ listen 127.0.0.1:0
 threads 2
 access_log off
 max_inflight 100000
-auth_fail_limit 1000000
+auth_fail_limit 100000
 auth_fail_limit_addr 1000000
 max_per_ip 0
 EOF
@@ -180,7 +182,7 @@ EOF
 	DPORT=$(sed -n 's|^sipcfgd: ready https://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$W/d.out" | head -1)
 	# The bytes nginx serves: device 1's configuration.
 	curl -sS --cacert "$W/cert.pem" -u u1:pw1 -o "$W/www/one.xml" \
-	    "https://127.0.0.1:$DPORT/cfg?sfua-id=urn:uuid:00000000-0000-1000-8000-000000000001&sfua-user=u1" ||
+	    "https://127.0.0.1:$DPORT/cfg?sfua-id=urn:uuid:00000000-0000-1000-8000-010000000001&sfua-user=u1" ||
 	    die "fetch device 1"
 	for k in $(seq 1 1000); do cp "$W/www/one.xml" "$W/www/f/$k.xml"; done
 	chmod 644 "$W/www/f/"*
@@ -202,7 +204,7 @@ STORMLINE="skipped"
 if [ "$STORM" -gt 0 ]; then
 	[ "$STORM" -gt "$LASTN" ] && STORM=$LASTN
 	t0=$(now)
-	"$UA" swarm "$STORM" -q -b "https://127.0.0.1:$DPORT/cfg" -m 000000000001 \
+	"$UA" swarm "$STORM" -q -b "https://127.0.0.1:$DPORT/cfg" -m 010000000000 \
 	    -u 'u%d' -p 'pw%d' --cafile "$W/cert.pem" --duration 1 \
 	    --retries 1 >"$W/storm.json" 2>"$W/storm.err"
 	STORMLINE="$STORM devices in $(secs "$t0" "$(now)") s: $(head -c 400 "$W/storm.json")"
@@ -220,11 +222,11 @@ for N in $NS; do
 	    -v d="${NCL[$N]:-0}" -v i="${IMP[$N]}" -v u="${UP[$N]}" \
 	    -v r0="${R0[$N]}" -v r1="${R1[$N]}" 'BEGIN {
 		printf "%-10s %9.0f %9.0f %5.2fx %9.0f %9.0f %5.2fx %8s %8s %8s %8s\n",
-		    n, a, b, b > 0 ? a / b : 0, c, d, d > 0 ? c / d : 0, i, u, r0, r1 }'
+		    n, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0), i, u, r0, r1 }'
 	[ -n "${NON[$N]}" ] && echo "  (N=$N: ${NON[$N]} non-2xx answers in the keep-alive run)"
 done
 first=${NS%% *}
 awk -v a="${KA[$LASTN]:-0}" -v b="${KA[$first]:-0}" -v l="$LASTN" -v f="$first" \
-    'BEGIN { printf "\nkeep-alive N=%s vs N=%s: %.2fx\n", l, f, b > 0 ? a / b : 0 }'
+    'BEGIN { printf "\nkeep-alive N=%s vs N=%s: %.2fx\n", l, f, (b > 0 ? a / b : 0) }'
 echo "boot storm (sipcfg-ua swarm, Digest, a new TLS connection each): $STORMLINE"
 exit 0
