@@ -321,15 +321,6 @@ notifier_unprepare(void)
 
 /* ------------------------------------------------------ device table */
 
-static char *
-dupstr(const char *s)
-{
-	char	*d = strdup(s ? s : "");
-
-	if (d == NULL)
-		fatalx("out of memory");
-	return d;
-}
 
 static struct mdev *
 dev_find(struct notifier *n, int64_t id)
@@ -342,21 +333,41 @@ dev_find(struct notifier *n, int64_t id)
 	return NULL;
 }
 
-static void
+/*
+ * The device's keys from sd; -1 when out of memory, the old keys kept
+ * (a request never ends the daemon).
+ */
+static int
 dev_keys(struct mdev *d, const struct store_device *sd)
 {
+	char	*v[5];
+	size_t	 i;
+
+	v[0] = strdup(sd->sfua_id);
+	v[1] = strdup(sd->vendor);
+	v[2] = strdup(sd->model);
+	v[3] = strdup(sd->user);
+	v[4] = strdup(sd->profile);
+	for (i = 0; i < 5; i++)
+		if (v[i] == NULL) {
+			for (i = 0; i < 5; i++)
+				free(v[i]);
+			log_warnx("device %s: out of memory", sd->sfua_id);
+			return -1;
+		}
 	free(d->sfua);
 	free(d->vendor);
 	free(d->model);
 	free(d->user);
 	free(d->profile);
-	d->sfua = dupstr(sd->sfua_id);
-	d->vendor = dupstr(sd->vendor);
-	d->model = dupstr(sd->model);
-	d->user = dupstr(sd->user);
-	d->profile = dupstr(sd->profile);
+	d->sfua = v[0];
+	d->vendor = v[1];
+	d->model = v[2];
+	d->user = v[3];
+	d->profile = v[4];
 	d->user_id = sd->user_id;
 	d->profile_id = sd->profile_id;
+	return 0;
 }
 
 static struct mdev *
@@ -368,9 +379,12 @@ dev_get(struct notifier *n, const struct store_device *sd)
 	if ((d = dev_find(n, sd->id)) != NULL)
 		return d;
 	if ((d = calloc(1, sizeof(*d))) == NULL)
-		fatalx("out of memory");
+		return NULL;
 	d->id = sd->id;
-	dev_keys(d, sd);
+	if (dev_keys(d, sd) != 0) {
+		free(d);
+		return NULL;
+	}
 	d->hnext = n->dbucket[h];
 	n->dbucket[h] = d;
 	d->next = n->devs;
@@ -527,15 +541,20 @@ sub_free(struct notifier *n, struct sub *s)
 	if (n->ngone == n->gonecap) {
 		size_t nc = n->gonecap ? n->gonecap * 2 : 64;
 		struct store_sub *g = realloc(n->gone, nc * sizeof(*g));
-		if (g == NULL)
-			fatalx("out of memory");
-		n->gone = g;
-		n->gonecap = nc;
+		if (g != NULL) {
+			n->gone = g;
+			n->gonecap = nc;
+		}
 	}
-	memset(&n->gone[n->ngone], 0, sizeof(n->gone[0]));
-	n->gone[n->ngone].local_id = s->local_id;
-	n->gone[n->ngone].gone = 1;
-	n->ngone++;
+	/* Out of memory: the row stays until the next start clears it. */
+	if (n->ngone < n->gonecap) {
+		memset(&n->gone[n->ngone], 0, sizeof(n->gone[0]));
+		n->gone[n->ngone].local_id = s->local_id;
+		n->gone[n->ngone].gone = 1;
+		n->ngone++;
+	} else
+		log_warnx("subscription %lld: out of memory, not recorded as "
+		    "ended", (long long)s->local_id);
 	if (s->wdirty)
 		for (pp = &n->wlist; *pp; pp = &(*pp)->wnext)
 			if (*pp == s) {
@@ -631,8 +650,11 @@ send_notify(struct notifier *n, struct sub *s, const char *ss)
 		ss = "terminated;reason=noresource";
 	else if (ss == NULL && d->status == 403)
 		ss = "terminated;reason=rejected";
-	if ((body = head_message(n, s)) == NULL)
-		fatalx("out of memory");
+	if ((body = head_message(n, s)) == NULL) {
+		/* The next change or refresh notifies again. */
+		log_warnx("%s: NOTIFY not sent: out of memory", d->sfua);
+		return;
+	}
 	ending = ss && strncmp(ss, "terminated", 10) == 0;
 	if (ss) {
 		s->ending = ending;
@@ -981,10 +1003,21 @@ accept:
 	    n->cfg->sub_max_expires;
 	snprintf(num, sizeof(num), "%lu", granted);
 	if (initial) {
-		if ((s = calloc(1, sizeof(*s))) == NULL)
-			fatalx("out of memory");
+		/*
+		 * Out of memory is overload: 503 with Retry-After (RFC 3261
+		 * §21.5.4), and the subscriber tries again.
+		 */
+		if ((s = calloc(1, sizeof(*s))) == NULL ||
+		    (d = dev_get(n, &sd)) == NULL) {
+			free(s);
+			log_warnx("%s: SUBSCRIBE refused: out of memory",
+			    sd.sfua_id);
+			snprintf(num, sizeof(num), "%u", n->cfg->retry_after);
+			respond(n, nh, 503, "Service Unavailable",
+			    SIPTAG_RETRY_AFTER_STR(num), TAG_END());
+			goto reject;
+		}
 		s->hm.kind = H_SUB;
-		d = dev_get(n, &sd);
 		s->dev = d;
 		s->nh = nh;
 		s->local_id = ++n->next_local_id;
@@ -1144,8 +1177,10 @@ cs_send(struct notifier *n, struct mdev *d, int reboot)
 		    d->sfua);
 		return;
 	}
-	if ((j = calloc(1, sizeof(*j))) == NULL)
-		fatalx("out of memory");
+	if ((j = calloc(1, sizeof(*j))) == NULL) {
+		log_warnx("check-sync %s: not sent: out of memory", d->sfua);
+		return;
+	}
 	j->hm.kind = H_CHECKSYNC;
 	j->device_id = d->id;
 	j->reboot = reboot;
@@ -1220,9 +1255,9 @@ cs_reload(struct notifier *n)
 	n->cs_gen++;
 	for (i = 0; i < cnt; i++) {
 		if ((d = dev_find(n, ids[i])) == NULL) {
-			if (store_device_by_id(n->st, ids[i], &sd) != STORE_OK)
+			if (store_device_by_id(n->st, ids[i], &sd) !=
+			    STORE_OK || (d = dev_get(n, &sd)) == NULL)
 				continue;
-			d = dev_get(n, &sd);
 		}
 		d->cs_gen = n->cs_gen;
 		if (!d->checksync) {
@@ -1344,9 +1379,9 @@ apply_hint(struct notifier *n, const char *h)
 		struct store_device sd;
 
 		if ((d = dev_find(n, id)) == NULL) {
-			if (store_device_by_id(n->st, id, &sd) != STORE_OK)
+			if (store_device_by_id(n->st, id, &sd) != STORE_OK ||
+			    (d = dev_get(n, &sd)) == NULL)
 				return;
-			d = dev_get(n, &sd);
 		}
 		d->cs_force = strncmp(h, "checksync-reboot:", 17) == 0 ? 2 : 1;
 		enqueue(n, d, 0);

@@ -42,6 +42,9 @@ struct seen {
 	unsigned		 flush_ms;
 	int			 stop;
 	struct store_seen	*q;		/* ring, SEEN_QUEUE_MAX */
+	/* The writer's copies, made at the start so it never fails. */
+	struct store_seen	*batch;		/* SEEN_QUEUE_MAX */
+	struct enroll		*wenr;		/* ENROLL_MAX */
 	size_t			 head, count;
 	struct enroll		 enr[ENROLL_MAX];
 	size_t			 nenr;
@@ -169,15 +172,11 @@ static void *
 writer(void *arg)
 {
 	struct seen		*s = arg;
-	struct store_seen	*batch;
-	struct enroll		*enr;
+	struct store_seen	*batch = s->batch;
+	struct enroll		*enr = s->wenr;
 	struct timespec		 ts;
 	int			 stop;
 
-	batch = calloc(SEEN_QUEUE_MAX, sizeof(*batch));
-	enr = calloc(ENROLL_MAX, sizeof(*enr));
-	if (batch == NULL || enr == NULL)
-		fatalx("bookkeeping: out of memory");
 	for (;;) {
 		pthread_mutex_lock(&s->mu);
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -197,8 +196,6 @@ writer(void *arg)
 		if (stop)
 			break;
 	}
-	free(batch);
-	free(enr);
 	return NULL;
 }
 
@@ -207,21 +204,25 @@ seen_start(struct store *st, unsigned flush_ms)
 {
 	struct seen	*s;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->q = calloc(SEEN_QUEUE_MAX, sizeof(*s->q))) == NULL) {
-		free(s);
+	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
-	}
+	if ((s->q = calloc(SEEN_QUEUE_MAX, sizeof(*s->q))) == NULL ||
+	    (s->batch = calloc(SEEN_QUEUE_MAX, sizeof(*s->batch))) == NULL ||
+	    (s->wenr = calloc(ENROLL_MAX, sizeof(*s->wenr))) == NULL)
+		goto fail;
 	s->st = st;
 	s->flush_ms = flush_ms;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cv, NULL);
-	if (pthread_create(&s->thread, NULL, writer, s) != 0) {
-		free(s->q);
-		free(s);
-		return NULL;
-	}
+	if (pthread_create(&s->thread, NULL, writer, s) != 0)
+		goto fail;
 	return s;
+fail:
+	free(s->q);
+	free(s->batch);
+	free(s->wenr);
+	free(s);
+	return NULL;
 }
 
 void
@@ -238,6 +239,8 @@ seen_stop(struct seen *s)
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cv);
 	free(s->q);
+	free(s->batch);
+	free(s->wenr);
 	free(s);
 }
 
