@@ -1020,16 +1020,6 @@ csv_row(struct reader *r, const struct col *cols, const int *has)
 
 struct etag { int64_t id; uint64_t h; };
 
-static uint64_t
-fnv(const char *s)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 /*
  * Every device's ETag, by id (a malloc'd array in *out, *n of them):
  * rendered as the device would be answered (full unless pending), so the
@@ -1072,7 +1062,8 @@ etags(struct import *im, struct resource *res, struct etag **out, size_t *n)
 			}
 			a[*n].id = ids[i];
 			/* A device that cannot be rendered counts by reason. */
-			a[*n].h = fnv(rc == RES_OK ? r->etag : reason);
+			a[*n].h = util_fnv1a(UTIL_FNV_BASIS, rc == RES_OK ?
+			    r->etag : reason);
 			(*n)++;
 		}
 		after = ids[k - 1];

@@ -161,12 +161,8 @@ conns_free(struct conns *cs)
 static struct source **
 slot(struct conns *cs, const char *key)
 {
-	uint64_t	 h = cs->key ^ 1469598103934665603ULL;
-	const char	*p;
-
-	for (p = key; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	return &cs->bucket[h % NBUCKETS];
+	return &cs->bucket[util_fnv1a(cs->key ^ UTIL_FNV_BASIS, key) %
+	    NBUCKETS];
 }
 
 struct conn *

@@ -101,24 +101,15 @@ guard_source(const char *addr, char *out, size_t outlen)
 	snprintf(out, outlen, "%s", addr);
 }
 
-static uint64_t
-hash(const char *s, uint64_t h)
-{
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
 static struct slot *
 find(struct guard *g, const char *src, const char *user, int create)
 {
-	uint64_t	 h = g->key ^ 1469598103934665603ULL;
+	uint64_t	 h = util_fnv1a(g->key ^ UTIL_FNV_BASIS, src);
 	struct slot	*s;
 
-	h = hash(src, h);
 	if (user) {
-		h = hash("\n", h);
-		h = hash(user, h);
+		h = util_fnv1a(h, "\n");
+		h = util_fnv1a(h, user);
 		s = &g->pair[h % GUARD_SLOTS];
 	} else
 		s = &g->addr[h % GUARD_ADDR_SLOTS];

@@ -241,3 +241,11 @@ util_parse_httpdate(const char *s, time_t *t)
 	*t = timegm(&tm);
 	return *t == (time_t)-1 ? -1 : 0;
 }
+
+uint64_t
+util_fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

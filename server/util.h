@@ -32,6 +32,13 @@ int	 util_duration(const char *, long long max, long long *out);
 void	 util_wipe(void *, size_t);
 /* Random bytes from the OS (getrandom); -1 on failure. */
 int	 util_random(void *, size_t);
+/*
+ * FNV-1a, 64 bits, of s continued from h (start from UTIL_FNV_BASIS, or
+ * that xor a random key when outsiders choose s).  For hash tables, not
+ * for anything an attacker must not forge.
+ */
+#define UTIL_FNV_BASIS	1469598103934665603ULL
+uint64_t util_fnv1a(uint64_t h, const char *s);
 /* HTTP-date (RFC 9110 §5.6.7) of t into out (at least 30 bytes). */
 void	 util_httpdate(time_t t, char *out, size_t outlen);
 /* Parse an HTTP-date; -1 if it is not one. */

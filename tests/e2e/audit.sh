@@ -6,12 +6,6 @@
 # and `sipcfg device history` show them, with --json.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need sqlite3 perl
-fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
-	d=$1; m=$2; shift 2
-	out=$("$@" 2>&1 </dev/null); rc=$?
-	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
-	else ok "$d (rc $rc: $out)" 1; fi
-}
 jq1() { perl -MJSON::PP -0777 -ne 'my $r = decode_json($_); '"$1"; }
 make_store
 ME=$(id -un)

@@ -12,12 +12,6 @@ need perl sqlite3
 perl -MNet::SIP -e1 2>/dev/null ||
 	{ echo "1..0 # SKIP Perl Net::SIP not installed"; exit 77; }
 PHONE="$top_srcdir/tests/e2e/syncphone.pl"
-fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
-	d=$1; m=$2; shift 2
-	out=$("$@" 2>&1 </dev/null); rc=$?
-	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
-	else ok "$d (rc $rc: $out)" 1; fi
-}
 now() { date +%s.%N | cut -c1-14; }
 # wait_line FILE PATTERN N [SECONDS]: until N lines match.
 wait_line() {

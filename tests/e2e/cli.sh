@@ -3,12 +3,6 @@
 # message, non-zero exit, nothing changed), then each command and --json.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need sqlite3
-fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
-	d=$1; m=$2; shift 2
-	out=$("$@" 2>&1 </dev/null); rc=$?
-	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
-	else ok "$d (rc $rc: $out)" 1; fi
-}
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
 is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 7

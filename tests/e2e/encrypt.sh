@@ -6,12 +6,6 @@
 # delivers the key unencrypted.  Bad input first.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need sqlite3 openssl
-fails() {	# fails DESCRIPTION EXPECTED-MESSAGE CMD...
-	d=$1; m=$2; shift 2
-	out=$("$@" 2>&1 </dev/null); rc=$?
-	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
-	else ok "$d (rc $rc: $out)" 1; fi
-}
 make_store
 M=00:11:22:33:44:55
 

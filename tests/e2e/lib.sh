@@ -35,6 +35,25 @@ done_testing() {
 	echo "# $((T_N - T_FAIL)) passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]
 }
+# fails DESCRIPTION EXPECTED-MESSAGE CMD...: CMD exits non-zero and its
+# output says why.
+fails() {
+	d=$1; m=$2; shift 2
+	out=$("$@" 2>&1 </dev/null); rc=$?
+	if [ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- "$m"; then ok "$d" 0
+	else ok "$d (rc $rc: $out)" 1; fi
+}
+# fails_quiet DESCRIPTION EXPECTED-MESSAGE CMD...: the same, with the
+# reason on standard error and nothing on standard output.
+fails_quiet() {
+	d=$1; m=$2; shift 2
+	out=$("$@" 2>"$W/err" </dev/null); rc=$?
+	if [ $rc -ne 0 ] && [ -z "$out" ] && grep -q -- "$m" "$W/err"; then
+		ok "$d" 0
+	else
+		ok "$d (rc $rc, stdout '$out', stderr $(cat "$W/err"))" 1
+	fi
+}
 need() {
 	for t in "$@"; do
 		command -v "$t" >/dev/null 2>&1 || {
@@ -106,6 +125,19 @@ start_daemon() {
 	READY=$(grep '^sipcfgd: ready' "$W/daemon.out")
 	PORT=$(printf '%s' "$READY" | sed -n 's|.*https://127.0.0.1:\([0-9]*\)/.*|\1|p')
 	BASE="https://127.0.0.1:$PORT/cfg"
+}
+# run_b: a second sipcfgd ("B") with the configuration in $W/b.conf,
+# its output in $W/b.out and $W/b.err; sets BPID once it is ready.
+run_b() {
+	: > "$W/b.out"
+	"$SIPCFGD" -f "$W/b.conf" > "$W/b.out" 2> "$W/b.err" &
+	BPID=$!
+	i=0
+	while ! grep -q '^sipcfgd: ready' "$W/b.out"; do
+		kill -0 "$BPID" 2>/dev/null || { echo "Bail out! B: $(cat "$W/b.err")"; exit 99; }
+		i=$((i + 1)); [ $i -gt 200 ] && { echo "Bail out! B not ready"; exit 99; }
+		sleep 0.05
+	done
 }
 stop_daemon() {
 	[ -n "$DPID" ] || return 0

@@ -55,15 +55,7 @@ start_b() {	# start_b [CERT-DIR]
 	  echo "secret_file $W/secret"; echo "sip_listen sip:127.0.0.1:$SB1"
 	  echo "sip_listen sips:127.0.0.1:$SB2"; echo "sip_host 127.0.0.1"
 	} > "$W/b.conf"
-	: > "$W/b.out"
-	"$SIPCFGD" -f "$W/b.conf" > "$W/b.out" 2> "$W/b.err" &
-	BPID=$!
-	i=0
-	while ! grep -q '^sipcfgd: ready' "$W/b.out"; do
-		kill -0 "$BPID" 2>/dev/null || { echo "Bail out! B: $(cat "$W/b.err")"; exit 99; }
-		i=$((i + 1)); [ $i -gt 200 ] && { echo "Bail out! B not ready"; exit 99; }
-		sleep 0.05
-	done
+	run_b
 	PB=$(sed -n 's|.*https://127.0.0.1:\([0-9]*\)/.*|\1|p' "$W/b.out")
 }
 start_b
