@@ -56,6 +56,7 @@
 #include "resource.h"
 #include "sipreq.h"
 #include "store.h"
+#include "touch.h"
 #include "util.h"
 
 #define TICK_MS		10	/* queue pacing */
@@ -98,7 +99,7 @@ struct mdev {
 	struct mdev	*next, *prev;	/* all devices */
 	struct mdev	*qnext;		/* check queue */
 	struct sub	*subs;
-	int64_t		 id, user_id, profile_id;
+	int64_t		 id, user_id, profile_id, domain_id;
 	char		*sfua, *vendor, *model, *user, *profile;
 	int		 queued, forced;
 	uint64_t	 due_ms;	/* deferred check, 0 = none */
@@ -367,6 +368,7 @@ dev_keys(struct mdev *d, const struct store_device *sd)
 	d->profile = v[4];
 	d->user_id = sd->user_id;
 	d->profile_id = sd->profile_id;
+	d->domain_id = sd->domain_id;
 	return 0;
 }
 
@@ -1339,120 +1341,74 @@ nua_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 
 /* --------------------------------------------------- store watching */
 
-static int
-hint_num(const char *h, const char *prefix, int64_t *id)
-{
-	size_t		 pl = strlen(prefix);
-	long long	 v;
-	char		*e;
-
-	if (strncmp(h, prefix, pl) != 0)
-		return 0;
-	errno = 0;
-	v = strtoll(h + pl, &e, 10);
-	if (errno || *e != '\0')
-		return 0;
-	*id = v;
-	return 1;
-}
-
-/* Which subscribed devices one change touches (store.h hints). */
+/*
+ * Which subscribed devices one change touches: the rules of touch.h,
+ * shared with the answer cache; what is the notifier's own is check-sync.
+ */
 static void
-apply_hint(struct notifier *n, const char *h)
+apply_change(struct notifier *n, const struct store_change *c)
 {
-	struct mdev	*d;
-	int64_t		 id;
-	const char	*scope = NULL;
-	enum { ALL, SFUA, VENDOR, MODEL, PROFILE, USER, UID, PID } by;
-	int		 forced = 0;
-	char		 vm[2 * STORE_NAME_MAX + 2];
+	struct mdev		*d;
+	struct store_device	 sd;
+	struct touch_dev	 td;
+	enum touch_reach	 reach = touch_reach(c);
 
-	if (hint_num(h, "device:", &id)) {
-		/* Its check-sync mode may have changed too. */
+	switch (c->kind) {
+	case CHG_UNKNOWN:
+		log_warnx("notifier: change %lld: unknown kind \"%s\": "
+		    "every subscribed device is checked", (long long)c->seq,
+		    c->hint);
+		break;
+	case CHG_DEVICE:
+	case CHG_PROFILE:
+	case CHG_CHECKSYNC:
+		/* A device's check-sync mode may have changed too. */
 		n->cs_reload = 1;
-		if ((d = dev_find(n, id)) != NULL)
-			enqueue(n, d, 0);
-		return;
-	}
-	if (hint_num(h, "checksync-now:", &id) ||
-	    hint_num(h, "checksync-reboot:", &id)) {
-		struct store_device sd;
-
-		if ((d = dev_find(n, id)) == NULL) {
-			if (store_device_by_id(n->st, id, &sd) != STORE_OK ||
+		break;
+	case CHG_CHECKSYNC_NOW:
+	case CHG_CHECKSYNC_REBOOT:
+		if ((d = dev_find(n, c->id)) == NULL) {
+			if (store_device_by_id(n->st, c->id, &sd) != STORE_OK ||
 			    (d = dev_get(n, &sd)) == NULL)
 				return;
 		}
-		d->cs_force = strncmp(h, "checksync-reboot:", 17) == 0 ? 2 : 1;
+		d->cs_force = c->kind == CHG_CHECKSYNC_REBOOT ? 2 : 1;
 		enqueue(n, d, 0);
 		return;
-	}
-	if (strcmp(h, "checksync") == 0 || strncmp(h, "profile:", 8) == 0)
-		n->cs_reload = 1;
-	if (hint_num(h, "notify:", &id)) {
-		if ((d = dev_find(n, id)) != NULL)
+	case CHG_NOTIFY:
+		/* An operator's request: sent even if nothing changed. */
+		if ((d = dev_find(n, c->id)) != NULL)
 			enqueue(n, d, 1);
 		return;
+	case CHG_NOTIFY_ALL:
+		for (d = n->devs; d; d = d->next)
+			enqueue(n, d, 1);
+		return;
+	default:
+		break;
 	}
-	if (strcmp(h, "notify:*") == 0) {
-		by = ALL;
-		forced = 1;
-	} else if (hint_num(h, "user:", &id))
-		by = UID;
-	else if (hint_num(h, "profile:", &id))
-		by = PID;
-	else if (strncmp(h, "var:device:", 11) == 0) {
-		by = SFUA;
-		scope = h + 11;
-	} else if (strncmp(h, "var:vendor:", 11) == 0) {
-		by = VENDOR;
-		scope = h + 11;
-	} else if (strncmp(h, "var:model:", 10) == 0) {
-		by = MODEL;
-		scope = h + 10;
-	} else if (strncmp(h, "var:profile:", 12) == 0) {
-		by = PROFILE;
-		scope = h + 12;
-	} else if (strncmp(h, "var:user:", 9) == 0) {
-		by = USER;
-		scope = h + 9;
-	} else
-		by = ALL;	/* templates, global variables, the realm */
+	if (reach == TOUCH_NONE)
+		return;
+	if (reach == TOUCH_ONE) {
+		if ((d = dev_find(n, c->id)) != NULL)
+			enqueue(n, d, 0);
+		return;
+	}
 	for (d = n->devs; d; d = d->next) {
-		switch (by) {
-		case ALL:
-			break;
-		case SFUA:
-			if (strcmp(d->sfua, scope) != 0)
+		if (reach == TOUCH_SOME) {
+			td.id = d->id;
+			td.user_id = d->user_id;
+			td.profile_id = d->profile_id;
+			td.domain_id = d->domain_id;
+			td.sfua = d->sfua;
+			td.vendor = d->vendor;
+			td.model = d->model;
+			td.user = d->user;
+			td.profile = d->profile;
+			if (!touch_match(c, &td))
 				continue;
-			break;
-		case VENDOR:
-			if (strcmp(d->vendor, scope) != 0)
-				continue;
-			break;
-		case MODEL:
-			snprintf(vm, sizeof(vm), "%s/%s", d->vendor, d->model);
-			if (strcmp(vm, scope) != 0)
-				continue;
-			break;
-		case PROFILE:
-			if (strcmp(d->profile, scope) != 0)
-				continue;
-			break;
-		case USER:
-			if (strcmp(d->user, scope) != 0)
-				continue;
-			break;
-		case UID:
-			if (d->user_id != id)
-				continue;
-			break;
-		case PID:
-			if (d->profile_id != id)
-				continue;
-			break;
 		}
-		enqueue(n, d, forced);
+		enqueue(n, d, 0);
 	}
 }
 
@@ -1479,7 +1435,7 @@ watch_store(struct notifier *n)
 			return;
 		}
 		for (i = 0; i < got; i++) {
-			apply_hint(n, ch[i].hint);
+			apply_change(n, &ch[i]);
 			n->seq = ch[i].seq;
 		}
 	} while (got == CHANGE_BATCH);

@@ -227,15 +227,43 @@ enum store_rc	 store_device_by_id(struct store *, int64_t id,
 		    struct store_device *);
 
 /*
- * The change log (filled by triggers, whoever writes the store).  hint
- * says what a change touches: "device:ID", "user:ID", "profile:ID",
- * "template:ID", "var:LAYER:SCOPE", "notify:ID", "notify:*" or "all".
+ * The change log (filled by triggers, whoever writes the store), read as
+ * typed records: the hint strings the triggers write ("device:ID",
+ * "user:ID", "profile:ID", "template:ID", "var:LAYER:SCOPE", "domain:ID",
+ * "pin:ID", "notify:ID", "notify:*", "checksync", "checksync-now:ID",
+ * "checksync-reboot:ID", "all") are parsed here, in the store module, and
+ * nowhere else.  What a change touches is decided by touch.h.
  */
+enum store_change_kind {
+	CHG_UNKNOWN = 0,	/* a hint this build cannot read: logged */
+	CHG_DEVICE,		/* id: a device or one of its lines */
+	CHG_USER,		/* id */
+	CHG_PROFILE,		/* id */
+	CHG_TEMPLATE,		/* id */
+	CHG_VAR,		/* layer and scope */
+	CHG_DOMAIN,		/* id: a CS domain (its realm, policy) */
+	CHG_PIN,		/* id: a device's certificate pin, no answer */
+	CHG_ALL,		/* the realm, a path rule: every answer */
+	CHG_NOTIFY,		/* id: operator asks to notify one device */
+	CHG_NOTIFY_ALL,		/* operator asks to notify every device */
+	CHG_CHECKSYNC,		/* which devices are in check-sync mode */
+	CHG_CHECKSYNC_NOW,	/* id: push a check-sync now */
+	CHG_CHECKSYNC_REBOOT	/* id: push a check-sync that reboots */
+};
+enum store_var_layer {
+	VAR_GLOBAL, VAR_VENDOR, VAR_MODEL, VAR_PROFILE, VAR_USER, VAR_DEVICE
+};
 #define STORE_HINT_SIZE	(STORE_SFUA_ID_MAX + 32)
 struct store_change {
-	int64_t	 seq;
-	char	 hint[STORE_HINT_SIZE];
+	int64_t			 seq;
+	enum store_change_kind	 kind;
+	int64_t			 id;		/* 0 when the kind has none */
+	enum store_var_layer	 layer;		/* CHG_VAR */
+	char			 scope[STORE_SFUA_ID_MAX + 8]; /* CHG_VAR */
+	char			 hint[STORE_HINT_SIZE];	/* as written */
 };
+/* Parses one hint as written by the triggers (above) into c. */
+void		 store_change_parse(const char *hint, struct store_change *c);
 /* The newest seq (0 for an empty log). */
 int64_t		 store_changes_head(struct store *);
 /* Up to max changes after seq `after`, oldest first, count in *n. */

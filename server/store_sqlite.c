@@ -1432,19 +1432,104 @@ store_changes_head(struct store *s)
 	return v;
 }
 
+/* "PREFIX<decimal id>" exactly; 1 with *id set. */
+static int
+hint_id(const char *h, const char *prefix, int64_t *id)
+{
+	size_t		 pl = strlen(prefix);
+	long long	 v;
+	char		*e;
+
+	if (strncmp(h, prefix, pl) != 0 || h[pl] < '0' || h[pl] > '9')
+		return 0;
+	errno = 0;
+	v = strtoll(h + pl, &e, 10);
+	if (errno || *e != '\0' || v <= 0)
+		return 0;
+	*id = v;
+	return 1;
+}
+
+/*
+ * The hints the triggers of sql/ write (store.h).  Everything that reads
+ * the change log gets these records; the strings stay here.
+ */
+void
+store_change_parse(const char *h, struct store_change *c)
+{
+	static const struct {
+		const char		*prefix;
+		enum store_change_kind	 kind;
+	} ids[] = {
+		{ "device:", CHG_DEVICE },
+		{ "user:", CHG_USER },
+		{ "profile:", CHG_PROFILE },
+		{ "template:", CHG_TEMPLATE },
+		{ "domain:", CHG_DOMAIN },
+		{ "pin:", CHG_PIN },
+		{ "notify:", CHG_NOTIFY },
+		{ "checksync-now:", CHG_CHECKSYNC_NOW },
+		{ "checksync-reboot:", CHG_CHECKSYNC_REBOOT }
+	};
+	static const struct {
+		const char		*name;
+		enum store_var_layer	 layer;
+	} layers[] = {
+		{ "var:global:", VAR_GLOBAL },
+		{ "var:vendor:", VAR_VENDOR },
+		{ "var:model:", VAR_MODEL },
+		{ "var:profile:", VAR_PROFILE },
+		{ "var:user:", VAR_USER },
+		{ "var:device:", VAR_DEVICE }
+	};
+	size_t	 i, l;
+
+	c->kind = CHG_UNKNOWN;
+	c->id = 0;
+	c->layer = VAR_GLOBAL;
+	c->scope[0] = '\0';
+	snprintf(c->hint, sizeof(c->hint), "%s", h);
+	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
+		if (hint_id(h, ids[i].prefix, &c->id)) {
+			c->kind = ids[i].kind;
+			return;
+		}
+	for (i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
+		l = strlen(layers[i].name);
+		if (strncmp(h, layers[i].name, l) == 0 &&
+		    strlen(h + l) < sizeof(c->scope)) {
+			c->kind = CHG_VAR;
+			c->layer = layers[i].layer;
+			snprintf(c->scope, sizeof(c->scope), "%s", h + l);
+			return;
+		}
+	}
+	/* The global layer's scope may be empty: "var:global:". */
+	if (strcmp(h, "var:global") == 0)
+		c->kind = CHG_VAR;
+	else if (strcmp(h, "notify:*") == 0)
+		c->kind = CHG_NOTIFY_ALL;
+	else if (strcmp(h, "checksync") == 0)
+		c->kind = CHG_CHECKSYNC;
+	else if (strcmp(h, "all") == 0)
+		c->kind = CHG_ALL;
+}
+
 enum store_rc
 store_changes_since(struct store *s, int64_t after, struct store_change *c,
     size_t max, size_t *n)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
+	char		 h[STORE_HINT_SIZE];
 
 	*n = 0;
 	if ((p = bind(s, Q_CHANGES_SINCE, "ii", after, (int64_t)max)) == NULL)
 		return STORE_ERROR;
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max) {
 		c[*n].seq = sqlite3_column_int64(p, 0);
-		col_copy(p, 1, c[*n].hint, sizeof(c[*n].hint));
+		col_copy(p, 1, h, sizeof(h));
+		store_change_parse(h, &c[*n]);
 		(*n)++;
 	}
 	done(p);
