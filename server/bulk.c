@@ -1038,7 +1038,7 @@ etags(struct import *im, struct resource *res, struct etag **out, size_t *n)
 	enum resource_rc	 rc;
 
 	*n = 0;
-	resource_invalidate(res);
+	resource_changed(res, CHG_ALL, 0);	/* its own writes */
 	for (;;) {
 		if (store_bulk_ids(im->b, after, ids, BULK_RENDER_BATCH, &k) !=
 		    STORE_OK)
@@ -1138,7 +1138,7 @@ bulk_import(struct store *st, FILE *in, const char *name,
 		ro.pending_max_age = 300;
 		ro.max_output = 1 << 20;
 		ro.max_depth = 32;
-		ro.cache_max = 1;
+		ro.cache_bytes = 1;	/* every device once: no cache */
 		ro.seal_key = o->seal_key;
 		if ((res = resource_new(st, &ro)) == NULL ||
 		    etags(&im, res, &before, &nbefore) != 0)

@@ -39,6 +39,8 @@ config_defaults(struct config *c)
 	c->max_connections = 4096;
 	c->max_per_ip = 256;
 	c->handshake_timeout = 10;
+	c->answer_cache_mb = 256;
+	c->store_mmap_mb = 256;
 	c->max_inflight = 1024;
 	c->busy_connections = 3072;
 	c->connection_timeout = 30;
@@ -178,6 +180,8 @@ static const struct uint_directive uints[] = {
 	U("retry_after", retry_after, 1, 86400),
 	U("busy_timeout_ms", busy_timeout_ms, 1, 60000),
 	U("seen_flush_ms", seen_flush_ms, 10, 60000),
+	U("answer_cache_mb", answer_cache_mb, 0, 1048576),
+	U("store_mmap_mb", store_mmap_mb, 0, 1048576),
 	U("enroll_max", enroll_max, 1, 10000000),
 	U("enroll_max_per_ip", enroll_max_per_ip, 1, 10000000),
 	U("enroll_rate", enroll_rate, 1, 100000),
@@ -316,6 +320,15 @@ config_load(struct config *c, const char *path)
 				c->unknown = UNKNOWN_ENROLL;
 			else
 				BAD("expected deny, default or enroll");
+		} else if (strcmp(k, "cache_warm") == 0) {
+			if (strcmp(v, "auto") == 0)
+				c->cache_warm = WARM_AUTO;
+			else if (strcmp(v, "yes") == 0)
+				c->cache_warm = WARM_YES;
+			else if (strcmp(v, "no") == 0)
+				c->cache_warm = WARM_NO;
+			else
+				BAD("expected yes, no or auto");
 		} else if (strcmp(k, "max_age") == 0 ||
 		    strcmp(k, "pending_max_age") == 0) {
 			if (util_strtonum(v, 0, 31536000, &n))
@@ -454,6 +467,8 @@ config_print(const struct config *c)
 		printf("%s %u\n", uints[i].name,
 		    *(const unsigned *)((const char *)c + uints[i].off));
 	printf("max_output %zu\n", c->max_output);
+	printf("cache_warm %s\n", c->cache_warm == WARM_YES ? "yes" :
+	    c->cache_warm == WARM_NO ? "no" : "auto");
 	for (i = 0; i < NBOOLS; i++)
 		if (strcmp(bools[i].name, "notify_body") != 0)
 			printf("%s %s\n", bools[i].name, *(const int *)

@@ -13,6 +13,7 @@
 #define CONFIG_PATH_MAX		1024
 
 enum unknown_policy { UNKNOWN_DENY, UNKNOWN_DEFAULT, UNKNOWN_ENROLL };
+enum cache_warm { WARM_AUTO, WARM_YES, WARM_NO };
 
 struct config_listen {
 	char		 host[128];	/* "" = any (dual-stack) */
@@ -59,6 +60,10 @@ struct config {
 	unsigned		 retry_after;
 	unsigned		 busy_timeout_ms;
 	unsigned		 seen_flush_ms;
+	/* Issue 11: the shared answer cache (answers.h), feed.c's warmer. */
+	unsigned		 answer_cache_mb;	/* 0: off */
+	enum cache_warm		 cache_warm;
+	unsigned		 store_mmap_mb;		/* 0: off */
 	/* unknown_device enroll (issue 16): bounds on what it may write. */
 	unsigned		 enroll_max;		/* pending, enrolled */
 	unsigned		 enroll_max_per_ip;	/* of those, per address */

@@ -22,9 +22,11 @@
 
 #include <microhttpd.h>
 
+#include "answers.h"
 #include "config.h"
 #include "conns.h"
 #include "digest.h"
+#include "feed.h"
 #include "front.h"
 #include "guard.h"
 #include "http.h"
@@ -81,6 +83,15 @@ struct http {
 	pthread_mutex_t		 wmu;
 	struct worker		*workers;
 	pthread_key_t		 wkey;
+	/* Issue 11: one answer cache for every worker, kept by feed.c. */
+	struct answers		*answers;
+	struct feed		*feed;
+};
+
+/* A 200 response's body, wiped when libmicrohttpd lets it go. */
+struct rendered_body {
+	void		*p;
+	size_t		 len;
 };
 
 /* Per request, from the URI log callback to the completion callback. */
@@ -228,7 +239,10 @@ worker_resource(struct http *h)
 		log_warnx("worker store: %s", err);
 		return NULL;
 	}
-	resource_opts_init(&ro, h->cfg);
+	/* Issue 11: misses read through the page cache, not pread(2). */
+	if (h->cfg->store_mmap_mb > 0)
+		(void)store_mmap(st, (int64_t)h->cfg->store_mmap_mb << 20);
+	http_resource_opts(h, &ro);
 	if ((w = calloc(1, sizeof(*w))) == NULL ||
 	    (w->res = resource_new(st, &ro)) == NULL) {
 		free(w);
@@ -362,55 +376,91 @@ response_free(void *p)
 	MHD_destroy_response(p);
 }
 
+static void
+body_free(void *cls)
+{
+	struct rendered_body	*b = cls;
+
+	util_wipe(b->p, b->len);
+	free(b->p);
+	free(b);
+}
+
 /*
- * The 200 and 304 responses of a cached rendering are built once and
- * queued again for every request that gets them (MHD counts references),
- * until the store changes and the resource cache drops them.
+ * The 200 and 304 responses of a rendering are built once, when it is
+ * rendered (resource_opts.ext_build), and queued again for every request
+ * that gets them (MHD counts references) until the answer cache drops
+ * the entry.  The 200 owns the body: it lives as long as a slow reader
+ * needs it, and is wiped when the last one is done (secrets stay in
+ * memory only, issue 11).
  */
+static void
+build_responses(struct rendered *a)
+{
+	struct MHD_Response	*r;
+	struct rendered_body	*b;
+
+	if ((b = malloc(sizeof(*b))) == NULL)
+		return;
+	b->p = a->body;
+	b->len = a->len;
+	r = MHD_create_response_from_buffer_with_free_callback_cls(a->len,
+	    a->body, body_free, b);
+	if (r == NULL) {
+		free(b);
+		return;
+	}
+	a->body_given = 1;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    a->content_type);
+	cache_headers(r, a);
+	a->ext[0] = r;
+	a->ext_free = response_free;
+	if ((r = MHD_create_response_from_buffer(0, NULL,
+	    MHD_RESPMEM_PERSISTENT)) != NULL) {
+		cache_headers(r, a);
+		a->ext[1] = r;
+	}
+}
+
 static enum MHD_Result
-queue_cached(struct MHD_Connection *c, struct req *rq, unsigned status,
-    struct rendered *a, int slot)
+queue_answer(struct MHD_Connection *c, struct req *rq, unsigned status,
+    const struct rendered *a, int slot)
 {
 	struct MHD_Response	*r = a->ext[slot];
+	enum MHD_Result		 ret;
 
-	if (r == NULL) {
-		if (status == MHD_HTTP_OK) {
-			/* A copy: a slow reader may outlive the entry. */
-			r = MHD_create_response_from_buffer(a->len, a->body,
-			    MHD_RESPMEM_MUST_COPY);
-			if (r)
-				MHD_add_response_header(r,
-				    MHD_HTTP_HEADER_CONTENT_TYPE,
-				    a->content_type);
-		} else
-			r = MHD_create_response_from_buffer(0, NULL,
-			    MHD_RESPMEM_PERSISTENT);
-		if (r == NULL)
-			return MHD_NO;
-		cache_headers(r, a);
-		a->ext[slot] = r;
-		a->ext_free = response_free;
-	}
 	rq->status = status;
-	return MHD_queue_response(c, status, r);
+	if (r != NULL)
+		return MHD_queue_response(c, status, r);
+	/* Built without memory for it: one for this request alone. */
+	r = status == MHD_HTTP_OK ? MHD_create_response_from_buffer(a->len,
+	    a->body, MHD_RESPMEM_MUST_COPY) :
+	    MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	if (status == MHD_HTTP_OK)
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    a->content_type);
+	cache_headers(r, a);
+	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
 }
 
 static enum MHD_Result
 answer(struct http *h, struct MHD_Connection *c, struct req *rq,
-    const struct rendered *ca)
+    const struct rendered *a)
 {
-	/* Ours to annotate: it lives in this thread's resource cache. */
-	struct rendered		*a = (struct rendered *)ca;
-
 	if (front_not_modified(MHD_lookup_connection_value(c,
 	    MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH),
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE), a->etag, a->last_modified)) {
 		/* RFC 6011 §2.6.1: 304 with the same metadata. */
-		return queue_cached(c, rq, MHD_HTTP_NOT_MODIFIED, a, 1);
+		return queue_answer(c, rq, MHD_HTTP_NOT_MODIFIED, a, 1);
 	}
 	rq->bytes = a->len;
-	return queue_cached(c, rq, MHD_HTTP_OK, a, 0);
+	return queue_answer(c, rq, MHD_HTTP_OK, a, 0);
 }
 
 static enum MHD_Result
@@ -794,7 +844,7 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 }
 
 static enum MHD_Result
-handle(void *cls, struct MHD_Connection *c, const char *url,
+handle_req(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
     size_t *upload_size, void **req_cls)
 {
@@ -971,11 +1021,49 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			log_info("%s: device %s: client certificate %s (%s) "
 			    "pinned on first use", rq->addr, dev.sfua_id,
 			    pc.sha256, pc.subject);
-			resource_invalidate(res);	/* has_pin changed */
+			/* has_pin changed: its look-up, no answer. */
+			resource_changed(res, CHG_PIN, dev.id);
 		}
 	}
 	return render_and_answer(h, c, rq, res, &dev, &q, rq->old_password ?
 	    RESOURCE_FULL_OLD : RESOURCE_FULL);
+}
+
+/* Every request ends its resource's pins and read transaction. */
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	struct http	*h = cls;
+	struct worker	*w;
+	enum MHD_Result	 ret;
+
+	ret = handle_req(cls, c, url, method, version, upload, upload_size,
+	    req_cls);
+	if ((w = pthread_getspecific(h->wkey)) != NULL)
+		resource_end(w->res);
+	return ret;
+}
+
+void
+http_resource_opts(struct http *h, struct resource_opts *ro)
+{
+	resource_opts_init(ro, h->cfg);
+	ro->shared = h->answers;
+	/* answer_cache_mb 0: nothing is kept, not even per worker. */
+	if (h->answers == NULL)
+		ro->cache_bytes = 1;
+	ro->ext_build = build_responses;
+}
+
+void
+http_log_stats(struct http *h)
+{
+	if (h->answers)
+		answers_log_stats(h->answers);
+	else
+		log_info("cache: off (answer_cache_mb 0)");
 }
 
 static char *
@@ -1074,6 +1162,11 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		free(h);
 		return NULL;
 	}
+	if (cfg->answer_cache_mb > 0 && (h->answers =
+	    answers_new((size_t)cfg->answer_cache_mb << 20)) == NULL) {
+		log_warnx("answer cache: out of memory");
+		goto fail;
+	}
 	if ((h->cert = slurp(cfg->cert)) == NULL ||
 	    (h->key = slurp(cfg->key)) == NULL ||
 	    load_domains(h) != 0)
@@ -1154,6 +1247,13 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		if (n > 0 && (size_t)n < boundlen - off)
 			off += (size_t)n;
 	}
+	if (h->answers) {
+		struct resource_opts	 ro;
+
+		http_resource_opts(h, &ro);
+		if ((h->feed = feed_start(cfg, h->answers, &ro)) == NULL)
+			goto fail;
+	}
 	return h;
 fail:
 	http_stop(h);
@@ -1168,6 +1268,7 @@ http_stop(struct http *h)
 
 	if (h == NULL)
 		return;
+	feed_stop(h->feed);
 	for (i = 0; i < h->nd; i++)
 		MHD_stop_daemon(h->d[i]);
 	conns_free(h->conns);
@@ -1178,6 +1279,10 @@ http_stop(struct http *h)
 	}
 	pthread_key_delete(h->wkey);
 	pthread_mutex_destroy(&h->wmu);
+	if (h->answers) {
+		answers_log_stats(h->answers);
+		answers_free(h->answers);
+	}
 	tlsdomains_activate(NULL);
 	tlsdomains_free(atomic_load(&h->domains));
 	for (i = 0; i < h->nretired; i++)

@@ -26,6 +26,11 @@ struct http;
 struct http	*http_start(const struct config *, struct digest_ctx *,
 		    struct guard *, struct seen *, char *bound, size_t);
 void		 http_stop(struct http *);
+/* The SIGUSR1 line: the answer cache's figures (answers.h). */
+void		 http_log_stats(struct http *);
+struct resource_opts;
+/* The options of a worker's resource (and the cache warmer's). */
+void		 http_resource_opts(struct http *, struct resource_opts *);
 /*
  * Load the store's CS domains again (certificates, CAs, client
  * certificate policies; SIGHUP).  On failure the old set stays in use

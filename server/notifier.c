@@ -1679,7 +1679,7 @@ run(void *arg)
 		goto fail;
 	}
 	resource_opts_init(&ro, n->cfg);
-	ro.cache_max = 256;
+	ro.cache_bytes = (size_t)4 << 20;
 	if ((n->res = resource_new(n->st, &ro)) == NULL)
 		goto fail;
 	if ((n->seq = store_changes_head(n->st)) < 0 ||

@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "answers.h"
 #include "buf.h"
 #include "credential.h"
 #include "render.h"
@@ -25,100 +26,31 @@
 #include "seal.h"
 #include "util.h"
 
-#define CACHE_BUCKETS	1024
-
-struct centry {
-	struct centry	*next;
-	char		*key;
-	struct rendered	 r;
-};
-
-/* Device and user look-ups, cached per thread like the renderings. */
-struct dentry {
-	struct dentry		*next;
-	char			*key;
-	int64_t			 domain_id;
-	enum store_rc		 rc;
-	struct store_device	 d;
-};
-
-struct uentry {
-	struct uentry		*next;
-	enum store_rc		 rc;
-	struct store_user	 u;
-};
+/* A private cache (sipcfg render, the notifier, dry runs): 16 MiB. */
+#define PRIVATE_CACHE	((size_t)16 << 20)
 
 struct resource {
 	struct store		*st;
 	struct resource_opts	 o;
-	int64_t			 version;
+	/*
+	 * The answer cache: sipcfgd's shared one (o.shared, kept current by
+	 * feed.c), or this resource's own, dropped whenever the store's
+	 * data_version moves.
+	 */
+	struct answers		*ans;
+	int			 own_ans;
+	int64_t			 version;	/* own cache: data_version */
+	uint64_t		 gen;		/* answers_gen() at begin */
+	uint64_t		 every_gen;	/* realm and rules read at */
+	struct answer		*pinned;	/* the last answer returned */
+	int			 in_read;	/* a read transaction is open */
 	char			 realm[STORE_NAME_MAX];
-	struct centry		*bucket[CACHE_BUCKETS];
-	size_t			 nentries;
 	struct rendered		 scratch;	/* when the cache is bypassed */
-	struct dentry		*dbucket[CACHE_BUCKETS];
-	struct uentry		*ubucket[CACHE_BUCKETS];
-	size_t			 ndev, nuser;
 	time_t			 partial_updated;
 	struct store_path_rule	 rules[RESOURCE_RULES_MAX];
 	size_t			 nrules;
 	int			 rules_loaded;
 };
-
-static void
-rendered_clear(struct rendered *x)
-{
-	size_t	 i;
-
-	for (i = 0; i < sizeof(x->ext) / sizeof(x->ext[0]); i++)
-		if (x->ext[i] && x->ext_free)
-			x->ext_free(x->ext[i]);
-	free(x->body);
-	memset(x, 0, sizeof(*x));
-}
-
-static void
-cache_clear(struct resource *r)
-{
-	struct centry	*e, *n;
-	struct dentry	*de, *dn;
-	struct uentry	*ue, *un;
-	size_t		 i;
-
-	for (i = 0; i < CACHE_BUCKETS; i++) {
-		for (e = r->bucket[i]; e; e = n) {
-			n = e->next;
-			free(e->key);
-			rendered_clear(&e->r);
-			free(e);
-		}
-		r->bucket[i] = NULL;
-		for (de = r->dbucket[i]; de; de = dn) {
-			dn = de->next;
-			free(de->key);
-			free(de);
-		}
-		r->dbucket[i] = NULL;
-		for (ue = r->ubucket[i]; ue; ue = un) {
-			un = ue->next;
-			util_wipe(&ue->u, sizeof(ue->u));
-			free(ue);
-		}
-		r->ubucket[i] = NULL;
-	}
-	r->nentries = r->ndev = r->nuser = 0;
-	r->rules_loaded = 0;
-}
-
-static unsigned
-hash(const char *s)
-{
-	unsigned	 h = 2166136261u;
-
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
 
 void
 resource_opts_init(struct resource_opts *o, const struct config *c)
@@ -150,10 +82,35 @@ resource_new(struct store *st, const struct resource_opts *o)
 		return NULL;
 	r->st = st;
 	r->o = *o;
-	if (r->o.cache_max == 0)
-		r->o.cache_max = 4096;
+	if ((r->ans = o->shared) == NULL) {
+		if ((r->ans = answers_new(o->cache_bytes ? o->cache_bytes :
+		    PRIVATE_CACHE)) == NULL) {
+			free(r);
+			return NULL;
+		}
+		r->own_ans = 1;
+	}
 	r->version = -1;
+	r->every_gen = UINT64_MAX;
 	return r;
+}
+
+/* Ends the read transaction of a miss (store.h, store_read_begin()). */
+static void
+read_end(struct resource *r)
+{
+	if (r->in_read) {
+		store_read_end(r->st);
+		r->in_read = 0;
+	}
+}
+
+/* Issue 11: a miss does all its store reads in one read transaction. */
+static void
+read_begin(struct resource *r)
+{
+	if (!r->in_read && store_read_begin(r->st) == 0)
+		r->in_read = 1;
 }
 
 void
@@ -161,7 +118,10 @@ resource_free(struct resource *r)
 {
 	if (r == NULL)
 		return;
-	cache_clear(r);
+	answers_release(r->ans, r->pinned);
+	read_end(r);
+	if (r->own_ans)
+		answers_free(r->ans);
 	rendered_clear(&r->scratch);
 	store_close(r->st);
 	free(r);
@@ -170,38 +130,68 @@ resource_free(struct resource *r)
 struct store *
 resource_store(struct resource *r)
 {
+	/* The caller is about to use it directly, to write perhaps. */
+	read_end(r);
 	return r->st;
 }
 
 void
 resource_release_store(struct resource *r)
 {
+	read_end(r);
 	r->st = NULL;
+}
+
+void
+resource_end(struct resource *r)
+{
+	answers_release(r->ans, r->pinned);
+	r->pinned = NULL;
+	read_end(r);
 }
 
 int
 resource_begin(struct resource *r)
 {
-	int64_t	 v = store_data_version(r->st);
+	int64_t		 v;
+	uint64_t	 eg;
 
-	if (v < 0)
-		return -1;
-	if (v != r->version) {
-		cache_clear(r);
+	resource_end(r);
+	if (r->own_ans) {
+		/* Nobody tells this cache what changed: any commit clears. */
+		if ((v = store_data_version(r->st)) < 0)
+			return -1;
+		if (v != r->version) {
+			answers_clear(r->ans);
+			r->version = v;
+		}
+	}
+	r->gen = answers_gen(r->ans);
+	if ((eg = answers_every_gen(r->ans)) != r->every_gen) {
+		/* The realm and the path rules change for every device. */
+		read_begin(r);
 		if (store_meta_get(r->st, "realm", r->realm,
 		    sizeof(r->realm)) != STORE_OK)
 			return -1;
-		r->version = v;
+		r->rules_loaded = 0;
+		r->every_gen = eg;
 	}
 	return 0;
 }
 
 void
-resource_invalidate(struct resource *r)
+resource_changed(struct resource *r, enum store_change_kind kind, int64_t id)
 {
+	struct store_change	 c;
+
+	memset(&c, 0, sizeof(c));
+	c.kind = kind;
+	c.id = id;
+	snprintf(c.hint, sizeof(c.hint), "(this worker)");
 	/* A connection's own commits do not move its data_version. */
-	cache_clear(r);
-	r->version = -1;
+	answers_apply(r->ans, &c, 1);
+	r->gen = answers_gen(r->ans);
+	read_end(r);
 }
 
 const char *
@@ -214,66 +204,31 @@ enum store_rc
 resource_device(struct resource *r, const struct cfg_request *q,
     struct store_device *d)
 {
-	struct dentry	*e;
 	enum store_rc	 rc;
-	unsigned	 h = hash(q->sfua_id) % CACHE_BUCKETS;
 	int64_t		 dom = q->domain_id > 0 ? q->domain_id :
 			    STORE_DEFAULT_DOMAIN;
 
-	for (e = r->dbucket[h]; e; e = e->next)
-		if (e->domain_id == dom && strcmp(e->key, q->sfua_id) == 0) {
-			*d = e->d;
-			return e->rc;
-		}
+	if (answers_device_get(r->ans, dom, q->sfua_id, &rc, d))
+		return rc;
+	read_begin(r);
 	rc = store_device_by_sfua(r->st, dom, q->sfua_id, d);
 	if (rc == STORE_NOTFOUND && q->mac[0])
 		rc = store_device_by_mac(r->st, dom, q->mac, d);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND)
-		return rc;	/* errors are not cached */
-	/* Bounded: a spray of unknown ids only ever empties the cache. */
-	if (r->ndev >= r->o.cache_max)
-		cache_clear(r);
-	if ((e = calloc(1, sizeof(*e))) != NULL &&
-	    (e->key = strdup(q->sfua_id)) != NULL) {
-		e->rc = rc;
-		e->domain_id = dom;
-		if (rc == STORE_OK)
-			e->d = *d;
-		e->next = r->dbucket[h];
-		r->dbucket[h] = e;
-		r->ndev++;
-	} else
-		free(e);
+	/* Errors are not cached; a spray of unknown ids only evicts. */
+	answers_device_put(r->ans, r->gen, dom, q->sfua_id, rc, d);
 	return rc;
 }
 
 enum store_rc
 resource_user(struct resource *r, const char *name, struct store_user *u)
 {
-	struct uentry	*e;
 	enum store_rc	 rc;
-	unsigned	 h = hash(name) % CACHE_BUCKETS;
 
-	for (e = r->ubucket[h]; e; e = e->next)
-		if (strcmp(e->u.name, name) == 0) {
-			*u = e->u;
-			return e->rc;
-		}
-	rc = store_user_by_name(r->st, name, u);
-	if (rc != STORE_OK && rc != STORE_NOTFOUND)
+	if (answers_user_get(r->ans, name, &rc, u))
 		return rc;
-	if (r->nuser >= r->o.cache_max)
-		cache_clear(r);
-	if ((e = calloc(1, sizeof(*e))) != NULL) {
-		e->rc = rc;
-		if (rc == STORE_OK)
-			e->u = *u;
-		else
-			snprintf(e->u.name, sizeof(e->u.name), "%s", name);
-		e->next = r->ubucket[h];
-		r->ubucket[h] = e;
-		r->nuser++;
-	}
+	read_begin(r);
+	rc = store_user_by_name(r->st, name, u);
+	answers_user_put(r->ans, r->gen, name, rc, u);
 	return rc;
 }
 
@@ -306,11 +261,12 @@ resource_otp_consume(struct resource *r, const struct store_user *u,
 		goto done;
 	}
 	/* The worker's connection: one statement, see http.c. */
+	read_end(r);
 	rc = store_user_otp_consume(r->st, u->id, u->ha1_md5, md5, sha,
 	    sealed, now);
 	if (rc == STORE_OK) {
-		cache_clear(r);
-		r->version = -1;
+		/* The next answer must carry the new password. */
+		resource_changed(r, CHG_USER, u->id);
 		ret = RES_OTP_WON;
 	} else if (rc == STORE_NOTFOUND) {
 		snprintf(reason, rlen, "one-time password already used");
@@ -785,42 +741,52 @@ resource_render(struct resource *r, const struct store_device *d,
     const struct cfg_request *q, int full, const struct rendered **out,
     char *reason, size_t rlen)
 {
-	struct centry	*e;
-	char		 key[1024];
-	unsigned	 h;
-	enum resource_rc rc;
+	struct touch_dev	 td;
+	struct rendered		 fresh;
+	const struct rendered	*a;
+	char			 key[1200];
+	enum resource_rc	 rc;
 
 	/* Everything that can change the answer is in the key. */
-	snprintf(key, sizeof(key), "%d|%s|%s|%s|%s|%d|%s|%d", full,
+	snprintf(key, sizeof(key), "A|%lld|%d|%s|%s|%s|%s|%d|%s|%d",
+	    (long long)(d ? d->domain_id : q->domain_id), full,
 	    d ? d->sfua_id : q->sfua_id, d && d->vendor[0] ? "" : q->vendor,
 	    d && d->model[0] ? "" : q->model, q->revision,
 	    d ? (int)d->state : -1, q->template_name, q->plain);
-	h = hash(key) % CACHE_BUCKETS;
-	for (e = r->bucket[h]; e; e = e->next)
-		if (strcmp(e->key, key) == 0) {
-			*out = &e->r;
-			return RES_OK;
-		}
-	if (r->nentries >= r->o.cache_max)
-		cache_clear(r);
-	if ((e = calloc(1, sizeof(*e))) == NULL ||
-	    (e->key = strdup(key)) == NULL) {
-		free(e);
-		/* Without memory for the cache, answer uncached. */
-		rendered_clear(&r->scratch);
-		rc = render_fresh(r, d, q, full, &r->scratch, reason, rlen);
-		*out = &r->scratch;
+	answers_release(r->ans, r->pinned);
+	r->pinned = NULL;
+	if ((a = answers_get(r->ans, key, &r->pinned)) != NULL) {
+		*out = a;
+		return RES_OK;
+	}
+	read_begin(r);
+	memset(&fresh, 0, sizeof(fresh));
+	if ((rc = render_fresh(r, d, q, full, &fresh, reason, rlen)) !=
+	    RES_OK) {
+		rendered_clear(&fresh);
 		return rc;
 	}
-	if ((rc = render_fresh(r, d, q, full, &e->r, reason, rlen)) != RES_OK) {
-		free(e->key);
-		free(e);
-		return rc;
+	if (r->o.ext_build)
+		r->o.ext_build(&fresh);
+	/* What touch.h needs to know which changes reach this answer. */
+	memset(&td, 0, sizeof(td));
+	td.domain_id = d ? d->domain_id : q->domain_id;
+	td.sfua = d ? d->sfua_id : q->sfua_id;
+	td.vendor = d && d->vendor[0] ? d->vendor : q->vendor;
+	td.model = d && d->model[0] ? d->model : q->model;
+	if (d) {
+		td.id = d->id;
+		td.user_id = d->user_id;
+		td.profile_id = d->profile_id;
+		td.user = d->user;
+		td.profile = d->profile;
 	}
-	e->next = r->bucket[h];
-	r->bucket[h] = e;
-	r->nentries++;
-	*out = &e->r;
+	if ((a = answers_put(r->ans, r->gen, key, &td, &fresh,
+	    &r->pinned)) == NULL) {
+		snprintf(reason, rlen, "out of memory");
+		return RES_STORE;
+	}
+	*out = a;
 	return RES_OK;
 }
 
@@ -831,6 +797,7 @@ resource_path_rules(struct resource *r, const struct store_path_rule **out,
 	enum store_rc	 rc;
 
 	if (!r->rules_loaded) {
+		read_begin(r);
 		if ((rc = store_path_rules(r->st, r->rules, RESOURCE_RULES_MAX,
 		    &r->nrules)) != STORE_OK)
 			return rc;

@@ -7,8 +7,10 @@
  * Content-Type.  The HTTP front (GET, HEAD, 304), `sipcfg render` and,
  * later, the notifier all call it, so they can never disagree.
  *
- * A struct resource is per thread: it owns one store connection and a
- * cache of rendered answers that is dropped whenever the store's
+ * A struct resource is per thread: it owns one store connection.  Its
+ * answers and look-ups come from the answer cache (answers.h): sipcfgd's,
+ * shared by every worker and told by feed.c exactly what each change
+ * touches, or the resource's own, dropped whenever the store's
  * data_version moves (any commit by anyone).  Its connection is
  * read-only; the one write a request can make (RFC 6011 §5, the first
  * use of a one-time password) goes through a second connection opened
@@ -28,12 +30,26 @@
 #define RESOURCE_ETAG_MAX	40
 #define RESOURCE_RULES_MAX	64	/* vendor path rules used */
 
+struct answers;
+struct rendered;
+
 struct resource_opts {
 	int		 max_age;	/* default when device/profile say none */
 	int		 pending_max_age;
 	size_t		 max_output;
 	unsigned	 max_depth;
-	size_t		 cache_max;	/* entries; 0 = 4096 */
+	/*
+	 * The answer cache (answers.h): sipcfgd's shared one, or NULL for
+	 * one of the resource's own, of cache_bytes (0: 16 MiB) and
+	 * dropped whenever the store changes.
+	 */
+	struct answers	*shared;
+	size_t		 cache_bytes;
+	/*
+	 * Called on each fresh answer before it is cached, to hang ready
+	 * objects on its ext slots (the HTTP front's responses).
+	 */
+	void		(*ext_build)(struct rendered *);
 	/*
 	 * Monitor Link targets (RFC 5989 §3, RFC 6011 §2.5.1): "@HOST:PORT"
 	 * of the sips: and sip: listeners, "" for none.  notify_default is
@@ -67,6 +83,7 @@ struct rendered {
 	 */
 	void		*ext[2];
 	void		(*ext_free)(void *);
+	int		 body_given;	/* ext[0] owns body and frees it */
 };
 
 enum resource_rc {
@@ -78,7 +95,7 @@ enum resource_rc {
 
 struct resource;
 
-/* Options from the daemon's configuration (cache_max left at 0). */
+/* Options from the daemon's configuration (no shared cache). */
 void		 resource_opts_init(struct resource_opts *,
 		    const struct config *);
 
@@ -94,8 +111,19 @@ void		 resource_release_store(struct resource *);
  * if the store cannot be read (answer 503).
  */
 int		 resource_begin(struct resource *);
-/* Forget what is cached: this connection wrote the store itself. */
-void		 resource_invalidate(struct resource *);
+/*
+ * End of a request: unpins its answer and ends the read transaction of a
+ * miss (issue 11: a miss does all its reads in one).  resource_begin()
+ * does it too.
+ */
+void		 resource_end(struct resource *);
+/*
+ * This connection wrote the store itself (its own commits do not move
+ * its data_version): drop what the change touches now, without waiting
+ * for the change feed.
+ */
+void		 resource_changed(struct resource *, enum store_change_kind,
+		    int64_t id);
 /* The service realm (store meta "realm"), valid until the next begin. */
 const char	*resource_realm(struct resource *);
 
@@ -155,9 +183,9 @@ enum {
  * render gives the template the user's long-term password, when the
  * store keeps it sealed, as provisioning.user and provisioning.password
  * (unless the variables set those; RESOURCE_FULL_OLD never adds them).
- * full is part of the cache key.  *out points into the cache and stays
- * valid until the next resource_begin() or resource_render() call on
- * this resource.  On failure, reason holds one line for the log.
+ * full is part of the cache key.  *out points into the cache, pinned,
+ * and stays valid until the next resource_begin(), resource_end() or
+ * resource_render() call on this resource.  On failure, reason holds one line for the log.
  */
 enum resource_rc resource_render(struct resource *,
 		    const struct store_device *dev, const struct cfg_request *,

@@ -336,6 +336,7 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -369,6 +370,11 @@ main(int argc, char *argv[])
 				log_info("SIGHUP: domains and their certificates "
 				    "reloaded; sipcfgd.conf is read at start-up "
 				    "(restart to apply it)");
+			continue;
+		}
+		if (sig == SIGUSR1) {
+			/* The answer cache's figures (sipcfgd(8)). */
+			http_log_stats(h);
 			continue;
 		}
 		break;

@@ -164,6 +164,15 @@ int		 store_schema_version(struct store *);
 int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
+/*
+ * A read transaction (BEGIN DEFERRED): the reads between see one
+ * snapshot and take the file's locks once (issue 11).  Never around a
+ * write.
+ */
+int		 store_read_begin(struct store *);
+void		 store_read_end(struct store *);
+/* SQLite memory-mapped I/O of up to bytes of the file (0: off). */
+int		 store_mmap(struct store *, int64_t bytes);
 
 /* Changes whenever another connection committed (PRAGMA data_version). */
 int64_t		 store_data_version(struct store *);
@@ -269,6 +278,12 @@ int64_t		 store_changes_head(struct store *);
 /* Up to max changes after seq `after`, oldest first, count in *n. */
 enum store_rc	 store_changes_since(struct store *, int64_t after,
 		    struct store_change *, size_t max, size_t *n);
+/*
+ * Up to max ids of active devices after `after`, in order (the answer
+ * cache's warmer); with max_id, the highest device id too.
+ */
+enum store_rc	 store_active_ids(struct store *, int64_t after, int64_t *ids,
+		    size_t max, size_t *n, int64_t *max_id);
 /* Drop change rows older than `before`. */
 enum store_rc	 store_changes_prune(struct store *, time_t before);
 /* Ask every notifier to re-send current state (device_id < 0: all). */

@@ -68,6 +68,8 @@ enum q {
 	Q_VAR_LIST,
 	Q_DEV_BY_TOKEN,
 	Q_DEV_BY_ID,
+	Q_DEV_IDS_AFTER,
+	Q_DEV_MAX_ID,
 	Q_CHANGES_HEAD,
 	Q_CHANGES_SINCE,
 	Q_CHANGES_PRUNE,
@@ -108,6 +110,7 @@ enum q {
 	Q_USER_DOMAIN,
 	Q_USER_REREALM,
 	Q_BEGIN,
+	Q_BEGIN_READ,
 	Q_COMMIT,
 	Q_ROLLBACK,
 	Q__COUNT
@@ -342,6 +345,9 @@ static const char *const sqls[Q__COUNT] = {
 	    "ELSE 5 END, scope, name",
 	[Q_DEV_BY_TOKEN] = "SELECT " DEV_COLS "WHERE m.token = ?1",
 	[Q_DEV_BY_ID] = "SELECT " DEV_COLS "WHERE d.id = ?1",
+	[Q_DEV_IDS_AFTER] = "SELECT id FROM devices WHERE id > ?1 "
+	    "AND state = 'active' ORDER BY id LIMIT ?2",
+	[Q_DEV_MAX_ID] = "SELECT coalesce(max(id), 0) FROM devices",
 	[Q_CHANGES_HEAD] = "SELECT coalesce(max(seq), 0) FROM changes",
 	[Q_CHANGES_SINCE] = "SELECT seq, coalesce(hint, '') FROM changes "
 	    "WHERE seq > ?1 ORDER BY seq LIMIT ?2",
@@ -432,6 +438,7 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_PATH_LIST] = "SELECT pattern, vendor, template, plain, updated "
 	    "FROM path_rules ORDER BY id",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
 };
@@ -451,7 +458,8 @@ static const char *const qnames[Q__COUNT] = {
 	QN(Q_PROFILE_LIST), QN(Q_LINE_INSERT), QN(Q_LINE_NEXTPOS),
 	QN(Q_LINE_DELETE), QN(Q_LINE_LIST), QN(Q_TPL_UPSERT), QN(Q_TPL_DELETE),
 	QN(Q_TPL_LIST), QN(Q_VAR_UPSERT), QN(Q_VAR_DELETE), QN(Q_VAR_LIST),
-	QN(Q_DEV_BY_TOKEN), QN(Q_DEV_BY_ID), QN(Q_CHANGES_HEAD),
+	QN(Q_DEV_BY_TOKEN), QN(Q_DEV_BY_ID), QN(Q_DEV_IDS_AFTER), QN(Q_DEV_MAX_ID),
+	QN(Q_CHANGES_HEAD),
 	QN(Q_CHANGES_SINCE), QN(Q_CHANGES_PRUNE), QN(Q_NOTIFY_REQ),
 	QN(Q_SUB_UPSERT), QN(Q_SUB_DELETE), QN(Q_SUB_CLEAR), QN(Q_SUB_LIST),
 	QN(Q_SUB_LIST_DEV),
@@ -462,8 +470,8 @@ static const char *const qnames[Q__COUNT] = {
 	QN(Q_PATHS), QN(Q_PATH_ADD), QN(Q_PATH_DELETE), QN(Q_PATH_LIST),
 	QN(Q_DOMAIN_LIST), QN(Q_DOMAIN_ID), QN(Q_DOMAIN_INSERT),
 	QN(Q_DOMAIN_DELETE), QN(Q_PIN_INSERT), QN(Q_PIN_GET), QN(Q_PIN_DELETE),
-	QN(Q_DEV_DUPS), QN(Q_DEV_DUPS_OF), QN(Q_USER_DOMAIN), QN(Q_USER_REREALM), QN(Q_BEGIN),
-	QN(Q_COMMIT), QN(Q_ROLLBACK)
+	QN(Q_DEV_DUPS), QN(Q_DEV_DUPS_OF), QN(Q_USER_DOMAIN), QN(Q_USER_REREALM),
+	QN(Q_BEGIN), QN(Q_BEGIN_READ), QN(Q_COMMIT), QN(Q_ROLLBACK)
 };
 #undef QN
 
@@ -995,6 +1003,28 @@ store_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		(void)exec(s, Q_ROLLBACK, "");
+}
+
+int
+store_read_begin(struct store *s)
+{
+	return exec(s, Q_BEGIN_READ, "") == STORE_OK ? 0 : -1;
+}
+
+void
+store_read_end(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)exec(s, Q_COMMIT, "");
+}
+
+int
+store_mmap(struct store *s, int64_t bytes)
+{
+	char	 q[64];
+
+	snprintf(q, sizeof(q), "PRAGMA mmap_size = %lld", (long long)bytes);
+	return apply(s, q, "mmap_size");
 }
 
 /* ------------------------------------------------------------ hot path */
@@ -1534,6 +1564,31 @@ store_changes_since(struct store *s, int64_t after, struct store_change *c,
 	}
 	done(p);
 	return maprc(s, rc, "changes");
+}
+
+enum store_rc
+store_active_ids(struct store *s, int64_t after, int64_t *ids, size_t max,
+    size_t *n, int64_t *max_id)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	*n = 0;
+	if (max_id) {
+		if ((p = stmt(s, Q_DEV_MAX_ID)) == NULL)
+			return STORE_ERROR;
+		rc = sqlite3_step(p);
+		*max_id = rc == SQLITE_ROW ? sqlite3_column_int64(p, 0) : 0;
+		done(p);
+		if (rc != SQLITE_ROW)
+			return maprc(s, rc, "devices");
+	}
+	if ((p = bind(s, Q_DEV_IDS_AFTER, "ii", after, (int64_t)max)) == NULL)
+		return STORE_ERROR;
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW && *n < max)
+		ids[(*n)++] = sqlite3_column_int64(p, 0);
+	done(p);
+	return maprc(s, rc, "devices");
 }
 
 enum store_rc
