@@ -1062,8 +1062,10 @@ http_log_stats(struct http *h)
 {
 	if (h->answers)
 		answers_log_stats(h->answers);
-	else
-		log_info("cache: off (answer_cache_mb 0)");
+	else	/* answer_cache_mb 0: off */
+		log_info("cache: 0 answers, 0 devices, 0 users, 0 of 0 bytes; "
+		    "hits 0, misses 0; dropped 0 by changes, 0 by the bound; "
+		    "0 changes read, 0 commits touched nothing");
 }
 
 static char *

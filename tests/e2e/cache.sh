@@ -323,9 +323,10 @@ stats; C0=$S_C K0=$S_K
 nb=$(seenb)
 for i in 1 2 3; do get b >/dev/null; done
 i=0
-while [ "$(seenb)" != $((nb + 3)) ] && [ $i -lt 100 ]; do
+# At least: fetches of b made before may be committed in the same flush.
+while [ "$(seenb)" -lt $((nb + 3)) ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1)); done
-is "the bookkeeping writer committed b's fetches" "$(seenb)" $((nb + 3))
+rel "the bookkeeping writer committed b's fetches" "$(seenb)" -ge $((nb + 3))
 stats; H1=$S_H X1=$S_X
 is "a's GET after the bookkeeping commits: 200" "$(get a)" 200
 cmp -s "$W/a.body" "$W/a.prev"; ok "... same body" $?
