@@ -1055,6 +1055,7 @@ http_resource_opts(struct http *h, struct resource_opts *ro)
 	if (h->answers == NULL)
 		ro->cache_bytes = 1;
 	ro->ext_build = build_responses;
+	ro->read_txn = 1;	/* handle() ends each request's */
 }
 
 void

@@ -109,7 +109,7 @@ read_end(struct resource *r)
 static void
 read_begin(struct resource *r)
 {
-	if (!r->in_read && store_read_begin(r->st) == 0)
+	if (r->o.read_txn && !r->in_read && store_read_begin(r->st) == 0)
 		r->in_read = 1;
 }
 

@@ -51,6 +51,13 @@ struct resource_opts {
 	 */
 	void		(*ext_build)(struct rendered *);
 	/*
+	 * A miss's reads in one read transaction, ended by resource_end()
+	 * or the next resource_begin(): for callers that call those around
+	 * each request (the HTTP front), never for one that writes on the
+	 * same connection in between without resource_store().
+	 */
+	int		 read_txn;
+	/*
 	 * Monitor Link targets (RFC 5989 §3, RFC 6011 §2.5.1): "@HOST:PORT"
 	 * of the sips: and sip: listeners, "" for none.  notify_default is
 	 * the mode of devices and profiles that name none.

@@ -18,6 +18,9 @@
 #   CONNS      wrk connections, keep-alive (default 32); new TLS: 16
 #   STORM      devices in the boot storm (default 100000, at most the
 #              largest N; 0 skips it)
+#   CACHE_MB   answer_cache_mb (default: room for every device, about
+#              6 KiB each, plus 64); the RSS figures follow it
+#   WARM       cache_warm (default yes; the runs start once warming ended)
 #   KEEP=1     keep the work directory
 #
 # Needs: wrk, nginx (nginx-light), curl, openssl, bc; run as root.
@@ -141,7 +144,7 @@ run() {
 	awk '/^Requests\/sec:/ { print $2 }' "$W/wrk.out"
 }
 
-declare -A KA CL NKA NCL IMP UP R0 R1 NON
+declare -A KA CL NKA NCL IMP UP R0 R1 NON WARMED RW STATS
 LASTN=
 for N in $NS; do
 	S=$W/s$N.db
@@ -169,6 +172,8 @@ max_inflight 100000
 auth_fail_limit 100000
 auth_fail_limit_addr 1000000
 max_per_ip 0
+answer_cache_mb ${CACHE_MB:-$((N * 6 / 1024 + 64))}
+cache_warm ${WARM:-yes}
 EOF
 	t0=$(now)
 	"$SIPCFGD" -f "$W/d.conf" >"$W/d.out" 2>"$W/d.err" &
@@ -179,6 +184,13 @@ EOF
 	done
 	UP[$N]=$(secs "$t0" "$(now)")
 	R0[$N]=$(rss "$DPID")
+	# Warming (cache_warm) ends with one of these lines.
+	while ! grep -qE 'cache: (warmed in|not warming)' "$W/d.err"; do
+		kill -0 "$DPID" 2>/dev/null || die "sipcfgd: $(tail -3 "$W/d.err")"
+		sleep 0.2
+	done
+	WARMED[$N]=$(secs "$t0" "$(now)")
+	RW[$N]=$(rss "$DPID")
 	DPORT=$(sed -n 's|^sipcfgd: ready https://127\.0\.0\.1:\([0-9]*\)/.*|\1|p' "$W/d.out" | head -1)
 	# The bytes nginx serves: device 1's configuration.
 	curl -sS --cacert "$W/cert.pem" -u u1:pw1 -o "$W/www/one.xml" \
@@ -192,6 +204,10 @@ EOF
 	CL[$N]=$(run "https://127.0.0.1:$DPORT" "$W/dev.lua" 1)
 	NCL[$N]=$(run "https://127.0.0.1:$NPORT" "$W/static.lua" 1)
 	R1[$N]=$(rss "$DPID")
+	n0=$(grep -c 'cache: .* answers' "$W/d.err")
+	kill -USR1 "$DPID"
+	while [ "$(grep -c 'cache: .* answers' "$W/d.err")" -le "$n0" ]; do sleep 0.05; done
+	STATS[$N]=$(grep 'cache: .* answers' "$W/d.err" | tail -1 | sed 's/.*cache: //')
 	LASTN=$N
 	if [ "$N" != "${NS##* }" ]; then
 		kill "$DPID"; wait "$DPID" 2>/dev/null; DPID=
@@ -215,15 +231,17 @@ echo
 echo "sipcfgd at scale vs nginx (same bytes, same certificate), 127.0.0.1, $(nproc) CPUs"
 echo "wrk -t2 -d${DURATION}s: keep-alive -c$CONNS, new TLS connection per request -c16"
 echo
-printf '%-10s %9s %9s %6s %9s %9s %6s %8s %8s %8s %8s\n' N ka-req/s nginx ratio \
-    tls-req/s nginx ratio import-s start-s rss0-MB rss1-MB
+printf '%-10s %9s %9s %6s %9s %9s %6s %8s %8s %8s %8s %8s %8s\n' N ka-req/s nginx ratio \
+    tls-req/s nginx ratio import-s start-s warm-s rss0-MB rssw-MB rss1-MB
 for N in $NS; do
 	awk -v n="$N" -v a="${KA[$N]:-0}" -v b="${NKA[$N]:-0}" -v c="${CL[$N]:-0}" \
 	    -v d="${NCL[$N]:-0}" -v i="${IMP[$N]}" -v u="${UP[$N]}" \
-	    -v r0="${R0[$N]}" -v r1="${R1[$N]}" 'BEGIN {
-		printf "%-10s %9.0f %9.0f %5.2fx %9.0f %9.0f %5.2fx %8s %8s %8s %8s\n",
-		    n, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0), i, u, r0, r1 }'
+	    -v r0="${R0[$N]}" -v r1="${R1[$N]}" -v w="${WARMED[$N]}" \
+	    -v rw="${RW[$N]}" 'BEGIN {
+		printf "%-10s %9.0f %9.0f %5.2fx %9.0f %9.0f %5.2fx %8s %8s %8s %8s %8s %8s\n",
+		    n, a, b, (b > 0 ? a / b : 0), c, d, (d > 0 ? c / d : 0), i, u, w, r0, rw, r1 }'
 	[ -n "${NON[$N]}" ] && echo "  (N=$N: ${NON[$N]} non-2xx answers in the keep-alive run)"
+	echo "  N=$N cache: ${STATS[$N]}"
 done
 first=${NS%% *}
 awk -v a="${KA[$LASTN]:-0}" -v b="${KA[$first]:-0}" -v l="$LASTN" -v f="$first" \
