@@ -11,6 +11,7 @@
  * tails of fixed-size strings, so runs of zero bytes are stored as
  * counts (pack()), which makes a cached device a tenth of its size.
  */
+#include <malloc.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -56,8 +57,20 @@ struct answers {
 	uint64_t	 changes_read, idle_commits;
 };
 
-/* What a struct rendered is reckoned to cost besides its body. */
-#define RENDERED_EXTRA	2048
+/*
+ * What the ready responses of an answer (resource_opts.ext_build) cost
+ * besides the body they own: two struct MHD_Response and their headers.
+ * Measured: with 100,000 answers cached, malloc_stats(3) showed the heap
+ * in use within 2% of the figure this makes (and RSS too) (libmicrohttpd 0.9.75).
+ */
+#define RESPONSES_COST	1792
+
+/* What an allocation really takes from the heap. */
+static size_t
+heap(const void *p)
+{
+	return p ? malloc_usable_size((void *)p) + sizeof(size_t) : 0;
+}
 
 static uint32_t
 hash_str(const char *s)
@@ -108,6 +121,9 @@ pack(const void *src, size_t len, size_t *outlen)
 		i += n;
 	}
 	*outlen = (size_t)(p - o);
+	/* Made for the worst case: keep what it took. */
+	if ((p = realloc(o, *outlen ? *outlen : 1)) != NULL)
+		o = p;
 	return o;
 }
 
@@ -298,7 +314,7 @@ entry_new(const char *key, const struct touch_dev *td)
 		e->profile_id = td->profile_id;
 		e->domain_id = td->domain_id;
 	}
-	e->bytes = sizeof(*e) + kl + 1 + tot;
+	e->bytes = heap(e) + heap(p - tot);
 	return e;
 }
 
@@ -431,7 +447,7 @@ lookup_put(struct answers *a, uint64_t gen, const char *key, enum etype type,
 		entry_free(e);
 		return;
 	}
-	e->bytes += e->plen;
+	e->bytes += heap(e->payload);
 	pthread_mutex_lock(&a->mu);
 	if (gen != a->gen || e->bytes > a->max_bytes / 4) {
 		pthread_mutex_unlock(&a->mu);
@@ -546,8 +562,9 @@ answers_put(struct answers *a, uint64_t gen, const char *key,
 	e->type = E_ANSWER;
 	memcpy(e->payload, r, sizeof(*r));
 	memset(r, 0, sizeof(*r));
-	e->bytes += sizeof(*r) + ((struct rendered *)e->payload)->len +
-	    RENDERED_EXTRA;
+	e->bytes += heap(e->payload) + heap(((struct rendered *)
+	    e->payload)->body) + (((struct rendered *)e->payload)->ext[0] ?
+	    RESPONSES_COST : 0);
 	e->refs = 1;
 	pthread_mutex_lock(&a->mu);
 	/* Stale, or too big to keep: served once, from a private entry. */

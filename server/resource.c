@@ -744,7 +744,7 @@ resource_render(struct resource *r, const struct store_device *d,
 	struct touch_dev	 td;
 	struct rendered		 fresh;
 	const struct rendered	*a;
-	char			 key[1200];
+	char			 key[1200], *body;
 	enum resource_rc	 rc;
 
 	/* Everything that can change the answer is in the key. */
@@ -766,6 +766,10 @@ resource_render(struct resource *r, const struct store_device *d,
 		rendered_clear(&fresh);
 		return rc;
 	}
+	/* The buffer grew by doubling: keep what the answer takes. */
+	if (fresh.body && (body = realloc(fresh.body, fresh.len ? fresh.len :
+	    1)) != NULL)
+		fresh.body = body;
 	if (r->o.ext_build)
 		r->o.ext_build(&fresh);
 	/* What touch.h needs to know which changes reach this answer. */
