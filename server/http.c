@@ -1056,6 +1056,7 @@ http_resource_opts(struct http *h, struct resource_opts *ro)
 		ro->cache_bytes = 1;
 	ro->ext_build = build_responses;
 	ro->read_txn = 1;	/* handle() ends each request's */
+	ro->arena = 1;		/* sipcfgd calls arena_install() */
 }
 
 void

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "answers.h"
+#include "arena.h"
 #include "buf.h"
 #include "credential.h"
 #include "render.h"
@@ -761,8 +762,12 @@ resource_render(struct resource *r, const struct store_device *d,
 	}
 	read_begin(r);
 	memset(&fresh, 0, sizeof(fresh));
-	if ((rc = render_fresh(r, d, q, full, &fresh, reason, rlen)) !=
-	    RES_OK) {
+	if (r->o.arena)
+		arena_begin();
+	rc = render_fresh(r, d, q, full, &fresh, reason, rlen);
+	if (r->o.arena)
+		arena_end();
+	if (rc != RES_OK) {
 		rendered_clear(&fresh);
 		return rc;
 	}

@@ -57,6 +57,8 @@ struct resource_opts {
 	 * same connection in between without resource_store().
 	 */
 	int		 read_txn;
+	/* Render with this thread's arena (arena.h; arena_install() done). */
+	int		 arena;
 	/*
 	 * Monitor Link targets (RFC 5989 §3, RFC 6011 §2.5.1): "@HOST:PORT"
 	 * of the sips: and sip: listeners, "" for none.  notify_default is

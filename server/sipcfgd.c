@@ -24,6 +24,7 @@
 #include "config.h"
 #include "digest.h"
 #include "guard.h"
+#include "arena.h"
 #include "http.h"
 #include "log.h"
 #include "notifier.h"
@@ -228,6 +229,8 @@ main(int argc, char *argv[])
 	int			 ch, check = 0, debug = 0, sig;
 
 	log_init("sipcfgd", 0);
+	/* Renderings take jansson's memory from per-thread arenas (arena.h). */
+	arena_install();
 	while ((ch = getopt(argc, argv, "df:l:ns:v")) != -1) {
 		switch (ch) {
 		case 'd':
