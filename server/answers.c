@@ -50,6 +50,7 @@ struct answers {
 	size_t		 nbuckets;	/* a power of two */
 	struct entry	*head, *tail;
 	size_t		 bytes, max_bytes;
+	size_t		 unknown_bytes;	/* entries of no known device */
 	size_t		 count[3];
 	uint64_t	 gen, every_gen;
 	uint64_t	 dev_neg_gen, user_neg_gen;
@@ -203,6 +204,25 @@ entry_free(struct entry *e)
 	free(e);
 }
 
+/*
+ * An entry for no device in the store: a look-up that found none, or
+ * the secret-free answer of an unknown device.  Anyone can make these by
+ * the million (any sfua-id will do), so they get an eighth of the bound
+ * (has_room()) and cannot push out what real devices fetch.
+ */
+static int
+unknown(const struct entry *e)
+{
+	return e->negative || (e->type != E_USER && e->id == 0);
+}
+
+static int
+has_room(const struct answers *a, const struct entry *e)
+{
+	return e->bytes <= a->max_bytes / 4 && (!unknown(e) ||
+	    a->unknown_bytes + e->bytes <= a->max_bytes / 8);
+}
+
 /* Out of the tables and the list; freed now unless pinned. */
 static void
 unlink_entry(struct answers *a, struct entry *e)
@@ -232,6 +252,8 @@ unlink_entry(struct answers *a, struct entry *e)
 		a->tail = e->lprev;
 	e->linked = 0;
 	a->bytes -= e->bytes;
+	if (unknown(e))
+		a->unknown_bytes -= e->bytes;
 	a->count[e->type]--;
 	if (e->refs == 0)
 		entry_free(e);
@@ -346,6 +368,8 @@ link_entry(struct answers *a, struct entry *e)
 		a->tail = e;
 	e->linked = 1;
 	a->bytes += e->bytes;
+	if (unknown(e))
+		a->unknown_bytes += e->bytes;
 	a->count[e->type]++;
 }
 
@@ -449,7 +473,7 @@ lookup_put(struct answers *a, uint64_t gen, const char *key, enum etype type,
 	}
 	e->bytes += heap(e->payload);
 	pthread_mutex_lock(&a->mu);
-	if (gen != a->gen || e->bytes > a->max_bytes / 4) {
+	if (gen != a->gen || !has_room(a, e)) {
 		pthread_mutex_unlock(&a->mu);
 		entry_free(e);
 		return;
@@ -568,7 +592,7 @@ answers_put(struct answers *a, uint64_t gen, const char *key,
 	e->refs = 1;
 	pthread_mutex_lock(&a->mu);
 	/* Stale, or too big to keep: served once, from a private entry. */
-	if (gen == a->gen && e->bytes <= a->max_bytes / 4)
+	if (gen == a->gen && has_room(a, e))
 		link_entry(a, e);
 	pthread_mutex_unlock(&a->mu);
 	*pin = (struct answer *)e;

@@ -306,5 +306,34 @@ main(void)
 	answers_release(a, held);
 	ok(freed == n + 1, "and freed on its release");
 	answers_free(a);
+
+	/* ------------------------------------- a spray of unknown devices */
+	a = answers_new(1 << 20);
+	memset(&t, 0, sizeof(t));
+	answers_device_put(a, answers_gen(a), 1, "real", STORE_OK, &d);
+	r = mk("real answer");
+	t = dev(1, bufs);
+	answers_put(a, answers_gen(a), "A|real", &t, &r, &pin);
+	answers_release(a, pin);
+	memset(&t, 0, sizeof(t));
+	for (n = 0; n < 20000; n++) {
+		snprintf(key, sizeof(key), "nobody%d", n);
+		answers_device_put(a, answers_gen(a), 1, key, STORE_NOTFOUND,
+		    NULL);
+		answers_user_put(a, answers_gen(a), key, STORE_NOTFOUND, NULL);
+		snprintf(key, sizeof(key), "A|nobody%d", n);
+		r = mk("secret-free default");
+		answers_put(a, answers_gen(a), key, &t, &r, &pin);
+		answers_release(a, pin);
+	}
+	answers_stats(a, &s);
+	ok(answers_device_get(a, 1, "real", &rc, &d2) &&
+	    (got = answers_get(a, "A|real", &pin)) != NULL,
+	    "20,000 unknown devices, users and answers push out no real one");
+	answers_release(a, pin);
+	ok(s.bytes <= s.max_bytes / 8 + 16384 && s.dropped_bound == 0,
+	    "they share an eighth of the bound, refused past it (%zu of %zu bytes)", s.bytes,
+	    s.max_bytes);
+	answers_free(a);
 	return tap_done();
 }
