@@ -481,6 +481,7 @@ static const char *const migrations[] = {
 	migrate_5_sql,
 	migrate_6_sql,
 	migrate_7_sql,
+	migrate_8_sql,
 	NULL
 };
 
