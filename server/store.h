@@ -592,6 +592,37 @@ enum store_rc	 store_bulk_vars(struct store_bulk *, const char *sfua_id,
 enum store_rc	 store_bulk_mark(struct store_bulk *, char kind, int64_t id,
 		    const char *name, long line, long *first);
 enum store_rc	 store_bulk_sweep(struct store_bulk *, long long *n);
+/*
+ * An import writes a summary instead of a change row and an audit row
+ * per row (migrate-8.sql).  store_bulk_quiet(), at the start of the
+ * transaction, silences the change-log and audit triggers of devices,
+ * users, lines, variables and pins; the caller tells what it touched
+ * (store_bulk_touch(); store_bulk_sweep() tells the devices it removes
+ * itself); store_bulk_summary(), before the commit, writes one audit row
+ * (in the open sipcfg session) and the change rows, and ends the quiet.
+ * A rollback ends it too.  Up to STORE_BULK_CHANGES_MAX things touched
+ * are one change row each ('device:<id>', 'user:<id>', 'var:device:
+ * <sfua-id>'), more are one row 'all'.
+ */
+#define STORE_BULK_CHANGES_MAX	10000
+enum store_bulk_touch {
+	BULK_DEVICE_ADDED, BULK_DEVICE_CHANGED, BULK_DEVICE_REMOVED,
+	BULK_USER_ADDED, BULK_USER_CHANGED,
+	BULK_VARS_CHANGED	/* id: the device whose variables changed */
+};
+struct store_bulk_summary {
+	const char	*file;
+	int		 replace;
+	long		 rows, added, changed, unchanged;
+	long long	 removed;
+	long		 users_added, users_changed;
+};
+enum store_rc	 store_bulk_quiet(struct store_bulk *);
+/* STORE_ERROR only when out of memory. */
+enum store_rc	 store_bulk_touch(struct store_bulk *, enum store_bulk_touch,
+		    int64_t id);
+enum store_rc	 store_bulk_summary(struct store_bulk *,
+		    const struct store_bulk_summary *);
 /* Up to max device ids greater than after, ascending. */
 enum store_rc	 store_bulk_ids(struct store_bulk *, int64_t after,
 		    int64_t *ids, size_t max, size_t *n);
