@@ -551,6 +551,17 @@ struct store_bulk_device {
 };
 
 /*
+ * Once, before the process opens its first store (the setting is SQLite's,
+ * for the whole process): the statement journal of one write, up to 1 MB,
+ * is kept in memory, in one piece.  Every write that fires a trigger in
+ * an import's transaction has one (it undoes that write alone if it
+ * fails).  In pieces of 1 KB (temp_store MEMORY) it was a fifth of the
+ * instructions of inserting a device; spilled to a temporary file past
+ * 64 KB (SQLite's default), two system calls per page it saved.  0, or
+ * -1 if SQLite was already started.
+ */
+int		 store_bulk_init(void);
+/*
  * Before an import's transaction begins (SQLite cannot change it inside
  * one): a bigger page cache, and a commit that is on disk (synchronous
  * FULL) when it returns.

@@ -2565,17 +2565,24 @@ struct store_bulk {
 	size_t			 ntouched, cap;
 };
 
+#define BULK_STMT_JOURNAL	(1024 * 1024)
+
+int
+store_bulk_init(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL,
+	    BULK_STMT_JOURNAL) == SQLITE_OK ? 0 : -1;
+}
+
 int
 store_bulk_tune(struct store *s)
 {
 	/*
 	 * 256 MB of pages: the indexes of a million devices stay cached.
-	 * Statement journals (each trigger-firing insert may need undoing
-	 * on its own) and the temporary table in memory: on disk they were
-	 * most of the writes of an import.
+	 * Statement journals stay in memory by store_bulk_init(), in one
+	 * piece: temp_store MEMORY would cut them in pieces of 1 KB.
 	 */
 	return apply(s, "PRAGMA cache_size = -262144", "bulk") != 0 ||
-	    apply(s, "PRAGMA temp_store = MEMORY", "bulk") != 0 ||
 	    apply(s, "PRAGMA synchronous = FULL", "bulk") != 0 ? -1 : 0;
 }
 
@@ -2589,10 +2596,14 @@ store_bulk_new(struct store *s)
 		return NULL;
 	}
 	b->s = s;
-	/* A temporary table: never in the store file. */
+	/*
+	 * A temporary table: never in the store file, and with pages
+	 * enough to stay out of its temporary file too.
+	 */
 	if (apply(s, "CREATE TEMP TABLE IF NOT EXISTS bulk_named "
 	    "(kind TEXT, key, line INTEGER, PRIMARY KEY (kind, key)) "
 	    "WITHOUT ROWID", "bulk") != 0 ||
+	    apply(s, "PRAGMA temp.cache_size = -262144", "bulk") != 0 ||
 	    apply(s, "DELETE FROM temp.bulk_named", "bulk") != 0) {
 		free(b);
 		return NULL;
