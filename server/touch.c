@@ -5,6 +5,7 @@
  * profile, user, device sfua-id), the device row and its lines, its user,
  * its profile, its domain, the realm and the path rules.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "touch.h"
@@ -56,7 +57,6 @@ touch_match(const struct store_change *c, const struct touch_dev *d)
 {
 	char		 vm[2 * STORE_NAME_MAX + 2];
 	const char	*v = d->vendor ? d->vendor : "";
-	size_t		 vl = strlen(v);
 
 	switch (touch_reach(c)) {
 	case TOUCH_NONE:
@@ -86,12 +86,10 @@ touch_match(const struct store_change *c, const struct touch_dev *d)
 	case VAR_VENDOR:
 		return eq(v, c->scope);
 	case VAR_MODEL:
-		/* Scope "vendor/model". */
-		if (vl + 1 + strlen(d->model ? d->model : "") >= sizeof(vm))
+		/* Scope "vendor/model"; longer than any scope: touched. */
+		if (snprintf(vm, sizeof(vm), "%s/%s", v, d->model ? d->model :
+		    "") >= (int)sizeof(vm))
 			return 1;
-		memcpy(vm, v, vl);
-		vm[vl] = '/';
-		strcpy(vm + vl + 1, d->model ? d->model : "");
 		return eq(vm, c->scope);
 	case VAR_PROFILE:
 		return d->id != 0 && eq(d->profile, c->scope);
