@@ -325,6 +325,7 @@ struct import {
 	json_t			*domains;	/* name -> [id, realm] */
 	json_t			*profiles;	/* name -> id */
 	long			 rows, added, changed, unchanged, bad;
+	long			 users_added, users_changed;
 	int			 fatal;
 };
 
@@ -392,6 +393,16 @@ store_err(struct import *im, long line, enum store_rc rc, const char *what)
 	} else
 		bad(im, line, "%s: %s", what, store_errmsg(im->st));
 	return rc;
+}
+
+/* What the import's change rows name (store_bulk_summary()). */
+static int
+touch(struct import *im, long line, enum store_bulk_touch what, int64_t id)
+{
+	if (store_bulk_touch(im->b, what, id) == STORE_OK)
+		return 0;
+	store_err(im, line, STORE_ERROR, "change log");
+	return -1;
 }
 
 /*
@@ -584,16 +595,16 @@ done:
 	return ret;
 }
 
-/* The non-secret device variables of sfua: exactly want. */
+/* The non-secret device variables of sfua (device id): exactly want. */
 static int
-put_vars(struct import *im, long line, const char *sfua, const json_t *want,
-    int *changed)
+put_vars(struct import *im, long line, int64_t id, const char *sfua,
+    const json_t *want, int *changed)
 {
 	json_t		*have = NULL, *v;
 	const char	*k;
 	char		*js;
 	enum store_rc	 rc;
-	int		 ret = -1;
+	int		 ret = -1, any = 0;
 
 	if ((rc = store_bulk_vars(im->b, sfua, &have)) != STORE_OK) {
 		store_err(im, line, rc, "vars");
@@ -606,7 +617,7 @@ put_vars(struct import *im, long line, const char *sfua, const json_t *want,
 				store_err(im, line, rc, k);
 				goto done;
 			}
-			*changed = 1;
+			any = 1;
 		}
 	json_object_foreach((json_t *)want, k, v) {
 		if (json_equal(json_object_get(have, k), v))
@@ -620,8 +631,15 @@ put_vars(struct import *im, long line, const char *sfua, const json_t *want,
 			store_err(im, line, rc, k);
 			goto done;
 		}
-		*changed = 1;
+		any = 1;
 	}
+	/*
+	 * Device variables are scoped by sfua-id, in every domain: the
+	 * change is 'var:device:<sfua-id>', not the device's alone.
+	 */
+	if (any && touch(im, line, BULK_VARS_CHANGED, id) != 0)
+		goto done;
+	*changed |= any;
 	ret = 0;
 done:
 	json_decref(have);
@@ -681,6 +699,9 @@ put_user(struct import *im, long line, const char *name, const char *pw,
 			store_err(im, line, rc, name);
 			goto done;
 		}
+		if (touch(im, line, BULK_USER_ADDED, *uid) != 0)
+			goto done;
+		im->users_added++;
 		*changed = 1;
 	} else {
 		*uid = u.id;
@@ -691,6 +712,10 @@ put_user(struct import *im, long line, const char *name, const char *pw,
 				store_err(im, line, rc, name);
 				goto done;
 			}
+			/* Every device of the user: its own change row. */
+			if (touch(im, line, BULK_USER_CHANGED, u.id) != 0)
+				goto done;
+			im->users_changed++;
 			*changed = 1;
 		}
 	}
@@ -878,8 +903,13 @@ row_apply(struct import *im, long line, json_t *row)
 	}
 	if (lines && put_lines(im, line, e.id, lines, &changed) != 0)
 		goto done;
-	if (vars && put_vars(im, line, id, vars, &changed) != 0)
+	if (vars && put_vars(im, line, e.id, id, vars, &changed) != 0)
 		goto done;
+	if (!exists || changed) {
+		if (touch(im, line, exists ? BULK_DEVICE_CHANGED :
+		    BULK_DEVICE_ADDED, e.id) != 0)
+			goto done;
+	}
 	if (!exists)
 		im->added++;
 	else if (changed)
@@ -1105,6 +1135,7 @@ bulk_import(struct store *st, FILE *in, const char *name,
 	struct import		 im;
 	struct reader		 r;
 	struct resource_opts	 ro;
+	struct store_bulk_summary sum;
 	struct resource		*res = NULL;
 	struct etag		*before = NULL, *after = NULL;
 	size_t			 nbefore = 0, nafter = 0;
@@ -1126,7 +1157,12 @@ bulk_import(struct store *st, FILE *in, const char *name,
 	r.f = in;
 	r.name = name;
 	r.line = 1;
+	/*
+	 * One audit row and the change rows of what it touched, instead of
+	 * one of each per row written (migrate-8.sql).
+	 */
 	if ((im.b = store_bulk_new(st)) == NULL ||
+	    store_bulk_quiet(im.b) != STORE_OK ||
 	    store_bulk_domains(im.b, &im.domains) != STORE_OK ||
 	    store_bulk_profiles(im.b, &im.profiles) != STORE_OK) {
 		fprintf(stderr, "%s: %s\n", name, store_errmsg(st));
@@ -1241,6 +1277,20 @@ summary:
 	}
 	if (o->dry_run && etags(&im, res, &after, &nafter) != 0)
 		goto done;
+	memset(&sum, 0, sizeof(sum));
+	sum.file = name;
+	sum.replace = o->replace;
+	sum.rows = im.rows;
+	sum.added = im.added;
+	sum.changed = im.changed;
+	sum.unchanged = im.unchanged;
+	sum.removed = removed;
+	sum.users_added = im.users_added;
+	sum.users_changed = im.users_changed;
+	if (store_bulk_summary(im.b, &sum) != STORE_OK) {
+		fprintf(stderr, "%s: %s\n", name, store_errmsg(st));
+		goto done;
+	}
 	printf("%s%ld rows: %ld devices added, %ld changed, %ld unchanged, "
 	    "%lld removed\n", o->dry_run ? "dry run, nothing written: " : "",
 	    im.rows, im.added, im.changed, im.unchanged, removed);

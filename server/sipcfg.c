@@ -2687,6 +2687,11 @@ main(int argc, char *argv[])
 	 */
 	if (c->fn == cmd_init)
 		umask(077);
+	/* Issue 11: before SQLite starts (store.h). */
+	if (c->fn == cmd_import && store_bulk_init() != 0) {
+		err("import: cannot set SQLite's statement journal size");
+		return 1;
+	}
 	g_store = storepath;
 	st = store_open(storepath, (c->fn == cmd_init ? STORE_CREATE : 0), 5000,
 	    errbuf, sizeof(errbuf));

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	7
+#define STORE_SCHEMA_VERSION	8
 
 enum store_rc {
 	STORE_OK = 0,
@@ -566,6 +566,17 @@ struct store_bulk_device {
 };
 
 /*
+ * Once, before the process opens its first store (the setting is SQLite's,
+ * for the whole process): the statement journal of one write, up to 1 MB,
+ * is kept in memory, in one piece.  Every write that fires a trigger in
+ * an import's transaction has one (it undoes that write alone if it
+ * fails).  In pieces of 1 KB (temp_store MEMORY) it was a fifth of the
+ * instructions of inserting a device; spilled to a temporary file past
+ * 64 KB (SQLite's default), two system calls per page it saved.  0, or
+ * -1 if SQLite was already started.
+ */
+int		 store_bulk_init(void);
+/*
  * Before an import's transaction begins (SQLite cannot change it inside
  * one): a bigger page cache, and a commit that is on disk (synchronous
  * FULL) when it returns.
@@ -607,6 +618,37 @@ enum store_rc	 store_bulk_vars(struct store_bulk *, const char *sfua_id,
 enum store_rc	 store_bulk_mark(struct store_bulk *, char kind, int64_t id,
 		    const char *name, long line, long *first);
 enum store_rc	 store_bulk_sweep(struct store_bulk *, long long *n);
+/*
+ * An import writes a summary instead of a change row and an audit row
+ * per row (migrate-8.sql).  store_bulk_quiet(), at the start of the
+ * transaction, silences the change-log and audit triggers of devices,
+ * users, lines, variables and pins; the caller tells what it touched
+ * (store_bulk_touch(); store_bulk_sweep() tells the devices it removes
+ * itself); store_bulk_summary(), before the commit, writes one audit row
+ * (in the open sipcfg session) and the change rows, and ends the quiet.
+ * A rollback ends it too.  Up to STORE_BULK_CHANGES_MAX things touched
+ * are one change row each ('device:<id>', 'user:<id>', 'var:device:
+ * <sfua-id>'), more are one row 'all'.
+ */
+#define STORE_BULK_CHANGES_MAX	10000
+enum store_bulk_touch {
+	BULK_DEVICE_ADDED, BULK_DEVICE_CHANGED, BULK_DEVICE_REMOVED,
+	BULK_USER_ADDED, BULK_USER_CHANGED,
+	BULK_VARS_CHANGED	/* id: the device whose variables changed */
+};
+struct store_bulk_summary {
+	const char	*file;
+	int		 replace;
+	long		 rows, added, changed, unchanged;
+	long long	 removed;
+	long		 users_added, users_changed;
+};
+enum store_rc	 store_bulk_quiet(struct store_bulk *);
+/* STORE_ERROR only when out of memory. */
+enum store_rc	 store_bulk_touch(struct store_bulk *, enum store_bulk_touch,
+		    int64_t id);
+enum store_rc	 store_bulk_summary(struct store_bulk *,
+		    const struct store_bulk_summary *);
 /* Up to max device ids greater than after, ascending. */
 enum store_rc	 store_bulk_ids(struct store_bulk *, int64_t after,
 		    int64_t *ids, size_t max, size_t *n);

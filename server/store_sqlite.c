@@ -489,6 +489,7 @@ static const char *const migrations[] = {
 	migrate_5_sql,
 	migrate_6_sql,
 	migrate_7_sql,
+	migrate_8_sql,
 	NULL
 };
 
@@ -2531,6 +2532,13 @@ enum qb {
 	QB_MAXPOS,
 	QB_VARNAMES,
 	QB_EXPORT,
+	QB_QUIET,
+	QB_LOUD,
+	QB_CHG_DEVICE,
+	QB_CHG_USER,
+	QB_CHG_VARS,
+	QB_CHG_ALL,
+	QB_AUDIT,
 	QB__COUNT
 };
 
@@ -2564,7 +2572,7 @@ static const char *const bsqls[QB__COUNT] = {
 	[QB_MARKED] = "SELECT line FROM temp.bulk_named WHERE kind = ?1 AND "
 	    "key = ?2",
 	[QB_SWEEP] = "DELETE FROM devices WHERE id NOT IN "
-	    "(SELECT key FROM temp.bulk_named WHERE kind = 'd')",
+	    "(SELECT key FROM temp.bulk_named WHERE kind = 'd') RETURNING id",
 	[QB_IDS] = "SELECT id FROM devices WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[QB_MAXPOS] = "SELECT coalesce(max(position), 0) FROM lines",
 	[QB_VARNAMES] = "SELECT DISTINCT name FROM vars WHERE layer = 'device' "
@@ -2573,24 +2581,63 @@ static const char *const bsqls[QB__COUNT] = {
 	    "CASE WHEN ?1 THEN coalesce(u.ha1_md5, '') ELSE '' END, "
 	    "CASE WHEN ?1 THEN coalesce(u.ha1_sha256, '') ELSE '' END "
 	    QB_DEVICE_FROM "ORDER BY d.domain_id, d.sfua_id",
+	/* migrate-8.sql: the per-row triggers are quiet while it exists. */
+	[QB_QUIET] = "INSERT OR REPLACE INTO meta(key, value) "
+	    "VALUES ('bulk', strftime('%s', 'now'))",
+	[QB_LOUD] = "DELETE FROM meta WHERE key = 'bulk'",
+	/* The hints of the per-row triggers (migrate-2.sql). */
+	[QB_CHG_DEVICE] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('devices', ?1, ?2, 'device:' || ?1)",
+	[QB_CHG_USER] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('users', ?1, ?2, 'user:' || ?1)",
+	[QB_CHG_VARS] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "SELECT 'vars', NULL, 'update', 'var:device:' || sfua_id "
+	    "FROM devices WHERE id = ?1",
+	[QB_CHG_ALL] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('import', NULL, 'update', 'all')",
+	/* Tied to the open session as the triggers tie theirs (migrate-4). */
+	[QB_AUDIT] = "INSERT INTO audit(session_id, entity, op, after) "
+	    "VALUES ((SELECT id FROM audit_sessions WHERE open = 1 "
+	    "ORDER BY id DESC LIMIT 1), 'import', 'summary', "
+	    "json_object('file', ?1, 'replace', json(CASE WHEN ?2 THEN "
+	    "'true' ELSE 'false' END), 'rows', ?3, 'added', ?4, "
+	    "'changed', ?5, 'unchanged', ?6, 'removed', ?7, "
+	    "'users_added', ?8, 'users_changed', ?9, 'change_rows', ?10))",
+};
+
+/* One thing an import touched, for its change rows. */
+struct bulk_touched {
+	enum store_bulk_touch	 what;
+	int64_t			 id;
 };
 
 struct store_bulk {
-	struct store	*s;
-	sqlite3_stmt	*st[QB__COUNT];
+	struct store		*s;
+	sqlite3_stmt		*st[QB__COUNT];
+	int			 quiet;
+	/* The first STORE_BULK_CHANGES_MAX + 1 of ntouched. */
+	struct bulk_touched	*touched;
+	size_t			 ntouched, cap;
 };
+
+#define BULK_STMT_JOURNAL	(1024 * 1024)
+
+int
+store_bulk_init(void)
+{
+	return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL,
+	    BULK_STMT_JOURNAL) == SQLITE_OK ? 0 : -1;
+}
 
 int
 store_bulk_tune(struct store *s)
 {
 	/*
 	 * 256 MB of pages: the indexes of a million devices stay cached.
-	 * Statement journals (each trigger-firing insert may need undoing
-	 * on its own) and the temporary table in memory: on disk they were
-	 * most of the writes of an import.
+	 * Statement journals stay in memory by store_bulk_init(), in one
+	 * piece: temp_store MEMORY would cut them in pieces of 1 KB.
 	 */
 	return apply(s, "PRAGMA cache_size = -262144", "bulk") != 0 ||
-	    apply(s, "PRAGMA temp_store = MEMORY", "bulk") != 0 ||
 	    apply(s, "PRAGMA synchronous = FULL", "bulk") != 0 ? -1 : 0;
 }
 
@@ -2604,10 +2651,14 @@ store_bulk_new(struct store *s)
 		return NULL;
 	}
 	b->s = s;
-	/* A temporary table: never in the store file. */
+	/*
+	 * A temporary table: never in the store file, and with pages
+	 * enough to stay out of its temporary file too.
+	 */
 	if (apply(s, "CREATE TEMP TABLE IF NOT EXISTS bulk_named "
 	    "(kind TEXT, key, line INTEGER, PRIMARY KEY (kind, key)) "
 	    "WITHOUT ROWID", "bulk") != 0 ||
+	    apply(s, "PRAGMA temp.cache_size = -262144", "bulk") != 0 ||
 	    apply(s, "DELETE FROM temp.bulk_named", "bulk") != 0) {
 		free(b);
 		return NULL;
@@ -2622,8 +2673,14 @@ store_bulk_free(struct store_bulk *b)
 
 	if (b == NULL)
 		return;
+	/* A quiet run that failed: the caller rolls back, but be sure. */
+	if (b->quiet && b->st[QB_LOUD] != NULL) {
+		sqlite3_step(b->st[QB_LOUD]);
+		sqlite3_reset(b->st[QB_LOUD]);
+	}
 	for (i = 0; i < QB__COUNT; i++)
 		sqlite3_finalize(b->st[i]);
+	free(b->touched);
 	free(b);
 }
 
@@ -2886,11 +2943,134 @@ store_bulk_sweep(struct store_bulk *b, long long *n)
 	*n = 0;
 	if (p == NULL)
 		return STORE_ERROR;
+	/* Every row is deleted by the first step; the rest say which. */
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if (store_bulk_touch(b, BULK_DEVICE_REMOVED,
+		    sqlite3_column_int64(p, 0)) != STORE_OK) {
+			done(p);
+			return STORE_ERROR;
+		}
+		(*n)++;
+	}
+	done(p);
+	return maprc(b->s, rc, "remove");
+}
+
+enum store_rc
+store_bulk_quiet(struct store_bulk *b)
+{
+	sqlite3_stmt	*p = bstmt(b, QB_QUIET);
+	int		 rc;
+
+	if (p == NULL || bstmt(b, QB_LOUD) == NULL)
+		return STORE_ERROR;
 	rc = sqlite3_step(p);
 	done(p);
 	if (rc == SQLITE_DONE)
-		*n = sqlite3_changes(b->s->db);
-	return maprc(b->s, rc, "remove");
+		b->quiet = 1;
+	return maprc(b->s, rc, "bulk");
+}
+
+enum store_rc
+store_bulk_touch(struct store_bulk *b, enum store_bulk_touch what, int64_t id)
+{
+	struct bulk_touched	*t;
+	size_t			 cap;
+
+	/* Past the limit only the count matters: the change is 'all'. */
+	if (b->ntouched++ > STORE_BULK_CHANGES_MAX)
+		return STORE_OK;
+	if (b->ntouched > b->cap) {
+		cap = b->cap ? b->cap * 2 : 256;
+		if (cap > STORE_BULK_CHANGES_MAX + 1)
+			cap = STORE_BULK_CHANGES_MAX + 1;
+		if ((t = reallocarray(b->touched, cap, sizeof(*t))) == NULL) {
+			snprintf(b->s->err, sizeof(b->s->err), "out of memory");
+			return STORE_ERROR;
+		}
+		b->touched = t;
+		b->cap = cap;
+	}
+	b->touched[b->ntouched - 1].what = what;
+	b->touched[b->ntouched - 1].id = id;
+	return STORE_OK;
+}
+
+/* One statement of the summary, its parameters integers. */
+static enum store_rc
+bulk_exec(struct store_bulk *b, enum qb q, int n, const int64_t *v,
+    const char *op)
+{
+	sqlite3_stmt	*p = bstmt(b, q);
+	int		 i, rc;
+
+	if (p == NULL)
+		return STORE_ERROR;
+	for (i = 0; i < n; i++)
+		sqlite3_bind_int64(p, i + 1, v[i]);
+	if (op != NULL)
+		sqlite3_bind_text(p, n + 1, op, -1, SQLITE_STATIC);
+	rc = sqlite3_step(p);
+	done(p);
+	return maprc(b->s, rc, "summary");
+}
+
+enum store_rc
+store_bulk_summary(struct store_bulk *b, const struct store_bulk_summary *m)
+{
+	static const char *const ops[] = {
+		[BULK_DEVICE_ADDED] = "insert", [BULK_DEVICE_CHANGED] = "update",
+		[BULK_DEVICE_REMOVED] = "delete", [BULK_USER_ADDED] = "insert",
+		[BULK_USER_CHANGED] = "update", [BULK_VARS_CHANGED] = "update"
+	};
+	sqlite3_stmt		*p;
+	const struct bulk_touched *t;
+	enum store_rc		 rc = STORE_OK;
+	int64_t			 rows;
+	size_t			 i;
+	int			 src, all = b->ntouched > STORE_BULK_CHANGES_MAX;
+
+	for (i = 0; !all && rc == STORE_OK && i < b->ntouched; i++) {
+		t = &b->touched[i];
+		switch (t->what) {
+		case BULK_DEVICE_ADDED:
+		case BULK_DEVICE_CHANGED:
+		case BULK_DEVICE_REMOVED:
+			rc = bulk_exec(b, QB_CHG_DEVICE, 1, &t->id, ops[t->what]);
+			break;
+		case BULK_USER_ADDED:
+		case BULK_USER_CHANGED:
+			rc = bulk_exec(b, QB_CHG_USER, 1, &t->id, ops[t->what]);
+			break;
+		case BULK_VARS_CHANGED:
+			rc = bulk_exec(b, QB_CHG_VARS, 1, &t->id, NULL);
+			break;
+		}
+	}
+	if (all)
+		rc = bulk_exec(b, QB_CHG_ALL, 0, NULL, NULL);
+	if (rc != STORE_OK)
+		return rc;
+	rows = all ? 1 : (int64_t)b->ntouched;
+	if ((p = bstmt(b, QB_AUDIT)) == NULL)
+		return STORE_ERROR;
+	sqlite3_bind_text(p, 1, m->file, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(p, 2, m->replace != 0);
+	sqlite3_bind_int64(p, 3, m->rows);
+	sqlite3_bind_int64(p, 4, m->added);
+	sqlite3_bind_int64(p, 5, m->changed);
+	sqlite3_bind_int64(p, 6, m->unchanged);
+	sqlite3_bind_int64(p, 7, m->removed);
+	sqlite3_bind_int64(p, 8, m->users_added);
+	sqlite3_bind_int64(p, 9, m->users_changed);
+	sqlite3_bind_int64(p, 10, rows);
+	src = sqlite3_step(p);
+	done(p);
+	if ((rc = maprc(b->s, src, "audit")) != STORE_OK)
+		return rc;
+	if ((rc = bulk_exec(b, QB_LOUD, 0, NULL, NULL)) == STORE_OK)
+		b->quiet = 0;
+	return rc;
 }
 
 enum store_rc

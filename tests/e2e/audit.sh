@@ -40,6 +40,14 @@ is "a change made with the sqlite3 shell: recorded, not as sipcfg" \
 n0=$(sqlite3 "$STORE" 'SELECT count(*) FROM audit')
 fails "a failed command" "no such user" sc device set "$DEV" --user ghost
 is "leaves no audit row" "$(sqlite3 "$STORE" 'SELECT count(*) FROM audit')" "$n0"
+# An import is one row: who, the file and the counts (sipcfg(1), import).
+printf 'device,label\n00:11:22:33:44:77,imported\n' > "$W/i.csv"
+sc import "$W/i.csv" >/dev/null
+a=$(sc --json audit --limit 1)
+is "an import: one audit row, by the OS user" \
+	"$(($(sqlite3 "$STORE" 'SELECT count(*) FROM audit') - n0)):$(printf '%s' "$a" | jq1 'print $r->[0]{who}, "|", $r->[0]{entity}, "|", $r->[0]{after}{added}')" \
+	"1:$ME|import|1"
+contains "with the file" "$(printf '%s' "$a" | jq1 'print $r->[0]{after}{file}')" "i.csv"
 
 # Answers, per device: ETag and whether they carried secrets.
 start_daemon "seen_flush_ms 50" "unknown_device default"

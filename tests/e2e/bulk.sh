@@ -67,8 +67,18 @@ contains "dry run says what it would add" "$out" "2 devices added, 0 changed"
 is "dry run: store byte-identical" "$(sum)" "$before"
 
 # The import, served by the daemon with the imported password.
+seq0=$(sqlite3 "$STORE" 'SELECT coalesce(max(seq), 0) FROM changes')
+aud0=$(sqlite3 "$STORE" 'SELECT count(*) FROM audit')
 out=$(sc import "$W/a.csv"); ok "import" $?
 contains "import summary" "$out" "2 rows: 2 devices added"
+# One audit row for the whole import (sql/migrate-8.sql), and one change
+# row per device, user and device variables it touched.
+is "the import is one audit row" "$(($(sqlite3 "$STORE" 'SELECT count(*) FROM audit') - aud0))" 1
+is "who, the command, the counts" "$(sqlite3 -separator '|' "$STORE" "SELECT s.who, a.entity, s.command LIKE '%import%a.csv', json_extract(a.after, '\$.added'), json_extract(a.after, '\$.users_added') FROM audit a JOIN audit_sessions s ON s.id = a.session_id ORDER BY a.id DESC LIMIT 1")" "$(id -un)|import|1|2|2"
+contains "sipcfg audit shows it" "$(sc audit --limit 1)" "import"
+is "the change rows: each device, user and device's variables added" \
+	"$(sqlite3 "$STORE" "SELECT group_concat(hint, ' ') FROM (SELECT hint FROM changes WHERE seq > $seq0 ORDER BY hint)")" \
+	"device:1 device:2 user:1 user:2 var:device:urn:uuid:00000000-0000-1000-8000-001122334401 var:device:urn:uuid:00000000-0000-1000-8000-001122334402"
 is "two devices, two users, two lines" "$(sqlite3 "$STORE" 'SELECT (SELECT count(*) FROM devices) || (SELECT count(*) FROM users) || (SELECT count(*) FROM lines)')" 222
 is "HA1 with the store's realm" "$(sqlite3 "$STORE" "SELECT ha1_md5 FROM users WHERE name = 'u1'")" \
 	"$(printf 'u1:bulk-realm:pw1' | md5sum | cut -d' ' -f1)"

@@ -5,7 +5,7 @@
 need sqlite3
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
-is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 7
+is "schema version" "$(sqlite3 "$STORE" 'PRAGMA user_version')" 8
 is "WAL mode" "$(sqlite3 "$STORE" 'PRAGMA journal_mode')" wal
 sc init >/dev/null; ok "init twice is harmless" $?
 
@@ -171,8 +171,9 @@ sqlite3 "$V1" < "$top_srcdir/sql/schema.sql" &&
 sqlite3 "$V1" "INSERT INTO devices(sfua_id, mac) VALUES ('urn:uuid:00000000-0000-1000-8000-00aabbccddee', 'aabbccddee00')"
 is "hand-made store is version 1" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
 "$SIPCFG" -d "$V1" device list >/dev/null; ok "sipcfg opens (and migrates) it" $?
-is "now version 7" "$(sqlite3 "$V1" 'PRAGMA user_version')" 7
+is "now version 8" "$(sqlite3 "$V1" 'PRAGMA user_version')" 8
 is "with the issue 11 indexes (migrate-7)" "$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name IN ('devices_sfua', 'devices_profile', 'users_domain', 'audit_sessions_open')")" 4
+is "with the change-log triggers of domains and pins (migrate-8)" "$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('domains_ins', 'domains_upd', 'domains_del', 'pins_ins', 'pins_del')")" 5
 is "the old device kept" "$(sqlite3 "$V1" 'SELECT count(*) FROM devices')" 1
 is "the old device was not enrolled by sipcfgd (migrate-6)" "$(sqlite3 "$V1" 'SELECT enrolled_from IS NULL FROM devices')" 1
 ok "the old device got a monitor token" "$(sqlite3 "$V1" 'SELECT token FROM monitors' | grep -qx '[0-9a-f]\{32\}'; echo $?)"
