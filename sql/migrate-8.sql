@@ -413,3 +413,20 @@ CREATE TRIGGER audit_pins_del AFTER DELETE ON device_pins
 	    'pin', OLD.device_id, OLD.device_id, 'delete', json_object('sha256',
 	    OLD.sha256, 'subject', OLD.subject));
 END;
+
+-- The one column of fetch bookkeeping a configuration is rendered from:
+-- the revision a device last reported chooses its template when a request
+-- names none (server/resource.c).  It changes with a firmware upgrade,
+-- not with every fetch: a change row then, and only then.
+CREATE TRIGGER device_seen_rev_ins AFTER INSERT ON device_seen
+WHEN NEW.revision IS NOT NULL BEGIN
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('device_seen', NEW.device_id, 'update',
+	    'device:' || NEW.device_id);
+END;
+CREATE TRIGGER device_seen_rev_upd AFTER UPDATE OF revision ON device_seen
+WHEN NEW.revision IS NOT OLD.revision BEGIN
+	INSERT INTO changes(entity, entity_id, op, hint)
+	    VALUES ('device_seen', NEW.device_id, 'update',
+	    'device:' || NEW.device_id);
+END;

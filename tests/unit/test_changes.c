@@ -357,6 +357,12 @@ main(void)
 	    scalar("SELECT count(*) FROM fetches") == 2 &&
 	    (n = changes(c)) == 0, "device_seen and fetches written, no "
 	    "change (%d)", n);
+	/* But a new revision chooses templates: it is one, once. */
+	snprintf(seen.revision, sizeof(seen.revision), "2.1");
+	ok(store_seen_write(st, &seen, 1) == 0 && only(CHG_DEVICE, dev),
+	    "a fetch reporting a new revision: device:<id>");
+	ok(store_seen_write(st, &seen, 1) == 0 && (n = changes(c)) == 0,
+	    "the same revision again: no change (%d)", n);
 
 	ok(store_device_remove(st, dev) == STORE_OK && only(CHG_DEVICE, dev),
 	    "device rm: device:<id>");
