@@ -552,8 +552,8 @@ answers_user_put(struct answers *a, uint64_t gen, const char *name,
 
 /* ------------------------------------------------------------- answers */
 
-const struct rendered *
-answers_get(struct answers *a, const char *key, struct answer **pin)
+static const struct rendered *
+get(struct answers *a, const char *key, struct answer **pin, int count)
 {
 	struct entry	*e;
 
@@ -561,12 +561,24 @@ answers_get(struct answers *a, const char *key, struct answer **pin)
 	if ((e = find(a, key, hash_str(key))) != NULL) {
 		touch_lru(a, e);
 		e->refs++;
-		a->hits++;
+		a->hits += count;
 	} else
-		a->misses++;
+		a->misses += count;
 	pthread_mutex_unlock(&a->mu);
 	*pin = (struct answer *)e;
 	return e ? e->payload : NULL;
+}
+
+const struct rendered *
+answers_get(struct answers *a, const char *key, struct answer **pin)
+{
+	return get(a, key, pin, 1);
+}
+
+const struct rendered *
+answers_peek(struct answers *a, const char *key, struct answer **pin)
+{
+	return get(a, key, pin, 0);
 }
 
 const struct rendered *

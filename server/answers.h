@@ -71,6 +71,9 @@ void		 answers_user_put(struct answers *, uint64_t gen,
  */
 const struct rendered *answers_get(struct answers *, const char *key,
 		    struct answer **pin);
+/* The same, counting neither (the warmer: no request asked). */
+const struct rendered *answers_peek(struct answers *, const char *key,
+		    struct answer **pin);
 /*
  * Caches *r (taken: *r is cleared) under key for the device td says
  * (td->id 0: an unknown device's secret-free answer) and returns it

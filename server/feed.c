@@ -138,25 +138,13 @@ read_changes(struct feed *f)
 	return 0;
 }
 
-/*
- * An event comes with the first write of a commit, before the commit is
- * complete: look again a few times, briefly, before going back to sleep.
- */
+/* Applies the commits made since the last look, if any. */
 static void
-check(struct feed *f, int woken)
+check(struct feed *f)
 {
-	static const long	 backoff[] = { 0, 1, 2, 4, 8, 16, 32 };
-	size_t			 i, n = woken ? sizeof(backoff) /
-				    sizeof(backoff[0]) : 1;
-	int64_t			 v = -1;
+	int64_t	 v;
 
-	for (i = 0; i < n; i++) {
-		if (backoff[i])
-			sleep_ms(backoff[i]);
-		if ((v = store_data_version(f->st)) < 0 || v != f->dv)
-			break;
-	}
-	if (v == f->dv)
+	if ((v = store_data_version(f->st)) == f->dv)
 		return;
 	if (v < 0 || read_changes(f) != 0) {
 		/* Nothing cached may outlive a change we could not read. */
@@ -169,25 +157,40 @@ check(struct feed *f, int woken)
 	f->dv = v;
 }
 
+/*
+ * An event comes with a commit's write to the log, before the commit is
+ * complete (a commit that is on disk waits for fsync(2) in between), and
+ * the events of several commits may come as one.  So after each event the
+ * store is looked at at once, then again ever less often for a quarter
+ * of a second; a new event starts that over.  Otherwise, every POLL_MS.
+ */
 static void *
 watch(void *arg)
 {
-	struct feed	*f = arg;
-	struct pollfd	 pfd[2];
-	int		 r;
+	static const int	 backoff[] = { 1, 2, 4, 8, 16, 32, 64, 128 };
+	struct feed		*f = arg;
+	struct pollfd		 pfd[2];
+	size_t			 nb = sizeof(backoff) / sizeof(backoff[0]);
+	size_t			 step = nb;	/* nb: not after an event */
+	int			 r;
 
 	pfd[0].fd = f->stop[0];
 	pfd[0].events = POLLIN;
 	pfd[1].fd = f->ifd;
 	pfd[1].events = POLLIN;
 	while (!atomic_load(&f->stopping)) {
-		r = poll(pfd, f->ifd == -1 ? 1 : 2, POLL_MS);
+		pfd[0].revents = pfd[1].revents = 0;
+		r = poll(pfd, f->ifd == -1 ? 1 : 2, step < nb ?
+		    backoff[step] : POLL_MS);
 		if (r < 0 && errno != EINTR)
 			sleep_ms(POLL_MS);
 		if (pfd[0].revents)
 			break;
-		check(f, f->ifd != -1 && (pfd[1].revents & POLLIN) &&
-		    drain(f));
+		if (f->ifd != -1 && (pfd[1].revents & POLLIN) && drain(f))
+			step = 0;
+		else if (step < nb)
+			step++;
+		check(f);
 	}
 	return NULL;
 }
@@ -227,6 +230,7 @@ static void *
 warm(void *arg)
 {
 	struct feed		*f = arg;
+	struct resource_opts	 wo;
 	struct resource		*res;
 	struct store		*st;
 	struct answers_stats	 s;
@@ -241,7 +245,9 @@ warm(void *arg)
 		log_warnx("cache: warming: %s", err);
 		return NULL;
 	}
-	if ((res = resource_new(st, &f->ro)) == NULL) {
+	wo = f->ro;
+	wo.warming = 1;
+	if ((res = resource_new(st, &wo)) == NULL) {
 		store_close(st);
 		return NULL;
 	}

@@ -756,7 +756,8 @@ resource_render(struct resource *r, const struct store_device *d,
 	    d ? (int)d->state : -1, q->template_name, q->plain);
 	answers_release(r->ans, r->pinned);
 	r->pinned = NULL;
-	if ((a = answers_get(r->ans, key, &r->pinned)) != NULL) {
+	if ((a = (r->o.warming ? answers_peek : answers_get)(r->ans, key,
+	    &r->pinned)) != NULL) {
 		*out = a;
 		return RES_OK;
 	}

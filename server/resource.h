@@ -59,6 +59,8 @@ struct resource_opts {
 	int		 read_txn;
 	/* Render with this thread's arena (arena.h; arena_install() done). */
 	int		 arena;
+	/* The cache warmer (feed.c): its look-ups are no hits or misses. */
+	int		 warming;
 	/*
 	 * Monitor Link targets (RFC 5989 §3, RFC 6011 §2.5.1): "@HOST:PORT"
 	 * of the sips: and sip: listeners, "" for none.  notify_default is
