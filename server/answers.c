@@ -27,6 +27,7 @@ enum etype { E_ANSWER, E_DEVICE, E_USER };
 struct entry {
 	struct entry	*hnext;		/* key chain */
 	struct entry	*inext;		/* device id chain */
+	struct entry	*unext;		/* user id chain (uid()) */
 	struct entry	*lprev, *lnext;	/* least recently used: tail */
 	uint32_t	 hash;
 	uint8_t		 type;
@@ -46,7 +47,7 @@ struct entry {
 
 struct answers {
 	pthread_mutex_t	 mu;
-	struct entry	**tab, **itab;
+	struct entry	**tab, **itab, **utab;
 	size_t		 nbuckets;	/* a power of two */
 	struct entry	*head, *tail;
 	size_t		 bytes, max_bytes;
@@ -178,7 +179,9 @@ answers_new(size_t max_bytes)
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return NULL;
 	if ((a->tab = calloc(nb, sizeof(*a->tab))) == NULL ||
-	    (a->itab = calloc(nb, sizeof(*a->itab))) == NULL) {
+	    (a->itab = calloc(nb, sizeof(*a->itab))) == NULL ||
+	    (a->utab = calloc(nb, sizeof(*a->utab))) == NULL) {
+		free(a->itab);
 		free(a->tab);
 		free(a);
 		return NULL;
@@ -223,6 +226,17 @@ has_room(const struct answers *a, const struct entry *e)
 	    a->unknown_bytes + e->bytes <= a->max_bytes / 8);
 }
 
+/*
+ * The user an entry belongs to: a user's own, or the user of the device
+ * of a look-up or answer; 0: none.  A user's change (a password, the
+ * commonest change there is) finds its entries by it, without a scan.
+ */
+static int64_t
+uid(const struct entry *e)
+{
+	return e->type == E_USER ? e->id : e->user_id;
+}
+
 /* Out of the tables and the list; freed now unless pinned. */
 static void
 unlink_entry(struct answers *a, struct entry *e)
@@ -241,6 +255,13 @@ unlink_entry(struct answers *a, struct entry *e)
 			;
 		if (*pp)
 			*pp = e->inext;
+	}
+	if (uid(e) != 0) {
+		for (pp = &a->utab[hash_id(uid(e)) & (a->nbuckets - 1)];
+		    *pp && *pp != e; pp = &(*pp)->unext)
+			;
+		if (*pp)
+			*pp = e->unext;
 	}
 	if (e->lprev)
 		e->lprev->lnext = e->lnext;
@@ -359,6 +380,11 @@ link_entry(struct answers *a, struct entry *e)
 		e->inext = a->itab[b];
 		a->itab[b] = e;
 	}
+	if (uid(e) != 0) {
+		b = hash_id(uid(e)) & (a->nbuckets - 1);
+		e->unext = a->utab[b];
+		a->utab[b] = e;
+	}
 	e->lprev = NULL;
 	e->lnext = a->head;
 	if (a->head)
@@ -394,6 +420,7 @@ answers_free(struct answers *a)
 	pthread_mutex_destroy(&a->mu);
 	free(a->tab);
 	free(a->itab);
+	free(a->utab);
 	free(a);
 }
 
@@ -674,6 +701,16 @@ apply_one(struct answers *a, const struct store_change *c)
 			n = e->inext;
 			if (e->id == c->id && (c->kind != CHG_PIN ||
 			    e->type == E_DEVICE))
+				drop(a, e, 1);
+		}
+		return;
+	}
+	if (c->kind == CHG_USER) {
+		/* Its credentials, its devices' look-ups and answers. */
+		for (e = a->utab[hash_id(c->id) & (a->nbuckets - 1)]; e;
+		    e = n) {
+			n = e->unext;
+			if (uid(e) == c->id)
 				drop(a, e, 1);
 		}
 		return;

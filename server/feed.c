@@ -22,8 +22,8 @@
 #define CHANGE_BATCH	512
 #define POLL_MS		250
 /*
- * A change that reaches some devices (a user, a profile, a variable
- * layer) is checked against every entry; past this many in one round,
+ * A change that reaches some devices (a profile, a variable layer, a
+ * domain) is checked against every entry; past this many in one round,
  * dropping everything is cheaper than checking (an import, a script).
  */
 #define SOME_MAX	64
@@ -121,11 +121,13 @@ read_changes(struct feed *f)
 		    &got) != STORE_OK)
 			return -1;
 		for (i = some = 0; i < got; i++)
-			if (touch_reach(&ch[i]) == TOUCH_SOME)
+			/* A user's entries are found by its id (answers.c). */
+			if (touch_reach(&ch[i]) == TOUCH_SOME &&
+			    ch[i].kind != CHG_USER)
 				some++;
 		if (some > SOME_MAX) {
-			log_info("cache: %zu changes to users, profiles or "
-			    "variables at once: every answer dropped", some);
+			log_info("cache: %zu changes to profiles, variables or "
+			    "domains at once: every answer dropped", some);
 			answers_clear(f->ans);
 		} else
 			answers_apply(f->ans, ch, got);
