@@ -46,7 +46,6 @@ struct resource {
 	struct answer		*pinned;	/* the last answer returned */
 	int			 in_read;	/* a read transaction is open */
 	char			 realm[STORE_NAME_MAX];
-	struct rendered		 scratch;	/* when the cache is bypassed */
 	time_t			 partial_updated;
 	struct store_path_rule	 rules[RESOURCE_RULES_MAX];
 	size_t			 nrules;
@@ -123,7 +122,6 @@ resource_free(struct resource *r)
 	read_end(r);
 	if (r->own_ans)
 		answers_free(r->ans);
-	rendered_clear(&r->scratch);
 	store_close(r->st);
 	free(r);
 }
