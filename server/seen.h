@@ -13,6 +13,8 @@
 #include "store.h"
 
 #define SEEN_QUEUE_MAX	8192
+/* The writer connection's page cache (store_cache()). */
+#define SEEN_CACHE_BYTES	((int64_t)64 << 20)
 
 struct seen;
 

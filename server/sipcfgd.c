@@ -331,6 +331,14 @@ main(int argc, char *argv[])
 	if ((g = guard_new(cfg.auth_fail_limit, cfg.auth_fail_limit_addr,
 	    cfg.auth_fail_window, cfg.auth_block)) == NULL)
 		fatalx("out of memory");
+	/*
+	 * The bookkeeping writer walks device_seen, fetches_device and
+	 * devices in device order once a batch (seen.h): a page cache that
+	 * holds a batch's pages, and the file mapped like the workers'.
+	 */
+	(void)store_cache(st, SEEN_CACHE_BYTES);
+	if (cfg.store_mmap_mb > 0)
+		(void)store_mmap(st, (int64_t)cfg.store_mmap_mb << 20);
 	if ((sn = seen_start(st, cfg.seen_flush_ms)) == NULL)
 		fatalx("cannot start the bookkeeping writer");
 

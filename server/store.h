@@ -173,6 +173,8 @@ int		 store_read_begin(struct store *);
 void		 store_read_end(struct store *);
 /* SQLite memory-mapped I/O of up to bytes of the file (0: off). */
 int		 store_mmap(struct store *, int64_t bytes);
+/* The connection's page cache, in bytes (PRAGMA cache_size). */
+int		 store_cache(struct store *, int64_t bytes);
 
 /* Changes whenever another connection committed (PRAGMA data_version). */
 int64_t		 store_data_version(struct store *);

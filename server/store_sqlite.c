@@ -91,6 +91,7 @@ enum q {
 	Q_AUDIT_LIST,
 	Q_HISTORY,
 	Q_FETCH_LOG,
+	Q_SEEN_LAST,
 	Q_ENC_CERT,
 	Q_ENC_KEY,
 	Q_PROFILE_ENC,
@@ -195,14 +196,15 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_SEEN] = "INSERT INTO device_seen(device_id, revision, last_fetch, "
 	    "last_etag, last_addr, last_ua, fetches, ua_vendor, ua_model, "
 	    "ua_firmware) "
-	    "SELECT ?1, nullif(?2, ''), ?3, ?4, ?5, nullif(?6, ''), 1, "
+	    "SELECT ?1, nullif(?2, ''), ?3, ?4, ?5, nullif(?6, ''), ?10, "
 	    "nullif(?7, ''), nullif(?8, ''), nullif(?9, '') "
 	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?1) "
 	    "ON CONFLICT(device_id) DO UPDATE SET "
 	    "revision = coalesce(excluded.revision, revision), "
 	    "last_fetch = excluded.last_fetch, last_etag = excluded.last_etag, "
 	    "last_addr = excluded.last_addr, "
-	    "last_ua = coalesce(excluded.last_ua, last_ua), fetches = fetches + 1, "
+	    "last_ua = coalesce(excluded.last_ua, last_ua), "
+	    "fetches = fetches + excluded.fetches, "
 	    "ua_vendor = coalesce(excluded.ua_vendor, ua_vendor), "
 	    "ua_model = coalesce(excluded.ua_model, ua_model), "
 	    "ua_firmware = coalesce(excluded.ua_firmware, ua_firmware)",
@@ -424,9 +426,11 @@ static const char *const sqls[Q__COUNT] = {
 	    "json(a.before), json(a.after), a.id FROM audit a "
 	    "LEFT JOIN audit_sessions s ON s.id = a.session_id "
 	    "WHERE a.device_id = ?1) ORDER BY ts DESC, k DESC LIMIT ?2",
+	/* After Q_SEEN, which found the device (store_seen_write()). */
 	[Q_FETCH_LOG] = "INSERT INTO fetches(device_id, ts, etag, addr, secrets) "
-	    "SELECT ?1, ?2, ?3, ?4, ?5 "
-	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = ?1)",
+	    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[Q_SEEN_LAST] = "SELECT coalesce(last_etag, ''), coalesce(last_addr, '') "
+	    "FROM device_seen WHERE device_id = ?1",
 	[Q_ENC_CERT] = "SELECT coalesce(enc_cert, '') FROM devices WHERE id = ?1",
 	[Q_ENC_KEY] = "UPDATE devices SET enc_key_sealed = ?2 WHERE id = ?1",
 	[Q_PROFILE_ENC] = "UPDATE profiles SET enc_mode = ?2 WHERE name = ?1",
@@ -466,7 +470,7 @@ static const char *const qnames[Q__COUNT] = {
 	QN(Q_PROFILE_NOTIFY), QN(Q_CS_DEVICES), QN(Q_CS_TARGET),
 	QN(Q_CS_REQUEST), QN(Q_CS_LIST), QN(Q_CS_SET), QN(Q_PROFILE_CS),
 	QN(Q_AUDIT_BEGIN), QN(Q_AUDIT_END), QN(Q_AUDIT_LIST), QN(Q_HISTORY),
-	QN(Q_FETCH_LOG), QN(Q_ENC_CERT), QN(Q_ENC_KEY), QN(Q_PROFILE_ENC),
+	QN(Q_FETCH_LOG), QN(Q_SEEN_LAST), QN(Q_ENC_CERT), QN(Q_ENC_KEY), QN(Q_PROFILE_ENC),
 	QN(Q_PATHS), QN(Q_PATH_ADD), QN(Q_PATH_DELETE), QN(Q_PATH_LIST),
 	QN(Q_DOMAIN_LIST), QN(Q_DOMAIN_ID), QN(Q_DOMAIN_INSERT),
 	QN(Q_DOMAIN_DELETE), QN(Q_PIN_INSERT), QN(Q_PIN_GET), QN(Q_PIN_DELETE),
@@ -1028,6 +1032,16 @@ store_mmap(struct store *s, int64_t bytes)
 	return apply(s, q, "mmap_size");
 }
 
+int
+store_cache(struct store *s, int64_t bytes)
+{
+	char	 q[64];
+
+	snprintf(q, sizeof(q), "PRAGMA cache_size = -%lld",
+	    (long long)(bytes / 1024));
+	return apply(s, q, "cache_size");
+}
+
 /* ------------------------------------------------------------ hot path */
 
 int64_t
@@ -1370,25 +1384,106 @@ store_vars_merge(struct store *s, const char *layer, const char *scope,
 	return rc == SQLITE_DONE ? STORE_OK : maprc(s, rc, "vars");
 }
 
+/* By device, then by position: the order store_seen_write() writes in. */
+static int
+seen_cmp(const void *a, const void *b)
+{
+	const struct store_seen	*x = *(const struct store_seen *const *)a;
+	const struct store_seen	*y = *(const struct store_seen *const *)b;
+
+	if (x->device_id != y->device_id)
+		return x->device_id < y->device_id ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* The device's last answer as device_seen has it; "" when never seen. */
+static int
+seen_last(struct store *s, int64_t device_id, char *etag, size_t elen,
+    char *addr, size_t alen)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	etag[0] = addr[0] = '\0';
+	if ((p = bind(s, Q_SEEN_LAST, "i", device_id)) == NULL)
+		return -1;
+	if ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		col_copy(p, 0, etag, elen);
+		col_copy(p, 1, addr, alen);
+	}
+	done(p);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * One transaction for the batch (seen.h).  The records are written in
+ * device order, so that the pages of device_seen, devices and
+ * fetches_device are each visited once, and in order, however random the
+ * fetches were.  A device's run of records makes one device_seen upsert
+ * (the run's last record, its last revision and User-Agent said, and the
+ * run's count), which also finds whether the device is still there; and
+ * history rows only for the answers that differ from the one before (a
+ * new ETag) or went to a new address: a phone polling an unchanged
+ * configuration is counted in device_seen.fetches, and its history does
+ * not grow.  Without memory for the order, records go as they came.
+ */
 int
 store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 {
-	size_t	 i;
+	const struct store_seen	**o, *last, *rev, *ua, *f;
+	char			 petag[sizeof(r->etag)], paddr[sizeof(r->addr)];
+	size_t			 i, j, k;
 
-	if (store_begin(s) != 0)
+	if ((o = calloc(n ? n : 1, sizeof(*o))) != NULL) {
+		for (i = 0; i < n; i++)
+			o[i] = &r[i];
+		qsort(o, n, sizeof(*o), seen_cmp);
+	}
+	if (store_begin(s) != 0) {
+		free(o);
 		return -1;
-	for (i = 0; i < n; i++) {
-		if (exec(s, Q_SEEN, "isissSsss", r[i].device_id, r[i].revision,
-		    (int64_t)r[i].when, r[i].etag, r[i].addr, r[i].ua,
-		    r[i].ua_vendor, r[i].ua_model, r[i].ua_firmware) !=
-		    STORE_OK || exec(s, Q_FETCH_LOG, "iissi", r[i].device_id,
-		    (int64_t)r[i].when, r[i].etag, r[i].addr,
-		    (int64_t)(r[i].secrets != 0)) != STORE_OK) {
-			store_rollback(s);
-			return -1;
+	}
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; o != NULL && j < n &&
+		    o[j]->device_id == o[i]->device_id; j++)
+			;
+		last = rev = ua = o != NULL ? o[j - 1] : &r[i];
+		/* The run's last revision and User-Agent that were said. */
+		for (k = j; o != NULL && k-- > i &&
+		    (rev->revision[0] == '\0' || ua->ua[0] == '\0'); ) {
+			if (rev->revision[0] == '\0')
+				rev = o[k];
+			if (ua->ua[0] == '\0')
+				ua = o[k];
+		}
+		if (seen_last(s, last->device_id, petag, sizeof(petag), paddr,
+		    sizeof(paddr)) != 0 ||
+		    exec(s, Q_SEEN, "isissSsssi", last->device_id,
+		    rev->revision, (int64_t)last->when, last->etag, last->addr,
+		    ua->ua, ua->ua_vendor, ua->ua_model, ua->ua_firmware,
+		    (int64_t)(j - i)) != STORE_OK)
+			goto fail;
+		if (sqlite3_changes(s->db) == 0)
+			continue;	/* the device was removed since */
+		for (k = i; k < j; k++) {
+			f = o != NULL ? o[k] : &r[k];
+			if (strcmp(f->etag, petag) == 0 &&
+			    strcmp(f->addr, paddr) == 0)
+				continue;
+			if (exec(s, Q_FETCH_LOG, "iissi", f->device_id,
+			    (int64_t)f->when, f->etag, f->addr,
+			    (int64_t)(f->secrets != 0)) != STORE_OK)
+				goto fail;
+			memcpy(petag, f->etag, sizeof(petag));
+			memcpy(paddr, f->addr, sizeof(paddr));
 		}
 	}
+	free(o);
 	return store_commit(s);
+fail:
+	free(o);
+	store_rollback(s);
+	return -1;
 }
 
 enum store_rc

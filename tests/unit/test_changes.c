@@ -353,10 +353,35 @@ main(void)
 	snprintf(seen.ua, sizeof(seen.ua), "HypoComm/1.0");
 	ok(store_seen_write(st, &seen, 1) == 0 &&
 	    store_seen_write(st, &seen, 1) == 0, "fetches recorded");
+	/* The same answer twice: counted, one history row. */
 	ok(scalar("SELECT fetches FROM device_seen") == 2 &&
-	    scalar("SELECT count(*) FROM fetches") == 2 &&
+	    scalar("SELECT count(*) FROM fetches") == 1 &&
 	    (n = changes(c)) == 0, "device_seen and fetches written, no "
 	    "change (%d)", n);
+	{
+		struct store_seen	 b[4];
+
+		/* One batch, with a removed device between: a new ETag, then a
+		 * new address. */
+		b[0] = b[1] = b[2] = b[3] = seen;
+		b[1].device_id = dev + 1000;	/* not a device */
+		snprintf(b[2].etag, sizeof(b[2].etag), "\"e2\"");
+		b[2].when = 1001;
+		b[3] = b[2];
+		snprintf(b[3].addr, sizeof(b[3].addr), "192.0.2.2");
+		b[3].when = 1002;
+		ok(store_seen_write(st, b, 4) == 0 &&
+		    scalar("SELECT fetches FROM device_seen") == 5 &&
+		    scalar("SELECT last_fetch FROM device_seen") == 1002 &&
+		    scalar("SELECT count(*) FROM device_seen") == 1 &&
+		    scalar("SELECT count(*) FROM fetches") == 3 &&
+		    scalar("SELECT count(*) FROM fetches WHERE etag = "
+		    "'\"e2\"' AND ts >= 1001") == 2 &&
+		    (n = changes(c)) == 0,
+		    "a batch: counted per device, history rows for the new "
+		    "ETag and the new address, nothing for a removed device, "
+		    "no change (%d)", n);
+	}
 	/* But a new revision chooses templates: it is one, once. */
 	snprintf(seen.revision, sizeof(seen.revision), "2.1");
 	ok(store_seen_write(st, &seen, 1) == 0 && only(CHG_DEVICE, dev),
