@@ -475,3 +475,18 @@ dhcpopt_v6_find(const unsigned char *opts, size_t len, unsigned code,
 	}
 	return 0;
 }
+
+void
+dhcpopt_hex(const unsigned char *data, size_t n, char sep, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (i > 0 && sep != '\0')
+			*out++ = sep;
+		*out++ = digits[data[i] >> 4];
+		*out++ = digits[data[i] & 0xf];
+	}
+	*out = '\0';
+}

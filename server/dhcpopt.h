@@ -89,4 +89,10 @@ int	 dhcpopt_v6_find(const unsigned char *opts, size_t len, unsigned code,
 	    const unsigned char **data, size_t *dlen, char *err,
 	    size_t errlen);
 
+/*
+ * Hex of n octets into out (3n bytes at least): two lower-case digits an
+ * octet, sep between octets unless sep is '\0'.
+ */
+void	 dhcpopt_hex(const unsigned char *data, size_t n, char sep, char *out);
+
 #endif
