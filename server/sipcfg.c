@@ -26,6 +26,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "dhcpconf.h"
 #include "dhcpopt.h"
 #include "digest.h"
 #include "buf.h"
@@ -2168,32 +2169,31 @@ cmd_naptr(struct store *st, struct args *a)
 }
 
 /*
- * RFC 6011 §2.1.2, §4: the DHCP options that hand UAs their Configuration
- * Service Domains, for the DHCP servers operators run.  Option 141 is
- * compressed (§4.1, RFC 1035 §4.1.4) and split past 255 octets by the
- * server (RFC 3396); option 58 is not compressed (§4.2, RFC 3315 §8).
- * Both are printed as hex, so every server sends exactly these octets.
- * The domains: the arguments, else every domain of the store (but the
- * nameless default one).
+ * RFC 6011 §2.1.2, §4: the DHCP options (141, 58) that hand UAs their
+ * Configuration Service Domains, for the DHCP servers operators run
+ * (dhcpconf.c).  The domains: the arguments, else every domain of the
+ * store but the nameless default one.
  */
 static int
 cmd_dhcp(struct store *st, struct args *a)
 {
+	/* In the order of enum dhcpconf_format. */
+	static const char *const fmts[] = { "all", "dnsmasq", "kea", "dhcpd" };
 	const char	*fmt = opt(a, "--format"), *names[DHCPOPT_NAMES_MAX];
-	unsigned char	 v4[DHCPOPT_DATA_MAX], v6[DHCPOPT_DATA_MAX];
-	unsigned char	 w4[DHCPOPT_DATA_MAX + 64], w6[4 + DHCPOPT_DATA_MAX];
-	char		 errbuf[256], *h4 = NULL, *h6 = NULL, *x4 = NULL;
-	char		*x6 = NULL, *hw = NULL;
-	json_t		*rows = NULL, *o, *dm, *dh, *kea, *doms;
-	size_t		 n = 0, l4, l6, lw4, i;
-	int		 all, ret = -1;
+	char		 errbuf[256];
+	json_t		*rows = NULL, *o;
+	size_t		 n = 0, i, f;
+	int		 ret = -1;
 
+	for (f = 0; fmt != NULL && f < sizeof(fmts) / sizeof(fmts[0]); f++)
+		if (strcmp(fmt, fmts[f]) == 0)
+			break;
 	if (fmt == NULL)
-		fmt = "all";
-	if (strcmp(fmt, "all") != 0 && strcmp(fmt, "dnsmasq") != 0 &&
-	    strcmp(fmt, "kea") != 0 && strcmp(fmt, "dhcpd") != 0)
+		f = DHCPCONF_ALL;
+	else if (f == sizeof(fmts) / sizeof(fmts[0]))
 		return err("--format %s: expected dnsmasq, kea or dhcpd", fmt);
-	all = strcmp(fmt, "all") == 0;
+	if (opt(a, "--hex") != NULL)
+		f = DHCPCONF_HEX;
 	for (i = 0; i < (size_t)a->npos; i++)
 		names[n++] = a->pos[i];
 	if (n == 0) {
@@ -2224,131 +2224,21 @@ cmd_dhcp(struct store *st, struct args *a)
 			err("%s: not a DNS domain", names[i] ? names[i] : "?");
 			goto done;
 		}
-	if (dhcpopt_encode(names, n, 1, v4, sizeof(v4), &l4, errbuf,
-	    sizeof(errbuf)) != 0 ||
-	    dhcpopt_encode(names, n, 0, v6, sizeof(v6) - 4, &l6, errbuf,
-	    sizeof(errbuf)) != 0) {
+	if (a->json) {
+		if ((o = dhcpconf_json(names, n, errbuf, sizeof(errbuf))) ==
+		    NULL) {
+			err("%s", errbuf);
+			goto done;
+		}
+		print_json(o);
+		json_decref(o);
+	} else if (dhcpconf_print(stdout, names, n, (enum dhcpconf_format)f,
+	    errbuf, sizeof(errbuf)) != 0) {
 		err("%s", errbuf);
 		goto done;
 	}
-	if (l6 > 65535 || dhcpopt_v4_split(DHCPOPT_V4_CS_DOMAINS, v4, l4, w4,
-	    sizeof(w4), &lw4) != 0) {
-		err("the domains do not fit in one DHCP option");
-		goto done;
-	}
-	/* RFC 8415 §21.1: code and length, 16 bits each. */
-	w6[0] = 0;
-	w6[1] = DHCPOPT_V6_CS_LIST;
-	w6[2] = (unsigned char)(l6 >> 8);
-	w6[3] = (unsigned char)l6;
-	memcpy(w6 + 4, v6, l6);
-	if ((h4 = malloc(3 * l4 + 1)) == NULL ||
-	    (h6 = malloc(3 * l6 + 1)) == NULL ||
-	    (x4 = malloc(2 * l4 + 1)) == NULL ||
-	    (x6 = malloc(2 * l6 + 1)) == NULL ||
-	    (hw = malloc(2 * (lw4 + l6 + 4) + 1)) == NULL) {
-		err("out of memory");
-		goto done;
-	}
-	dhcpopt_hex(v4, l4, ':', h4);
-	dhcpopt_hex(v6, l6, ':', h6);
-	dhcpopt_hex(v4, l4, '\0', x4);
-	dhcpopt_hex(v6, l6, '\0', x6);
-
-	if (opt(a, "--hex") != NULL && !a->json) {
-		/* The options as they go on the wire, one line each. */
-		for (i = 0; i < lw4; i += 2 + w4[i + 1]) {
-			dhcpopt_hex(w4 + i, 2 + (size_t)w4[i + 1], '\0', hw);
-			printf("dhcp4 %s\n", hw);
-		}
-		dhcpopt_hex(w6, l6 + 4, '\0', hw);
-		printf("dhcp6 %s\n", hw);
-		ret = 0;
-		goto done;
-	}
-	if (a->json) {
-		doms = json_array();
-		for (i = 0; i < n; i++)
-			json_array_append_new(doms, json_string(names[i]));
-		dm = json_array();
-		/* dnsmasq sends one option of at most 255 octets. */
-		if (l4 <= 255)
-			json_array_append_new(dm, json_sprintf(
-			    "dhcp-option=141,%s", h4));
-		json_array_append_new(dm, json_sprintf(
-		    "dhcp-option=option6:58,%s", h6));
-		dh = json_pack("[s, o, s, o]",
-		    "option sip-ua-cs-domains code 141 = string;",
-		    json_sprintf("option sip-ua-cs-domains %s;", h4),
-		    "option dhcp6.sip-ua-cs-list code 58 = string;",
-		    json_sprintf("option dhcp6.sip-ua-cs-list %s;", h6));
-		kea = json_pack("{s:{s:[{s:s, s:i, s:s, s:b, s:s}]}, "
-		    "s:{s:[{s:s, s:i, s:s, s:b, s:s}]}}",
-		    "Dhcp4", "option-data", "name", "sip-ua-cs-domains",
-		    "code", 141, "space", "dhcp4", "csv-format", 0, "data", x4,
-		    "Dhcp6", "option-data", "name", "sip-ua-cs-list",
-		    "code", 58, "space", "dhcp6", "csv-format", 0, "data", x6);
-		dhcpopt_hex(w4, lw4, '\0', hw);
-		o = json_pack("{s:o, s:{s:i, s:I, s:s, s:s}, "
-		    "s:{s:i, s:I, s:s}, s:o, s:o, s:o}", "domains", doms,
-		    "dhcp4", "code", 141, "length", (json_int_t)l4, "data", x4,
-		    "wire", hw, "dhcp6", "code", 58, "length", (json_int_t)l6,
-		    "data", x6, "dnsmasq", dm, "kea", kea, "dhcpd", dh);
-		print_json(o);
-		json_decref(o);
-		ret = 0;
-		goto done;
-	}
-	if (all) {
-		printf("# RFC 6011 §4: SIP UA Configuration Service Domains");
-		for (i = 0; i < n; i++)
-			printf("%s%s", i ? ", " : ": ", names[i]);
-		printf("\n# DHCPv4 option 141 (%zu octets), DHCPv6 option 58 "
-		    "(%zu octets)\n\n# dnsmasq (dnsmasq.conf)\n", l4, l6);
-	}
-	if (all || strcmp(fmt, "dnsmasq") == 0) {
-		if (l4 > 255 && !all) {
-			err("option 141 is %zu octets: dnsmasq sends at most "
-			    "255 (use Kea or ISC dhcpd, or fewer domains)", l4);
-			goto done;
-		}
-		if (l4 > 255)
-			printf("# option 141 is %zu octets: dnsmasq sends at "
-			    "most 255\n", l4);
-		else
-			printf("dhcp-option=141,%s\n", h4);
-		printf("dhcp-option=option6:58,%s\n", h6);
-	}
-	if (all)
-		printf("\n# Kea (merge into the Dhcp4 and Dhcp6 objects)\n");
-	if (all || strcmp(fmt, "kea") == 0) {
-		printf("{\n  \"Dhcp4\": { \"option-data\": [ { \"name\": "
-		    "\"sip-ua-cs-domains\", \"code\": 141, \"space\": "
-		    "\"dhcp4\",\n      \"csv-format\": false, \"data\": "
-		    "\"%s\" } ] },\n", x4);
-		printf("  \"Dhcp6\": { \"option-data\": [ { \"name\": "
-		    "\"sip-ua-cs-list\", \"code\": 58, \"space\": "
-		    "\"dhcp6\",\n      \"csv-format\": false, \"data\": "
-		    "\"%s\" } ] }\n}\n", x6);
-	}
-	if (all)
-		printf("\n# ISC dhcpd (dhcpd.conf; RFC 3396 splitting is "
-		    "dhcpd's)\n");
-	if (all || strcmp(fmt, "dhcpd") == 0) {
-		printf("option sip-ua-cs-domains code 141 = string;\n"
-		    "option sip-ua-cs-domains %s;\n", h4);
-		if (all)
-			printf("\n# ISC dhcpd -6 (dhcpd6.conf)\n");
-		printf("option dhcp6.sip-ua-cs-list code 58 = string;\n"
-		    "option dhcp6.sip-ua-cs-list %s;\n", h6);
-	}
 	ret = 0;
  done:
-	free(h4);
-	free(h6);
-	free(x4);
-	free(x6);
-	free(hw);
 	json_decref(rows);
 	return ret;
 }

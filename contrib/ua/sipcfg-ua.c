@@ -1,6 +1,7 @@
 /*
  * sipcfg-ua: the companion User Agent, running the whole RFC 6011 client
- * procedure: Configuration Service Domains in order (§2.2), NAPTR
+ * procedure: Configuration Service Domains in order (§2.2; from DHCP
+ * options 141/58, else 15/21, with --dhcp, ua_dhcp.c), NAPTR
  * discovery (§2.3.1), the request (§2.3.2), the HTTPS fetch with SNI and
  * certificate validation or trust on first use (§2.4, §2.4.1), failure
  * handling and back-off (§2.4.2, §2.7), and change notices (§2.5): an
