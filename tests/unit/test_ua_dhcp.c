@@ -5,6 +5,7 @@
  * 141/58 names in the order given, option 15/21 only from a family that
  * gave none, no repeats.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "tap.h"
@@ -115,16 +116,16 @@ main(void)
 	ok(n == 0 && src[0] == '\0', "nothing answered: no domain");
 	r.v4.answered = 1;
 	r.v4.cs.n = 2;
-	strcpy(r.v4.cs.name[0], "b.test");
-	strcpy(r.v4.cs.name[1], "a.test");
+	snprintf(r.v4.cs.name[0], DHCPOPT_NAME_MAX, "%s", "b.test");
+	snprintf(r.v4.cs.name[1], DHCPOPT_NAME_MAX, "%s", "a.test");
 	r.v4.local.n = 1;
-	strcpy(r.v4.local.name[0], "lan.test");
+	snprintf(r.v4.local.name[0], DHCPOPT_NAME_MAX, "%s", "lan.test");
 	r.v6.answered = 1;
 	r.v6.cs.n = 2;
-	strcpy(r.v6.cs.name[0], "A.test");
-	strcpy(r.v6.cs.name[1], "c.test");
+	snprintf(r.v6.cs.name[0], DHCPOPT_NAME_MAX, "%s", "A.test");
+	snprintf(r.v6.cs.name[1], DHCPOPT_NAME_MAX, "%s", "c.test");
 	r.v6.local.n = 1;
-	strcpy(r.v6.local.name[0], "sip.test");
+	snprintf(r.v6.local.name[0], DHCPOPT_NAME_MAX, "%s", "sip.test");
 	n = ua_dhcp_domains(&r, out, 8, src, sizeof(src));
 	ok(n == 3 && strcmp(out[0], "b.test") == 0 &&
 	    strcmp(out[1], "a.test") == 0 && strcmp(out[2], "c.test") == 0 &&
