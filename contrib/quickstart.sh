@@ -21,7 +21,7 @@ PKGS="build-essential autoconf automake pkg-config libmicrohttpd-dev
 libsqlite3-dev libjansson-dev libssl-dev libgnutls28-dev libsofia-sip-ua-dev
 libcurl4-openssl-dev sqlite3 curl openssl ca-certificates"
 # The notifier tests talk to an independent SIP stack (Perl's Net::SIP).
-[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl dnsmasq-base libxml2-utils testssl.sh"
+[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl dnsmasq-base libxml2-utils testssl.sh iproute2"
 
 missing=
 for p in $PKGS; do

@@ -26,6 +26,8 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "dhcpconf.h"
+#include "dhcpopt.h"
 #include "digest.h"
 #include "buf.h"
 #include "bulk.h"
@@ -2166,6 +2168,81 @@ cmd_naptr(struct store *st, struct args *a)
 	return 0;
 }
 
+/*
+ * RFC 6011 §2.1.2, §4: the DHCP options (141, 58) that hand UAs their
+ * Configuration Service Domains, for the DHCP servers operators run
+ * (dhcpconf.c).  The domains: the arguments, else every domain of the
+ * store but the nameless default one.
+ */
+static int
+cmd_dhcp(struct store *st, struct args *a)
+{
+	/* In the order of enum dhcpconf_format. */
+	static const char *const fmts[] = { "all", "dnsmasq", "kea", "dhcpd" };
+	const char	*fmt = opt(a, "--format"), *names[DHCPOPT_NAMES_MAX];
+	char		 errbuf[256];
+	json_t		*rows = NULL, *o;
+	size_t		 n = 0, i, f;
+	int		 ret = -1;
+
+	for (f = 0; fmt != NULL && f < sizeof(fmts) / sizeof(fmts[0]); f++)
+		if (strcmp(fmt, fmts[f]) == 0)
+			break;
+	if (fmt == NULL)
+		f = DHCPCONF_ALL;
+	else if (f == sizeof(fmts) / sizeof(fmts[0]))
+		return err("--format %s: expected dnsmasq, kea or dhcpd", fmt);
+	if (opt(a, "--hex") != NULL)
+		f = DHCPCONF_HEX;
+	for (i = 0; i < (size_t)a->npos; i++)
+		names[n++] = a->pos[i];
+	if (n == 0) {
+		if (store_domain_list(st, &rows) != STORE_OK)
+			return err("%s", store_errmsg(st));
+		for (i = 0; i < json_array_size(rows); i++) {
+			o = json_array_get(rows, i);
+			if (json_integer_value(json_object_get(o, "id")) ==
+			    STORE_DEFAULT_DOMAIN)
+				continue;
+			if (n == DHCPOPT_NAMES_MAX) {
+				err("more than %d domains in the store; name "
+				    "the ones to announce", DHCPOPT_NAMES_MAX);
+				goto done;
+			}
+			names[n++] = json_string_value(json_object_get(o,
+			    "name"));
+		}
+		if (n == 0) {
+			err("the store has no CS domain (sipcfg domain add "
+			    "NAME); or give DOMAIN...");
+			goto done;
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (names[i] == NULL || strlen(names[i]) > 254 ||
+		    !request_valid_domain(names[i])) {
+			err("%s: not a DNS domain", names[i] ? names[i] : "?");
+			goto done;
+		}
+	if (a->json) {
+		if ((o = dhcpconf_json(names, n, errbuf, sizeof(errbuf))) ==
+		    NULL) {
+			err("%s", errbuf);
+			goto done;
+		}
+		print_json(o);
+		json_decref(o);
+	} else if (dhcpconf_print(stdout, names, n, (enum dhcpconf_format)f,
+	    errbuf, sizeof(errbuf)) != 0) {
+		err("%s", errbuf);
+		goto done;
+	}
+	ret = 0;
+ done:
+	json_decref(rows);
+	return ret;
+}
+
 /* Vendor file path rules (BRIEF.md §3), served under vendor_paths. */
 static int
 cmd_path_add(struct store *st, struct args *a)
@@ -2504,6 +2581,8 @@ static const struct cmd cmds[] = {
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
 	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
 	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },
+	{ "dhcp", NULL, 0, MAXPOS, "--format= --hex", 0, cmd_dhcp,
+	    "dhcp [DOMAIN...] [--format dnsmasq|kea|dhcpd] [--hex]" },
 	{ "notify", NULL, 0, 1, "--all --check-sync --reboot", 1, cmd_notify,
 	    "notify DEV [--check-sync [--reboot]] | notify --all" },
 	{ "checksync", "list", 0, 0, "", 0, cmd_checksync_list,
@@ -2669,8 +2748,8 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	w = c->writes;
-	if (w < 0) {
-		/* Needs no store (naptr). */
+	if (w < 0 || (c->fn == cmd_dhcp && a.npos > 0)) {
+		/* Needs no store (naptr; dhcp given its domains). */
 		rc = c->fn(NULL, &a);
 		if (rc == 0 && a.json && !printed) {
 			json_t *o = json_pack("{s:b}", "ok", 1);

@@ -1,6 +1,7 @@
 /*
  * sipcfg-ua: the companion User Agent, running the whole RFC 6011 client
- * procedure: Configuration Service Domains in order (§2.2), NAPTR
+ * procedure: Configuration Service Domains in order (§2.2; from DHCP
+ * options 141/58, else 15/21, with --dhcp, ua_dhcp.c), NAPTR
  * discovery (§2.3.1), the request (§2.3.2), the HTTPS fetch with SNI and
  * certificate validation or trust on first use (§2.4, §2.4.1), failure
  * handling and back-off (§2.4.2, §2.7), and change notices (§2.5): an
@@ -56,6 +57,7 @@
 #include "buf.h"
 #include "request.h"
 #include "util.h"
+#include "ua_dhcp.h"
 #include "ua_dns.h"
 #include "ua_http.h"
 
@@ -64,6 +66,7 @@
 #define DEFAULT_RETRIES	5	/* RFC 6011 §2.7: at least 5 */
 #define SUB_EXPIRES	3600
 #define MAX_SUB_BACKOFF	1800	/* §2.5.1.1: at most 30 minutes */
+#define DHCP_TIMEOUT_MS	4000	/* --dhcp-timeout */
 
 /* Exit codes (sipcfg-ua(1)). */
 #define EX_OK		0
@@ -120,6 +123,9 @@ struct app {
 	char		*base_urls[MAX_URLS];
 	int		 nbase;
 	const char	*dns;
+	const char	*dhcp_if;	/* --dhcp: §2.2.1 from this interface */
+	unsigned	 dhcp_timeout_ms;
+	char		 dhcp_names[MAX_DOMAINS][DHCPOPT_NAME_MAX];
 	const char	*vendor, *model, *revision;
 	const char	*cafile, *pinfile, *cert, *key;
 	const char	*out, *state;
@@ -147,10 +153,10 @@ static struct app	*the_app;
 
 enum { EV_DISCOVERED, EV_FETCHED, EV_NOTMOD, EV_SUBSCRIBED, EV_NOTIFIED,
 	EV_REFETCHED, EV_FAILED, EV_BACKOFF, EV_TERMINATED, EV_POLL,
-	EV__COUNT };
+	EV_DHCP, EV__COUNT };
 static const char *const evnames[EV__COUNT] = { "discovered", "fetched",
 	"not-modified", "subscribed", "notified", "refetched", "failed",
-	"backoff", "terminated", "poll" };
+	"backoff", "terminated", "poll", "dhcp" };
 
 static double
 now_s(void)
@@ -170,6 +176,11 @@ usage(void)
 	    "  -d, --domain DOMAIN     Configuration Service Domain (repeat: "
 	    "tried in order)\n"
 	    "  -b, --base-url URL      skip discovery (repeat)\n"
+	    "      --dhcp IFACE        domains from DHCP options 141/58, else "
+	    "15/21,\n"
+	    "                          before any --domain (needs root)\n"
+	    "      --dhcp-timeout MS   wait for the DHCP servers (default "
+	    "4000)\n"
 	    "      --dns ADDR[:PORT]   DNS server for the NAPTR lookups\n"
 	    "  -i, --id URN            sfua-id\n"
 	    "  -m, --mac MAC           sfua-id from a MAC (RFC 6011 §2.3.3)\n"
@@ -515,6 +526,91 @@ discover(struct ua *u)
 	event(u, EV_DISCOVERED, "{s:s, s:o}", "domain", cur_domain(u), "urls",
 	    arr);
 	u->have_urls = 1;
+	return 0;
+}
+
+/* One family's answer, for the dhcp event. */
+static json_t *
+dhcp_family_json(const struct ua_dhcp_family *f, const char *cs,
+    const char *local)
+{
+	json_t	*o, *l;
+	size_t	 i;
+
+	o = json_pack("{s:b, s:b}", "asked", f->asked, "answered",
+	    f->answered);
+	if (f->server[0])
+		json_object_set_new(o, "server", json_string(f->server));
+	if (f->answered) {
+		l = json_array();
+		for (i = 0; i < f->cs.n; i++)
+			json_array_append_new(l, json_string(f->cs.name[i]));
+		json_object_set_new(o, cs, l);
+		l = json_array();
+		for (i = 0; i < f->local.n; i++)
+			json_array_append_new(l,
+			    json_string(f->local.name[i]));
+		json_object_set_new(o, local, l);
+	}
+	if (f->err[0])
+		json_object_set_new(o, "error", json_string(f->err));
+	return o;
+}
+
+/*
+ * RFC 6011 §2.2: the Configuration Service Domains DHCP gives on the
+ * --dhcp interface (§2.1.2, §2.2.1: option 141/58, else 15/21) come
+ * first; the --domain ones follow as manual entry (§2.2.2).  One "dhcp"
+ * event says what each family's server answered.  0, or -1 when no
+ * domain is left to try.
+ */
+static int
+dhcp_domains(struct app *a)
+{
+	struct ua_dhcp_result	*r;
+	char			 source[32];
+	const char		*manual[MAX_DOMAINS];
+	json_t			*arr;
+	size_t			 n, i;
+	int			 k, nmanual = a->ndomains;
+
+	if ((r = malloc(sizeof(*r))) == NULL)
+		return -1;
+	(void)ua_dhcp_query(a->dhcp_if, UA_DHCP_V4 | UA_DHCP_V6,
+	    a->dhcp_timeout_ms, r);
+	n = ua_dhcp_domains(r, a->dhcp_names, MAX_DOMAINS, source,
+	    sizeof(source));
+	memcpy(manual, a->domains, sizeof(manual));
+	a->ndomains = 0;
+	for (i = 0; i < n; i++)
+		a->domains[a->ndomains++] = a->dhcp_names[i];
+	for (k = 0; k < nmanual && a->ndomains < MAX_DOMAINS; k++) {
+		for (i = 0; i < n; i++)
+			if (strcasecmp(a->dhcp_names[i], manual[k]) == 0)
+				break;
+		if (i == n)
+			a->domains[a->ndomains++] = (char *)manual[k];
+	}
+	arr = json_array();
+	for (k = 0; k < a->ndomains; k++)
+		json_array_append_new(arr, json_string(a->domains[k]));
+	if (n < (size_t)a->ndomains)
+		snprintf(source + strlen(source), sizeof(source) -
+		    strlen(source), "%s--domain", n ? "+" : "");
+	event(&a->uas[0], EV_DHCP, "{s:s, s:o, s:s, s:o, s:o}", "iface",
+	    a->dhcp_if, "domains", arr, "source", source, "v4",
+	    dhcp_family_json(&r->v4, "141", "15"), "v6",
+	    dhcp_family_json(&r->v6, "58", "21"));
+	if (a->ndomains == 0 && a->nbase == 0) {
+		fprintf(stderr, "sipcfg-ua: DHCP on %s gave no Configuration "
+		    "Service Domain (v4: %s; v6: %s), and no --domain was "
+		    "given\n", a->dhcp_if, r->v4.err[0] ? r->v4.err :
+		    "no option 141 or 15", r->v6.err[0] ? r->v6.err :
+		    "no option 58 or 21");
+		free(r);
+		return -1;
+	}
+	free(r);
 	return 0;
 }
 
@@ -1519,6 +1615,8 @@ main(int argc, char *argv[])
 		{ "domain", required_argument, NULL, 'd' },
 		{ "base-url", required_argument, NULL, 'b' },
 		{ "dns", required_argument, NULL, 'D' },
+		{ "dhcp", required_argument, NULL, 'H' },
+		{ "dhcp-timeout", required_argument, NULL, 'W' },
 		{ "id", required_argument, NULL, 'i' },
 		{ "mac", required_argument, NULL, 'm' },
 		{ "user", required_argument, NULL, 'u' },
@@ -1555,6 +1653,7 @@ main(int argc, char *argv[])
 
 	memset(&a, 0, sizeof(a));
 	a.timeout_ms = 10000;
+	a.dhcp_timeout_ms = DHCP_TIMEOUT_MS;
 	a.retries = DEFAULT_RETRIES;
 	a.backoff_scale = 1.0;
 	a.sip_transport = "auto";
@@ -1603,6 +1702,13 @@ main(int argc, char *argv[])
 			a.base_urls[a.nbase++] = optarg;
 			break;
 		case 'D': a.dns = optarg; break;
+		case 'H': a.dhcp_if = optarg; break;
+		case 'W':
+			a.dhcp_timeout_ms = (unsigned)strtoul(optarg, &e, 10);
+			if (*e || a.dhcp_timeout_ms < 100 ||
+			    a.dhcp_timeout_ms > 600000)
+				usage();
+			break;
 		case 'i': idarg = optarg; break;
 		case 'm': macarg = optarg; break;
 		case 'u': user = optarg; break;
@@ -1661,9 +1767,9 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	if (a.ndomains == 0 && a.nbase == 0) {
-		fprintf(stderr, "sipcfg-ua: give a --domain (discovery) or a "
-		    "--base-url\n");
+	if (a.ndomains == 0 && a.nbase == 0 && a.dhcp_if == NULL) {
+		fprintf(stderr, "sipcfg-ua: give --dhcp IFACE or a --domain "
+		    "(discovery), or a --base-url\n");
 		return EX_USAGE;
 	}
 	if ((idarg == NULL) == (macarg == NULL)) {
@@ -1774,6 +1880,8 @@ main(int argc, char *argv[])
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	if (a.dhcp_if != NULL && dhcp_domains(&a) != 0)
+		return EX_NOCONFIG;
 	ua_http_global_init();
 	su_init();
 	if (a.mode == 'f')

@@ -18,11 +18,13 @@
  * Bounds: glibc counts resolver timeouts in whole seconds, so timeout_ms
  * (0 means 5 s) is honoured to the second: it is rounded up, each server
  * asked gets an equal share of at least 1 s, and no more servers are
- * asked than there are seconds.  glibc's TCP fallback has no
- * timeout at all (blocking connect and read), so truncated answers are
- * not retried over TCP (RES_IGNTC); instead the query carries an EDNS0
- * OPT record asking for answers up to 1232 bytes, and an answer that is
- * still truncated is refused (RFC 2181 §9: a client ignores a TC reply).
+ * asked than there are seconds.  The query carries an EDNS0 OPT record
+ * asking for answers up to 1232 bytes; an answer still truncated is
+ * asked again over TCP (RFC 7766 §5, RFC 1035 §4.2.2), by this file
+ * rather than by glibc (RES_IGNTC), whose TCP fallback has no timeout
+ * at all (blocking connect and read): here the connect, the write and
+ * each read wait at most until the lookup's deadline.  A reply that is
+ * truncated over TCP too is refused (RFC 2181 §9).
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -32,6 +34,8 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <regex.h>
 #include <resolv.h>
 #include <stdarg.h>
@@ -40,6 +44,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ua_dns.h"
 
@@ -588,6 +593,132 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Wait for fd to be ready for events until deadline; 0 or -1. */
+static int
+wait_fd(int fd, short events, long long deadline)
+{
+	struct pollfd	 p;
+	long long	 left;
+	int		 n;
+
+	for (;;) {
+		if ((left = deadline - now_ms()) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		p.fd = fd;
+		p.events = events;
+		n = poll(&p, 1, left > INT32_MAX ? INT32_MAX : (int)left);
+		if (n > 0)
+			return 0;
+		if (n < 0 && errno != EINTR)
+			return -1;
+	}
+}
+
+/* Exactly n bytes from fd before deadline; 0, or -1 (EPIPE: closed). */
+static int
+read_full(int fd, unsigned char *b, size_t n, long long deadline)
+{
+	ssize_t	 k;
+
+	while (n > 0) {
+		if (wait_fd(fd, POLLIN, deadline) == -1)
+			return -1;
+		k = read(fd, b, n);
+		if (k == 0) {
+			errno = EPIPE;
+			return -1;
+		}
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/*
+ * RFC 7766 §8 (RFC 1035 §4.2.2): the same question over TCP, each
+ * message behind a two-octet length, everything bounded by deadline.
+ * The answer's length, or -1 with errno (EPROTO: not the answer to our
+ * question).
+ */
+static int
+ask_tcp(const struct ua_ns *ns, const char *name, int edns,
+    long long deadline, unsigned char *ans, int anslen)
+{
+	struct __res_state	 st;
+	unsigned char		 q[UA_DNS_QUERY_MAX + 2], l[2];
+	int			 fd = -1, qlen, n = -1, soerr, saved;
+	socklen_t		 sl = sizeof(soerr);
+	size_t			 off = 0, len;
+	ssize_t			 k;
+
+	memset(&st, 0, sizeof(st));
+	if (res_ninit(&st) != 0)
+		return -1;
+	qlen = res_nmkquery(&st, ns_o_query, name, ns_c_in, ns_t_naptr,
+	    NULL, 0, NULL, q + 2, UA_DNS_QUERY_MAX);
+	res_nclose(&st);
+	if (qlen >= 0 && edns)
+		qlen = add_edns(q + 2, qlen, UA_DNS_QUERY_MAX);
+	if (qlen < 0) {
+		errno = EMSGSIZE;
+		return -1;
+	}
+	q[0] = (unsigned char)(qlen >> 8);
+	q[1] = (unsigned char)qlen;
+	if ((fd = socket(ns->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (const struct sockaddr *)&ns->ss, ns->len) == -1) {
+		if (errno != EINPROGRESS ||
+		    wait_fd(fd, POLLOUT, deadline) == -1)
+			goto done;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == -1)
+			goto done;
+		if (soerr != 0) {
+			errno = soerr;
+			goto done;
+		}
+	}
+	while (off < (size_t)qlen + 2) {
+		if (wait_fd(fd, POLLOUT, deadline) == -1)
+			goto done;
+		k = write(fd, q + off, (size_t)qlen + 2 - off);
+		if (k < 0) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			goto done;
+		}
+		off += (size_t)k;
+	}
+	if (read_full(fd, l, 2, deadline) == -1)
+		goto done;
+	len = (size_t)l[0] << 8 | l[1];
+	if (len < HFIXEDSZ || len > (size_t)anslen) {
+		errno = EPROTO;
+		goto done;
+	}
+	if (read_full(fd, ans, len, deadline) == -1)
+		goto done;
+	/* The answer to our question: same id. */
+	if (memcmp(ans, q + 2, 2) != 0) {
+		errno = EPROTO;
+		goto done;
+	}
+	n = (int)len;
+ done:
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return n;
+}
+
 enum ua_dns_rc
 ua_dns_naptr(const char *domain, const char *server, unsigned timeout_ms,
     struct ua_dns_result *r)
@@ -596,7 +727,8 @@ ua_dns_naptr(const char *domain, const char *server, unsigned timeout_ms,
 	unsigned char	*ans;
 	char		 subject[NS_MAXDNAME], shown[128];
 	const HEADER	*h;
-	int		 nns, i, len, edns, servfail = 0, other = -1, err = 0;
+	int		 nns, i, len, edns, tcp, servfail = 0, other = -1;
+	int		 err = 0, tcperr = 0;
 	unsigned	 secs, total_s;
 	long long	 deadline;
 	enum ua_dns_rc	 rc = UA_DNS_ERROR;
@@ -637,10 +769,16 @@ ua_dns_naptr(const char *domain, const char *server, unsigned timeout_ms,
 		if (i > 0 && now_ms() >= deadline)
 			break;
 		edns = 1;
+		tcp = 0;
  again:
-		if ((len = ask(&ns[i], subject, edns, secs, ans,
-		    UA_DNS_ANS_MAX)) < 0) {
-			err = errno;
+		len = tcp ? ask_tcp(&ns[i], subject, edns, deadline, ans,
+		    UA_DNS_ANS_MAX) : ask(&ns[i], subject, edns, secs, ans,
+		    UA_DNS_ANS_MAX);
+		if (len < 0) {
+			if (tcp)
+				tcperr = errno;
+			else
+				err = errno;
 			continue;
 		}
 		if (len < HFIXEDSZ) {
@@ -657,9 +795,13 @@ ua_dns_naptr(const char *domain, const char *server, unsigned timeout_ms,
 			seterr(r, "DNS answer is not a response");
 			goto done;
 		}
+		if (h->tc && !tcp) {
+			/* RFC 7766 §5: truncated over UDP: ask over TCP. */
+			tcp = 1;
+			goto again;
+		}
 		if (h->tc) {
-			seterr(r, "DNS answer truncated (larger than %d bytes; "
-			    "TCP is not used)", UA_DNS_EDNS_SIZE);
+			seterr(r, "DNS answer truncated over TCP too");
 			goto done;
 		}
 		if (h->rcode == ns_r_noerror) {
@@ -683,6 +825,12 @@ ua_dns_naptr(const char *domain, const char *server, unsigned timeout_ms,
 		rc = UA_DNS_SERVFAIL;
 	} else if (other >= 0)
 		seterr(r, "DNS server answered %s", rcode_name(other));
+	else if (tcperr != 0)
+		seterr(r, "DNS answer truncated (larger than %d bytes) and the "
+		    "TCP retry failed: %s", UA_DNS_EDNS_SIZE, tcperr == EPROTO ?
+		    "not an answer to the question" : tcperr == EPIPE ?
+		    "connection closed" : strerror_r(tcperr, shown,
+		    sizeof(shown)));
 	else if (err == ECONNREFUSED)
 		seterr(r, "no DNS server listening at %s", server == NULL ?
 		    "the resolv.conf servers" : server);

@@ -4,8 +4,10 @@
 # and NXDOMAIN; a second dnsmasq behind a DNSSEC-validating first one
 # gives a real SERVFAIL (an unsigned denial under a root trust anchor is
 # BOGUS); a small perl responder gives what dnsmasq never does: silence,
-# REFUSED, FORMERR to EDNS, and malformed answers.  dns_probe is built
-# from the sources into the work directory.  Bad cases first.
+# REFUSED, FORMERR to EDNS, malformed answers, and truncated UDP answers
+# whose TCP retry (RFC 7766) answers, is truncated again, is cut off or
+# answers another question.  dns_probe is built from the sources into
+# the work directory.  Bad cases first.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 DNSMASQ=${DNSMASQ:-/usr/sbin/dnsmasq}
 need "${CC:-cc}" perl
@@ -116,30 +118,40 @@ wait_log "$W/dnsmasq.log" "$DMPID" started
 # The odd responder: its answer depends on the first label of the name.
 cat > "$W/odd.pl" <<'EOF'
 use strict;
+use IO::Select;
 use IO::Socket::INET;
 my $s = IO::Socket::INET->new(Proto => 'udp', LocalAddr => '127.0.0.1',
     LocalPort => $ARGV[0]) or die "bind: $!\n";
+my $t = IO::Socket::INET->new(Proto => 'tcp', LocalAddr => '127.0.0.1',
+    LocalPort => $ARGV[0], Listen => 5, ReuseAddr => 1) or die "tcp: $!\n";
 $| = 1;
 print "odd: ready\n";
 sub cs { chr(length $_[0]) . $_[0] }
-while (1) {
-	my $peer = $s->recv(my $q, 4096) or next;
-	next if length $q < 17;
+# The answer to query $q (undef: none), over TCP if $tcp.
+sub answer {
+	my ($q, $tcp) = @_;
+	return undef if length $q < 17;
 	my ($id, $fl, $qd, $an, $ns, $ar) = unpack 'n6', $q;
 	my $i = 12;
 	$i += 1 + ord(substr $q, $i, 1) while $i < length $q && ord(substr $q, $i, 1);
 	my $question = substr $q, 12, $i + 5 - 12;
 	my $label = substr $q, 13, ord(substr $q, 12, 1);
-	print "odd: $label ar=$ar\n";
+	print "odd: $label ar=$ar", ($tcp ? " tcp" : ""), "\n";
 	my $rdata = pack('nn', 10, 10) . cs('U') . cs('SFUA.CFG') .
 	    cs('!^.*$!https://odd.example.net/!') . "\0";
 	my ($flags, $count, $rr, $rcode) = (0x8180, 1, '', 0);
 	if ($label eq 'silent') {
-		next;
+		return undef;
 	} elsif ($label eq 'refused') {
 		($rcode, $count) = (5, 0);
-	} elsif ($label eq 'tc') {
+	} elsif (($label =~ /^tc/ && !$tcp) || $label eq 'tctc') {
 		($flags, $count) = (0x8380, 0);
+	} elsif ($label eq 'tcclose') {
+		return undef;
+	} elsif ($label eq 'tcwrongid') {
+		$id ^= 1;
+	} elsif ($label eq 'tc') {
+		# over TCP: the whole answer
 	} elsif ($label eq 'formerr' && $ar > 0) {
 		($rcode, $count) = (1, 0);
 	} elsif ($label eq 'badrdata') {
@@ -153,8 +165,27 @@ while (1) {
 	}
 	$rr = pack('nnnNn', 0xc00c, 35, 1, 60, length $rdata) . $rdata
 	    if $count;
-	$s->send(pack('n6', $id, $flags | $rcode, 1, $count, 0, 0) .
-	    $question . $rr, 0, $peer);
+	return pack('n6', $id, $flags | $rcode, 1, $count, 0, 0) .
+	    $question . $rr;
+}
+my $sel = IO::Select->new($s, $t);
+while (1) {
+	for my $r ($sel->can_read) {
+		if ($r == $s) {
+			my $peer = $s->recv(my $q, 4096) or next;
+			my $a = answer($q, 0);
+			$s->send($a, 0, $peer) if defined $a;
+			next;
+		}
+		my $c = $t->accept or next;
+		my ($l, $q) = ('', '');
+		if ($c->read($l, 2) == 2) {
+			$c->read($q, unpack 'n', $l);
+			my $a = answer($q, 1);
+			print $c pack('n', length $a) . $a if defined $a;
+		}
+		close $c;
+	}
 }
 EOF
 perl "$W/odd.pl" "$PR" > "$W/odd.log" 2>&1 &
@@ -191,9 +222,15 @@ ok "timeout honoured: 1000 ms asked, returned after $ms ms" \
 out=$(probe "$O" refused.odd.test)
 is "REFUSED: ERROR (only SERVFAIL is UA_DNS_SERVFAIL)" "$(first "$out")" ERROR
 contains "naming the rcode" "$out" "answered REFUSED"
-out=$(probe "$O" tc.odd.test)
-is "truncated answer: ERROR" "$(first "$out")" ERROR
-contains "saying truncated" "$out" "truncated"
+out=$(probe "$O" tctc.odd.test)
+is "truncated over UDP, then over TCP too: ERROR" "$(first "$out")" ERROR
+contains "saying so" "$out" "truncated over TCP too"
+out=$(probe "$O" tcclose.odd.test)
+is "truncated, and TCP closed without an answer: ERROR" "$(first "$out")" ERROR
+contains "saying the TCP retry failed" "$out" "TCP retry failed: connection closed"
+out=$(probe "$O" tcwrongid.odd.test)
+is "truncated, and TCP answered another id: ERROR" "$(first "$out")" ERROR
+contains "refused as not ours" "$out" "not an answer to the question"
 out=$(probe "$O" badrdata.odd.test)
 is "NAPTR RDATA overrunning its length: ERROR" "$(first "$out")" ERROR
 contains "malformed record named" "$out" "malformed NAPTR record at badrdata.odd.test"
@@ -229,11 +266,19 @@ contains "dnsmasq really validated it as BOGUS" "$(cat "$W/dnsmasq.log")" \
 out=$(probe 127.0.0.1:"$P2" cs2.broken.test)
 is "the same name from the upstream itself: OK" "$out" \
 	"$(printf 'OK\n10 10 https://cs2.example.net/')"
-out=$(probe "$D" big.example.test)
-is "40 long records (> 1232 bytes): ERROR" "$(first "$out")" ERROR
-contains "truncated, TCP not used" "$out" "truncated"
 
 # ---- Happy path.
+# RFC 7766 §5: a truncated UDP answer is asked again over TCP.
+out=$(probe "$O" tc.odd.test)
+is "truncated over UDP: retried over TCP, answered" "$out" \
+	"$(printf 'OK\n10 10 https://odd.example.net/')"
+contains "the responder saw the UDP query" "$(cat "$W/odd.log")" "odd: tc ar=1"
+contains "and then the TCP one" "$(cat "$W/odd.log")" "odd: tc ar=1 tcp"
+out=$(probe "$D" big.example.test)
+is "40 long records (> 1232 bytes) from dnsmasq: OK over TCP" "$(first "$out")" OK
+is "the best 16 kept" "$(printf '%s\n' "$out" | sed 1d | wc -l | tr -d ' ')" 16
+is "first is order 1" "$(printf '%s\n' "$out" | sed -n 2p)" \
+	"1 1 https://b1.$long.example.net/"
 out=$(probe "$D" cs1.example.test)
 is "cs1: filtered and ordered by order, then preference" "$out" "$(printf '%s\n' \
 	OK \
