@@ -216,6 +216,8 @@ seen_start(struct store *st, unsigned flush_ms)
 	pthread_cond_init(&s->cv, NULL);
 	if (pthread_create(&s->thread, NULL, writer, s) != 0)
 		goto fail;
+	/* Named for top -H and perf. */
+	(void)pthread_setname_np(s->thread, "bookkeeping");
 	return s;
 fail:
 	free(s->q);

@@ -8,6 +8,7 @@
  * (the notifier first, so its final NOTIFYs can still be re-fetched).
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
@@ -229,6 +230,15 @@ main(int argc, char *argv[])
 	int			 ch, check = 0, debug = 0, sig;
 
 	log_init("sipcfgd", 0);
+	/*
+	 * Threads' heaps are not given back to the kernel a page at a time:
+	 * the bookkeeping writer and the workers free and take again the
+	 * same memory all the time, and every trim was an munmap, a TLB
+	 * shoot-down on each CPU and, on the next malloc, zeroed pages
+	 * (issue 11's profile).  Large blocks still go back (mmap).
+	 */
+	(void)mallopt(M_TRIM_THRESHOLD, 64 << 20);
+	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	/* Renderings take jansson's memory from per-thread arenas (arena.h). */
 	arena_install();
 	while ((ch = getopt(argc, argv, "df:l:ns:v")) != -1) {
