@@ -3,7 +3,8 @@
  * "render once, serve many").
  *
  * It holds three kinds of entry, all under one bound in bytes
- * (answer_cache_mb, sipcfgd.conf(5)) and one least-recently-used order:
+ * (answer_cache_mb, sipcfgd.conf(5)) and one eviction order (CLOCK,
+ * an approximation of least recently used; answers.c):
  *
  *   - rendered answers (struct rendered, resource.h), by the key
  *     resource_render() makes of everything that can change an answer;

@@ -307,6 +307,39 @@ main(void)
 	ok(freed == n + 1, "and freed on its release");
 	answers_free(a);
 
+	/*
+	 * CLOCK: an answer used between puts outlives the 2000 that push
+	 * through; one never used after its put is the first to go.
+	 */
+	a = answers_new(1 << 20);
+	t = dev(1, bufs);
+	r = mk(big);
+	answers_put(a, answers_gen(a), "A|hot", &t, &r, &pin);
+	answers_release(a, pin);
+	t = dev(2, bufs);
+	r = mk(big);
+	answers_put(a, answers_gen(a), "A|cold", &t, &r, &pin);
+	answers_release(a, pin);
+	all200 = 1;
+	for (n = 0; n < 2000; n++) {
+		if (answers_get(a, "A|hot", &pin) == NULL)
+			all200 = 0;
+		answers_release(a, pin);
+		t = dev(n + 10, bufs);
+		snprintf(key, sizeof(key), "A|%d", n + 10);
+		r = mk(big);
+		answers_put(a, answers_gen(a), key, &t, &r, &pin);
+		answers_release(a, pin);
+	}
+	ok(all200, "an answer used between puts stays through 2000 puts of "
+	    "1 KiB into 1 MiB");
+	ok(answers_get(a, "A|cold", &pin) == NULL, "one never used went");
+	answers_release(a, pin);
+	answers_stats(a, &s);
+	ok(s.bytes <= s.max_bytes, "the bound held (%zu of %zu bytes)",
+	    s.bytes, s.max_bytes);
+	answers_free(a);
+
 	/* ------------------------------------- a spray of unknown devices */
 	a = answers_new(1 << 20);
 	memset(&t, 0, sizeof(t));
