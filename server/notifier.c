@@ -68,6 +68,7 @@
 #define MIN_GAP_MS	1000	/* RFC 5989 §4.10: one NOTIFY per second */
 #define DEV_BUCKETS	4096
 #define CHANGE_BATCH	512
+#define TRIM_EVERY	10	/* seconds between malloc_trim() calls */
 #define PRUNE_EVERY	3600	/* seconds between change log prunes */
 #define PRUNE_AGE	86400	/* change rows kept this long */
 #define STOP_WAIT_MS	3000	/* for answers to the final NOTIFYs */
@@ -1682,9 +1683,11 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		/*
 		 * sofia keeps finished transactions for 32 s (Timer J), so a
 		 * burst of subscriptions leaves freed memory behind; give it
-		 * back to the system rather than hold the peak for ever.
+		 * back to the system rather than hold the peak for ever
+		 * (every request is a transaction: a flood of them is such a
+		 * burst too, which ends 32 s after its last request).
 		 */
-		n->next_trim = wall + 30;
+		n->next_trim = wall + TRIM_EVERY;
 		malloc_trim(0);
 	}
 	if (wall >= n->next_prune) {

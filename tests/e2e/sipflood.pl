@@ -13,8 +13,9 @@
 #       unknown method, malformed ones), from one socket.  Prints
 #       "sent=N answered=A unanswered=U" and "codes KIND:CODE=COUNT ...".
 #   sipflood.pl one --target HOST:PORT --uri URI --method M
-#       [--header 'Name: value']... [--contact URI]
-#       One request (any method, any extra headers); prints the final
+#       [--header 'Name: value']... [--contact URI] [--cseq VALUE]
+#       One request (any method, any extra headers, any CSeq value, so
+#       malformed ones too); prints the final
 #       answer as "code=C" and then each header line.
 #   sipflood.pl guess --target HOST:PORT --uri URI --user U --tries N
 #       N SUBSCRIBEs with a wrong password, each from a fresh UDP port:
@@ -34,7 +35,7 @@ my %o = (window => 200, count => 1000, tries => 1, method => 'OPTIONS');
 my @hdrs;
 GetOptionsFromArray(\@ARGV, \%o, 'target=s', 'uri=s', 'count=i',
     'window=i', 'method=s', 'header=s' => \@hdrs, 'contact=s', 'user=s',
-    'tries=i', 'event=s') or die "sipflood.pl: bad options\n";
+    'tries=i', 'cseq=s') or die "sipflood.pl: bad options\n";
 my ($thost, $tport) = ($o{target} // '') =~ /^([^:]+):(\d+)$/
     or die "sipflood.pl: --target HOST:PORT\n";
 my $uri = $o{uri} // "sip:x\@$thost:$tport";
@@ -170,8 +171,10 @@ sub transact {
 sub one {
 	my $s = sock_new();
 	my $extra = join '', map { "$_\r\n" } @hdrs;
-	my $r = transact($s, request($s, $o{method}, "z9hG4bK" . rnd(12),
-	    rnd(16) . '@flood', $extra));
+	my $m = request($s, $o{method}, "z9hG4bK" . rnd(12), rnd(16) . '@flood',
+	    $extra);
+	$m =~ s/^CSeq: .*\r\n/CSeq: $o{cseq}\r\n/m if defined $o{cseq};
+	my $r = transact($s, $m);
 	if (!defined $r) {
 		print "code=none\n";
 		return;
