@@ -1010,6 +1010,16 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 			log_info("SUBSCRIBE from %s refused: its Contact is "
 			    "elsewhere (sub_trust_contact off)", source);
 		respond(n, nh, ck.status, ck.phrase, TAG_END());
+		/*
+		 * sofia-sip has taken a refresh's Contact as the dialog's
+		 * target before we see it (RFC 3261 §12.2.2, a target
+		 * refresh): the subscription ends rather than notify there.
+		 */
+		if (!initial && ck.status == 403) {
+			su_home_deinit(home);
+			sub_free(n, s);
+			return;
+		}
 		goto reject;
 	}
 	claimed_user(sip, claimed, sizeof(claimed));

@@ -122,6 +122,17 @@ sub_bg x --uri "$URI" $UDP --expires 600 --timeout 15
 wait_n x NOTIFY 1
 is "a real subscriber at its source: 200, then a NOTIFY" \
 	"$(fld code "$(grep "^RESPONSE$TAB" "$W/x.out" | tail -1)")" 200
+# A refresh is a target refresh (RFC 3261 §12.2.2): one that moves the
+# Contact elsewhere is refused and ends the subscription.
+sub_bg z --uri "$URI" $UDP --expires 600 --timeout 15 \
+	--refresh-contact "sip:victim@192.0.2.9:5060"
+wait_n z NOTIFY 1
+ok "two subscriptions" "$(wait_subs 2; echo $?)"
+kill -USR2 "$SPID"
+wait_n z END 1 5
+is "a refresh with its Contact elsewhere: 403" \
+	"$(fld code "$(grep "^RESPONSE$TAB" "$W/z.out" | tail -1)")" 403
+ok "and that subscription is gone" "$(wait_subs 1; echo $?)"
 
 # ------------------------------------------------------------ per device
 # sub_per_device 4 (the default): a fifth subscription replaces the oldest.
