@@ -884,8 +884,8 @@ transport_name(const struct sipcheck_from *from)
 }
 
 /*
- * The device's oldest subscriptions make room for a new one (the cap is
- * sub_per_device): a device that re-subscribes after a restart replaces
+ * The device's oldest subscriptions give way once it has more than
+ * sub_per_device (the newest, just linked in, at the head): a device that re-subscribes after a restart replaces
  * the stale ones, and credentials used elsewhere cannot take every slot.
  * RFC 6665 §4.2.2: "rejected", so the replaced subscriber does not come
  * straight back (RFC 6011 §2.5.1.2: it polls instead).
@@ -904,7 +904,7 @@ dev_make_room(struct notifier *n, struct mdev *d)
 				live++;
 				oldest = s;	/* the list is newest first */
 			}
-		if (live < n->cfg->sub_per_device || oldest == NULL)
+		if (live <= n->cfg->sub_per_device || oldest == NULL)
 			return;
 		log_info("subscription %lld of %s: replaced by a newer one "
 		    "(sub_per_device %u)", (long long)oldest->local_id,
@@ -1081,7 +1081,6 @@ accept:
 			respond(n, nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
 			goto reject;
 		}
-		dev_make_room(n, d);
 		s->hm.kind = H_SUB;
 		s->dev = d;
 		s->nh = nh;
@@ -1095,6 +1094,7 @@ accept:
 		n->subs = s;
 		n->nsubs++;
 		nua_handle_bind(nh, &s->hm);
+		dev_make_room(n, d);
 		s->row.local_id = s->local_id;
 		s->row.device_id = d->id;
 		s->row.created = time(NULL);
