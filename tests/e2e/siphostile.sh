@@ -178,11 +178,17 @@ is "soak: no other answer" "$(printf '%s' "$codes" | tr ' ' '\n' | grep -c '=')"
 # Back within 5 MB: the transactions end 32 s after the last request,
 # the memory is given back at most 10 s later.
 end=$(awk "BEGIN { printf \"%.3f\", $(now) + 60 }")
+ldd "$SIPCFGD" 2>/dev/null | grep -q libasan && end=0
 while [ $(( $(rss) - r0 )) -gt 5120 ] && fcmp "$(now) < $end"; do sleep 1; done
 r2=$(rss)
 echo "# soak: RSS $r0 KiB before, $r1 KiB after sending, $r2 KiB at the end"
-ok "soak: RSS within 5 MB of where it started ($r0 -> $r2 KiB)" \
-	"$([ $((r2 - r0)) -le 5120 ]; echo $?)"
+if ldd "$SIPCFGD" 2>/dev/null | grep -q libasan; then
+	# ASan's quarantine keeps freed memory: nothing to measure.
+	ok "soak: RSS # SKIP built with AddressSanitizer" 0
+else
+	ok "soak: RSS within 5 MB of where it started ($r0 -> $r2 KiB)" \
+		"$([ $((r2 - r0)) -le 5120 ]; echo $?)"
+fi
 ok "daemon alive after the soak" "$(alive; echo $?)"
 sub_bg y --uri "$URI" $UDP --expires 0 --timeout 5
 wait_n y NOTIFY 1
