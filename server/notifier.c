@@ -1792,6 +1792,8 @@ run(void *arg)
 	    NUTAG_APPL_EVENT("http-monitor"),
 	    NUTAG_APPL_METHOD("SUBSCRIBE, OPTIONS"),
 	    SIPTAG_ALLOW_STR(SIP_ALLOW),
+	    /* No session timers or reliable provisional responses here. */
+	    SIPTAG_SUPPORTED(NULL),
 	    NUTAG_SUB_EXPIRES(n->cfg->sub_max_expires),
 	    NUTAG_MEDIA_ENABLE(0),
 	    /* Bursts of re-subscriptions after an outage (RFC 6011 §2.7);

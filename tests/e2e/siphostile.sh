@@ -69,6 +69,8 @@ is "OPTIONS: 200" "$(code "$out")" 200
 contains "OPTIONS: Allow" "$out" "Allow: SUBSCRIBE, OPTIONS"
 contains "OPTIONS: Allow-Events" "$out" "Allow-Events: http-monitor"
 contains "OPTIONS: Accept message/http" "$out" "Accept: message/http"
+is "no Supported: session timers and 100rel are not ours" \
+	"$(printf '%s\n' "$out" | grep -ci '^Supported:')" 0
 for m in INVITE BYE REGISTER MESSAGE NOTIFY REFER PUBLISH INFO UPDATE; do
 	out=$(one --method $m)
 	is "$m: 405 at once" "$(code "$out")" 405
