@@ -59,6 +59,8 @@ config_defaults(struct config *c)
 	c->sub_min_expires = 60;
 	c->sub_max_expires = 3600;
 	c->sub_max = 100000;
+	c->sub_per_device = 4;
+	c->sub_per_source = 1000;
 	c->notify_rate = 2500;
 	c->shutdown_retry_after = 60;
 }
@@ -190,6 +192,8 @@ static const struct uint_directive uints[] = {
 	U("sub_min_expires", sub_min_expires, 1, 86400),
 	U("sub_max_expires", sub_max_expires, 1, 604800),
 	U("sub_max", sub_max, 1, 10000000),
+	U("sub_per_device", sub_per_device, 1, 1000),
+	U("sub_per_source", sub_per_source, 1, 10000000),
 	U("notify_rate", notify_rate, 1, 1000000),
 	U("shutdown_retry_after", shutdown_retry_after, 1, 86400),
 };
@@ -206,6 +210,7 @@ static const struct bool_directive bools[] = {
 	B("access_log", access_log),
 	B("debug", debug),
 	B("notify_body", notify_body),
+	B("sub_trust_contact", sub_trust_contact),
 	B("core_dumps", core_dumps),
 };
 #undef B
@@ -400,6 +405,18 @@ config_load(struct config *c, const char *path)
 		log_warnx("%s: enroll_expire %u is not above pending_max_age %d: "
 		    "pending phones that keep fetching would expire", path,
 		    c->enroll_expire, c->pending_max_age);
+		goto done;
+	}
+	/*
+	 * RFC 5989 §6: what HTTPS protects needs TLS on the SIP side too.
+	 * A body=true NOTIFY carries the whole configuration (passwords,
+	 * HA1s), so it is refused at start-up while a sip: listener would
+	 * let a subscriber have it in clear.
+	 */
+	if (c->notify_body && c->sip.url[0]) {
+		log_warnx("%s: notify_body on needs sips: listeners only (the "
+		    "configuration would go in clear over %s)", path,
+		    c->sip.url);
 		goto done;
 	}
 	if (c->notify_mode == 1 && !c->sip.url[0] && !c->sips.url[0]) {

@@ -81,6 +81,9 @@ struct config {
 	unsigned		 sub_min_expires;
 	unsigned		 sub_max_expires;
 	unsigned		 sub_max;
+	unsigned		 sub_per_device;	/* the oldest goes */
+	unsigned		 sub_per_source;	/* address or /64 */
+	int			 sub_trust_contact;	/* NOTIFY anywhere */
 	unsigned		 notify_rate;
 	unsigned		 shutdown_retry_after;
 	int			 notify_body;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -54,8 +55,10 @@
 #include "log.h"
 #include "notifier.h"
 #include "resource.h"
-#include "sipreq.h"
+#include "sipcheck.h"
 #include "store.h"
+#include "sublimit.h"
+#include "tlspolicy.h"
 #include "touch.h"
 #include "util.h"
 
@@ -65,10 +68,18 @@
 #define MIN_GAP_MS	1000	/* RFC 5989 §4.10: one NOTIFY per second */
 #define DEV_BUCKETS	4096
 #define CHANGE_BATCH	512
+#define TRIM_EVERY	10	/* seconds between malloc_trim() calls */
 #define PRUNE_EVERY	3600	/* seconds between change log prunes */
 #define PRUNE_AGE	86400	/* change rows kept this long */
 #define STOP_WAIT_MS	3000	/* for answers to the final NOTIFYs */
 #define SHUTDOWN_MS	1000	/* then for nua to close its transports */
+/*
+ * The methods the notifier answers itself (RFC 3261 §20.5).  This list
+ * replaces sofia's default, so every other method is answered by the
+ * stack at once: 405 with this Allow for a method it knows, 501 for one
+ * it does not (RFC 3261 §21.5.2), never a 100 Trying without an end.
+ */
+#define SIP_ALLOW	"SUBSCRIBE, OPTIONS"
 
 static char	 tlsdir[64];	/* agent.pem, cafile.pem, openssl.cnf */
 
@@ -145,6 +156,7 @@ struct sub {
 	char		 contact[200];	/* ours, matching the transport */
 	int		 pending;	/* differs, waiting for its second */
 	int		 forced;	/* `sipcfg notify`, waiting likewise */
+	char		 srckey[SUBLIMIT_KEY_MAX];	/* counted under */
 	struct store_sub row;
 };
 
@@ -167,6 +179,7 @@ struct notifier {
 	const struct config	*cfg;
 	struct digest_ctx	*dg;
 	struct guard		*guard;
+	struct sublimit		*persrc;	/* subscriptions per source */
 	char			 cloc[640];	/* Content-Location base */
 	char			 target_sip[160], target_sips[160];
 	char			 instance[160];
@@ -257,7 +270,9 @@ notifier_prepare(const struct config *c)
 	    "system_default = sipcfgd_tls\n"
 	    "[sipcfgd_tls]\n"
 	    "MinProtocol = TLSv1.2\n"
-	    "CipherString = DEFAULT:@SECLEVEL=2\n";
+	    "CipherString = " TLSPOLICY_CIPHERS "\n"
+	    "Groups = " TLSPOLICY_GROUPS "\n"
+	    "Options = ServerPreference\n";
 	char	 path[128], *key = NULL, *crt = NULL;
 	size_t	 klen = 0, clen = 0;
 	int	 rc = -1;
@@ -575,6 +590,8 @@ sub_free(struct notifier *n, struct sub *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	n->nsubs--;
+	if (s->srckey[0])
+		sublimit_release(n->persrc, s->srckey);
 	if (s->nh) {
 		nua_handle_bind(s->nh, NULL);
 		nua_handle_destroy(s->nh);
@@ -705,25 +722,40 @@ respond(struct notifier *n, nua_handle_t *nh, int status, const char *phrase,
 	ta_end(ta);
 }
 
-/* The header value as a plain string, for our own parsers. */
-static char *
-value_of(su_home_t *home, const sip_header_t *h)
-{
-	return h ? sip_header_as_string(home, h) : NULL;
-}
-
+/*
+ * Where the current request came from: its address alone (what the
+ * guard and the per-source limit count under), the same with the port
+ * (for the log and `sipcfg subs`), and the transport it came over.
+ */
 static void
-source_of(struct notifier *n, char *out, size_t outlen)
+source_of(struct notifier *n, const sip_t *sip, char *addr, size_t addrlen,
+    char *out, size_t outlen, struct sipcheck_from *from)
 {
 	msg_t		*m = nua_current_request(n->nua);
 	su_addrinfo_t	*ai = m ? msg_addrinfo(m) : NULL;
 	char		 host[64], port[16];
+	const char	*v = sip->sip_via ? sip->sip_via->v_protocol : NULL;
 
+	snprintf(addr, addrlen, "?");
 	snprintf(out, outlen, "?");
-	if (ai == NULL || ai->ai_addr == NULL || getnameinfo(ai->ai_addr,
-	    (socklen_t)ai->ai_addrlen, host, sizeof(host), port, sizeof(port),
-	    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+	memset(from, 0, sizeof(*from));
+	from->tls = v && strcasecmp(v, "SIP/2.0/TLS") == 0;
+	from->udp = !from->tls && (v == NULL || strcasecmp(v, "SIP/2.0/TCP"));
+	if (ai == NULL || ai->ai_addr == NULL)
 		return;
+	/* The socket's own word over what the Via claims. */
+	if (ai->ai_protocol == IPPROTO_UDP) {
+		from->udp = 1;
+		from->tls = 0;
+	} else if (ai->ai_protocol == IPPROTO_TCP)
+		from->udp = 0;
+	from->addr = (const struct sockaddr *)ai->ai_addr;
+	from->addrlen = (socklen_t)ai->ai_addrlen;
+	if (getnameinfo(ai->ai_addr, (socklen_t)ai->ai_addrlen, host,
+	    sizeof(host), port, sizeof(port), NI_NUMERICHOST |
+	    NI_NUMERICSERV) != 0)
+		return;
+	snprintf(addr, addrlen, "%s", host);
 	snprintf(out, outlen, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
 	    port);
 }
@@ -846,17 +878,43 @@ authenticate(struct notifier *n, const sip_t *sip, int64_t device_id,
 }
 
 static const char *
-transport_of(const sip_t *sip)
+transport_name(const struct sipcheck_from *from)
 {
-	const char	*p = sip->sip_via ? sip->sip_via->v_protocol : NULL;
+	return from->tls ? "tls" : from->udp ? "udp" : "tcp";
+}
 
-	if (p == NULL)
-		return "udp";
-	if (strcasecmp(p, "SIP/2.0/TLS") == 0)
-		return "tls";
-	if (strcasecmp(p, "SIP/2.0/TCP") == 0)
-		return "tcp";
-	return "udp";
+/*
+ * The device's oldest subscriptions give way once it has more than
+ * sub_per_device (the newest, just linked in, at the head): a device that re-subscribes after a restart replaces
+ * the stale ones, and credentials used elsewhere cannot take every slot.
+ * RFC 6665 §4.2.2: "rejected", so the replaced subscriber does not come
+ * straight back (RFC 6011 §2.5.1.2: it polls instead).
+ */
+static void
+dev_make_room(struct notifier *n, struct mdev *d)
+{
+	struct sub	*s, *oldest;
+	unsigned	 live;
+
+	for (;;) {
+		live = 0;
+		oldest = NULL;
+		for (s = d->subs; s; s = s->dnext)
+			if (!s->ending) {
+				live++;
+				oldest = s;	/* the list is newest first */
+			}
+		if (live <= n->cfg->sub_per_device || oldest == NULL)
+			return;
+		log_info("subscription %lld of %s: replaced by a newer one "
+		    "(sub_per_device %u)", (long long)oldest->local_id,
+		    d->sfua, n->cfg->sub_per_device);
+		send_notify(n, oldest, "terminated;reason=rejected");
+		if (!oldest->ending) {
+			/* No NOTIFY could go: end it here. */
+			sub_free(n, oldest);
+		}
+	}
 }
 
 static void
@@ -866,13 +924,15 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 	su_home_t		 home[1] = { SU_HOME_INIT(home) };
 	struct store_device	 sd;
 	struct mdev		*d;
-	const char		*token;
-	char			*ev, *acc, chal[DIGEST_CHALLENGE_MAX];
-	char			 source[80], num[24], *tmp, claimed[129];
+	struct sipcheck		 ck;
+	struct sipcheck_from	 from;
+	char			 chal[DIGEST_CHALLENGE_MAX], srckey[SUBLIMIT_KEY_MAX];
+	char			 source[80], addr[64], num[24], *tmp, claimed[129];
 	unsigned long		 asked, granted;
-	int			 initial = s == NULL, body = 0, rc, substate = -1;
+	int			 initial = s == NULL, rc, substate = -1;
 	unsigned		 left;
 	enum store_rc		 src;
+	enum sublimit_rc	 lrc;
 
 	tl_gets(tags, NUTAG_SUBSTATE_REF(substate), TAG_END());
 	if (sip == NULL || sip->sip_request == NULL) {
@@ -880,12 +940,13 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 			nua_handle_destroy(nh);
 		return;
 	}
-	source_of(n, source, sizeof(source));
+	source_of(n, sip, addr, sizeof(addr), source, sizeof(source), &from);
+	guard_source(addr, srckey, sizeof(srckey));
 
-	/* RFC 6665 §4.2.1.1: 489 for any package but ours. */
-	ev = value_of(home, (const sip_header_t *)sip->sip_event);
-	if (ev == NULL || (rc = sipreq_event(ev, &body)) != 1) {
-		respond(n, nh, SIP_489_BAD_EVENT,
+	/* RFC 6665 §4.2.1.1 (489), RFC 5989 §6 (416), from sofia's parts. */
+	sipcheck_head(sip, &from, &ck);
+	if (ck.status == 489) {
+		respond(n, nh, ck.status, ck.phrase,
 		    SIPTAG_ALLOW_EVENTS_STR("http-monitor"), TAG_END());
 		goto reject;
 	}
@@ -894,29 +955,21 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
 		goto reject;
 	}
+	if (ck.status && initial) {
+		respond(n, nh, ck.status, ck.phrase, TAG_END());
+		goto reject;
+	}
+	ck.status = 0;	/* in a dialog the scheme was settled at its start */
 	if (resource_begin(n->res) != 0) {
 		respond(n, nh, 503, "Store Unavailable",
 		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
 		goto reject;
 	}
-	/*
-	 * RFC 5989 §6, RFC 5630 §3.1.3: a sips: URI is reached over TLS
-	 * only; the same request over UDP or TCP is refused, not served.
-	 */
-	if (initial && sip->sip_request->rq_url->url_type == url_sips &&
-	    strcmp(transport_of(sip), "tls") != 0) {
-		respond(n, nh, SIP_416_UNSUPPORTED_URI, TAG_END());
-		goto reject;
-	}
 	/* The monitor URI's token names the device (RFC 5989 §3). */
-	if (initial) {
-		token = sip->sip_request->rq_url->url_user;
-		if (token == NULL || strlen(token) != STORE_TOKEN_SIZE - 1 ||
-		    strspn(token, "0123456789abcdef") != STORE_TOKEN_SIZE - 1)
-			src = STORE_NOTFOUND;
-		else
-			src = store_device_by_token(n->st, token, &sd);
-	} else
+	if (initial)
+		src = ck.token[0] ? store_device_by_token(n->st, ck.token,
+		    &sd) : STORE_NOTFOUND;
+	else
 		src = store_device_by_id(n->st, s->dev->id, &sd);
 	if (src == STORE_NOTFOUND) {
 		respond(n, nh, SIP_404_NOT_FOUND, TAG_END());
@@ -927,35 +980,21 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 		    SIPTAG_RETRY_AFTER_STR("30"), TAG_END());
 		goto reject;
 	}
-	/* RFC 5989 §4.5: message/http is what we send. */
-	if (sip->sip_accept) {
-		const sip_accept_t *a;
-		struct buf b;
-		size_t len;
-
-		buf_init(&b, SIPREQ_VALUE_MAX);
-		for (a = sip->sip_accept; a; a = a->ac_next) {
-			tmp = value_of(home, (const sip_header_t *)a);
-			buf_printf(&b, "%s%s", a == sip->sip_accept ? "" :
-			    ", ", tmp ? tmp : "");
-		}
-		acc = buf_steal(&b, &len);
-		rc = acc ? sipreq_accept(acc) : -1;
-		free(acc);
-		if (rc != 1) {
-			respond(n, nh, SIP_406_NOT_ACCEPTABLE,
-			    SIPTAG_ACCEPT_STR("message/http"), TAG_END());
-			goto reject;
-		}
+	/* RFC 5989 §4.5 (406), RFC 6665 §4.2.1.1 (423), where NOTIFYs go. */
+	sipcheck_body(sip, &from, n->cfg->sub_min_expires,
+	    n->cfg->sub_trust_contact, initial, &ck);
+	if (ck.status == 406) {
+		respond(n, nh, ck.status, ck.phrase,
+		    SIPTAG_ACCEPT_STR("message/http"), TAG_END());
+		goto reject;
 	}
-	/* RFC 6665 §4.2.1.1: 423 only for 0 < Expires < the minimum. */
-	asked = sip->sip_expires ? sip->sip_expires->ex_delta : 3600;
-	if (sip->sip_expires && asked > 0 && asked < n->cfg->sub_min_expires) {
+	if (ck.status == 423) {
 		snprintf(num, sizeof(num), "%u", n->cfg->sub_min_expires);
-		respond(n, nh, SIP_423_INTERVAL_TOO_BRIEF,
+		respond(n, nh, ck.status, ck.phrase,
 		    SIPTAG_MIN_EXPIRES_STR(num), TAG_END());
 		goto reject;
 	}
+	asked = ck.expires;
 	/*
 	 * An unsubscribe in the dialog is accepted as it is: sofia-sip
 	 * 1.12.11 ends the subscription after any answer to it (it applies
@@ -964,17 +1003,34 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 	 * retry into a 481.  Only those who know the dialog's Call-ID and
 	 * tags can send one: on the path of plain UDP/TCP, nobody over TLS.
 	 */
-	if (!initial && sip->sip_expires && asked == 0)
+	if (!initial && ck.has_expires && asked == 0 && ck.status == 0)
 		goto accept;
+	if (ck.status) {
+		if (ck.status == 403)
+			log_info("SUBSCRIBE from %s refused: its Contact is "
+			    "elsewhere (sub_trust_contact off)", source);
+		respond(n, nh, ck.status, ck.phrase, TAG_END());
+		/*
+		 * sofia-sip has taken a refresh's Contact as the dialog's
+		 * target before we see it (RFC 3261 §12.2.2, a target
+		 * refresh): the subscription ends rather than notify there.
+		 */
+		if (!initial && ck.status == 403) {
+			su_home_deinit(home);
+			sub_free(n, s);
+			return;
+		}
+		goto reject;
+	}
 	claimed_user(sip, claimed, sizeof(claimed));
-	if ((left = guard_blocked(n->guard, source, claimed, time(NULL))) > 0) {
+	if ((left = guard_blocked(n->guard, addr, claimed, time(NULL))) > 0) {
 		snprintf(num, sizeof(num), "%u", left);
 		respond(n, nh, 503, "Too Many Failed Authentications",
 		    SIPTAG_RETRY_AFTER_STR(num), TAG_END());
 		goto reject;
 	}
 	/* RFC 6665 §4.2.1.3: a notifier challenges with 401, never 407. */
-	rc = authenticate(n, sip, sd.id, source, chal, sizeof(chal));
+	rc = authenticate(n, sip, sd.id, addr, chal, sizeof(chal));
 	if (rc == 0) {
 		respond(n, nh, SIP_401_UNAUTHORIZED,
 		    SIPTAG_WWW_AUTHENTICATE_STR(chal), TAG_END());
@@ -998,30 +1054,37 @@ on_subscribe(struct notifier *n, nua_handle_t *nh, struct sub *s,
 
 accept:
 	/*
-	 * Authenticated: RFC 6011 §2.5.1.1, never rejected from here on.
+	 * Authenticated: RFC 6011 §2.5.1.1, never rejected from here on
+	 * but for the limits of one source and for memory.
 	 * RFC 6665 §4.2.1.1: the 200's Expires may shorten, never lengthen.
 	 */
 	granted = asked < n->cfg->sub_max_expires ? asked :
 	    n->cfg->sub_max_expires;
 	snprintf(num, sizeof(num), "%lu", granted);
 	if (initial) {
-		/*
-		 * Out of memory is overload: 503 with Retry-After (RFC 3261
-		 * §21.5.4), and the subscriber tries again.
-		 */
-		if ((s = calloc(1, sizeof(*s))) == NULL ||
+		if ((lrc = sublimit_take(n->persrc, srckey)) == SUBLIMIT_FULL) {
+			log_info("SUBSCRIBE from %s refused: %u subscriptions "
+			    "from %s (sub_per_source)", source,
+			    n->cfg->sub_per_source, srckey);
+			respond(n, nh, 503, "Too Many Subscriptions From This "
+			    "Source", SIPTAG_RETRY_AFTER_STR("300"), TAG_END());
+			goto reject;
+		}
+		/* Out of memory: a 500 for this request, and nothing kept. */
+		if (lrc != SUBLIMIT_OK || (s = calloc(1, sizeof(*s))) == NULL ||
 		    (d = dev_get(n, &sd)) == NULL) {
+			if (lrc == SUBLIMIT_OK)
+				sublimit_release(n->persrc, srckey);
 			free(s);
 			log_warnx("%s: SUBSCRIBE refused: out of memory",
 			    sd.sfua_id);
-			snprintf(num, sizeof(num), "%u", n->cfg->retry_after);
-			respond(n, nh, 503, "Service Unavailable",
-			    SIPTAG_RETRY_AFTER_STR(num), TAG_END());
+			respond(n, nh, SIP_500_INTERNAL_SERVER_ERROR, TAG_END());
 			goto reject;
 		}
 		s->hm.kind = H_SUB;
 		s->dev = d;
 		s->nh = nh;
+		snprintf(s->srckey, sizeof(s->srckey), "%s", srckey);
 		s->local_id = ++n->next_local_id;
 		s->dnext = d->subs;
 		d->subs = s;
@@ -1031,13 +1094,14 @@ accept:
 		n->subs = s;
 		n->nsubs++;
 		nua_handle_bind(nh, &s->hm);
+		dev_make_room(n, d);
 		s->row.local_id = s->local_id;
 		s->row.device_id = d->id;
 		s->row.created = time(NULL);
 		tmp = url_as_string(home, sip->sip_request->rq_url);
 		snprintf(s->row.uri, sizeof(s->row.uri), "%s", tmp ? tmp : "");
 		snprintf(s->row.transport, sizeof(s->row.transport), "%s",
-		    transport_of(sip));
+		    transport_name(&from));
 		snprintf(s->row.source, sizeof(s->row.source), "%s", source);
 		if (sip->sip_contact) {
 			tmp = url_as_string(home, sip->sip_contact->m_url);
@@ -1049,20 +1113,20 @@ accept:
 		 * sips: Contact (and so TLS for everything in the dialog);
 		 * plain UDP/TCP ones a sip: Contact on the same transport.
 		 */
-		if (strcmp(s->row.transport, "tls") == 0 && n->target_sips[0])
+		if (from.tls && n->target_sips[0])
 			snprintf(s->contact, sizeof(s->contact), "<sips:%s>",
 			    n->target_sips);
 		else
 			snprintf(s->contact, sizeof(s->contact),
 			    "<sip:%s%s>", n->target_sip[0] ? n->target_sip :
-			    n->target_sips, strcmp(s->row.transport, "tcp") ==
-			    0 ? ";transport=tcp" : "");
+			    n->target_sips, !from.tls && !from.udp ?
+			    ";transport=tcp" : "");
 		if (n->cfg->access_log)
 			log_info("subscription %lld: %s from %s over %s for "
 			    "%lus", (long long)s->local_id, sd.sfua_id, source,
 			    s->row.transport, granted);
 	}
-	s->body = body && n->cfg->notify_body;
+	s->body = ck.body && n->cfg->notify_body;
 	s->row.expires = time(NULL) + (time_t)granted;
 	row_dirty(n, s);
 	respond(n, nh, SIP_200_OK, SIPTAG_EXPIRES_STR(num),
@@ -1331,10 +1395,32 @@ nua_cb(nua_event_t ev, int status, char const *phrase, nua_t *nua,
 	case nua_i_error:
 		log_warnx("sip: %03d %s", status, phrase);
 		break;
-	default:
-		/* Any other request on a handle we do not own. */
-		if (hm == NULL && nh && ev >= nua_i_chat && ev < nua_r_set_params)
+	case nua_i_options:
+		/*
+		 * RFC 3261 §11.2: what we do.  sofia-sip 1.12.11 adds
+		 * "application/sdp" to the Accept of every 200 to OPTIONS
+		 * by itself; message/http comes first.
+		 */
+		if (status < 200)
+			respond(n, nh, SIP_200_OK, SIPTAG_ALLOW_STR(SIP_ALLOW),
+			    SIPTAG_ALLOW_EVENTS_STR("http-monitor"),
+			    SIPTAG_ACCEPT_STR("message/http"), TAG_END());
+		if (hm == NULL && nh)
 			nua_handle_destroy(nh);
+		break;
+	default:
+		/*
+		 * Any other request: the stack answers those SIP_ALLOW does
+		 * not list itself; should one still come here, it gets its
+		 * final answer now, and its handle goes with it.
+		 */
+		if (hm == NULL && nh && ev > nua_i_error &&
+		    ev < nua_r_set_params) {
+			if (status < 200 && ev != nua_i_ack && ev != nua_i_cancel)
+				respond(n, nh, SIP_405_METHOD_NOT_ALLOWED,
+				    SIPTAG_ALLOW_STR(SIP_ALLOW), TAG_END());
+			nua_handle_destroy(nh);
+		}
 		break;
 	}
 }
@@ -1607,9 +1693,11 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		/*
 		 * sofia keeps finished transactions for 32 s (Timer J), so a
 		 * burst of subscriptions leaves freed memory behind; give it
-		 * back to the system rather than hold the peak for ever.
+		 * back to the system rather than hold the peak for ever
+		 * (every request is a transaction: a flood of them is such a
+		 * burst too, which ends 32 s after its last request).
 		 */
-		n->next_trim = wall + 30;
+		n->next_trim = wall + TRIM_EVERY;
 		malloc_trim(0);
 	}
 	if (wall >= n->next_prune) {
@@ -1673,6 +1761,10 @@ run(void *arg)
 	su_log_set_level(tport_log, n->cfg->debug ? 3 : 0);
 	su_log_set_level(nta_log, n->cfg->debug ? 3 : 0);
 	su_log_set_level(nua_log, n->cfg->debug ? 3 : 0);
+	if ((n->persrc = sublimit_new(n->cfg->sub_per_source)) == NULL) {
+		log_warnx("notifier: out of memory");
+		goto fail;
+	}
 	if ((n->st = store_open(n->cfg->store, STORE_RDWR, 200, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("notifier: store: %s", err);
@@ -1698,8 +1790,10 @@ run(void *arg)
 	    TAG_IF(tlsdir[0], NUTAG_CERTIFICATE_DIR(tlsdir)),
 	    NUTAG_ALLOW_EVENTS("http-monitor"),
 	    NUTAG_APPL_EVENT("http-monitor"),
-	    NUTAG_APPL_METHOD("SUBSCRIBE"),
-	    NUTAG_ALLOW("SUBSCRIBE, NOTIFY"),
+	    NUTAG_APPL_METHOD("SUBSCRIBE, OPTIONS"),
+	    SIPTAG_ALLOW_STR(SIP_ALLOW),
+	    /* No session timers or reliable provisional responses here. */
+	    SIPTAG_SUPPORTED(NULL),
 	    NUTAG_SUB_EXPIRES(n->cfg->sub_max_expires),
 	    NUTAG_MEDIA_ENABLE(0),
 	    /* Bursts of re-subscriptions after an outage (RFC 6011 §2.7);
@@ -1710,6 +1804,12 @@ run(void *arg)
 	    SIPTAG_USER_AGENT_STR("sipcfgd/" PACKAGE_VERSION),
 	    TAG_END());
 	tlsdir_remove();
+	/* tlspolicy.h: sofia's cipher list was ours, or no TLS at all. */
+	if (n->nua && n->cfg->sips.url[0] && tlspolicy_replaced() == 0) {
+		log_warnx("notifier: the SIP TLS cipher policy could not be "
+		    "applied; not listening on %s", n->cfg->sips.url);
+		goto fail;
+	}
 	if (n->nua == NULL) {
 		log_warnx("notifier: cannot listen on %s%s%s (address in use, "
 		    "or a bad certificate?)", n->cfg->sip.url,
@@ -1743,12 +1843,15 @@ run(void *arg)
 	while (n->jobs)
 		cs_done(n, n->jobs);
 	free(n->gone);
+	sublimit_free(n->persrc);
 	nua_destroy(n->nua);
 	su_root_destroy(n->root);
 	su_deinit();
 	return NULL;
 fail:
 	tlsdir_remove();
+	sublimit_free(n->persrc);
+	n->persrc = NULL;
 	if (n->nua)
 		nua_destroy(n->nua);
 	if (n->root)

@@ -113,6 +113,48 @@ sipreq_event(const char *v, int *body)
 	return ours;
 }
 
+/* A parameter as a parser handed it over: "name" or "name=value". */
+static int
+param_whole(const char *p, const char **name, size_t *nlen,
+    const char **val, size_t *vlen)
+{
+	if (p == NULL || (p = param(p, name, nlen, val, vlen)) == NULL)
+		return -1;
+	return *p == '\0' ? 0 : -1;
+}
+
+int
+sipreq_event_parts(const char *type, const char *const *params, int *body)
+{
+	const char	*name, *val;
+	size_t		 n, nlen, vlen, total;
+	int		 ours, seen_body = 0;
+
+	*body = 0;
+	if (type == NULL || (n = strnlen(type, SIPREQ_VALUE_MAX + 1)) == 0 ||
+	    n > SIPREQ_VALUE_MAX || token(type) != n)
+		return -1;
+	total = n;
+	/* Event packages compare case-sensitively (RFC 6665 §8.2.1). */
+	ours = n == 12 && strncmp(type, "http-monitor", 12) == 0;
+	for (; params && *params; params++) {
+		if ((total += strnlen(*params, SIPREQ_VALUE_MAX + 1) + 1) >
+		    SIPREQ_VALUE_MAX ||
+		    param_whole(*params, &name, &nlen, &val, &vlen) != 0)
+			return -1;
+		if (ours && nlen == 4 && strncasecmp(name, "body", 4) == 0) {
+			if (seen_body++)
+				return -1;
+			if (vlen == 4 && strncasecmp(val, "true", 4) == 0)
+				*body = 1;
+			else if (!(vlen == 5 && strncasecmp(val, "false",
+			    5) == 0))
+				return -1;
+		}
+	}
+	return ours;
+}
+
 /* q-value (RFC 3261 §20.1): "0" [ "." 0*3DIGIT ] / "1" [ "." 0*3("0") ]. */
 static int
 qzero(const char *v, size_t n)
@@ -181,4 +223,35 @@ sipreq_accept(const char *v)
 			return -1;
 		p++;
 	}
+}
+
+int
+sipreq_accept_range(const char *type, const char *const *params)
+{
+	const char	*sub, *name, *val;
+	size_t		 tl, sl, nlen, vlen, total;
+	int		 q0 = 0, z;
+
+	if (type == NULL || (total = strnlen(type, SIPREQ_VALUE_MAX + 1)) >
+	    SIPREQ_VALUE_MAX)
+		return -1;
+	if ((tl = token(type)) == 0 || type[tl] != '/')
+		return -1;
+	sub = type + tl + 1;
+	if ((sl = token(sub)) == 0 || sub[sl] != '\0')
+		return -1;
+	for (; params && *params; params++) {
+		if ((total += strnlen(*params, SIPREQ_VALUE_MAX + 1) + 1) >
+		    SIPREQ_VALUE_MAX ||
+		    param_whole(*params, &name, &nlen, &val, &vlen) != 0)
+			return -1;
+		if (nlen == 1 && (*name == 'q' || *name == 'Q')) {
+			if ((z = qzero(val ? val : "", vlen)) < 0)
+				return -1;
+			q0 = z;
+		}
+	}
+	return !q0 && ((tl == 1 && *type == '*' && sl == 1 && *sub == '*') ||
+	    (tl == 7 && strncasecmp(type, "message", 7) == 0 && ((sl == 1 &&
+	    *sub == '*') || (sl == 4 && strncasecmp(sub, "http", 4) == 0))));
 }

@@ -26,4 +26,19 @@ int	 sipreq_event(const char *value, int *body);
  */
 int	 sipreq_accept(const char *value);
 
+/*
+ * The same rules on the parts a SIP parser has already split (sofia-sip's
+ * o_type and o_params, ac_type and ac_params): NUL-terminated strings,
+ * each parameter "name" or "name=value"; params may be NULL.  Together
+ * at most SIPREQ_VALUE_MAX bytes, or malformed.
+ *
+ * sipreq_event_parts: as sipreq_event().
+ * sipreq_accept_range: one media-range ("type/subtype" and its
+ * parameters): 1 if it admits message/http with q > 0, 0 if not, -1 when
+ * malformed.
+ */
+int	 sipreq_event_parts(const char *type, const char *const *params,
+	    int *body);
+int	 sipreq_accept_range(const char *type, const char *const *params);
+
 #endif

@@ -45,7 +45,8 @@
 # per-thread CPU time per phase from /proc.
 #
 # sipcfgd.conf also has auth_fail_limit 100000 (as in https.sh; env
-# AUTH_FAIL_LIMIT): every subscriber here comes from 127.0.0.1.
+# AUTH_FAIL_LIMIT) and sub_per_source 10000000: every subscriber here
+# comes from 127.0.0.1.
 
 set -u
 
@@ -157,6 +158,7 @@ listen 127.0.0.1:0
 threads 2
 access_log off
 auth_fail_limit $AUTH_FAIL_LIMIT
+sub_per_source 10000000
 sip_listen sip:127.0.0.1:$1;transport=udp
 EOF
 	: >"$W/sipcfgd.out"

@@ -2,7 +2,9 @@
 # monitor: the HTTPS side of change notices (RFC 6011 §2.5) and the
 # notifier's configuration: the monitor Link on 200, HEAD and 304 in
 # subscription mode, none in polling mode (global, profile, device), the
-# token stable across restarts; SIP TLS refuses TLS 1.1; bad notifier
+# token stable across restarts; SIP TLS under the HTTPS policy (TLS 1.1,
+# CBC and finite-field groups refused, ECDHE with AEAD accepted);
+# notify_body on refused with a sip: listener; bad notifier
 # configuration is refused with file:line and a reason.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need sqlite3 perl
@@ -31,6 +33,11 @@ badconf "subscribe without a listener" "needs a sip_listen" "notify_mode subscri
 badconf "sub_min_expires above sub_max_expires" "above sub_max_expires" "sip_listen sip:127.0.0.1:$P1" "sub_min_expires 600" "sub_max_expires 300"
 badconf "notify_rate 0" "notify_rate: expected 1" "notify_rate 0"
 badconf "notify_body not a boolean" "expected on or off" "notify_body maybe"
+# RFC 5989 §6: the configuration in a NOTIFY goes over TLS or not at all.
+badconf "notify_body on with a sip: listener" "notify_body on needs sips: listeners only" \
+	"sip_listen sip:127.0.0.1:$P1" "sip_listen sips:127.0.0.1:$P2" "notify_body on"
+badconf "sub_per_device 0" "sub_per_device: expected 1..1000" "sub_per_device 0"
+badconf "sub_trust_contact not a boolean" "expected on or off" "sub_trust_contact any"
 
 # No SIP listener: polling mode, no Link.
 start_daemon
@@ -91,6 +98,20 @@ if openssl s_client -help 2>&1 | grep -q -- -tls1_1; then
 fi
 out=$(openssl s_client -connect 127.0.0.1:$P2 -tls1_2 -CAfile "$CERT" </dev/null 2>&1)
 contains "SIP TLS 1.2 works with the server certificate" "$out" "Verify return code: 0 (ok)"
+# One TLS policy (the HTTPS side's): ECDHE and AEAD only.  sofia-sip sets
+# its own cipher list; tlspolicy.c puts ours in its place.
+for cs in ECDHE-ECDSA-AES128-SHA ECDHE-ECDSA-AES256-SHA384 ECDHE-RSA-AES128-SHA AES128-SHA; do
+	out=$(openssl s_client -connect 127.0.0.1:$P2 -tls1_2 -cipher "$cs" </dev/null 2>&1)
+	contains "SIP TLS 1.2 refuses the CBC suite $cs" "$out" "Cipher is (NONE)"
+done
+for cs in ECDHE-ECDSA-AES128-GCM-SHA256 ECDHE-ECDSA-CHACHA20-POLY1305 ECDHE-ECDSA-AES256-GCM-SHA384; do
+	out=$(openssl s_client -connect 127.0.0.1:$P2 -tls1_2 -cipher "$cs" -CAfile "$CERT" </dev/null 2>&1)
+	contains "SIP TLS 1.2 accepts $cs" "$out" "Cipher is $cs"
+done
+out=$(openssl s_client -connect 127.0.0.1:$P2 -tls1_3 -CAfile "$CERT" </dev/null 2>&1)
+contains "SIP TLS 1.3 works" "$out" "New, TLSv1.3"
+out=$(openssl s_client -connect 127.0.0.1:$P2 -tls1_3 -groups ffdhe2048 </dev/null 2>&1)
+contains "SIP TLS 1.3 refuses a finite-field group" "$out" "Cipher is (NONE)"
 is "no key copy left in a temporary directory" "$(ls -A "$W/tmp")" ""
 
 # The token is stored: the same after a restart.

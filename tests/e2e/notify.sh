@@ -10,7 +10,8 @@
 # sub_max_expires; TLS (with a challenged refresh), TCP (with an
 # unsubscribe that carries no credentials); NOTIFYs answered 489 and
 # 481; a deleted device; then a second daemon (sub_min_expires 1,
-# notify_body yes): expiry, body=true, SIGTERM.  Every SIP message is in $W/NAME.trace (KEEP=1 keeps $W).
+# notify_body yes): expiry, SIGTERM; a third (sips: only, notify_body
+# yes, which a sip: listener would refuse): body=true over TLS.  Every SIP message is in $W/NAME.trace (KEEP=1 keeps $W).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need perl sqlite3
 perl -MNet::SIP -MIO::Socket::SSL -e1 2>/dev/null ||
@@ -573,9 +574,8 @@ cp "$W/daemon.err" "$W/daemonA.err"
 P1=$(free_port); P2=$(free_port)
 while [ "$P2" = "$P1" ]; do P2=$(free_port); done
 start_daemon "sip_listen sip:127.0.0.1:$P1" "sip_listen sips:127.0.0.1:$P2" \
-	"sip_host 127.0.0.1" "sub_min_expires 1" "notify_body yes"
+	"sip_host 127.0.0.1" "sub_min_expires 1"
 monitor_links
-c -o "$W/bodyB" $A "$BASE?$Q"
 ok "the device again: a new token ($TOKEN)" \
 	"$(printf '%s' "$TOKEN" | grep -Eqx '[0-9a-f]{32}'; echo $?)"
 sub_bg e --uri "$SIPU" $UDP --expires 2 --timeout 10
@@ -594,20 +594,6 @@ d=$(awk "BEGIN { printf \"%.3f\", $(fld t "$n") - $(fld t "$r") }")
 ok "expiry: ${d} s after the 200 (2 s granted, whole-second clock)" \
 	"$(fcmp "$d >= 1.0 && $d < 3.5"; echo $?)"
 ok "expiry: no subscription left" "$(wait_subs 0; echo $?)"
-is "notify_body yes, body not asked for: no body" "$(fld inner_body "$(nth e NOTIFY 1)")" 0
-
-# notify_body yes and Event: http-monitor;body=true: the configuration in
-# the NOTIFY, byte for byte.
-sub_fg b --uri "$SIPU" $UDP --event "http-monitor;body=true" --expires 0
-n=$(nth b NOTIFY 1)
-is "body=true: 200" "$(fld code "$(nth b RESPONSE '$')")" 200
-is "body=true: the configuration is in the NOTIFY" "$(fld inner_body "$n")" \
-	"$(wc -c < "$W/bodyB" | tr -d ' ')"
-is "body=true: the same bytes as a GET" "$(fld inner_md5 "$n")" \
-	"$(md5sum < "$W/bodyB" | cut -d' ' -f1)"
-is "body=true: Content-Length of the inner message" "$(fld inner_clen "$n")" \
-	"$(wc -c < "$W/bodyB" | tr -d ' ')"
-
 sub_bg s --uri "$SIPU" $UDP --expires 600 --timeout 20
 sub_bg s2 --uri "$SIPS" $TLS --expires 600 --timeout 20
 wait_n s NOTIFY 1
@@ -624,6 +610,31 @@ for nm in s s2; do
 	ok "SIGTERM ($nm): retry-after in [60, 120] ($ra)" \
 		"$([ -n "$ra" ] && [ "$ra" -ge 60 ] && [ "$ra" -le 120 ]; echo $?)"
 done
+
+# ------------------------------------------------------------ notify_body
+# notify_body yes needs sips: listeners only (it is refused with a sip:
+# one, see monitor.sh): the configuration goes over TLS or not at all.
+P3=$(free_port)
+start_daemon "sip_listen sips:127.0.0.1:$P3" "sip_host 127.0.0.1" \
+	"notify_body yes"
+monitor_links
+c -o "$W/bodyB" $A "$BASE?$Q"
+sub_fg b0 --uri "$SIPS" $TLS --expires 0
+is "notify_body yes, body not asked for: no body" "$(fld inner_body "$(nth b0 NOTIFY 1)")" 0
+# notify_body yes and Event: http-monitor;body=true: the configuration in
+# the NOTIFY, byte for byte.
+sub_fg b --uri "$SIPS" $TLS --event "http-monitor;body=true" --expires 0
+n=$(nth b NOTIFY 1)
+is "body=true: 200" "$(fld code "$(nth b RESPONSE '$')")" 200
+is "body=true: the configuration is in the NOTIFY" "$(fld inner_body "$n")" \
+	"$(wc -c < "$W/bodyB" | tr -d ' ')"
+is "body=true: the same bytes as a GET" "$(fld inner_md5 "$n")" \
+	"$(md5sum < "$W/bodyB" | cut -d' ' -f1)"
+is "body=true: Content-Length of the inner message" "$(fld inner_clen "$n")" \
+	"$(wc -c < "$W/bodyB" | tr -d ' ')"
+
+stop_daemon
+ok "the sips:-only daemon stops cleanly" $?
 
 # ------------------------------------------------------------ all along
 is "no retransmitted NOTIFY anywhere (our answers arrived)" \

@@ -24,6 +24,8 @@
 #   --answer-delay S   answer each NOTIFY S seconds late (default 0)
 #   --challenged       send refreshes and unsubscribes without credentials
 #                      first (default: the last nonce with the next nc)
+#   --refresh-contact URI  the Contact of refreshes and unsubscribes
+#                      (default: the one of the first SUBSCRIBE)
 #
 # Signals: USR1 sends an unsubscribe (Expires: 0) in the dialog, USR2 a
 # refresh with the original Expires; TERM ends.
@@ -78,7 +80,8 @@ my %o = (expires => 600, event => 'http-monitor', timeout => 10,
 GetOptionsFromArray(\@ARGV, \%o, 'uri=s', 'user=s', 'pass=s', 'from=s',
     'expires=i', 'event=s', 'no-event', 'accept=s', 'transport=s',
     'cafile=s', 'cert=s', 'key=s', 'local-ip=s', 'wait-notifies=i',
-    'timeout=f', 'answer-notify=s', 'trace=s', 'challenged', 'answer-delay=f', 'no-expires') or usage();
+    'timeout=f', 'answer-notify=s', 'trace=s', 'challenged', 'answer-delay=f', 'no-expires',
+    'refresh-contact=s') or usage();
 usage() if @ARGV || !$o{uri};
 my $uri = $o{uri};
 my ($target_host, undef, $scheme) = sip_uri2parts($uri);
@@ -230,7 +233,8 @@ sub send_subscribe {
 		[ 'From' => "<$from_uri>;tag=$dlg{local_tag}" ],
 		[ 'Call-ID' => $dlg{call_id} ],
 		[ 'CSeq' => "$cseq SUBSCRIBE" ],
-		[ 'Contact' => "<$contact_uri>" ],
+		[ 'Contact' => '<' . (defined $dlg{remote_tag}
+		    && $o{'refresh-contact'} || $contact_uri) . '>' ],
 		$o{'no-event'} ? () : [ 'Event' => $o{event} ],
 		defined $o{accept} ? [ 'Accept' => $o{accept} ] : (),
 		($o{'no-expires'} && !defined $dlg{remote_tag}) ? ()

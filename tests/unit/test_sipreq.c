@@ -79,5 +79,73 @@ main(void)
 	ok(sipreq_accept("message/*") == 1, "Accept: message/*");
 	ok(sipreq_accept("*/*") == 1, "Accept: */*");
 	ok(sipreq_accept("message/http;q=1.000") == 1, "Accept: q=1.000");
+	/*
+	 * The same rules on sofia-sip's parts (o_type/o_params,
+	 * ac_type/ac_params): malformed first, then what phones send.
+	 */
+	{
+		const char *none[] = { NULL };
+		const char *bad1[] = { "body", NULL };
+		const char *bad2[] = { "body=true", "body=false", NULL };
+		const char *bad3[] = { "body=maybe", NULL };
+		const char *bad4[] = { "x=\"open", NULL };
+		const char *bad5[] = { "", NULL };
+		const char *bad6[] = { "x=1 junk", NULL };
+		const char *longp[] = { big, NULL };
+		const char *t[] = { "body=true", NULL };
+		const char *f[] = { "body=FALSE", "id=\"a b\"", NULL };
+		const char *q0[] = { "q=0.000", NULL };
+		const char *q5[] = { "level=1", "q=0.5", NULL };
+		const char *qbad[] = { "q=2", NULL };
+
+		ok(sipreq_event_parts(NULL, NULL, &body) == -1, "parts: no type");
+		ok(sipreq_event_parts("", none, &body) == -1, "parts: empty type");
+		ok(sipreq_event_parts("http monitor", NULL, &body) == -1,
+		    "parts: space in the type");
+		ok(sipreq_event_parts(big, NULL, &body) == -1,
+		    "parts: over-long type");
+		ok(sipreq_event_parts("http-monitor", longp, &body) == -1,
+		    "parts: over-long parameter");
+		ok(sipreq_event_parts("http-monitor", bad1, &body) == -1,
+		    "parts: body without a value");
+		ok(sipreq_event_parts("http-monitor", bad2, &body) == -1,
+		    "parts: body twice");
+		ok(sipreq_event_parts("http-monitor", bad3, &body) == -1,
+		    "parts: body=maybe");
+		ok(sipreq_event_parts("http-monitor", bad4, &body) == -1,
+		    "parts: unterminated quoted string");
+		ok(sipreq_event_parts("http-monitor", bad5, &body) == -1,
+		    "parts: empty parameter");
+		ok(sipreq_event_parts("http-monitor", bad6, &body) == -1,
+		    "parts: junk after a parameter");
+		ok(sipreq_event_parts("presence", bad3, &body) == 0,
+		    "parts: another package's body= is its own business");
+		ok(sipreq_event_parts("http-monitor", NULL, &body) == 1 &&
+		    body == 0, "parts: http-monitor");
+		ok(sipreq_event_parts("http-monitor", t, &body) == 1 &&
+		    body == 1, "parts: body=true");
+		ok(sipreq_event_parts("http-monitor", f, &body) == 1 &&
+		    body == 0, "parts: body=FALSE and a quoted id");
+		big[300] = '\0';
+		ok(sipreq_event_parts("http-monitor", longp, &body) == 1,
+		    "parts: a 300-byte parameter (128 and more once read past "
+		    "their end) is fine");
+
+		ok(sipreq_accept_range(NULL, NULL) == -1, "range: none");
+		ok(sipreq_accept_range("message", NULL) == -1, "range: no /");
+		ok(sipreq_accept_range("message/", NULL) == -1,
+		    "range: no subtype");
+		ok(sipreq_accept_range("message/http", qbad) == -1,
+		    "range: q=2");
+		ok(sipreq_accept_range("message/http", q0) == 0,
+		    "range: q=0 refuses");
+		ok(sipreq_accept_range("application/pidf+xml", NULL) == 0,
+		    "range: another type");
+		ok(sipreq_accept_range("message/http", NULL) == 1,
+		    "range: message/http");
+		ok(sipreq_accept_range("MESSAGE/*", q5) == 1,
+		    "range: MESSAGE/* with parameters");
+		ok(sipreq_accept_range("*/*", NULL) == 1, "range: */*");
+	}
 	return tap_done();
 }
