@@ -307,6 +307,8 @@ ua_dhcp_query(const char *ifname, int families, unsigned timeout_ms,
 	unsigned		 xid4, xid6, ifindex;
 	socklen_t		 fl;
 	long long		 t0, deadline, next, now, wait, interval;
+	/* The last failed send of each family (see the end). */
+	char			 serr4[160] = "", serr6[160] = "";
 	ssize_t			 n;
 	size_t			 len;
 	int			 s4 = -1, s6 = -1, i, rc;
@@ -378,8 +380,9 @@ ua_dhcp_query(const char *ifname, int families, unsigned timeout_ms,
 				    (unsigned)((now - t0) / 1000));
 				if (sendto(s4, m, len, 0, (struct sockaddr *)
 				    &to4, sizeof(to4)) == -1)
-					ferr(&r->v4, "sending the DHCPINFORM: "
-					    "%s", strerror(errno));
+					snprintf(serr4, sizeof(serr4),
+					    "sending the DHCPINFORM: %s",
+					    strerror(errno));
 				else
 					r->v4.asked = 1;
 			}
@@ -388,9 +391,9 @@ ua_dhcp_query(const char *ifname, int families, unsigned timeout_ms,
 				    (unsigned)((now - t0) / 10));
 				if (sendto(s6, m, len, 0, (struct sockaddr *)
 				    &to6, sizeof(to6)) == -1)
-					ferr(&r->v6, "sending the "
-					    "Information-request: %s",
-					    strerror(errno));
+					snprintf(serr6, sizeof(serr6),
+					    "sending the Information-request: "
+					    "%s", strerror(errno));
 				else
 					r->v6.asked = 1;
 			}
@@ -428,11 +431,24 @@ ua_dhcp_query(const char *ifname, int families, unsigned timeout_ms,
 				    sizeof(f->server));
 		}
 	}
-	if (s4 != -1 && !r->v4.answered)
-		ferr(&r->v4, "no answer to the DHCPINFORM on %s", ifname);
-	if (s6 != -1 && !r->v6.answered)
-		ferr(&r->v6, "no answer to the Information-request on %s",
-		    ifname);
+	/*
+	 * A send that failed while the link came up (no route yet, an
+	 * address still tentative) and worked on a resend is no error.
+	 */
+	if (s4 != -1 && !r->v4.answered) {
+		if (!r->v4.asked && serr4[0] != '\0')
+			ferr(&r->v4, "%s", serr4);
+		else
+			ferr(&r->v4, "no answer to the DHCPINFORM on %s",
+			    ifname);
+	}
+	if (s6 != -1 && !r->v6.answered) {
+		if (!r->v6.asked && serr6[0] != '\0')
+			ferr(&r->v6, "%s", serr6);
+		else
+			ferr(&r->v6, "no answer to the Information-request "
+			    "on %s", ifname);
+	}
 	if (s4 != -1)
 		close(s4);
 	if (s6 != -1)
