@@ -1,14 +1,15 @@
 /*
  * notifier: the RFC 5989 http-monitor notifier inside sipcfgd.
  *
- * One thread runs a sofia-sip nua stack listening on the configured
- * sip: (UDP and TCP) and sips: (TLS) URLs.  It accepts authenticated
+ * One thread runs a sofia-sip transaction stack (nta) listening on the
+ * configured sip: (UDP and TCP) and sips: (TLS) URLs, with dialogs of its
+ * own (notifier_int.h).  It accepts authenticated
  * SUBSCRIBEs to the monitor URIs the HTTPS side hands out (RFC 6011
  * §2.5.1), sends the current HEAD state in a NOTIFY at once, watches the
  * store (PRAGMA data_version plus the trigger-filled change log) and
  * sends a NOTIFY whenever a subscribed configuration's ETag changes, at
  * most one per second per subscription and no more than notify_rate per
- * second in all.  Every nua, su and store call happens on that thread;
+ * second in all.  Every sofia-sip and store call happens on that thread;
  * the main thread only starts and stops it.
  */
 #ifndef SIPCFG_NOTIFIER_H

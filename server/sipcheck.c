@@ -116,33 +116,47 @@ source_addr(const struct sipcheck_from *f, struct in6_addr *a,
 }
 
 /*
- * Whether a NOTIFY to url would reach the subscriber where it is: the
- * source address, and over UDP the source port (RFC 3581: the port the
- * request came from is the one that answers).  Over TCP and TLS the
- * source port is the connection's own; the address must match.
+ * An address that only means something behind a NAT or on a link:
+ * RFC 1918, RFC 6598 (shared, carrier-grade NAT), RFC 3927 and RFC 4291
+ * link-local, RFC 4193 unique local; IPv4 ones as IPv4-mapped.
+ */
+static int
+private_use(const struct in6_addr *a)
+{
+	static const unsigned char v4map[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	    0xff, 0xff };
+	const unsigned char *b = a->s6_addr;
+
+	if (memcmp(b, v4map, sizeof(v4map)) == 0) {
+		b += 12;
+		return b[0] == 10 || (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+		    (b[0] == 192 && b[1] == 168) ||
+		    (b[0] == 100 && (b[1] & 0xc0) == 64) ||
+		    (b[0] == 169 && b[1] == 254);
+	}
+	return (b[0] & 0xfe) == 0xfc || (b[0] == 0xfe && (b[1] & 0xc0) ==
+	    0x80);
+}
+
+/*
+ * Whether a Contact or Record-Route may stand in a dialog whose NOTIFYs
+ * go where the subscriber is (the SUBSCRIBE's connection, or its source
+ * address and port, RFC 3581): the source address itself, whatever the
+ * port (the port NOTIFYs use is the source's); or an address that only
+ * means something behind a NAT, which is what a phone behind one writes
+ * (RFC 5626 §3).  A public address or a host name elsewhere is someone
+ * else: the shape of an attempt to aim NOTIFYs at a third party.
  */
 static int
 at_source(const url_t *url, const struct sipcheck_from *f)
 {
 	struct in6_addr	 ua, sa;
-	unsigned	 sport, uport;
-	char		*end;
-	unsigned long	 p;
+	unsigned	 sport;
 
 	if (url == NULL || source_addr(f, &sa, &sport) != 0 ||
-	    host_addr(url->url_host, &ua) != 0 ||
-	    memcmp(&ua, &sa, sizeof(ua)) != 0)
+	    host_addr(url->url_host, &ua) != 0)
 		return 0;
-	if (!f->udp)
-		return 1;
-	if (url->url_port && url->url_port[0]) {
-		p = strtoul(url->url_port, &end, 10);
-		if (*end != '\0' || p == 0 || p > 65535)
-			return 0;
-		uport = (unsigned)p;
-	} else
-		uport = url->url_type == url_sips ? 5061 : 5060;
-	return uport == sport;
+	return memcmp(&ua, &sa, sizeof(ua)) == 0 || private_use(&ua);
 }
 
 void
@@ -183,10 +197,10 @@ sipcheck_body(const sip_t *sip, const struct sipcheck_from *from,
 		}
 	}
 	/*
-	 * RFC 3261 §12.1.1: the NOTIFYs of the dialog go to the route set
-	 * if there is one, else to the Contact; either must be where the
-	 * SUBSCRIBE came from, or anyone could aim our NOTIFYs at a third
-	 * party.  A refresh without a Contact keeps the dialog's target.
+	 * RFC 3261 §12.1.1: the route set if there is one, else the
+	 * Contact, must name the subscriber (at_source()), or anyone could
+	 * aim our NOTIFYs at a third party when sub_trust_contact lets
+	 * them follow it.  A refresh without a Contact keeps the target.
 	 */
 	if (sip->sip_record_route)
 		target = sip->sip_record_route->r_url;

@@ -43,10 +43,11 @@ void	 sipcheck_head(const struct sip_s *, const struct sipcheck_from *,
 	    struct sipcheck *out);
 /*
  * Step 2, once the monitor URI names a device: Accept (406), Expires
- * (423 below min_expires), and the NOTIFY destination (403 unless
+ * (423 below min_expires), and the dialog's target (403 unless
  * trust_contact): the first Record-Route entry if there is one, else the
- * Contact, must be the source address, and over UDP its port the source
- * port too.  initial: an initial SUBSCRIBE (which must carry a Contact).
+ * Contact, must name the source address (any port: NOTIFYs go to the
+ * source's, RFC 3581) or a private-use one (a phone behind a NAT, RFC
+ * 5626 §3).  initial: an initial SUBSCRIBE (which must carry a Contact).
  */
 void	 sipcheck_body(const struct sip_s *, const struct sipcheck_from *,
 	    unsigned min_expires, int trust_contact, int initial,

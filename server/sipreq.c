@@ -79,6 +79,25 @@ param(const char *p, const char **name, size_t *nlen, const char **val,
 	return skipws(p);
 }
 
+/*
+ * RFC 5989 §4.2: body-event-param = "body" EQUAL ("true" / "false"), at
+ * most once; other parameters are not ours.  0, or -1 when malformed.
+ */
+static int
+body_param(const char *name, size_t nlen, const char *val, size_t vlen,
+    int *seen, int *body)
+{
+	if (nlen != 4 || strncasecmp(name, "body", 4) != 0)
+		return 0;
+	if ((*seen)++)
+		return -1;
+	if (vlen == 4 && strncasecmp(val, "true", 4) == 0)
+		*body = 1;
+	else if (!(vlen == 5 && strncasecmp(val, "false", 5) == 0))
+		return -1;
+	return 0;
+}
+
 int
 sipreq_event(const char *v, int *body)
 {
@@ -98,15 +117,9 @@ sipreq_event(const char *v, int *body)
 	while (*p == ';') {
 		if ((p = param(p + 1, &name, &nlen, &val, &vlen)) == NULL)
 			return -1;
-		if (ours && nlen == 4 && strncasecmp(name, "body", 4) == 0) {
-			if (seen_body++)
-				return -1;
-			if (vlen == 4 && strncasecmp(val, "true", 4) == 0)
-				*body = 1;
-			else if (!(vlen == 5 && strncasecmp(val, "false",
-			    5) == 0))
-				return -1;
-		}
+		if (ours && body_param(name, nlen, val, vlen, &seen_body,
+		    body) != 0)
+			return -1;
 	}
 	if (*p != '\0')
 		return -1;
@@ -142,15 +155,9 @@ sipreq_event_parts(const char *type, const char *const *params, int *body)
 		    SIPREQ_VALUE_MAX ||
 		    param_whole(*params, &name, &nlen, &val, &vlen) != 0)
 			return -1;
-		if (ours && nlen == 4 && strncasecmp(name, "body", 4) == 0) {
-			if (seen_body++)
-				return -1;
-			if (vlen == 4 && strncasecmp(val, "true", 4) == 0)
-				*body = 1;
-			else if (!(vlen == 5 && strncasecmp(val, "false",
-			    5) == 0))
-				return -1;
-		}
+		if (ours && body_param(name, nlen, val, vlen, &seen_body,
+		    body) != 0)
+			return -1;
 	}
 	return ours;
 }

@@ -3,8 +3,8 @@
 # the tracker), from raw datagrams (sipflood.pl) and a subscriber that is
 # not our code (sipsub.pl, Perl's Net::SIP).  Bad input first: every
 # method's final answer (OPTIONS 200, 405 with Allow, 501, 400); Event
-# and Accept headers of 200 and 4000 characters; a Contact elsewhere
-# (refused, unless sub_trust_contact); the per-device cap (the oldest
+# and Accept headers of 200 and 4000 characters; a Contact on a public
+# address elsewhere (refused, unless sub_trust_contact); the per-device cap (the oldest
 # subscription is replaced); the per-source cap (a new port is no new
 # source); the soak: 100,000 requests without credentials, of every kind,
 # from one source, each answered, and RSS back within 5 MB of where it
@@ -106,14 +106,19 @@ is "Accept: application/x;p=<4000 chars>: 406" \
 ok "daemon alive after the long headers" "$(alive; echo $?)"
 
 # ------------------------------------------------------------ Contact elsewhere
-# NOTIFYs go where the subscriber is: a Contact (or Record-Route) naming
-# another address, another UDP port, or a host name is refused.
+# NOTIFYs go where the subscriber is (its source address and port, or its
+# connection: natflow.sh).  A Contact (or Record-Route) naming a public
+# address elsewhere, or a host name, is refused; another port of the
+# source address, or a private address (a phone behind a NAT), names
+# nobody else and goes on to credentials.
 SUBEV="--method SUBSCRIBE --header Event:http-monitor $EV"
 out=$(one $SUBEV --contact "sip:victim@192.0.2.9:5060")
 is "Contact on another address: 403" "$(code "$out")" 403
 contains "with the reason" "$out" "Contact Is Not The Source Address"
-is "Contact on another UDP port of the same address: 403" \
-	"$(code "$(one $SUBEV --contact "sip:victim@127.0.0.1:9")")" 403
+is "Contact on another UDP port of the source address: 401 (NOTIFYs use the source port)" \
+	"$(code "$(one $SUBEV --contact "sip:victim@127.0.0.1:9")")" 401
+is "Contact on a private address (behind a NAT): 401" \
+	"$(code "$(one $SUBEV --contact "sip:phone@192.168.1.20:5060")")" 401
 is "Contact with a host name: 403" \
 	"$(code "$(one $SUBEV --contact "sip:a@phone.example.net")")" 403
 is "Record-Route elsewhere, Contact at the source: 403" \

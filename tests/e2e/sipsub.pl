@@ -24,6 +24,9 @@
 #   --answer-delay S   answer each NOTIFY S seconds late (default 0)
 #   --challenged       send refreshes and unsubscribes without credentials
 #                      first (default: the last nonce with the next nc)
+#   --contact URI      the Contact of the first SUBSCRIBE (default: our
+#                      listening socket); one that does not answer shows
+#                      where NOTIFYs really go (a phone behind a NAT)
 #   --refresh-contact URI  the Contact of refreshes and unsubscribes
 #                      (default: the one of the first SUBSCRIBE)
 #
@@ -81,7 +84,7 @@ GetOptionsFromArray(\@ARGV, \%o, 'uri=s', 'user=s', 'pass=s', 'from=s',
     'expires=i', 'event=s', 'no-event', 'accept=s', 'transport=s',
     'cafile=s', 'cert=s', 'key=s', 'local-ip=s', 'wait-notifies=i',
     'timeout=f', 'answer-notify=s', 'trace=s', 'challenged', 'answer-delay=f', 'no-expires',
-    'refresh-contact=s') or usage();
+    'refresh-contact=s', 'contact=s') or usage();
 usage() if @ARGV || !$o{uri};
 my $uri = $o{uri};
 my ($target_host, undef, $scheme) = sip_uri2parts($uri);
@@ -146,6 +149,7 @@ my $contact_uri = $proto eq 'tls' ? "sips:$user\@$lip:$lport"
     : $proto eq 'tcp' ? "sip:$user\@$lip:$lport;transport=tcp"
     : "sip:$user\@$lip:$lport";
 my $from_uri = $o{from} // "sip:$user\@$lip";
+my $first_contact = $o{contact} // $contact_uri;
 
 sub rnd { my $n = shift; join '', map { sprintf '%x', int rand 16 } 1 .. $n }
 my %dlg = (
@@ -234,7 +238,7 @@ sub send_subscribe {
 		[ 'Call-ID' => $dlg{call_id} ],
 		[ 'CSeq' => "$cseq SUBSCRIBE" ],
 		[ 'Contact' => '<' . (defined $dlg{remote_tag}
-		    && $o{'refresh-contact'} || $contact_uri) . '>' ],
+		    && $o{'refresh-contact'} || $first_contact) . '>' ],
 		$o{'no-event'} ? () : [ 'Event' => $o{event} ],
 		defined $o{accept} ? [ 'Accept' => $o{accept} ] : (),
 		($o{'no-expires'} && !defined $dlg{remote_tag}) ? ()
@@ -469,7 +473,7 @@ sub on_notify {
 	    cseq => $cseq, proto => $from->{proto},
 	    src => "$from->{addr}:$from->{port}",
 	    via => hdr($n, 'via'), ruri => $ruri,
-	    ruri_ok => (lc($r0) eq lc($contact_uri) ? 1 : 0),
+	    ruri_ok => (lc($r0) eq lc($first_contact) ? 1 : 0),
 	    contact => hdr($n, 'contact'),
 	    event => hdr($n, 'event', 'o'),
 	    state => $state,
