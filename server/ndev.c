@@ -31,33 +31,29 @@ dev_find(struct notifier *n, int64_t id)
  * (a request never ends the daemon).
  */
 static int
-dev_keys(struct mdev *d, const struct store_device *sd)
+dev_keys(struct notifier *n, struct mdev *d, const struct store_device *sd)
 {
-	char	*v[5];
-	size_t	 i;
+	const char	*v[5] = { sd->sfua_id, sd->vendor, sd->model, sd->user,
+			    sd->profile };
+	char		**out[5] = { &d->sfua, &d->vendor, &d->model, &d->user,
+			    &d->profile };
+	size_t		 len[5], total = 0, i;
+	char		*blk, *p;
 
-	v[0] = strdup(sd->sfua_id);
-	v[1] = strdup(sd->vendor);
-	v[2] = strdup(sd->model);
-	v[3] = strdup(sd->user);
-	v[4] = strdup(sd->profile);
 	for (i = 0; i < 5; i++)
-		if (v[i] == NULL) {
-			for (i = 0; i < 5; i++)
-				free(v[i]);
-			log_warnx("device %s: out of memory", sd->sfua_id);
-			return -1;
-		}
-	free(d->sfua);
-	free(d->vendor);
-	free(d->model);
-	free(d->user);
-	free(d->profile);
-	d->sfua = v[0];
-	d->vendor = v[1];
-	d->model = v[2];
-	d->user = v[3];
-	d->profile = v[4];
+		total += (len[i] = strlen(v[i])) + 1;
+	if ((blk = npool_alloc(n->pool, total)) == NULL) {
+		log_warnx("device %s: out of memory", sd->sfua_id);
+		return -1;
+	}
+	for (p = blk, i = 0; i < 5; i++) {
+		memcpy(p, v[i], len[i] + 1);
+		*out[i] = p;
+		p += len[i] + 1;
+	}
+	npool_free(n->pool, d->keys, d->keysize);
+	d->keys = blk;
+	d->keysize = (unsigned)total;
 	d->user_id = sd->user_id;
 	d->profile_id = sd->profile_id;
 	d->domain_id = sd->domain_id;
@@ -72,11 +68,11 @@ dev_get(struct notifier *n, const struct store_device *sd)
 
 	if ((d = dev_find(n, sd->id)) != NULL)
 		return d;
-	if ((d = calloc(1, sizeof(*d))) == NULL)
+	if ((d = npool_alloc(n->pool, sizeof(*d))) == NULL)
 		return NULL;
 	d->id = sd->id;
-	if (dev_keys(d, sd) != 0) {
-		free(d);
+	if (dev_keys(n, d, sd) != 0) {
+		npool_free(n->pool, d, sizeof(*d));
 		return NULL;
 	}
 	d->hnext = n->dbucket[h];
@@ -118,12 +114,8 @@ dev_drop(struct notifier *n, struct mdev *d)
 				n->qtail = prevq;
 		}
 	}
-	free(d->sfua);
-	free(d->vendor);
-	free(d->model);
-	free(d->user);
-	free(d->profile);
-	free(d);
+	npool_free(n->pool, d->keys, d->keysize);
+	npool_free(n->pool, d, sizeof(*d));
 	n->ndevs--;
 }
 
@@ -182,7 +174,7 @@ dev_refresh(struct notifier *n, struct mdev *d)
 	}
 	if (src != STORE_OK)
 		return -1;
-	dev_keys(d, &sd);
+	dev_keys(n, d, &sd);
 	if (sd.state == DEVICE_DISABLED || sd.user_id == 0) {
 		d->status = 403;
 		return 0;

@@ -58,6 +58,9 @@
 #define PRUNE_EVERY	3600	/* seconds between change log prunes */
 #define PRUNE_AGE	86400	/* change rows kept this long */
 #define STOP_WAIT_MS	3000	/* for answers to the final NOTIFYs */
+/* TCP and TLS listen(2) backlog: phones reconnecting after an outage
+ * come at once (sofia's default of 64 drops their SYNs). */
+#define LISTEN_QUEUE	1024
 
 static char	 tlsdir[64];	/* agent.pem, cafile.pem, openssl.cnf */
 
@@ -392,10 +395,12 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 	(void)arg;
 	if (n->stopping) {
 		/* The final NOTIFYs' answers are in, or no longer waited for. */
-		if (n->nsubs == 0 || now >= n->stop_deadline) {
+		if (!n->stop_broken && (n->nsubs == 0 ||
+		    now >= n->stop_deadline)) {
 			if (n->nsubs)
 				log_warnx("notifier: %zu subscribers did not "
 				    "answer; not waiting for them", n->nsubs);
+			n->stop_broken = 1;
 			su_root_break(n->root);
 		}
 		return;
@@ -450,7 +455,6 @@ stop_msg(struct notifier *n, su_msg_r msg, struct notifier **arg)
 	(void)msg;
 	(void)arg;
 	n->stopping = 1;
-	n->stop_deadline = notifier_now_ms() + STOP_WAIT_MS;
 	log_info("notifier: terminating %zu subscriptions", n->nsubs);
 	/*
 	 * RFC 6665 §4.2.2: terminated with a retry-after, spread over
@@ -468,6 +472,8 @@ stop_msg(struct notifier *n, su_msg_r msg, struct notifier **arg)
 		else
 			nsub_notify(n, s, ss);
 	}
+	/* From now: sending them all may itself take seconds. */
+	n->stop_deadline = notifier_now_ms() + STOP_WAIT_MS;
 }
 
 static void *
@@ -491,7 +497,7 @@ run(void *arg)
 	su_log_set_level(tport_log, n->cfg->debug ? 3 : 0);
 	su_log_set_level(nta_log, n->cfg->debug ? 3 : 0);
 	if ((n->persrc = sublimit_new(n->cfg->sub_per_source)) == NULL ||
-	    nsub_init(n) != 0) {
+	    (n->pool = npool_new()) == NULL || nsub_init(n) != 0) {
 		log_warnx("notifier: out of memory");
 		goto fail;
 	}
@@ -531,10 +537,12 @@ run(void *arg)
 	}
 	if ((n->cfg->sip.url[0] && nta_agent_add_tport(n->agent,
 	    URL_STRING_MAKE(n->cfg->sip.url), TPTAG_IDENT("sip"),
-	    TPTAG_UDP_RMEM(4 * 1024 * 1024), TAG_END()) < 0) ||
+	    TPTAG_UDP_RMEM(4 * 1024 * 1024), TPTAG_QUEUESIZE(LISTEN_QUEUE),
+	    TAG_END()) < 0) ||
 	    (n->cfg->sips.url[0] && nta_agent_add_tport(n->agent,
 	    URL_STRING_MAKE(n->cfg->sips.url), TPTAG_IDENT("sips"),
-	    TPTAG_CERTIFICATE(tlsdir), TAG_END()) < 0)) {
+	    TPTAG_CERTIFICATE(tlsdir), TPTAG_QUEUESIZE(LISTEN_QUEUE),
+	    TAG_END()) < 0)) {
 		tlsdir_remove();
 		log_warnx("notifier: cannot listen on %s%s%s (address in use, "
 		    "or a bad certificate?)", n->cfg->sip.url,
@@ -581,6 +589,7 @@ run(void *arg)
 	nta_agent_destroy(n->agent);
 	su_root_destroy(n->root);
 	su_deinit();
+	npool_free_all(n->pool);
 	return NULL;
 fail:
 	tlsdir_remove();
@@ -593,6 +602,8 @@ fail:
 	if (n->root)
 		su_root_destroy(n->root);
 	nsub_fini(n);
+	npool_free_all(n->pool);
+	n->pool = NULL;
 	sublimit_free(n->persrc);
 	n->persrc = NULL;
 	if (n->res)

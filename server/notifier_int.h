@@ -45,6 +45,7 @@
 #include "resource.h"
 #include "store.h"
 #include "sublimit.h"
+#include "npool.h"
 
 #define MIN_GAP_MS	1000	/* RFC 5989 §4.10: one NOTIFY per second */
 #define DEV_BUCKETS	4096
@@ -65,6 +66,8 @@ struct mdev {
 	struct nsub	*subs;
 	int64_t		 id, user_id, profile_id, domain_id;
 	char		*sfua, *vendor, *model, *user, *profile;
+	char		*keys;		/* npool: the five above, keysize bytes */
+	unsigned	 keysize;
 	int		 queued, forced;
 	uint64_t	 due_ms;	/* deferred check, 0 = none */
 	/* Legacy check-sync push (BRIEF.md §3). */
@@ -98,7 +101,8 @@ struct nsub {
 	struct mdev	*dev;
 	nta_outgoing_t	*orq;		/* the NOTIFY in flight */
 	tport_t		*flow;		/* TCP/TLS: the SUBSCRIBE's connection */
-	char		*str;
+	char		*str;		/* npool, strsize bytes */
+	unsigned	 strsize;
 	const char	*call_id, *ltag, *rtag;
 	const char	*local;		/* our URI (the SUBSCRIBE's To) */
 	const char	*remote;	/* theirs (its From) */
@@ -165,6 +169,7 @@ struct notifier {
 	su_timer_t		*tick;
 	struct resource		*res;
 	struct store		*st;
+	struct npool		*pool;		/* nsubs, mdevs, their strings */
 
 	int64_t			 dv, seq;
 	uint64_t		 next_watch, next_flush, next_expiry;
@@ -190,6 +195,7 @@ struct notifier {
 	size_t			 ngone, gonecap;
 
 	int			 stopping;
+	int			 stop_broken;	/* su_root_break() called */
 	uint64_t		 stop_deadline;
 };
 

@@ -156,7 +156,7 @@ nsub_strings(struct nsub *s, const char *v[S_COUNT])
 		len[i] = v[i] ? strlen(v[i]) : 0;
 		total += len[i] + 1;
 	}
-	if ((blk = malloc(total)) == NULL)
+	if ((blk = npool_alloc(s->n->pool, total)) == NULL)
 		return -1;
 	p = blk;
 	for (i = 0; i < S_COUNT; i++) {
@@ -175,8 +175,9 @@ nsub_strings(struct nsub *s, const char *v[S_COUNT])
 	s->route = v[S_ROUTE];
 	s->dest = v[S_DEST];
 	s->ruri = v[S_RURI];
-	free(s->str);
+	npool_free(s->n->pool, s->str, s->strsize);
 	s->str = blk;
+	s->strsize = (unsigned)total;
 	return 0;
 }
 
@@ -253,8 +254,8 @@ nsub_free(struct notifier *n, struct nsub *s)
 		tport_unref(s->flow);
 	log_debug("subscription %lld of %s ended", (long long)s->local_id,
 	    d->sfua);
-	free(s->str);
-	free(s);
+	npool_free(n->pool, s->str, s->strsize);
+	npool_free(n->pool, s, sizeof(*s));
 	if (d->subs == NULL && !d->checksync)
 		dev_drop(n, d);
 }

@@ -463,16 +463,17 @@ accept:
 			    TAG_END());
 		}
 		/* Out of memory: a 500 for this request, and nothing kept. */
-		if (lrc != SUBLIMIT_OK || (s = calloc(1, sizeof(*s))) == NULL ||
-		    nsub_strings(s, v) != 0 || (d = dev_get(n, &sd)) == NULL) {
+		if (lrc != SUBLIMIT_OK || (s = npool_alloc(n->pool,
+		    sizeof(*s))) == NULL || (s->n = n, nsub_strings(s, v)) != 0 ||
+		    (d = dev_get(n, &sd)) == NULL) {
 			if (lrc == SUBLIMIT_OK)
 				sublimit_release(n->persrc, srckey);
-			if (s)
-				free(s->str);
-			free(s);
+			if (s) {
+				npool_free(n->pool, s->str, s->strsize);
+				npool_free(n->pool, s, sizeof(*s));
+			}
 			goto nomem;
 		}
-		s->n = n;
 		s->dev = d;
 		s->tls = from.tls;
 		s->tcp = !from.tls && !from.udp;

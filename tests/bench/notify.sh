@@ -21,6 +21,9 @@
 #   TERM_PHASE=0 skip the shutdown phase (SIGTERM while holding N)
 #   NOTIFY_RATE  sipcfgd's notify_rate (default 2500, the daemon's own;
 #                issue 12 measures at 10000)
+#   CONF_EXTRA   more sipcfgd.conf lines (newline-separated), e.g.
+#                "cache_warm no" to leave the HTTPS side's answer cache
+#                out of the RSS figures
 #   KEEP=1       keep the work directory
 #   CC           C compiler (default cc)
 #
@@ -165,6 +168,7 @@ sub_per_source 10000000
 sub_max 10000000
 notify_rate $NOTIFY_RATE
 sip_listen sip:127.0.0.1:$1;transport=udp
+${CONF_EXTRA:-}
 EOF
 	: >"$W/sipcfgd.out"
 	"$SIPCFGD" -f "$W/sipcfgd.conf" >"$W/sipcfgd.out" 2>"$W/sipcfgd.err" &
@@ -221,6 +225,7 @@ echo
 # --------------------------------------------------------- 4. subswarm
 # While all N are held: what `sipcfg subs` lists (and how long it takes).
 cat >"$W/hook-held.sh" <<EOF
+echo "R rss_split \$(awk '/^(RssAnon|RssFile|RssShmem):/ { printf "%s %s kB ", \$1, \$2 }' /proc/$DPID/status)"
 s=\$(date +%s.%N)
 if "$SIPCFG" -d "$STORE" --json subs >"$W/subs.json" 2>"$W/subs.err"; then
 	n=\$(grep -o '"device"' "$W/subs.json" | wc -l)
@@ -343,6 +348,7 @@ EN=$(r etag_notify)
 if [ -n "$EG" ] && [ "$EG" = "$EN" ]; then ec="same"; else ec="DIFFERENT"; fi
 row "last NOTIFY ETag vs GET (sample device)" "$ec ($EN / $EG)"
 row "sipcfg subs while holding" "$(r subs_listed)"
+row "sipcfgd RSS holding, by kind" "$(r rss_split)"
 echo
 echo "sipcfgd CPU per phase (from /proc/PID/task/*/stat):"
 for k in cpu_establish cpu_idle cpu_single cpu_fanout cpu_noop; do

@@ -499,8 +499,8 @@ ok "sipcfg subs: empty again" "$(wait_subs 0; echo $?)"
 
 # ------------------------------------------------------------ TCP
 # sip: without transport= is UDP and TCP.  An unsubscribe in the dialog
-# is accepted without a challenge (sofia-sip would end the dialog after
-# any answer, so a 401 would only make the authenticated retry a 481).
+# is accepted without a challenge (RFC 6665 §4.2.1.4; only who knows the
+# dialog's Call-ID and both tags can send one).
 sub_bg p --uri "$SIPU" $UDP --transport tcp --expires 600 --challenged \
 	--timeout 30
 PPID_=$SPID
