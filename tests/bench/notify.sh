@@ -519,6 +519,7 @@ if [ "$TLS_K" -gt 0 ]; then
 	trow "single device: commit -> NOTIFY p50/p99" "$(field single_ms p50) / $(field single_ms p99) ms ($(r single_samples))"
 fi
 trow "fan-out: commit -> last NOTIFY" "$(first fanout_last_seconds) s ($(r fanout_received))"
+trow "fan-out: NOTIFY rate" "$(r fanout_rate | sed 's/ first-to-last.*//') (first to last; notify_rate 2500)"
 if [ "$TERM_PHASE" = 1 ]; then
 	trow "SIGTERM: terminated NOTIFYs" "$(r term_notifies | sed 's/ (.*//')"
 fi
@@ -529,7 +530,8 @@ echo
 echo "sipcfgd CPU per phase over TLS:"
 for k in cpu_establish cpu_idle cpu_single cpu_fanout; do
 	v=$(r "$k")
-	[ -n "$v" ] && printf '  %-14s %s\n' "${k#cpu_}" "$v"
+	[ -n "$v" ] && printf '  %-14s %s; subswarm %s\n' "${k#cpu_}" "$v" \
+	    "$(r "${k}_subswarm" | sed 's/ (.*//')"
 done
 echo "SIP totals: sent $(r sip_sent), received $(r sip_received);" \
     "SUBSCRIBE answers: $(r subscribe_responses); NOTIFYs $(r notifies)"

@@ -812,6 +812,7 @@ struct cpusnap {
 	int		 n;
 	struct thr	 t[MAXTHR];
 	double		 when;
+	double		 self;		/* subswarm's own CPU seconds */
 };
 
 static void
@@ -825,6 +826,13 @@ cpu_snap(struct cpusnap *c)
 
 	c->n = 0;
 	c->when = now();
+	{
+		struct rusage	 ru;
+
+		c->self = getrusage(RUSAGE_SELF, &ru) != 0 ? 0 :
+		    (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	}
 	if (o.pid <= 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/task", o.pid);
@@ -882,6 +890,10 @@ cpu_report(const char *tag, const struct cpusnap *a, const struct cpusnap *b)
 	    off ? line : " (none)");
 	/* CLOCK_MONOTONIC, for `perf record -k CLOCK_MONOTONIC` slices. */
 	printf("R %s_clock %.6f %.6f\n", tag, a->when, b->when);
+	/* Over TLS the load tool works hard too: is it the bottleneck? */
+	if (o.tls)
+		printf("R %s_subswarm %.2f s CPU (subswarm itself)\n", tag,
+		    b->self - a->self);
 }
 
 /* ------------------------------------------------------------ transport */
