@@ -75,7 +75,8 @@
 #
 # sipcfgd.conf also has auth_fail_limit 100000 (as in https.sh; env
 # AUTH_FAIL_LIMIT) and sub_per_source 10000000: every subscriber here
-# comes from 127.0.0.1.
+# comes from 127.0.0.1.  sub_max stays at its default (100000), above any
+# TLS_N an open-files limit allows here.
 
 set -u
 
