@@ -1,6 +1,7 @@
 #!/bin/bash
 # notify.sh: sipcfgd's SIP notifier under N held http-monitor subscriptions
-# (RFC 5989 / RFC 6011 §2.5) on loopback UDP.  A benchmark, not a test: it
+# (RFC 5989 / RFC 6011 §2.5) on loopback UDP, then TLS_N of them over TLS,
+# one connection each (issue 12: the TLS figure).  A benchmark, not a test: it
 # is not part of `make check`, and the figures never make it fail.  It
 # exits non-zero only if the set-up fails (with a message saying what).
 #
@@ -18,12 +19,22 @@
 #                SUBSCRIBE transaction, 401s included, 32 s over UDP)
 #   EXPIRES      Expires subswarm asks for (default 3600 = sub_max_expires;
 #                60, the minimum, makes it refresh every ~30 s)
-#   TERM_PHASE=0 skip the shutdown phase (SIGTERM while holding N)
+#   TERM_PHASE=0 skip the shutdown phase (SIGTERM while holding N), over
+#                UDP and over TLS
 #   NOTIFY_RATE  sipcfgd's notify_rate (default 2500, the daemon's own;
 #                issue 12 measures at 10000)
 #   CONF_EXTRA   more sipcfgd.conf lines (newline-separated), e.g.
 #                "cache_warm no" to leave the HTTPS side's answer cache
 #                out of the RSS figures
+#   TLS_N        subscriptions over TLS in the TLS phase (default 10000;
+#                0 skips the phase)
+#   TLS_WINDOW   TLS connections subswarm has between connect() and the
+#                answer to their SUBSCRIBE at a time, i.e. at most so many
+#                handshakes in flight (default 50)
+#   TLS_SETTLE   SETTLE of the TLS phase (default 10: over a reliable
+#                transport sofia keeps no completed transaction, RFC 3261
+#                §17.2.2 Timer J = 0)
+#   TLS_K        K of the TLS phase (default K)
 #   KEEP=1       keep the work directory
 #   CC           C compiler (default cc)
 #
@@ -49,9 +60,25 @@
 # and reads sipcfgd's VmRSS before subscribing and while holding N, and its
 # per-thread CPU time per phase from /proc.
 #
+# The TLS phase (TLS_N > 0) comes after: the UDP sipcfgd is stopped, a second
+# one starts on the same store with only
+#   sip_listen sips:127.0.0.1:PORT
+# (the bench certificate from certs/mkcert.sh), and subswarm --transport tls
+# makes TLS_N TLS connections to it, one per subscription as TLS_N phones
+# would (TLS 1.2 or 1.3, the certificate not checked), at most TLS_WINDOW
+# handshakes at a time, and runs the same phases over them: the time to
+# establish all (connect, handshake, SUBSCRIBE / 401 / Digest SUBSCRIBE / 200
+# / NOTIFY), sipcfgd's VmRSS before and while holding TLS_N, RSS per TLS
+# subscription, then single, fan-out and shutdown as above, every NOTIFY
+# arriving on the subscription's own connection.  The store holds
+# max(N, TLS_N) devices; each phase uses the first N (TLS_N) of them.
+# The shell's and so the daemons' and subswarm's open-files limit is raised
+# to the hard limit (ulimit -n); TLS_N needs it above TLS_N + 64.
+#
 # sipcfgd.conf also has auth_fail_limit 100000 (as in https.sh; env
 # AUTH_FAIL_LIMIT) and sub_per_source 10000000: every subscriber here
-# comes from 127.0.0.1.
+# comes from 127.0.0.1.  sub_max stays at its default (100000), above any
+# TLS_N an open-files limit allows here.
 
 set -u
 
@@ -65,6 +92,10 @@ SOCKS=${SOCKS:-40}
 WINDOW=${WINDOW:-200}
 SETTINGS=${SETTINGS:-42}
 TERM_PHASE=${TERM_PHASE:-1}
+TLS_N=${TLS_N:-10000}
+TLS_WINDOW=${TLS_WINDOW:-50}
+TLS_SETTLE=${TLS_SETTLE:-10}
+TLS_K=${TLS_K:-$K}
 SETTLE=${SETTLE:-35}
 EXPIRES=${EXPIRES:-3600}
 NOTIFY_RATE=${NOTIFY_RATE:-2500}
@@ -84,10 +115,20 @@ done
 [ -x "$SIPCFG" ] && [ -x "$SIPCFGD" ] ||
     die "$SIPCFG or $SIPCFGD missing; build with make -j2 in $top"
 case $N in ''|*[!0-9]*|0) die "N=$N: expected a positive number" ;; esac
+case $TLS_N in ''|*[!0-9]*) die "TLS_N=$TLS_N: expected a number" ;; esac
+NDEV=$N
+[ "$TLS_N" -gt "$N" ] && NDEV=$TLS_N
+# One descriptor per TLS connection, in sipcfgd and in subswarm.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null
+NOFILE=$(ulimit -n)
+if [ "$TLS_N" -gt 0 ] && [ "$NOFILE" != unlimited ] &&
+    [ "$NOFILE" -lt $((TLS_N + 64)) ]; then
+	die "TLS_N=$TLS_N needs an open-files limit above $((TLS_N + 64)); the hard limit is $NOFILE"
+fi
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/sipcfg-notify.XXXXXX") || die "mktemp -d"
 DPID=
-cleanup() {
+stop_daemon() {
 	if [ -n "$DPID" ] && kill -0 "$DPID" 2>/dev/null; then
 		kill "$DPID" 2>/dev/null
 		# It may be sending N terminating NOTIFYs: give it time.
@@ -98,6 +139,10 @@ cleanup() {
 		kill -KILL "$DPID" 2>/dev/null
 		wait "$DPID" 2>/dev/null
 	fi
+	DPID=
+}
+cleanup() {
+	stop_daemon
 	if [ -n "${KEEP:-}" ]; then
 		echo "work dir kept: $W"
 	else
@@ -109,8 +154,8 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # -------------------------------------------------------- 1. the tool
-"$CC" -O2 -Wall -o "$W/subswarm" "$top/tests/bench/subswarm.c" -lcrypto \
-    -lsqlite3 >"$W/cc.log" 2>&1 ||
+"$CC" -O2 -Wall -o "$W/subswarm" "$top/tests/bench/subswarm.c" -lssl \
+    -lcrypto -lsqlite3 >"$W/cc.log" 2>&1 ||
     die "compiling subswarm.c: $(tail -5 "$W/cc.log")"
 
 # ----------------------------------------------------- 2. cert, store
@@ -132,21 +177,21 @@ if [ "$SETTINGS" -gt 0 ]; then
 	    die "var set global settings: $(tail -3 "$W/store.log")"
 fi
 t0=$(date +%s.%N)
-"$W/subswarm" sql "$N" "$REALM" --pass "$LINEPW" >"$W/devices.sql" ||
+"$W/subswarm" sql "$NDEV" "$REALM" --pass "$LINEPW" >"$W/devices.sql" ||
     die "subswarm sql"
 sqlite3 "$STORE" <"$W/devices.sql" >"$W/sqlite.log" 2>&1 ||
-    die "loading $N devices: $(tail -3 "$W/sqlite.log")"
+    die "loading $NDEV devices: $(tail -3 "$W/sqlite.log")"
 t1=$(date +%s.%N)
 NMON=$(sqlite3 "$STORE" 'SELECT count(*) FROM monitors m JOIN devices d
     ON d.id = m.device_id' 2>"$W/sqlite.log") ||
     die "no monitors table in the store (notifier schema not there?): $(cat "$W/sqlite.log")"
-[ "$NMON" -eq "$N" ] || die "$NMON monitor tokens for $N devices"
+[ "$NMON" -eq "$NDEV" ] || die "$NMON monitor tokens for $NDEV devices"
 SAMPLE=$(sqlite3 "$STORE" 'SELECT sfua_id FROM devices ORDER BY id LIMIT 1')
 SAMPLEUSER=$(sqlite3 "$STORE" 'SELECT u.name FROM devices d JOIN users u
     ON u.id = d.user_id ORDER BY d.id LIMIT 1')
 BODY=$(sc render "$SAMPLE" 2>/dev/null | wc -c)
 printf 'store: %d devices loaded in %.2f s; rendered config %d bytes\n' \
-    "$N" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$BODY"
+    "$NDEV" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')" "$BODY"
 
 # ------------------------------------------------------------ 3. sipcfgd
 udp_busy() {	# udp_busy PORT: is anything bound to UDP PORT?
@@ -155,8 +200,23 @@ udp_busy() {	# udp_busy PORT: is anything bound to UDP PORT?
 	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
 	        END { exit !f }'
 }
-start_daemon() {	# start_daemon SIPPORT: 0 up, 1 port taken, dies otherwise
-	cat >"$W/sipcfgd.conf" <<EOF
+tcp_busy() {	# tcp_busy PORT: is anything bound to TCP PORT?
+	hex=$(printf '%04X' "$1")
+	cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+	    awk -v p=":$hex" 'substr($2, length($2) - 4) == p { f = 1 }
+	        END { exit !f }'
+}
+# start_daemon SIPPORT [sips]: 0 up, 1 port taken, dies otherwise.  With
+# sips, a TLS listener only, and the files are sipcfgd-tls.*.
+start_daemon() {
+	if [ "${2:-}" = sips ]; then
+		D=$W/sipcfgd-tls
+		LISTEN="sips:127.0.0.1:$1"
+	else
+		D=$W/sipcfgd
+		LISTEN="sip:127.0.0.1:$1;transport=udp"
+	fi
+	cat >"$D.conf" <<EOF
 store $STORE
 cert $W/cert.pem
 key $W/key.pem
@@ -167,19 +227,19 @@ auth_fail_limit $AUTH_FAIL_LIMIT
 sub_per_source 10000000
 sub_max 10000000
 notify_rate $NOTIFY_RATE
-sip_listen sip:127.0.0.1:$1;transport=udp
+sip_listen $LISTEN
 ${CONF_EXTRA:-}
 EOF
-	: >"$W/sipcfgd.out"
-	"$SIPCFGD" -f "$W/sipcfgd.conf" >"$W/sipcfgd.out" 2>"$W/sipcfgd.err" &
+	: >"$D.out"
+	"$SIPCFGD" -f "$D.conf" >"$D.out" 2>"$D.err" &
 	DPID=$!
 	i=0
-	while ! grep -q '^sipcfgd: ready' "$W/sipcfgd.out"; do
+	while ! grep -q '^sipcfgd: ready' "$D.out"; do
 		if ! kill -0 "$DPID" 2>/dev/null; then
 			wait "$DPID" 2>/dev/null
 			DPID=
-			grep -qi 'in use' "$W/sipcfgd.err" && return 1
-			die "sipcfgd exited: $(tail -5 "$W/sipcfgd.err")"
+			grep -qi 'in use' "$D.err" && return 1
+			die "sipcfgd exited: $(tail -5 "$D.err")"
 		fi
 		i=$((i + 1))
 		[ "$i" -gt 400 ] && die "sipcfgd printed no ready line in 20 s"
@@ -276,8 +336,9 @@ if [ "$TERM_PHASE" = 1 ] && [ -n "$DPID" ]; then
 fi
 
 # --------------------------------------------------------------- 5. table
+RES=$W/results
 r() { awk -v k="$1" '$1 == "R" && $2 == k { $1 = ""; $2 = ""; sub(/^  /, "");
-    print; exit }' "$W/results"; }
+    print; exit }' "$RES"; }
 field() {	# field KEY WORD: the number after WORD in the value of KEY
 	r "$1" | awk -v w="$2" '{ for (i = 1; i < NF; i++) if ($i == w)
 	    { print $(i + 1); exit } }'
@@ -380,5 +441,127 @@ if [ -s "$W/sipcfgd.err" ]; then
 	echo
 	echo "sipcfgd stderr ($(wc -l <"$W/sipcfgd.err") lines), last 10:"
 	tail -10 "$W/sipcfgd.err" | sed 's/^/  /'
+fi
+
+# ------------------------------------------------------------ 6. over TLS
+[ "$TLS_N" -gt 0 ] || exit 0
+stop_daemon		# the UDP one, if TERM_PHASE=0 left it running
+# TcpExtListenOverflows: connections the kernel dropped because a listen
+# queue was full (for the whole machine: on a quiet one, sipcfgd's).
+listen_overflows() {
+	awk '$1 == "TcpExt:" { if (!h) { for (i = 2; i <= NF; i++) c[$i] = i;
+	    h = 1 } else print $c["ListenOverflows"] }' /proc/net/netstat
+}
+echo
+echo "TLS phase: $TLS_N subscriptions, one TLS connection each" \
+    "(open-files limit $NOFILE)"
+TPORT=
+base=$((20000 + ($$ + 4999) % 30000))
+for try in 0 1 2 3 4 5 6 7 8 9; do
+	p=$((base + try * 97))
+	tcp_busy "$p" && continue
+	if start_daemon "$p" sips; then
+		TPORT=$p
+		break
+	fi
+done
+[ -n "$TPORT" ] || die "no free TCP port for sip_listen sips:"
+grep -q "^sipcfgd: sip tls 127.0.0.1:$TPORT\$" "$W/sipcfgd-tls.out" ||
+    die "sipcfgd printed no 'sipcfgd: sip tls 127.0.0.1:$TPORT' line: $(cat "$W/sipcfgd-tls.out")"
+echo "sipcfgd: SIP tls 127.0.0.1:$TPORT (pid $DPID," \
+    "open-files limit $(awk '$1 == "Max" && $2 == "open" { print $4 }' \
+    "/proc/$DPID/limits"))"
+# While all are held: the daemon's descriptors (one per connection).
+cat >"$W/hook-held-tls.sh" <<EOF
+echo "R daemon_fds \$(ls /proc/$DPID/fd 2>/dev/null | wc -l)"
+EOF
+"$W/subswarm" run --transport tls --store "$STORE" \
+    --sip "127.0.0.1:$TPORT" --n "$TLS_N" --realm "$REALM" --k "$TLS_K" \
+    --window "$TLS_WINDOW" --pid "$DPID" --settle "$TLS_SETTLE" \
+    --expires "$EXPIRES" --setup-timeout 600 "${targs[@]}" \
+    --hook-held "sh $W/hook-held-tls.sh" \
+    >"$W/results-tls" 2>"$W/subswarm-tls.err" &
+SPID=$!
+LOVF0=$(listen_overflows)
+tail -f --pid="$SPID" "$W/subswarm-tls.err" 2>/dev/null |
+    grep --line-buffered '^subswarm: ' | grep --line-buffered -v ANOMALY &
+TPID=$!
+wait "$SPID"
+src=$?
+wait "$TPID"
+LOVF1=$(listen_overflows)
+[ "$src" -eq 0 ] || die "subswarm --transport tls failed ($src): $(grep -v '^subswarm:  ' "$W/subswarm-tls.err" | tail -5)"
+if [ "$TERM_PHASE" = 1 ] && [ -n "$DPID" ]; then
+	for _ in $(seq 1 300); do
+		kill -0 "$DPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$DPID" 2>/dev/null; then
+		echo "NOTE: sipcfgd still running 30 s after SIGTERM; killed"
+		kill -KILL "$DPID"
+	fi
+	wait "$DPID"
+	echo "sipcfgd exit status after SIGTERM: $?"
+	DPID=
+fi
+
+RES=$W/results-tls
+echo
+echo "sipcfgd SIP notifier, $TLS_N http-monitor subscriptions over TLS on" \
+    "127.0.0.1, one connection each"
+echo "subswarm: at most $TLS_WINDOW connections between connect() and" \
+    "their SUBSCRIBE's answer; TLS $(r tls_version)"
+echo
+printf '%-44s %s\n' figure value
+trow() { printf '%-44s %s\n' "$1" "$2"; }
+TOK=$(first establish_ok)
+trow "TLS subscriptions held" "$(r establish_ok)"
+trow "TLS handshakes" "$(r tls_handshakes)"
+trow "  connect -> handshake done" "$(r tls_handshake_ms | sed 's/ (.*//') ms"
+trow "time to establish all" "$(first establish_seconds) s"
+trow "establish rate" "$(first establish_rate) (connect, handshake, SUBSCRIBE/401/SUBSCRIBE/200/NOTIFY)"
+trow "  connect..initial NOTIFY per device" "$(r handshake_ms | sed 's/ (.*//') ms"
+RSS0=$(first rss_before)
+trow "sipcfgd VmRSS before subscribing" "$RSS0 kB"
+trow "sipcfgd VmRSS holding $TOK (+1.5 s)" "$(first rss_held) kB"
+trow "RSS per TLS subscription (+1.5 s)" "$(r rss_per_sub)"
+if [ "$TLS_SETTLE" -gt 0 ]; then
+	trow "sipcfgd VmRSS holding $TOK (+${TLS_SETTLE} s more)" "$(first rss_settled) kB"
+	trow "RSS per TLS subscription (+${TLS_SETTLE} s)" "$(r rss_per_sub_settled)"
+fi
+trow "sipcfgd open descriptors holding" "$(r daemon_fds)"
+if [ "$TLS_K" -gt 0 ]; then
+	trow "single device: commit -> NOTIFY p50/p99" "$(field single_ms p50) / $(field single_ms p99) ms ($(r single_samples))"
+fi
+trow "fan-out: commit -> last NOTIFY" "$(first fanout_last_seconds) s ($(r fanout_received))"
+trow "fan-out: NOTIFY rate" "$(r fanout_rate | sed 's/ first-to-last.*//') (first to last; notify_rate $NOTIFY_RATE)"
+if [ "$TERM_PHASE" = 1 ]; then
+	trow "SIGTERM: terminated NOTIFYs" "$(r term_notifies | sed 's/ (.*//')"
+fi
+trow "connections lost before SIGTERM" "$(r tls_closed | awk '{ print $1 }')"
+trow "listen queue overflows (SYNs dropped)" "$((LOVF1 - LOVF0)) (TcpExtListenOverflows, whole machine)"
+trow "stream" "$(r tls_stream)"
+echo
+echo "sipcfgd CPU per phase over TLS:"
+for k in cpu_establish cpu_idle cpu_single cpu_fanout; do
+	v=$(r "$k")
+	[ -n "$v" ] && printf '  %-14s %s; subswarm %s\n' "${k#cpu_}" "$v" \
+	    "$(r "${k}_subswarm" | sed 's/ (.*//')"
+done
+echo "SIP totals: sent $(r sip_sent), received $(r sip_received);" \
+    "SUBSCRIBE answers: $(r subscribe_responses); NOTIFYs $(r notifies)"
+if grep -q '^R anomaly ' "$RES"; then
+	echo
+	echo "TLS ANOMALIES (KEEP=1 keeps $W/subswarm-tls.err):"
+	grep '^R anomaly ' "$RES" | sed 's/^R anomaly /  /'
+	echo
+	echo "the first of each kind in full (at most 100 lines):"
+	awk '/^subswarm: ANOMALY/ { p = 1 } /^subswarm: [^A]/ { p = 0 } p' \
+	    "$W/subswarm-tls.err" | head -100 | sed 's/\r$//; s/^/  | /'
+fi
+if [ -s "$W/sipcfgd-tls.err" ]; then
+	echo
+	echo "sipcfgd (TLS) stderr ($(wc -l <"$W/sipcfgd-tls.err") lines), last 10:"
+	tail -10 "$W/sipcfgd-tls.err" | sed 's/^/  /'
 fi
 exit 0

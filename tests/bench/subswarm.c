@@ -1,9 +1,10 @@
 /*
  * subswarm: a load tool for sipcfgd's SIP notifier (RFC 5989 http-monitor
- * subscriptions, RFC 6011 §2.5).  Self-contained: raw SIP over UDP on
- * loopback, epoll, libsqlite3 for the store and libcrypto for MD5/SHA-256.
+ * subscriptions, RFC 6011 §2.5).  Self-contained: raw SIP over UDP (or TLS)
+ * on loopback, epoll, libsqlite3 for the store, libcrypto for MD5/SHA-256
+ * and libssl for --transport tls.
  *
- *   cc -O2 -Wall -o subswarm tests/bench/subswarm.c -lcrypto -lsqlite3
+ *   cc -O2 -Wall -o subswarm tests/bench/subswarm.c -lssl -lcrypto -lsqlite3
  *
  * Modes:
  *
@@ -41,6 +42,25 @@
  *	message received) go to stderr.  Exit status 2 (with a message) when
  *	the set-up fails or sipcfgd goes away; the figures never fail it.
  *
+ *	With --transport tls (default udp) --sip names a sips: listener and
+ *	each subscription is its own TLS connection, as N phones would hold
+ *	(--socks is ignored; RLIMIT_NOFILE is raised to its hard limit and
+ *	must exceed N + 64).  Connects and handshakes are non-blocking, in
+ *	the same epoll loop; --window bounds the connections between
+ *	connect() and the final answer to their SUBSCRIBE, so at most that
+ *	many handshakes are in flight.  TLS 1.2 or later, the server
+ *	certificate not checked (a self-signed bench certificate), no session
+ *	resumption.  The Request-URI is sips:TOKEN@HOST:PORT, the Via
+ *	SIP/2.0/TLS and the Contact a sips: URI, both with the connection's
+ *	local address and port; SIP is framed on the stream by
+ *	Content-Length, responses and NOTIFYs are expected on the
+ *	subscription's own connection and answered there; no
+ *	retransmissions (RFC 3261 §17.1.2.2), Timer F still ends a
+ *	transaction.  A connection that closes ends its subscription (no
+ *	reconnect).  Extra results: tls_version, tls_handshakes,
+ *	tls_handshake_ms (connect -> handshake done), tls_closed,
+ *	tls_stream; establish and handshake_ms count from connect().
+ *
  * Where the spec is silent the tool takes the reading of a plain UA:
  * responses go to the top Via (received/rport honoured, else the source
  * address); a NOTIFY may come before the SUBSCRIBE's 2xx; a refresh
@@ -58,6 +78,7 @@
 #include <getopt.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -66,13 +87,16 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
 #include <sqlite3.h>
 
 #define T1		0.5
@@ -587,6 +611,7 @@ struct sub {
 	unsigned	 nc, granted;
 	double		 nonce_t, tx_start, tx_next, tx_ivl;
 	double		 t_start, t_200, t_notify, last_notify;
+	double		 t_tls;		/* TLS handshake done (--transport tls) */
 	double		 refresh_at, expires_at;
 	/* Measurement. */
 	int		 waiting, fan_got, fan_extra;
@@ -607,6 +632,7 @@ static struct {
 	unsigned	 n, socks, window, k, expires, setup_timeout;
 	unsigned	 fanout_timeout, settle;
 	int		 pid, term, verbose;
+	int		 tls;		/* --transport tls */
 } o = {
 	.dev_var = "ntp_server", .global_var = "timezone",
 	.noop_var = "bench_noop", .socks = 40, .window = 200, .k = 200,
@@ -633,6 +659,9 @@ static struct {
 	unsigned long	 terminated, expired, via_mismatch, realm_mismatch;
 	unsigned long	 auth_rejected, forked, stale, notify_before_2xx;
 	unsigned long	 refresh_notifies, refresh_401;
+	/* --transport tls */
+	unsigned long	 tls_connect_fail, tls_hs_fail, tls_closed;
+	unsigned long	 tls_wrong_conn, tls_pings, tls_partial;
 	double		 t_last_rx;
 } cnt;
 
@@ -748,6 +777,9 @@ udp_drops(void)
 	long		 v = -1;
 	unsigned long	 drops;
 
+	if (o.tls)
+		return -1;
+
 	/* The kernel prints the address as the host-order integer of the
 	 * network-order bytes (0100007F on x86), the port in host order. */
 	snprintf(want, sizeof(want), "%08X:%04X",
@@ -780,6 +812,7 @@ struct cpusnap {
 	int		 n;
 	struct thr	 t[MAXTHR];
 	double		 when;
+	double		 self;		/* subswarm's own CPU seconds */
 };
 
 static void
@@ -793,6 +826,13 @@ cpu_snap(struct cpusnap *c)
 
 	c->n = 0;
 	c->when = now();
+	{
+		struct rusage	 ru;
+
+		c->self = getrusage(RUSAGE_SELF, &ru) != 0 ? 0 :
+		    (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+		    (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+	}
 	if (o.pid <= 0)
 		return;
 	snprintf(path, sizeof(path), "/proc/%d/task", o.pid);
@@ -850,6 +890,10 @@ cpu_report(const char *tag, const struct cpusnap *a, const struct cpusnap *b)
 	    off ? line : " (none)");
 	/* CLOCK_MONOTONIC, for `perf record -k CLOCK_MONOTONIC` slices. */
 	printf("R %s_clock %.6f %.6f\n", tag, a->when, b->when);
+	/* Over TLS the load tool works hard too: is it the bottleneck? */
+	if (o.tls)
+		printf("R %s_subswarm %.2f s CPU (subswarm itself)\n", tag,
+		    b->self - a->self);
 }
 
 /* ------------------------------------------------------------ transport */
@@ -893,6 +937,8 @@ open_sockets(void)
 
 	if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0)
 		die("epoll_create1: %s", strerror(errno));
+	if (o.tls)
+		return;		/* a connection per subscription, later */
 	sks = calloc(o.socks, sizeof(*sks));
 	for (i = 0; i < o.socks; i++) {
 		if ((sks[i].fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK |
@@ -963,6 +1009,39 @@ target_addr(const struct sub *s, struct sockaddr_in *to)
 		*to = daddr;
 }
 
+/*
+ * --transport tls: one TLS connection per subscription, conns[i] for
+ * subs[i], as N phones each with its own flow.  The connection is made
+ * by start_sub() and driven by the epoll loop (non-blocking connect,
+ * then SSL_do_handshake until done); the initial SUBSCRIBE goes once the
+ * handshake is done.  SIP is framed on the stream by Content-Length
+ * (RFC 3261 §18.3); responses and NOTIFYs come back on the same
+ * connection.  A connection that goes ends its subscription: subswarm
+ * does not reconnect (a phone would, and re-subscribe).
+ */
+enum cstate { C_NONE, C_CONNECTING, C_HANDSHAKE, C_OPEN, C_CLOSED };
+
+struct conn {
+	int		 fd;
+	SSL		*ssl;
+	enum cstate	 st;
+	unsigned	 lport;		/* our local port (Via, Contact) */
+	uint32_t	 events;	/* what epoll watches now */
+	char		*in;		/* an unfinished message, malloc'd */
+	size_t		 inlen;
+	char		*out;		/* what SSL_write has not taken yet */
+	size_t		 outlen;
+};
+
+static struct conn	*conns;
+static SSL_CTX		*sslctx;
+static unsigned		 tls_open;	/* handshakes done, not closed */
+static char		 tls_version[96];	/* of the first handshake */
+
+static void	conn_connect(struct sub *);
+static void	conn_send(unsigned, const char *, size_t);
+static void	conn_close(unsigned);
+
 /* ------------------------------------------------------------- requests */
 
 static void
@@ -971,6 +1050,7 @@ send_subscribe(struct sub *s, int with_auth, unsigned expires)
 	char			 buf[4096], auth[1536], ha1[40], ha2[40];
 	char			 resp[40], cnonce[24], ruri_to[320];
 	struct sockaddr_in	 to;
+	unsigned		 lport;
 	int			 n;
 
 	s->cseq++;
@@ -998,26 +1078,28 @@ send_subscribe(struct sub *s, int with_auth, unsigned expires)
 		if (n < 0 || (size_t)n >= sizeof(auth))
 			die("Authorization header too long");
 	}
-	snprintf(ruri_to, sizeof(ruri_to), "sip:%s@%s:%u", s->token,
-	    o.uri_host ? o.uri_host : dhost, dport);
+	snprintf(ruri_to, sizeof(ruri_to), "%s:%s@%s:%u", o.tls ? "sips" :
+	    "sip", s->token, o.uri_host ? o.uri_host : dhost, dport);
+	lport = o.tls ? conns[s - subs].lport : sks[s->sock].port;
 	n = snprintf(buf, sizeof(buf),
 	    "SUBSCRIBE %s SIP/2.0\r\n"
-	    "Via: SIP/2.0/UDP 127.0.0.1:%u;branch=%s;rport\r\n"
+	    "Via: SIP/2.0/%s 127.0.0.1:%u;branch=%s;rport\r\n"
 	    "Max-Forwards: 70\r\n"
 	    "From: <%s>;tag=%s\r\n"
 	    "To: <%s>%s%s\r\n"
 	    "Call-ID: %s\r\n"
 	    "CSeq: %u SUBSCRIBE\r\n"
-	    "Contact: <sip:sw%u@127.0.0.1:%u>\r\n"
+	    "Contact: <%s:sw%u@127.0.0.1:%u>\r\n"
 	    "Event: http-monitor\r\n"
 	    "Accept: message/http\r\n"
 	    "Expires: %u\r\n"
 	    "%s"
 	    "User-Agent: subswarm\r\n"
 	    "Content-Length: 0\r\n\r\n",
-	    s->target, sks[s->sock].port, s->branch, s->aor, s->ftag,
-	    ruri_to, s->totag[0] ? ";tag=" : "", s->totag, s->callid, s->cseq,
-	    (unsigned)(s - subs), sks[s->sock].port, expires, auth);
+	    s->target, o.tls ? "TLS" : "UDP", lport, s->branch, s->aor,
+	    s->ftag, ruri_to, s->totag[0] ? ";tag=" : "", s->totag, s->callid,
+	    s->cseq, o.tls ? "sips" : "sip", (unsigned)(s - subs), lport,
+	    expires, auth);
 	if (n < 0 || (size_t)n >= sizeof(buf))
 		die("SUBSCRIBE too long");
 	free(s->req);
@@ -1037,6 +1119,12 @@ send_subscribe(struct sub *s, int with_auth, unsigned expires)
 	s->tx_start = now();
 	s->tx_ivl = T1;
 	s->tx_next = s->tx_start + T1;
+	if (o.tls) {
+		/* RFC 3261 §17.1.2.2: no Timer E on a reliable transport. */
+		s->tx_next = s->tx_start + TIMER_F;
+		conn_send((unsigned)(s - subs), buf, (size_t)n);
+		return;
+	}
 	target_addr(s, &to);
 	xsend(sks[s->sock].fd, buf, (size_t)n, &to);
 }
@@ -1053,12 +1141,17 @@ tx_done(struct sub *s)
 static void
 start_sub(struct sub *s)
 {
-	snprintf(s->target, sizeof(s->target), "sip:%s@%s:%u", s->token,
-	    o.uri_host ? o.uri_host : dhost, dport);
+	snprintf(s->target, sizeof(s->target), "%s:%s@%s:%u", o.tls ?
+	    "sips" : "sip", s->token, o.uri_host ? o.uri_host : dhost, dport);
 	s->state = S_PENDING;
 	s->t_start = now();
 	if (t_est_start == 0)
 		t_est_start = s->t_start;
+	if (o.tls) {
+		/* The SUBSCRIBE goes when the handshake is done. */
+		conn_connect(s);
+		return;
+	}
 	send_subscribe(s, 0, o.expires);
 }
 
@@ -1075,6 +1168,9 @@ sub_dead(struct sub *s)
 		probe_lost++;
 	}
 	tx_done(s);
+	/* A phone that gives up on its subscription drops its flow. */
+	if (o.tls)
+		conn_close((unsigned)(s - subs));
 }
 
 static void
@@ -1295,6 +1391,11 @@ reply(int sock, const struct sockaddr_in *src, const struct msg *m, int code,
 	if (r < 0 || (size_t)r >= sizeof(buf) - off)
 		return;
 	off += (size_t)r;
+	if (o.tls) {
+		/* RFC 3261 §18.2.2: on the connection the request came on. */
+		conn_send((unsigned)sock, buf, off);
+		return;
+	}
 	if (via) {
 		/* "SIP/2.0/UDP host:port;params" */
 		const char *p = via->val, *e = via->val + via->vlen, *sp;
@@ -1523,6 +1624,15 @@ on_packet(int sock, char *buf, size_t len, const struct sockaddr_in *src,
 		anomaly("unparsable datagram", NULL, &m, NULL);
 		return;
 	}
+	if (o.tls) {
+		struct sub *s = sub_of(&m);
+
+		if (s && s - subs != sock) {
+			cnt.tls_wrong_conn++;
+			anomaly("message on another subscription's TLS "
+			    "connection", s, &m, "came on connection %d", sock);
+		}
+	}
 	if (!m.is_req) {
 		on_response(&m);
 		return;
@@ -1536,6 +1646,397 @@ on_packet(int sock, char *buf, size_t len, const struct sockaddr_in *src,
 		anomaly("request other than NOTIFY (answered 501)", NULL, &m,
 		    NULL);
 		reply(sock, src, &m, 501, "Not Implemented");
+	}
+}
+
+/* ------------------------------------------------------- TLS transport */
+
+static void
+tls_init(void)
+{
+	struct rlimit	 rl;
+
+	/*
+	 * One descriptor per subscription: as many as the hard limit
+	 * allows (raising it takes root, or ulimit -Hn in the shell).
+	 */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+			note("setrlimit NOFILE: %s", strerror(errno));
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur < (rlim_t)o.n + 64)
+		die("--n %u TLS connections need more than the %llu file "
+		    "descriptors allowed (ulimit -Hn)", o.n,
+		    (unsigned long long)rl.rlim_cur);
+	if ((sslctx = SSL_CTX_new(TLS_client_method())) == NULL)
+		die("SSL_CTX_new failed");
+	if (SSL_CTX_set_min_proto_version(sslctx, TLS1_2_VERSION) != 1)
+		die("SSL_CTX_set_min_proto_version failed");
+	/* The bench certificate is self-signed: not checked, on purpose. */
+	SSL_CTX_set_verify(sslctx, SSL_VERIFY_NONE, NULL);
+	/* 10,000 phones make 10,000 full handshakes: no resumption. */
+	SSL_CTX_set_session_cache_mode(sslctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_options(sslctx, SSL_OP_NO_TICKET);
+	/* Idle connections keep no 17 KB buffers in this process. */
+	SSL_CTX_set_mode(sslctx, SSL_MODE_RELEASE_BUFFERS |
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	conns = calloc(nsubs, sizeof(*conns));
+	if (conns == NULL)
+		die("out of memory");
+}
+
+static void
+conn_watch(unsigned i, uint32_t events)
+{
+	struct conn		*c = &conns[i];
+	struct epoll_event	 ev;
+
+	if (c->events == events)
+		return;
+	ev.events = events;
+	ev.data.u32 = i;
+	if (epoll_ctl(ep, EPOLL_CTL_MOD, c->fd, &ev) != 0)
+		die("epoll_ctl MOD: %s", strerror(errno));
+	c->events = events;
+}
+
+static void
+conn_connect(struct sub *s)
+{
+	unsigned		 i = (unsigned)(s - subs);
+	struct conn		*c = &conns[i];
+	struct epoll_event	 ev;
+	struct sockaddr_in	 sa;
+	socklen_t		 sl = sizeof(sa);
+	int			 one = 1;
+
+	/* The window counts it from connect() to its SUBSCRIBE's answer. */
+	if (!s->tx)
+		inflight++;
+	s->tx = 1;
+	s->tx_start = now();
+	s->tx_next = s->tx_start + TIMER_F;
+	if ((c->fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) < 0)
+		die("socket: %s (connection %u; ulimit -n?)", strerror(errno),
+		    i);
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (struct sockaddr *)&daddr, sizeof(daddr)) != 0 &&
+	    errno != EINPROGRESS) {
+		cnt.tls_connect_fail++;
+		anomaly("TCP connect failed", s, NULL, "%s", strerror(errno));
+		close(c->fd);
+		c->fd = -1;
+		c->st = C_CLOSED;
+		sub_dead(s);
+		return;
+	}
+	if (getsockname(c->fd, (struct sockaddr *)&sa, &sl) == 0)
+		c->lport = ntohs(sa.sin_port);
+	if ((c->ssl = SSL_new(sslctx)) == NULL || SSL_set_fd(c->ssl, c->fd) !=
+	    1)
+		die("SSL_new failed (connection %u)", i);
+	SSL_set_connect_state(c->ssl);
+	c->st = C_CONNECTING;
+	c->events = EPOLLIN | EPOLLOUT;
+	ev.events = c->events;
+	ev.data.u32 = i;
+	if (epoll_ctl(ep, EPOLL_CTL_ADD, c->fd, &ev) != 0)
+		die("epoll_ctl ADD: %s", strerror(errno));
+}
+
+/* Ends connection I (and with it its subscription, if still alive). */
+static void
+conn_close(unsigned i)
+{
+	struct conn	*c = &conns[i];
+
+	if (c->st == C_NONE || c->st == C_CLOSED)
+		return;
+	if (c->st == C_OPEN)
+		tls_open--;
+	if (c->ssl) {
+		if (c->st == C_OPEN)
+			SSL_shutdown(c->ssl);	/* close_notify, no wait */
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+	}
+	close(c->fd);	/* also leaves the epoll set */
+	c->fd = -1;
+	c->st = C_CLOSED;
+	free(c->in);
+	free(c->out);
+	c->in = c->out = NULL;
+	c->inlen = c->outlen = 0;
+	sub_dead(&subs[i]);
+}
+
+/* The connection went under us: say how, unless it was the SIGTERM. */
+static void
+conn_lost(unsigned i, const char *how, int sslerr)
+{
+	char		 e[256];
+	unsigned long	 l = ERR_get_error();
+
+	ERR_clear_error();
+	if (conns[i].st == C_CONNECTING) {
+		cnt.tls_connect_fail++;
+		anomaly("TCP connect failed", &subs[i], NULL, "%s", how);
+	} else if (conns[i].st != C_OPEN) {
+		cnt.tls_hs_fail++;
+		ERR_error_string_n(l, e, sizeof(e));
+		anomaly("TLS connect or handshake failed", &subs[i], NULL,
+		    "%s (SSL error %d%s%s)", how, sslerr, l ? ", " : "",
+		    l ? e : "");
+	} else if (phase != P_TERM || subs[i].state != S_DEAD) {
+		cnt.tls_closed++;
+		if (phase != P_TERM)
+			anomaly("TLS connection closed by the daemon or "
+			    "failed", &subs[i], NULL, "%s (SSL error %d)", how,
+			    sslerr);
+	}
+	conn_close(i);
+}
+
+/* Writes what is queued; -1 when the connection went. */
+static int
+conn_flush(unsigned i)
+{
+	struct conn	*c = &conns[i];
+	int		 r, e;
+
+	while (c->outlen > 0) {
+		r = SSL_write(c->ssl, c->out, (int)c->outlen);
+		if (r > 0) {
+			memmove(c->out, c->out + r, c->outlen - (size_t)r);
+			c->outlen -= (size_t)r;
+			continue;
+		}
+		e = SSL_get_error(c->ssl, r);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+			conn_watch(i, EPOLLIN | EPOLLOUT);
+			return 0;
+		}
+		conn_lost(i, "SSL_write", e);
+		return -1;
+	}
+	free(c->out);
+	c->out = NULL;
+	conn_watch(i, EPOLLIN);
+	return 0;
+}
+
+/* Sends one message on connection I (queued behind what is pending). */
+static void
+conn_send(unsigned i, const char *b, size_t len)
+{
+	struct conn	*c = &conns[i];
+	char		*p;
+
+	if (c->st != C_OPEN) {
+		/* Lost with its connection: the subscription is dead. */
+		return;
+	}
+	if ((p = realloc(c->out, c->outlen + len)) == NULL)
+		die("out of memory");
+	memcpy(p + c->outlen, b, len);
+	c->out = p;
+	c->outlen += len;
+	cnt.sent++;
+	conn_flush(i);
+}
+
+/*
+ * The Content-Length of a header block (RFC 3261 §18.3: it MUST be
+ * there on a stream); -1 if absent or not a number.
+ */
+static long
+stream_clen(const char *h, size_t hlen)
+{
+	const char	*p = h, *e = h + hlen, *eol, *v;
+	char		*end;
+	long		 n;
+
+	while (p < e) {
+		eol = memchr(p, '\n', (size_t)(e - p));
+		if (eol == NULL)
+			eol = e;
+		v = NULL;
+		if (eol - p > 15 && strncasecmp(p, "Content-Length", 14) == 0)
+			v = p + 14;
+		else if (eol - p > 1 && (*p == 'l' || *p == 'L') &&
+		    (p[1] == ':' || p[1] == ' ' || p[1] == '\t'))
+			v = p + 1;
+		if (v) {
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			if (v < eol && *v == ':') {
+				errno = 0;
+				n = strtol(v + 1, &end, 10);
+				if (errno == 0 && end > v + 1 && n >= 0 &&
+				    n <= RXBUF)
+					return n;
+				return -1;
+			}
+		}
+		p = eol + 1;
+	}
+	return -1;
+}
+
+/*
+ * Takes the whole messages off the front of c->in, one at a time (they
+ * can come back to back in one read, or split over several).  Stops
+ * when the connection closes under a handler.
+ */
+static void
+conn_frames(unsigned i)
+{
+	static char	 msgbuf[2 * RXBUF + 1];
+	struct conn	*c = &conns[i];
+	size_t		 off = 0, hlen, total;
+	char		*e;
+	long		 cl;
+
+	while (c->st == C_OPEN && off < c->inlen) {
+		/* RFC 5626 §4.4.1: CRLFCRLF is a ping, CRLF its pong. */
+		if (c->inlen - off >= 4 && memcmp(c->in + off, "\r\n\r\n", 4)
+		    == 0) {
+			cnt.tls_pings++;
+			off += 4;
+			conn_send(i, "\r\n", 2);
+			continue;
+		}
+		if (c->in[off] == '\r' || c->in[off] == '\n') {
+			if (c->inlen - off < 4 && c->in[off] == '\r')
+				break;	/* maybe a ping, not all here */
+			off++;
+			continue;
+		}
+		e = memmem(c->in + off, c->inlen - off, "\r\n\r\n", 4);
+		if (e == NULL) {
+			if (c->inlen - off > RXBUF) {
+				anomaly("TLS stream: no end of headers in "
+				    "64 KiB", &subs[i], NULL, NULL);
+				conn_close(i);
+				return;
+			}
+			break;
+		}
+		hlen = (size_t)(e + 4 - (c->in + off));
+		if (hlen > RXBUF) {
+			anomaly("TLS stream: headers over 64 KiB", &subs[i],
+			    NULL, NULL);
+			conn_close(i);
+			return;
+		}
+		if ((cl = stream_clen(c->in + off, hlen)) < 0) {
+			struct msg m;
+
+			m.buf = c->in + off;
+			m.len = hlen;
+			anomaly("TLS stream: a message without a valid "
+			    "Content-Length (connection dropped)", &subs[i],
+			    &m, NULL);
+			conn_close(i);
+			return;
+		}
+		total = hlen + (size_t)cl;
+		if (c->inlen - off < total) {
+			cnt.tls_partial++;
+			break;
+		}
+		memcpy(msgbuf, c->in + off, total);
+		off += total;
+		on_packet((int)i, msgbuf, total, &daddr, now());
+	}
+	if (c->st != C_OPEN)
+		return;		/* conn_close() freed c->in */
+	if (off >= c->inlen) {
+		free(c->in);
+		c->in = NULL;
+		c->inlen = 0;
+	} else if (off > 0) {
+		memmove(c->in, c->in + off, c->inlen - off);
+		c->inlen -= off;
+	}
+}
+
+/* Everything epoll says about connection I. */
+static void
+conn_event(unsigned i, uint32_t events)
+{
+	static char	 buf[RXBUF];
+	struct conn	*c = &conns[i];
+	struct sub	*s = &subs[i];
+	socklen_t	 sl;
+	char		*p;
+	int		 r, e, err = 0, k;
+
+	if (c->st == C_CONNECTING) {
+		sl = sizeof(err);
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &sl) != 0)
+			err = errno;
+		if (err) {
+			conn_lost(i, strerror(err), 0);
+			return;
+		}
+		if (!(events & (EPOLLOUT | EPOLLIN)))
+			return;
+		c->st = C_HANDSHAKE;
+	}
+	if (c->st == C_HANDSHAKE) {
+		r = SSL_do_handshake(c->ssl);
+		if (r != 1) {
+			e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_WANT_READ)
+				conn_watch(i, EPOLLIN);
+			else if (e == SSL_ERROR_WANT_WRITE)
+				conn_watch(i, EPOLLIN | EPOLLOUT);
+			else
+				conn_lost(i, "SSL_do_handshake", e);
+			return;
+		}
+		c->st = C_OPEN;
+		tls_open++;
+		s->t_tls = now();
+		if (tls_version[0] == '\0')
+			snprintf(tls_version, sizeof(tls_version), "%s %s",
+			    SSL_get_version(c->ssl),
+			    SSL_CIPHER_get_name(SSL_get_current_cipher(c->ssl)));
+		conn_watch(i, EPOLLIN);
+		if (s->state == S_PENDING)
+			send_subscribe(s, 0, o.expires);
+		return;
+	}
+	if (c->st != C_OPEN)
+		return;
+	if ((events & EPOLLOUT) && c->outlen > 0 && conn_flush(i) != 0)
+		return;
+	for (k = 0; k < 64 && c->st == C_OPEN; k++) {
+		r = SSL_read(c->ssl, buf, sizeof(buf));
+		if (r <= 0) {
+			e = SSL_get_error(c->ssl, r);
+			if (e == SSL_ERROR_WANT_READ)
+				break;
+			if (e == SSL_ERROR_WANT_WRITE) {
+				conn_watch(i, EPOLLIN | EPOLLOUT);
+				break;
+			}
+			conn_lost(i, e == SSL_ERROR_ZERO_RETURN ?
+			    "close_notify" : e == SSL_ERROR_SYSCALL ?
+			    "EOF or reset" : "SSL_read", e);
+			return;
+		}
+		if ((p = realloc(c->in, c->inlen + (size_t)r)) == NULL)
+			die("out of memory");
+		memcpy(p + c->inlen, buf, (size_t)r);
+		c->in = p;
+		c->inlen += (size_t)r;
+		conn_frames(i);
 	}
 }
 
@@ -1557,10 +2058,17 @@ timers(double t)
 		if (s->tx && t >= s->tx_next) {
 			if (t - s->tx_start >= TIMER_F) {
 				cnt.timeouts++;
-				anomaly("SUBSCRIBE timed out (no final response "
+				anomaly(o.tls && conns[i].st != C_OPEN ?
+				    "TLS connect or handshake not done in 32 s" :
+				    "SUBSCRIBE timed out (no final response "
 				    "in 32 s)", s, NULL, NULL);
 				sub_dead(s);
 				continue;
+			}
+			if (o.tls) {
+				/* Reliable: Timer F only (§17.1.2.2). */
+				s->tx_next = s->tx_start + TIMER_F;
+				goto refresh;
 			}
 			cnt.retrans++;
 			{
@@ -1572,6 +2080,7 @@ timers(double t)
 			s->tx_ivl = s->tx_ivl * 2 > T2 ? T2 : s->tx_ivl * 2;
 			s->tx_next = t + s->tx_ivl;
 		}
+refresh:
 		if (s->state == S_ACTIVE && !s->tx && t >= s->refresh_at &&
 		    inflight < o.window) {
 			cnt.refreshes++;
@@ -1593,7 +2102,7 @@ static void
 pump(int ms)
 {
 	static char		 buf[RXBUF + 1];
-	struct epoll_event	 ev[64];
+	struct epoll_event	 ev[256];
 	struct sockaddr_in	 src;
 	socklen_t		 sl;
 	ssize_t			 r;
@@ -1607,9 +2116,14 @@ pump(int ms)
 		start_sub(&subs[next_start++]);
 	if (ms > 20)
 		ms = 20;
-	n = epoll_wait(ep, ev, 64, ms < 0 ? 0 : ms);
+	n = epoll_wait(ep, ev, o.tls ? 256 : 64, ms < 0 ? 0 : ms);
 	for (i = 0; i < n; i++) {
 		int sock = (int)ev[i].data.u32;
+
+		if (o.tls) {
+			conn_event(ev[i].data.u32, ev[i].events);
+			continue;
+		}
 
 		for (k = 0; k < 256; k++) {
 			sl = sizeof(src);
@@ -1864,7 +2378,11 @@ usage_run(void)
 	    "  --hook-held CMD  run (sh -c) while all are held\n"
 	    "  --hook-end CMD   run after the measurements, before --term\n"
 	    "  --settle S       hold S seconds more, then RSS again (0)\n"
-	    "  --verbose        show every anomaly, not the first two of a kind\n");
+	    "  --verbose        show every anomaly, not the first two of a kind\n"
+	    "  --transport T    udp (default) or tls: then each subscription\n"
+	    "                   is its own TLS connection to --sip (a sips:\n"
+	    "                   listener), --window connections at a time\n"
+	    "                   between connect() and their SUBSCRIBE's answer\n");
 	exit(2);
 }
 
@@ -1883,6 +2401,7 @@ mode_run(int argc, char **argv)
 		{ "fanout-timeout", 1, NULL, 'f' },
 		{ "hook-held", 1, NULL, 'h' }, { "hook-end", 1, NULL, 'E' },
 		{ "verbose", 0, NULL, 'v' }, { "settle", 1, NULL, 'L' },
+		{ "transport", 1, NULL, 'X' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*realm = NULL;
@@ -1917,6 +2436,12 @@ mode_run(int argc, char **argv)
 		case 'h': o.hook_held = optarg; break;
 		case 'E': o.hook_end = optarg; break;
 		case 'v': o.verbose = 1; break;
+		case 'X':
+			if (strcmp(optarg, "tls") == 0)
+				o.tls = 1;
+			else if (strcmp(optarg, "udp") != 0)
+				die("--transport %s: udp or tls", optarg);
+			break;
 		case 'L': o.settle = (unsigned)num("L", optarg); break;
 		default: usage_run();
 		}
@@ -1945,21 +2470,32 @@ mode_run(int argc, char **argv)
 	    SQLITE_OK)
 		die("prepare: %s", sqlite3_errmsg(db));
 	open_sockets();
+	if (o.tls)
+		tls_init();
 	fan_lat = calloc(nsubs, sizeof(*fan_lat));
 	lat = calloc(o.k ? o.k : 1, sizeof(*lat));
 	signal(SIGPIPE, SIG_IGN);
 
 	result("n", "%u", nsubs);
-	result("sockets", "%u (window %u SUBSCRIBE transactions)", o.socks,
-	    o.window);
+	if (o.tls)
+		result("sockets", "%u TLS connections, one per subscription "
+		    "(window %u: connect to SUBSCRIBE answered)", nsubs,
+		    o.window);
+	else
+		result("sockets", "%u (window %u SUBSCRIBE transactions)",
+		    o.socks, o.window);
 	if (o.pid > 0) {
 		rss0 = proc_kb(o.pid, "VmRSS");
 		rss("rss_before");
 	}
 
 	/* ----------------------------------------------------- establish */
-	note("establishing %u subscriptions (%u sockets, window %u)", nsubs,
-	    o.socks, o.window);
+	if (o.tls)
+		note("establishing %u subscriptions (%u TLS connections, "
+		    "window %u)", nsubs, nsubs, o.window);
+	else
+		note("establishing %u subscriptions (%u sockets, window %u)",
+		    nsubs, o.socks, o.window);
 	drops0 = udp_drops();
 	cpu_snap(&c0);
 	deadline = now() + o.setup_timeout;
@@ -1999,6 +2535,24 @@ mode_run(int argc, char **argv)
 		    "(first SUBSCRIBE -> initial NOTIFY, %u in flight)",
 		    pct(v, c, .5) * 1e3, pct(v, c, .99) * 1e3,
 		    c ? v[c - 1] * 1e3 : NAN, o.window);
+		free(v);
+	}
+	if (o.tls) {
+		double	*v = calloc(nsubs, sizeof(*v));
+		unsigned c = 0;
+
+		for (i = 0; i < nsubs; i++)
+			if (subs[i].t_tls > 0)
+				v[c++] = subs[i].t_tls - subs[i].t_start;
+		qsort(v, c, sizeof(*v), cmpd);
+		result("tls_version", "%s", tls_version[0] ? tls_version :
+		    "(no handshake)");
+		result("tls_handshakes", "%u done, %lu connects failed, %lu "
+		    "handshakes failed, %u open", c, cnt.tls_connect_fail,
+		    cnt.tls_hs_fail, tls_open);
+		result("tls_handshake_ms", "p50 %.1f p99 %.1f max %.1f "
+		    "(connect -> handshake done)", pct(v, c, .5) * 1e3,
+		    pct(v, c, .99) * 1e3, c ? v[c - 1] * 1e3 : NAN);
 		free(v);
 	}
 	result("establish_retransmits", "%lu SUBSCRIBE, %lu NOTIFY seen again",
@@ -2254,7 +2808,20 @@ mode_run(int argc, char **argv)
 	sqlite3_close(db);
 	for (i = 0; i < nsubs; i++)
 		free(subs[i].req);
-	for (i = 0; i < o.socks; i++)
+	if (o.tls) {
+		result("tls_closed", "%lu open connections closed by the "
+		    "daemon or failed (not counting after SIGTERM)",
+		    cnt.tls_closed);
+		result("tls_stream", "%lu keep-alive pings answered, %lu reads "
+		    "that ended inside a message, %lu messages on another "
+		    "subscription's connection", cnt.tls_pings,
+		    cnt.tls_partial, cnt.tls_wrong_conn);
+		for (i = 0; i < nsubs; i++)
+			conn_close(i);
+		free(conns);
+		SSL_CTX_free(sslctx);
+	}
+	for (i = 0; sks && i < o.socks; i++)
 		close(sks[i].fd);
 	close(ep);
 	free(subs);
