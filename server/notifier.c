@@ -415,6 +415,7 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		n->next_expiry = now + EXPIRY_MS;
 		nsub_expire(n, now);
 	}
+	resource_end(n->res);	/* the reads above, before any write */
 	if (now >= n->next_flush) {
 		n->next_flush = now + FLUSH_MS;
 		nsub_flush_rows(n);
@@ -441,7 +442,10 @@ static int
 leg_cb(struct notifier *n, nta_leg_t *leg, nta_incoming_t *irq,
     const sip_t *sip)
 {
-	return nsub_request(n, leg, irq, sip);
+	int	 st = nsub_request(n, leg, irq, sip);
+
+	resource_end(n->res);
+	return st;
 }
 /* ------------------------------------------------------ the thread */
 
@@ -472,6 +476,7 @@ stop_msg(struct notifier *n, su_msg_r msg, struct notifier **arg)
 		else
 			nsub_notify(n, s, ss);
 	}
+	resource_end(n->res);
 	/* From now: sending them all may itself take seconds. */
 	n->stop_deadline = notifier_now_ms() + STOP_WAIT_MS;
 }
@@ -508,6 +513,13 @@ run(void *arg)
 	}
 	resource_opts_init(&ro, n->cfg);
 	ro.cache_bytes = (size_t)4 << 20;
+	/*
+	 * As the HTTP workers render (issue 11): jansson from this thread's
+	 * arena, and a check's reads in one read transaction, ended at the
+	 * end of each tick and each request (before anything is written).
+	 */
+	ro.arena = 1;
+	ro.read_txn = 1;
 	if ((n->res = resource_new(n->st, &ro)) == NULL)
 		goto fail;
 	if ((n->seq = store_changes_head(n->st)) < 0 ||
@@ -571,6 +583,7 @@ run(void *arg)
 	n->last_tick = notifier_now_ms();
 	n->next_prune = time(NULL) + 60;
 	cs_reload(n);
+	resource_end(n->res);
 	pthread_mutex_lock(&n->mu);
 	n->state = 1;
 	pthread_cond_signal(&n->cv);
