@@ -53,6 +53,7 @@
 #define WATCH_MS	20	/* store polling (PRAGMA data_version) */
 #define FLUSH_MS	500	/* `sipcfg subs` rows */
 #define EXPIRY_MS	1000	/* expired subscriptions looked for */
+#define YIELD_EVERY	8	/* devices checked between socket reads */
 #define CHANGE_BATCH	512
 #define TRIM_EVERY	10	/* seconds between malloc_trim() calls */
 #define PRUNE_EVERY	3600	/* seconds between change log prunes */
@@ -308,6 +309,7 @@ drain(struct notifier *n, uint64_t now)
 	struct mdev	*d;
 	struct nsub	*s;
 	uint64_t	 start = notifier_now_ms();
+	int		 i;
 	double		 cap = (double)n->cfg->notify_rate / 10.0 + 1.0;
 
 	n->tokens += (double)(now - n->last_tick) * n->cfg->notify_rate /
@@ -329,7 +331,20 @@ drain(struct notifier *n, uint64_t now)
 	}
 	/* A bounded slice of work per tick keeps the SIP side responsive. */
 	while (n->qhead && n->tokens >= 1.0 && notifier_now_ms() - start < 8) {
-		d = n->qhead;
+		/*
+		 * Let what is waiting on the sockets in first: the answers
+		 * to the NOTIFYs just sent (not read for a whole slice, they
+		 * overflowed the socket buffer and came again as
+		 * retransmissions) and subscribers' own requests, every
+		 * YIELD_EVERY devices (a poll is a system call).  I/O only,
+		 * no timers, and no device held across it: a request may
+		 * end a subscription and drop its device.
+		 */
+		if ((++n->drained & (YIELD_EVERY - 1)) == 0)
+			for (i = 0; i < 64 && su_root_yield(n->root) > 0; i++)
+				;
+		if ((d = n->qhead) == NULL || n->stopping)
+			break;
 		n->qhead = d->qnext;
 		if (n->qhead == NULL)
 			n->qtail = NULL;
@@ -469,7 +484,9 @@ stop_msg(struct notifier *n, su_msg_r msg, struct notifier **arg)
 			r = (unsigned)s->local_id * 2654435761u;
 		snprintf(ss, sizeof(ss), "terminated;reason=probation;"
 		    "retry-after=%u", base + r % (base + 1));
-		if (dev_refresh(n, s->dev) != 0 && s->dev->status == 0)
+		/* What the store watch keeps current: no rendering here,
+		 * which for every device would delay the exit by minutes. */
+		if (s->dev->status == 0 && dev_refresh(n, s->dev) != 0)
 			s->dev->status = 503;
 		if (s->dev->status == 404 || s->dev->status == 403)
 			nsub_notify(n, s, NULL);

@@ -175,6 +175,7 @@ struct notifier {
 	uint64_t		 next_watch, next_flush, next_expiry;
 	time_t			 next_prune, next_trim;
 	double			 tokens;
+	unsigned		 drained;	/* devices checked, all told */
 	uint64_t		 last_tick;
 
 	struct mdev		*dbucket[DEV_BUCKETS];
