@@ -96,7 +96,7 @@ struct nsub {
 	struct nsub	*hnext;		/* dialog hash (Call-ID, our tag) */
 	struct nsub	*dnext;		/* the device's subscriptions */
 	struct nsub	*next, *prev;	/* all subscriptions */
-	struct nsub	*wnext;		/* rows to write */
+	struct nsub	*wnext, *wprev;	/* rows to write */
 	struct notifier	*n;
 	struct mdev	*dev;
 	nta_outgoing_t	*orq;		/* the NOTIFY in flight */

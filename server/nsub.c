@@ -203,7 +203,10 @@ nsub_row_dirty(struct notifier *n, struct nsub *s)
 	if (s->wdirty)
 		return;
 	s->wdirty = 1;
+	s->wprev = NULL;
 	s->wnext = n->wlist;
+	if (n->wlist)
+		n->wlist->wprev = s;
 	n->wlist = s;
 }
 
@@ -227,12 +230,15 @@ nsub_free(struct notifier *n, struct nsub *s)
 	else
 		log_warnx("subscription %lld: out of memory, not recorded as "
 		    "ended", (long long)s->local_id);
-	if (s->wdirty)
-		for (pp = &n->wlist; *pp; pp = &(*pp)->wnext)
-			if (*pp == s) {
-				*pp = s->wnext;
-				break;
-			}
+	if (s->wdirty) {
+		/* Doubly linked: at shutdown every one of N is dirty. */
+		if (s->wprev)
+			s->wprev->wnext = s->wnext;
+		else
+			n->wlist = s->wnext;
+		if (s->wnext)
+			s->wnext->wprev = s->wprev;
+	}
 	for (pp = &d->subs; *pp; pp = &(*pp)->dnext)
 		if (*pp == s) {
 			*pp = s->dnext;
@@ -302,6 +308,7 @@ nsub_flush_rows(struct notifier *n)
 		while ((s = n->wlist) != NULL) {
 			n->wlist = s->wnext;
 			s->wdirty = 0;
+			s->wnext = s->wprev = NULL;
 		}
 	} else
 		log_debug("notifier: subscriptions table: %s (will retry)",

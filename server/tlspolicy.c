@@ -1,5 +1,6 @@
 /*
- * tlspolicy: the SIP side's cipher list (see tlspolicy.h).  Any thread:
+ * tlspolicy: the SIP side's cipher list (see tlspolicy.h), and its idle
+ * connections' buffers released (SSL_MODE_RELEASE_BUFFERS).  Any thread:
  * the real function is looked up once (RTLD_NEXT: the one libssl
  * defines), and the call is passed on with our list, whoever asked.
  */
@@ -40,6 +41,12 @@ SSL_CTX_set_cipher_list(SSL_CTX *ctx, const char *str)
 		return 0;
 	}
 	atomic_fetch_add(&replaced, 1);
+	/*
+	 * A held subscription's connection is idle between NOTIFYs: its
+	 * 34 KB of record buffers go back until the next record comes or
+	 * goes (issue 12: RSS per TLS subscription).
+	 */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
 	return real_set(ctx, TLSPOLICY_CIPHERS);
 }
 

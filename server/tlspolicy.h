@@ -4,7 +4,9 @@
  * cipher list on every SSL_CTX it makes ("ALL:!ADH:..."), after OpenSSL's
  * configuration has been applied, and has no tag to change it.  So the
  * daemon defines SSL_CTX_set_cipher_list itself: sofia's call comes
- * here and gets TLSPOLICY_CIPHERS instead of what it asked for.
+ * here and gets TLSPOLICY_CIPHERS instead of what it asked for.  The
+ * same call sets SSL_MODE_RELEASE_BUFFERS on the context: a subscriber's
+ * connection is idle for hours, and its record buffers need not be.
  */
 #ifndef SIPCFG_TLSPOLICY_H
 #define SIPCFG_TLSPOLICY_H
