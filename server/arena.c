@@ -126,6 +126,21 @@ arena_end(void)
 	a->used = 0;
 }
 
+int
+arena_pause(void)
+{
+	int	 was = active;
+
+	active = 0;
+	return was;
+}
+
+void
+arena_resume(int was)
+{
+	active = was;
+}
+
 size_t
 arena_served(void)
 {

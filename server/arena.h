@@ -22,6 +22,12 @@
 void	 arena_install(void);
 void	 arena_begin(void);
 void	 arena_end(void);
+/*
+ * For objects that must outlive the rendering (resource.c's layer
+ * memo): malloc(3) until arena_resume() with what arena_pause() said.
+ */
+int	 arena_pause(void);
+void	 arena_resume(int);
 /* Allocations served from arenas since start-up (all threads). */
 size_t	 arena_served(void);
 

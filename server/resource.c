@@ -30,6 +30,8 @@
 /* A private cache (sipcfg render, the notifier, dry runs): 16 MiB. */
 #define PRIVATE_CACHE	((size_t)16 << 20)
 
+#define LAYER_MEMO	8	/* global, a few vendors and models */
+
 struct resource {
 	struct store		*st;
 	struct resource_opts	 o;
@@ -50,6 +52,19 @@ struct resource {
 	struct store_path_rule	 rules[RESOURCE_RULES_MAX];
 	size_t			 nrules;
 	int			 rules_loaded;
+	/*
+	 * Own cache only (the notifier, the CLI): the shared layers'
+	 * variables as parsed, dropped with the answers when the store's
+	 * data_version moves.  A fan-out renders every subscribed device
+	 * with the same global layer; parsing its JSON again each time was
+	 * a third of a rendering (issue 12).
+	 */
+	struct layer_memo {
+		char		 key[2 * STORE_NAME_MAX + 24];
+		json_t		*obj;	/* malloc(3), never the arena */
+		time_t		 upd;
+	}			 memo[LAYER_MEMO];
+	unsigned		 memo_next;
 };
 
 void
@@ -113,11 +128,26 @@ read_begin(struct resource *r)
 		r->in_read = 1;
 }
 
+static void
+memo_clear(struct resource *r)
+{
+	size_t	 i;
+	int	 was = arena_pause();
+
+	for (i = 0; i < LAYER_MEMO; i++) {
+		json_decref(r->memo[i].obj);
+		r->memo[i].obj = NULL;
+		r->memo[i].key[0] = '\0';
+	}
+	arena_resume(was);
+}
+
 void
 resource_free(struct resource *r)
 {
 	if (r == NULL)
 		return;
+	memo_clear(r);
 	answers_release(r->ans, r->pinned);
 	read_end(r);
 	if (r->own_ans)
@@ -162,6 +192,7 @@ resource_begin(struct resource *r)
 			return -1;
 		if (v != r->version) {
 			answers_clear(r->ans);
+			memo_clear(r);
 			r->version = v;
 		}
 	}
@@ -414,6 +445,60 @@ unseal_var(void *arg, const char *sealed)
 }
 
 /*
+ * One shared layer's variables merged into ctx: from the memo when the
+ * resource has its own cache (see struct resource), else from the store.
+ */
+static enum store_rc
+merge_layer(struct resource *r, const char *layer, const char *scope,
+    int full, json_t *ctx, time_t *upd)
+{
+	struct layer_memo	*m = NULL;
+	store_unseal_fn		 un = full ? unseal_var : NULL;
+	char			 key[sizeof(r->memo[0].key)];
+	json_t			*obj, *copy;
+	enum store_rc		 rc;
+	time_t			 t = 0;
+	size_t			 i;
+	int			 was;
+
+	if (!r->own_ans || snprintf(key, sizeof(key), "%d|%s|%s", full,
+	    layer, scope) >= (int)sizeof(key))
+		return store_vars_merge(r->st, layer, scope, ctx, upd, un, r);
+	for (i = 0; i < LAYER_MEMO && m == NULL; i++)
+		if (r->memo[i].obj && strcmp(r->memo[i].key, key) == 0)
+			m = &r->memo[i];
+	if (m == NULL) {
+		was = arena_pause();
+		if ((obj = json_object()) == NULL) {
+			arena_resume(was);
+			return STORE_ERROR;
+		}
+		if ((rc = store_vars_merge(r->st, layer, scope, obj, &t, un,
+		    r)) != STORE_OK) {
+			json_decref(obj);
+			arena_resume(was);
+			return rc;
+		}
+		m = &r->memo[r->memo_next++ % LAYER_MEMO];
+		json_decref(m->obj);
+		arena_resume(was);
+		m->obj = obj;
+		m->upd = t;
+		memcpy(m->key, key, sizeof(key));
+	}
+	/* A copy: a later layer's merge changes the objects it reaches. */
+	if ((copy = json_deep_copy(m->obj)) == NULL ||
+	    json_object_update_recursive(ctx, copy) != 0) {
+		json_decref(copy);
+		return STORE_ERROR;
+	}
+	json_decref(copy);
+	if (m->upd > *upd)
+		*upd = m->upd;
+	return STORE_OK;
+}
+
+/*
  * The variables of the layers that apply, merged in order (BRIEF.md §4).
  * Secret variables are opened for full answers only: a secret-free one
  * gets "" for them, whatever the layer.
@@ -428,14 +513,13 @@ merge_vars(struct resource *r, const struct store_device *d,
 	store_unseal_fn	 un = full ? unseal_var : NULL;
 
 	snprintf(vm, sizeof(vm), "%s/%s", vendor, model);
-	if ((rc = store_vars_merge(r->st, "global", "", ctx, upd, un,
-	    r)) != STORE_OK)
+	if ((rc = merge_layer(r, "global", "", full, ctx, upd)) != STORE_OK)
 		return rc;
-	if (*vendor && (rc = store_vars_merge(r->st, "vendor", vendor, ctx,
-	    upd, un, r)) != STORE_OK)
+	if (*vendor && (rc = merge_layer(r, "vendor", vendor, full, ctx,
+	    upd)) != STORE_OK)
 		return rc;
-	if (*vendor && *model && (rc = store_vars_merge(r->st, "model", vm,
-	    ctx, upd, un, r)) != STORE_OK)
+	if (*vendor && *model && (rc = merge_layer(r, "model", vm, full, ctx,
+	    upd)) != STORE_OK)
 		return rc;
 	if (!full || d == NULL)
 		return STORE_OK;

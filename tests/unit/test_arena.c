@@ -83,5 +83,29 @@ main(void)
 	ok((void *)y == first, "once the late object is gone, reuse resumes");
 	json_decref(y);
 	arena_end();
+
+	/* arena_pause(): an object that outlives the rendering (a memo). */
+	arena_begin();
+	{
+		size_t	 before;
+		int	 was;
+
+		was = arena_pause();
+		before = arena_served();
+		kept = build(50);
+		ok(arena_served() == before, "paused: malloc(3), not the arena");
+		arena_resume(was);
+		x = build(10);
+		ok(arena_served() > before, "resumed: the arena again");
+		json_decref(x);
+	}
+	arena_end();
+	arena_begin();
+	y = build(10);
+	ok((void *)y == first, "the paused object did not hold the arena");
+	json_decref(y);
+	arena_end();
+	ok(json_object_size(kept) == 51, "and it is still whole");
+	json_decref(kept);
 	return tap_done();
 }
