@@ -31,6 +31,7 @@
 #define PRIVATE_CACHE	((size_t)16 << 20)
 
 #define LAYER_MEMO	8	/* global, a few vendors and models */
+#define TPL_MEMO	4
 
 struct resource {
 	struct store		*st;
@@ -65,6 +66,12 @@ struct resource {
 		time_t		 upd;
 	}			 memo[LAYER_MEMO];
 	unsigned		 memo_next;
+	/* Likewise the templates rendered with (a body is 3 KB to copy). */
+	struct tpl_memo {
+		char			 key[3 * STORE_NAME_MAX + 8];
+		struct store_template	 t;
+	}			 tmemo[TPL_MEMO];
+	unsigned		 tmemo_next;
 };
 
 void
@@ -140,6 +147,10 @@ memo_clear(struct resource *r)
 		r->memo[i].key[0] = '\0';
 	}
 	arena_resume(was);
+	for (i = 0; i < TPL_MEMO; i++) {
+		store_template_clear(&r->tmemo[i].t);
+		r->tmemo[i].key[0] = '\0';
+	}
 }
 
 void
@@ -220,6 +231,7 @@ resource_changed(struct resource *r, enum store_change_kind kind, int64_t id)
 	snprintf(c.hint, sizeof(c.hint), "(this worker)");
 	/* A connection's own commits do not move its data_version. */
 	answers_apply(r->ans, &c, 1);
+	memo_clear(r);
 	r->gen = answers_gen(r->ans);
 	read_end(r);
 }
@@ -671,12 +683,55 @@ encrypt_answer(struct resource *r, const struct store_device *d,
 	return RES_OK;
 }
 
+/*
+ * The template for a rendering, by name or by selection: from the memo
+ * when the resource has its own cache (see struct resource), else read
+ * into *t.  *tp points at whichever holds it; store_template_clear(t)
+ * stays right either way.
+ */
+static enum store_rc
+template_get(struct resource *r, const char *name, const char *vendor,
+    const char *model, const char *rev, struct store_template *t,
+    const struct store_template **tp)
+{
+	struct tpl_memo	*m;
+	char		 key[sizeof(r->tmemo[0].key)];
+	enum store_rc	 src;
+	size_t		 i;
+	int		 fits;
+
+	*tp = t;
+	fits = snprintf(key, sizeof(key), "%s|%s|%s|%s", name, vendor, model,
+	    rev) < (int)sizeof(key);
+	if (r->own_ans && fits)
+		for (i = 0; i < TPL_MEMO; i++)
+			if (r->tmemo[i].t.body && strcmp(r->tmemo[i].key,
+			    key) == 0) {
+				*tp = &r->tmemo[i].t;
+				return STORE_OK;
+			}
+	if (name[0])
+		src = store_template_by_name(r->st, name, t);
+	else
+		src = store_template_select(r->st, vendor, model, rev, t);
+	if (src != STORE_OK || !r->own_ans || !fits || t->body == NULL)
+		return src;
+	m = &r->tmemo[r->tmemo_next++ % TPL_MEMO];
+	store_template_clear(&m->t);
+	m->t = *t;
+	memset(t, 0, sizeof(*t));
+	memcpy(m->key, key, sizeof(key));
+	*tp = &m->t;
+	return STORE_OK;
+}
+
 static enum resource_rc
 render_fresh(struct resource *r, const struct store_device *d,
     const struct cfg_request *q, int full, struct rendered *out,
     char *reason, size_t rlen)
 {
 	struct store_template	 t;
+	const struct store_template *tp = &t;
 	struct render_opts	 ro;
 	struct buf		 b;
 	json_t			*ctx = NULL, *o, *lines = NULL;
@@ -691,10 +746,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 	model = d && d->model[0] ? d->model : q->model;
 	rev = q->revision[0] ? q->revision : d ? d->revision : "";
 
-	if (q->template_name[0])
-		src = store_template_by_name(r->st, q->template_name, &t);
-	else
-		src = store_template_select(r->st, vendor, model, rev, &t);
+	src = template_get(r, q->template_name, vendor, model, rev, &t, &tp);
 	if (src == STORE_NOTFOUND) {
 		snprintf(reason, rlen, "no template matches vendor \"%s\" "
 		    "model \"%s\" revision \"%s\"", vendor, model, rev);
@@ -704,7 +756,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 		snprintf(reason, rlen, "%s", store_errmsg(r->st));
 		return RES_STORE;
 	}
-	upd = t.updated;
+	upd = tp->updated;
 	if (store_last_delete(r->st) > upd)
 		upd = store_last_delete(r->st);
 	if ((ctx = json_object()) == NULL)
@@ -757,16 +809,16 @@ render_fresh(struct resource *r, const struct store_device *d,
 		setstr(ctx, "encryption_key", khex);
 	}
 	memset(&ro, 0, sizeof(ro));
-	ro.escape = render_escape_for(t.content_type);
+	ro.escape = render_escape_for(tp->content_type);
 	ro.max_output = r->o.max_output;
 	ro.max_depth = r->o.max_depth;
 	ro.partial = partial;
 	ro.partial_arg = r;
 	r->partial_updated = 0;
 	buf_init(&b, r->o.max_output + 1);
-	if (render_template(t.body, t.bodylen, ctx, &ro, &b, err,
+	if (render_template(tp->body, tp->bodylen, ctx, &ro, &b, err,
 	    sizeof(err)) != 0) {
-		snprintf(reason, rlen, "template %s: %s", t.name, err);
+		snprintf(reason, rlen, "template %s: %s", tp->name, err);
 		buf_free(&b);
 		rc = RES_TEMPLATE_ERROR;
 		goto done;
@@ -775,7 +827,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 		upd = r->partial_updated;
 	memset(out, 0, sizeof(*out));
 	out->body = buf_steal(&b, &out->len);
-	if (out->body == NULL || etag_of(t.content_type, out->body, out->len,
+	if (out->body == NULL || etag_of(tp->content_type, out->body, out->len,
 	    out->etag) != 0) {
 		free(out->body);
 		out->body = NULL;
@@ -783,7 +835,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 		goto done;
 	}
 	snprintf(out->content_type, sizeof(out->content_type), "%s",
-	    t.content_type);
+	    tp->content_type);
 	if (full && d && !q->plain && d->enc_mode[0] &&
 	    strcmp(d->enc_mode, "none") != 0) {
 		rc = encrypt_answer(r, d, out, khex, reason, rlen);
@@ -794,7 +846,7 @@ render_fresh(struct resource *r, const struct store_device *d,
 		}
 		rc = RES_STORE;
 	}
-	snprintf(out->template_name, sizeof(out->template_name), "%s", t.name);
+	snprintf(out->template_name, sizeof(out->template_name), "%s", tp->name);
 	out->last_modified = upd;
 	out->secret_free = !full;
 	monitor_links(r, d, full, json_array_size(json_object_get(ctx,
