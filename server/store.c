@@ -58,6 +58,24 @@ store_template_clear(struct store_template *t)
 	t->content_type = t->body = NULL;
 }
 
+/* Deep merge: objects merge key by key, anything else replaces. */
+int
+store_json_merge(json_t *dst, json_t *src)
+{
+	const char	*k;
+	json_t		*v, *cur;
+
+	json_object_foreach(src, k, v) {
+		cur = json_object_get(dst, k);
+		if (json_is_object(cur) && json_is_object(v)) {
+			if (store_json_merge(cur, v) != 0)
+				return -1;
+		} else if (json_object_set(dst, k, v) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 int
 store_bulk_init(void)
 {

@@ -1324,24 +1324,6 @@ store_sqlite_template_by_name(struct store *s, const char *name,
 	return template_row(s, bind(s, Q_TPL_BY_NAME, "s", name), t);
 }
 
-/* Deep merge: objects merge key by key, anything else replaces. */
-static int
-merge(json_t *dst, json_t *src)
-{
-	const char	*k;
-	json_t		*v, *cur;
-
-	json_object_foreach(src, k, v) {
-		cur = json_object_get(dst, k);
-		if (json_is_object(cur) && json_is_object(v)) {
-			if (merge(cur, v) != 0)
-				return -1;
-		} else if (json_object_set(dst, k, v) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 static enum store_rc
 store_sqlite_vars_merge(struct store *s, const char *layer, const char *scope,
     json_t *obj, time_t *updated, store_unseal_fn unseal, void *arg)
@@ -1376,7 +1358,7 @@ store_sqlite_vars_merge(struct store *s, const char *layer, const char *scope,
 		one = json_object();
 		if (one == NULL || json_object_set_new(one,
 		    (const char *)sqlite3_column_text(p, 0), v) != 0 ||
-		    merge(obj, one) != 0) {
+		    store_json_merge(obj, one) != 0) {
 			json_decref(one);
 			done(p);
 			return STORE_ERROR;

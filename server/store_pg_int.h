@@ -1,0 +1,229 @@
+/*
+ * store_pg_int.h: what the files of the PostgreSQL backend share
+ * (store_pg.c: the connection, the helpers and the request path;
+ * store_pg_admin.c: administration; store_pg_sql.c: the statements).
+ * Nothing outside them includes it.
+ */
+#ifndef SIPCFG_STORE_PG_INT_H
+#define SIPCFG_STORE_PG_INT_H
+
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+#include "store.h"
+#include "store_int.h"
+
+/* Every statement the backend prepares (store_pg_sql.c has the text). */
+enum pq {
+	PQ_DATA_VERSION,
+	PQ_META_GET,
+	PQ_META_SET,
+	PQ_DEV_BY_SFUA,
+	PQ_DEV_BY_MAC,
+	PQ_DEV_BY_SFUA_ANY,
+	PQ_DEV_BY_MAC_ANY,
+	PQ_USER_BY_NAME,
+	PQ_LINES,
+	PQ_TPL_SELECT,
+	PQ_TPL_BY_NAME,
+	PQ_VARS,
+	PQ_SEEN,
+	PQ_SEEN_LAST,
+	PQ_FETCH_LOG,
+	PQ_ENROLL,
+	PQ_ENROLL_COUNT,
+	PQ_ENROLL_EXPIRE,
+	PQ_DEV_BY_TOKEN,
+	PQ_DEV_BY_ID,
+	PQ_DEV_IDS_AFTER,
+	PQ_DEV_MAX_ID,
+	PQ_CHANGES_HEAD,
+	PQ_CHANGES_SINCE,
+	PQ_CHANGES_PRUNE,
+	PQ_NOTIFY_REQ,
+	PQ_SUB_UPSERT,
+	PQ_SUB_DELETE,
+	PQ_SUB_CLEAR,
+	PQ_SUB_LIST,
+	PQ_SUB_LIST_DEV,
+	PQ_CS_DEVICES,
+	PQ_CS_TARGET,
+	PQ_CS_REQUEST,
+	PQ_CS_LIST,
+	PQ_CS_SET,
+	PQ_PATHS,
+	PQ_PIN_INSERT,
+	PQ_PIN_GET,
+	PQ_PIN_DELETE,
+	PQ_ENC_CERT,
+	/* administration (store_pg_admin.c) */
+	PQ_DEV_INSERT,
+	PQ_DEV_DELETE,
+	PQ_DEV_LIST,
+	PQ_DEV_ELSEWHERE,
+	PQ_DEV_SHOW,
+	PQ_DEV_DUPS,
+	PQ_DEV_DUPS_OF,
+	PQ_USER_INSERT,
+	PQ_USER_PASSWD,
+	PQ_USER_SET_OTP,
+	PQ_USER_OTP_CONSUME,
+	PQ_USER_DELETE,
+	PQ_USER_LIST,
+	PQ_USER_ID,
+	PQ_USER_DOMAIN,
+	PQ_USER_REREALM,
+	PQ_PROFILE_INSERT,
+	PQ_PROFILE_ID,
+	PQ_PROFILE_MAXAGE,
+	PQ_PROFILE_NOTIFY,
+	PQ_PROFILE_CS,
+	PQ_PROFILE_ENC,
+	PQ_PROFILE_LIST,
+	PQ_LINE_INSERT,
+	PQ_LINE_NEXTPOS,
+	PQ_LINE_DELETE,
+	PQ_LINE_LIST,
+	PQ_TPL_UPSERT,
+	PQ_TPL_DELETE,
+	PQ_TPL_LIST,
+	PQ_VAR_UPSERT,
+	PQ_VAR_DELETE,
+	PQ_VAR_LIST,
+	PQ_AUDIT_BEGIN,
+	PQ_AUDIT_END,
+	PQ_AUDIT_LIST,
+	PQ_HISTORY,
+	PQ_ENC_KEY,
+	PQ_PATH_ADD,
+	PQ_PATH_DELETE,
+	PQ_PATH_LIST,
+	PQ_DOMAIN_LIST,
+	PQ_DOMAIN_ID,
+	PQ_DOMAIN_INSERT,
+	PQ_DOMAIN_DELETE,
+	PQ__COUNT
+};
+
+/* The text of statement q; never NULL for q < PQ__COUNT. */
+const char	*store_pg_sql(enum pq q);
+/* The `device list` listing without WHERE and ORDER (store_pg_sql.c). */
+extern const char store_pg_devlist[];
+
+/* One connection (store.h): one thread at a time. */
+struct store {
+	const struct store_ops	*ops;	/* first: store.c finds it here */
+	PGconn			*conn;
+	unsigned char		 prepared[PQ__COUNT];
+	char			 err[256];
+};
+
+/*
+ * Arguments by a format string, as store_sqlite.c binds them: 's' text
+ * (NULL: NULL), 'S' text where "" is NULL, 'i' int64_t, 'I' int64_t
+ * where < 0 is NULL, 'b' text and its length (const char *, size_t).
+ */
+/* Run q; a result of rows or of a command, else NULL (*rc, errmsg). */
+PGresult	*store_pg_run(struct store *, enum store_rc *rc, enum pq q,
+		    const char *fmt, ...);
+/* Run q for no rows; with one, STORE_NOTFOUND when no row changed. */
+enum store_rc	 store_pg_exec(struct store *, enum pq q, const char *fmt,
+		    ...);
+enum store_rc	 store_pg_exec_one(struct store *, enum pq q,
+		    const char *fmt, ...);
+/* Every row of q as a new JSON array of objects keyed by column. */
+enum store_rc	 store_pg_rows(struct store *, json_t **out, enum pq q,
+		    const char *fmt, ...);
+/* The rows of a result as a new JSON array (NULL without memory). */
+json_t		*store_pg_rows_json(const PGresult *);
+json_t		*store_pg_row_json(const PGresult *, int row);
+void		 store_pg_copy(const PGresult *, int row, int col, char *out,
+		    size_t outlen);
+int64_t		 store_pg_int(const PGresult *, int row, int col);
+/* Map a failed result to a store_rc, with the reason in errmsg. */
+enum store_rc	 store_pg_fail(struct store *, const PGresult *,
+		    const char *what);
+
+int		 store_pg_begin(struct store *);
+int		 store_pg_commit(struct store *);
+void		 store_pg_rollback(struct store *);
+
+/* Administration: store_pg_admin.c, behind the same names less pg_. */
+enum store_rc	 store_pg_profile_ensure(struct store *, const char *,
+		    int64_t *);
+enum store_rc	 store_pg_profile_set_notify(struct store *, const char *,
+		    const char *);
+enum store_rc	 store_pg_profile_set_checksync(struct store *, const char *,
+		    const char *);
+enum store_rc	 store_pg_profile_set_enc(struct store *, const char *,
+		    const char *);
+enum store_rc	 store_pg_profile_set_max_age(struct store *, const char *,
+		    int);
+enum store_rc	 store_pg_profile_list(struct store *, json_t **);
+enum store_rc	 store_pg_device_add(struct store *, const json_t *);
+enum store_rc	 store_pg_device_update(struct store *, int64_t,
+		    const json_t *);
+enum store_rc	 store_pg_device_remove(struct store *, int64_t);
+enum store_rc	 store_pg_device_list(struct store *, json_t **);
+enum store_rc	 store_pg_device_each(struct store *,
+		    const struct store_device_filter *,
+		    int (*)(const json_t *, void *), void *);
+enum store_rc	 store_pg_device_elsewhere(struct store *, int *);
+enum store_rc	 store_pg_device_show(struct store *, int64_t, json_t **);
+enum store_rc	 store_pg_device_duplicates(struct store *, json_t **);
+enum store_rc	 store_pg_device_duplicates_of(struct store *, int64_t,
+		    const char *, const char *, json_t **);
+enum store_rc	 store_pg_device_set_key(struct store *, int64_t,
+		    const char *);
+enum store_rc	 store_pg_user_add(struct store *, const char *,
+		    const char *, const char *, const char *);
+enum store_rc	 store_pg_user_passwd(struct store *, const char *,
+		    const char *, const char *, const char *, time_t);
+enum store_rc	 store_pg_user_set_otp(struct store *, const char *,
+		    const char *, const char *, time_t, time_t);
+enum store_rc	 store_pg_user_otp_consume(struct store *, int64_t,
+		    const char *, const char *, const char *, const char *,
+		    time_t);
+enum store_rc	 store_pg_user_remove(struct store *, const char *);
+enum store_rc	 store_pg_user_list(struct store *, json_t **);
+enum store_rc	 store_pg_user_set_domain(struct store *, const char *,
+		    int64_t);
+enum store_rc	 store_pg_users_rerealm(struct store *, int64_t,
+		    const char *, const char *, int *);
+enum store_rc	 store_pg_line_add(struct store *, int64_t, const json_t *);
+enum store_rc	 store_pg_line_remove(struct store *, int64_t, int);
+enum store_rc	 store_pg_line_list(struct store *, int64_t, json_t **);
+enum store_rc	 store_pg_template_put(struct store *, const char *,
+		    const char *, const char *, const char *, const char *,
+		    const char *, size_t);
+enum store_rc	 store_pg_template_remove(struct store *, const char *);
+enum store_rc	 store_pg_template_list(struct store *, json_t **);
+enum store_rc	 store_pg_var_set(struct store *, const char *, const char *,
+		    const char *, const char *, int);
+enum store_rc	 store_pg_var_unset(struct store *, const char *,
+		    const char *, const char *);
+enum store_rc	 store_pg_var_list(struct store *, const char *,
+		    const char *, json_t **);
+enum store_rc	 store_pg_audit_begin(struct store *, const char *,
+		    const char *, int64_t *);
+enum store_rc	 store_pg_audit_end(struct store *, int64_t);
+enum store_rc	 store_pg_audit_list(struct store *, time_t, int, json_t **);
+enum store_rc	 store_pg_device_history(struct store *, int64_t, int,
+		    json_t **);
+enum store_rc	 store_pg_path_rule_add(struct store *, const char *,
+		    const char *, const char *, int);
+enum store_rc	 store_pg_path_rule_remove(struct store *, const char *);
+enum store_rc	 store_pg_path_rule_list(struct store *, json_t **);
+enum store_rc	 store_pg_domain_list(struct store *, json_t **);
+enum store_rc	 store_pg_domain_id(struct store *, const char *, int64_t *);
+enum store_rc	 store_pg_domain_add(struct store *, const char *,
+		    const json_t *, int64_t *);
+enum store_rc	 store_pg_domain_update(struct store *, int64_t,
+		    const json_t *);
+enum store_rc	 store_pg_domain_remove(struct store *, const char *);
+enum store_rc	 store_pg_checksync_list(struct store *, json_t **);
+enum store_rc	 store_pg_checksync_set(struct store *, const char *,
+		    const char *, const char *, int);
+
+#endif
