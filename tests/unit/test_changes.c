@@ -1,6 +1,7 @@
 /*
  * test_changes: the change log as its readers see it (store.h,
- * store_changes_since()), on a real store file.  Every kind of write that
+ * store_changes_since()), on a real store file, or on a real PostgreSQL
+ * database when SIPCFG_TEST_STORE names a server (teststore.h).  Every kind of write that
  * changes an answer or a device's look-up record leaves change records of
  * the kind, id, layer and scope touch.c reads (sql/migrate-8.sql); the
  * bookkeeping writer leaves none; an import leaves one record per thing
@@ -12,36 +13,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
 
 #include "bulk.h"
 #include "store.h"
 #include "tap.h"
+#include "teststore.h"
 
-static char		 path[256];
 static struct store	*st;
 static int64_t		 head;		/* the last change read */
 
 #define BATCH	64
 
-static long long
-scalar(const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*p;
-	long long	 v = -1;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		return -1;
-	sqlite3_busy_timeout(db, 1000);
-	if (sqlite3_prepare_v2(db, sql, -1, &p, NULL) == SQLITE_OK) {
-		if (sqlite3_step(p) == SQLITE_ROW)
-			v = sqlite3_column_int64(p, 0);
-		sqlite3_finalize(p);
-	}
-	sqlite3_close(db);
-	return v;
-}
+#define scalar(sql)	teststore_scalar(sql)
 
 /* The changes written since the last call (at most BATCH); -1 on error. */
 static int
@@ -187,6 +170,7 @@ main(void)
 	json_t			*f;
 	char			 err[512], dir[] = "/tmp/sipcfg-changes-XXXXXX";
 	char			*csv;
+	const char		*path;
 	int64_t			 dev, uid, pid, tid, did, ids[3];
 	long long		 audit;
 	size_t			 i;
@@ -218,9 +202,9 @@ main(void)
 	    parses("var:device:urn:x:1", CHG_VAR, 0, VAR_DEVICE, "urn:x:1"),
 	    "variables parse to their layer and scope (a scope may hold ':')");
 
-	if (mkdtemp(dir) == NULL)
+	if (mkdtemp(dir) == NULL ||
+	    (path = teststore_make(dir, "store.db")) == NULL)
 		return 99;
-	snprintf(path, sizeof(path), "%s/store.db", dir);
 	st = store_open(path, STORE_CREATE, 1000, err, sizeof(err));
 	ok(st != NULL, "store made (%s)", st ? "ok" : err);
 	if (st == NULL)
@@ -392,6 +376,13 @@ main(void)
 	ok(store_device_remove(st, dev) == STORE_OK && only(CHG_DEVICE, dev),
 	    "device rm: device:<id>");
 
+	if (teststore_pg()) {
+		/* store_bulk_*(): not on PostgreSQL yet (issue 13). */
+		ok(1, "an import's changes # SKIP not supported on PostgreSQL "
+		    "yet");
+		goto done;
+	}
+
 	/* An import: one change per device (and user) it touched. */
 	audit = scalar("SELECT count(*) FROM audit");
 	ok(import("device,user,password\n00:11:22:33:44:01,bob,pw\n"
@@ -456,7 +447,9 @@ main(void)
 	ok(scalar("SELECT count(*) FROM devices") ==
 	    STORE_BULK_CHANGES_MAX + 1 + 2, "the devices are there");
 
+done:
 	store_close(st);
+	teststore_drop();
 	snprintf(err, sizeof(err), "rm -rf %s", dir);
 	if (system(err) != 0)
 		fprintf(stderr, "cleanup failed\n");
