@@ -41,6 +41,37 @@ store_is_pg(const char *name)
 	    strncmp(name, "postgres://", 11) == 0;
 }
 
+/*
+ * The name as it may be logged: a URI's password, in its user part or
+ * as a password= parameter, is "***" (BRIEF.md §6: secrets are never
+ * logged).
+ */
+void
+store_name_safe(const char *name, char *out, size_t outlen)
+{
+	const char	*auth, *end, *at, *colon;
+	char		*pw;
+	size_t		 n;
+
+	snprintf(out, outlen, "%s", name);
+	if (!store_is_pg(name))
+		return;
+	auth = strstr(name, "://") + 3;
+	end = auth + strcspn(auth, "/?");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+	if (colon != NULL)
+		snprintf(out, outlen, "%.*s:***%s", (int)(colon - name), name,
+		    at);
+	if ((pw = strstr(out, "password=")) != NULL &&
+	    (pw == out || pw[-1] == '?' || pw[-1] == '&') &&
+	    strlen(out) + 3 < outlen) {
+		n = strcspn(pw + 9, "&");
+		memmove(pw + 12, pw + 9 + n, strlen(pw + 9 + n) + 1);
+		memcpy(pw + 9, "***", 3);
+	}
+}
+
 struct store *
 store_open(const char *name, int flags, int busy_ms, char *err,
     size_t errlen)

@@ -52,6 +52,28 @@ main(void)
 	struct store_seen	 s;
 	const char		*path;
 
+	/* Store names: a URI is PostgreSQL, its password never logged. */
+	{
+		char	 safe[128];
+
+		ok(store_is_pg("postgresql://h/db") &&
+		    store_is_pg("postgres:///db?host=/tmp") &&
+		    !store_is_pg("postgresql:db") && !store_is_pg("/x/y.db") &&
+		    !store_is_pg("./postgresql://x"), "a URI is PostgreSQL, "
+		    "anything else a SQLite path");
+		store_name_safe("postgresql://u:secret@h/db", safe,
+		    sizeof(safe));
+		ok(strcmp(safe, "postgresql://u:***@h/db") == 0,
+		    "a URI's password is hidden: %s", safe);
+		store_name_safe("postgres:///db?host=/tmp&password=x&user=u",
+		    safe, sizeof(safe));
+		ok(strcmp(safe, "postgres:///db?host=/tmp&password=***&user=u")
+		    == 0, "a password parameter too: %s", safe);
+		store_name_safe("postgresql://h:5432/db", safe, sizeof(safe));
+		ok(strcmp(safe, "postgresql://h:5432/db") == 0,
+		    "a port is no password: %s", safe);
+	}
+
 	if (mkdtemp(dir) == NULL ||
 	    (path = teststore_make(dir, "store.db")) == NULL)
 		return 99;
