@@ -550,7 +550,7 @@ store_pg_rollback(struct store *s)
 }
 
 /* One snapshot for the reads between (SQLite's BEGIN DEFERRED). */
-static int
+int
 store_pg_read_begin(struct store *s)
 {
 	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
@@ -559,7 +559,7 @@ store_pg_read_begin(struct store *s)
 	    "begin");
 }
 
-static void
+void
 store_pg_read_end(struct store *s)
 {
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
@@ -1399,5 +1399,22 @@ static const struct store_ops store_pg_ops = {
 	.var_set = store_pg_var_set,
 	.var_unset = store_pg_var_unset,
 	.var_list = store_pg_var_list,
-	/* Bulk import and export (issue 11): not yet. */
+	.bulk_tune = store_pg_bulk_tune,
+	.bulk_new = store_pg_bulk_new,
+	.bulk_free = store_pg_bulk_free,
+	.bulk_domains = store_pg_bulk_domains,
+	.bulk_profiles = store_pg_bulk_profiles,
+	.bulk_device_get = store_pg_bulk_device_get,
+	.bulk_device_insert = store_pg_bulk_device_insert,
+	.bulk_user_add = store_pg_bulk_user_add,
+	.bulk_lines = store_pg_bulk_lines,
+	.bulk_vars = store_pg_bulk_vars,
+	.bulk_mark = store_pg_bulk_mark,
+	.bulk_sweep = store_pg_bulk_sweep,
+	.bulk_quiet = store_pg_bulk_quiet,
+	.bulk_touch = store_pg_bulk_touch,
+	.bulk_summary = store_pg_bulk_summary,
+	.bulk_ids = store_pg_bulk_ids,
+	.bulk_columns = store_pg_bulk_columns,
+	.bulk_export = store_pg_bulk_export,
 };

@@ -103,8 +103,39 @@ enum pq {
 	PQ_DOMAIN_ID,
 	PQ_DOMAIN_INSERT,
 	PQ_DOMAIN_DELETE,
+	/* bulk import and export (store_pg_bulk.c) */
+	PQ_B_DOMAINS,
+	PQ_B_PROFILES,
+	PQ_B_DEV_GET,
+	PQ_B_DEV_INSERT,
+	PQ_B_USER_INSERT,
+	PQ_B_LINES,
+	PQ_B_VARS,
+	PQ_B_MARK,
+	PQ_B_MARKED,
+	PQ_B_SWEEP,
+	PQ_B_IDS,
+	PQ_B_MAXPOS,
+	PQ_B_VARNAMES,
+	PQ_B_QUIET,
+	PQ_B_LOUD,
+	PQ_B_CHG_DEVICE,
+	PQ_B_CHG_USER,
+	PQ_B_CHG_VARS,
+	PQ_B_CHG_ALL,
+	PQ_B_AUDIT,
 	PQ__COUNT
 };
+
+/* A device as an import or export sees it (struct store_bulk_device). */
+#define STORE_PG_BULK_DEVICE_COLS "d.id, d.domain_id, dm.name, d.sfua_id, " \
+	"coalesce(d.mac, ''), coalesce(d.vendor, ''), coalesce(d.model, ''), " \
+	"coalesce(d.label, ''), d.state, coalesce(u.name, ''), " \
+	"coalesce(p.name, '')"
+#define STORE_PG_BULK_DEVICE_FROM " FROM devices d " \
+	"JOIN domains dm ON dm.id = d.domain_id " \
+	"LEFT JOIN users u ON u.id = d.user_id " \
+	"LEFT JOIN profiles p ON p.id = d.profile_id "
 
 /* The text of statement q; never NULL for q < PQ__COUNT. */
 const char	*store_pg_sql(enum pq q);
@@ -148,6 +179,8 @@ enum store_rc	 store_pg_fail(struct store *, const PGresult *,
 int		 store_pg_begin(struct store *);
 int		 store_pg_commit(struct store *);
 void		 store_pg_rollback(struct store *);
+int		 store_pg_read_begin(struct store *);
+void		 store_pg_read_end(struct store *);
 
 /* Administration: store_pg_admin.c, behind the same names less pg_. */
 enum store_rc	 store_pg_profile_ensure(struct store *, const char *,
@@ -225,5 +258,38 @@ enum store_rc	 store_pg_domain_remove(struct store *, const char *);
 enum store_rc	 store_pg_checksync_list(struct store *, json_t **);
 enum store_rc	 store_pg_checksync_set(struct store *, const char *,
 		    const char *, const char *, int);
+
+/* Bulk import and export: store_pg_bulk.c. */
+int		 store_pg_bulk_tune(struct store *);
+struct store_bulk *store_pg_bulk_new(struct store *);
+void		 store_pg_bulk_free(struct store_bulk *);
+enum store_rc	 store_pg_bulk_domains(struct store_bulk *, json_t **);
+enum store_rc	 store_pg_bulk_profiles(struct store_bulk *, json_t **);
+enum store_rc	 store_pg_bulk_device_get(struct store_bulk *, int64_t,
+		    const char *, struct store_bulk_device *);
+enum store_rc	 store_pg_bulk_device_insert(struct store_bulk *,
+		    const struct store_bulk_device *, int64_t, int64_t,
+		    int64_t *);
+enum store_rc	 store_pg_bulk_user_add(struct store_bulk *, const char *,
+		    const char *, const char *, const char *, int64_t,
+		    int64_t *);
+enum store_rc	 store_pg_bulk_lines(struct store_bulk *, int64_t,
+		    json_t **);
+enum store_rc	 store_pg_bulk_vars(struct store_bulk *, const char *,
+		    json_t **);
+enum store_rc	 store_pg_bulk_mark(struct store_bulk *, char, int64_t,
+		    const char *, long, long *);
+enum store_rc	 store_pg_bulk_sweep(struct store_bulk *, long long *);
+enum store_rc	 store_pg_bulk_quiet(struct store_bulk *);
+enum store_rc	 store_pg_bulk_touch(struct store_bulk *,
+		    enum store_bulk_touch, int64_t);
+enum store_rc	 store_pg_bulk_summary(struct store_bulk *,
+		    const struct store_bulk_summary *);
+enum store_rc	 store_pg_bulk_ids(struct store_bulk *, int64_t, int64_t *,
+		    size_t, size_t *);
+enum store_rc	 store_pg_bulk_columns(struct store_bulk *, int *,
+		    json_t **);
+enum store_rc	 store_pg_bulk_export(struct store_bulk *, int,
+		    store_bulk_fn, void *);
 
 #endif

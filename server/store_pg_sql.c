@@ -345,6 +345,65 @@ static const char *const sqls[PQ__COUNT] = {
 	    "RETURNING id",
 	[PQ_DOMAIN_DELETE] = "DELETE FROM domains WHERE lower(name) = "
 	    "lower($1) AND id != 1",
+
+	/*
+	 * Bulk import and export.  Each one that looks up a device, a line
+	 * or a variable uses a unique index: (domain_id, sfua_id),
+	 * (device_id, position), (layer, scope, name).
+	 */
+	[PQ_B_DOMAINS] = "SELECT name, id, coalesce(realm, (SELECT value FROM "
+	    "meta WHERE key = 'realm')) FROM domains",
+	[PQ_B_PROFILES] = "SELECT name, id FROM profiles",
+	[PQ_B_DEV_GET] = "SELECT " STORE_PG_BULK_DEVICE_COLS
+	    STORE_PG_BULK_DEVICE_FROM "WHERE d.domain_id = $1 AND "
+	    "d.sfua_id = $2",
+	[PQ_B_DEV_INSERT] = "INSERT INTO devices(domain_id, sfua_id, mac, "
+	    "vendor, model, label, state, user_id, profile_id) "
+	    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+	[PQ_B_USER_INSERT] = "INSERT INTO users(name, realm, ha1_md5, "
+	    "ha1_sha256, domain_id) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+	[PQ_B_LINES] = "SELECT position, aor, realm, username, ha1, "
+	    "coalesce(outbound_proxy, ''), coalesce(display_name, ''), "
+	    "coalesce(password_sealed, '') FROM lines WHERE device_id = $1 "
+	    "ORDER BY position",
+	[PQ_B_VARS] = "SELECT name, value FROM vars WHERE layer = 'device' "
+	    "AND scope = $1 AND secret = 0 ORDER BY name",
+	/* A temporary table of the connection's (store_pg_bulk_new()). */
+	[PQ_B_MARK] = "INSERT INTO bulk_named(kind, key, line) "
+	    "VALUES ($1, $2, $3) ON CONFLICT(kind, key) DO NOTHING",
+	[PQ_B_MARKED] = "SELECT line FROM bulk_named WHERE kind = $1 AND "
+	    "key = $2",
+	[PQ_B_SWEEP] = "DELETE FROM devices WHERE id NOT IN "
+	    "(SELECT key::bigint FROM bulk_named WHERE kind = 'd') "
+	    "RETURNING id",
+	[PQ_B_IDS] = "SELECT id FROM devices WHERE id > $1 ORDER BY id "
+	    "LIMIT $2",
+	[PQ_B_MAXPOS] = "SELECT coalesce(max(position), 0) FROM lines",
+	[PQ_B_VARNAMES] = "SELECT DISTINCT name FROM vars WHERE "
+	    "layer = 'device' AND secret = 0 ORDER BY name",
+	/* sql/pg/schema.sql: the per-row triggers are quiet while it exists. */
+	[PQ_B_QUIET] = "INSERT INTO meta(key, value) VALUES ('bulk', "
+	    "sipcfg_now()::text) ON CONFLICT(key) DO UPDATE SET "
+	    "value = excluded.value",
+	[PQ_B_LOUD] = "DELETE FROM meta WHERE key = 'bulk'",
+	/* The hints of the per-row triggers. */
+	[PQ_B_CHG_DEVICE] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('devices', $1::bigint, $2, 'device:' || $1::bigint)",
+	[PQ_B_CHG_USER] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('users', $1::bigint, $2, 'user:' || $1::bigint)",
+	[PQ_B_CHG_VARS] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "SELECT 'vars', NULL, 'update', 'var:device:' || sfua_id "
+	    "FROM devices WHERE id = $1",
+	[PQ_B_CHG_ALL] = "INSERT INTO changes(entity, entity_id, op, hint) "
+	    "VALUES ('import', NULL, 'update', 'all')",
+	/* Tied to the open session as the triggers tie theirs. */
+	[PQ_B_AUDIT] = "INSERT INTO audit(session_id, entity, op, after) "
+	    "VALUES (sipcfg_audit_session(), 'import', 'summary', "
+	    "json_build_object('file', $1::text, 'replace', $2::int <> 0, "
+	    "'rows', $3::bigint, 'added', $4::bigint, 'changed', $5::bigint, "
+	    "'unchanged', $6::bigint, 'removed', $7::bigint, "
+	    "'users_added', $8::bigint, 'users_changed', $9::bigint, "
+	    "'change_rows', $10::bigint)::text)",
 };
 
 const char *
