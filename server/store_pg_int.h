@@ -1,8 +1,10 @@
 /*
  * store_pg_int.h: what the files of the PostgreSQL backend share
- * (store_pg.c: the connection, the helpers and the request path;
- * store_pg_admin.c: administration; store_pg_sql.c: the statements).
- * Nothing outside them includes it.
+ * (store_pg.c: the connection and the helpers; store_pg_read.c: the
+ * request path; store_pg_notify.c: bookkeeping, the change log and the
+ * notifier; store_pg_admin.c: administration; store_pg_bulk.c: import
+ * and export; store_pg_sql.c: the statements).  Nothing outside them
+ * includes it.
  */
 #ifndef SIPCFG_STORE_PG_INT_H
 #define SIPCFG_STORE_PG_INT_H
@@ -181,6 +183,73 @@ int		 store_pg_commit(struct store *);
 void		 store_pg_rollback(struct store *);
 int		 store_pg_read_begin(struct store *);
 void		 store_pg_read_end(struct store *);
+
+/* store_pg_read.c and store_pg_notify.c, behind store.h's names. */
+int64_t		 store_pg_scalar(struct store *, enum pq q);
+int64_t		 store_pg_data_version(struct store *s);
+enum store_rc	 store_pg_meta_get(struct store *s, const char *key,
+		    char *out, size_t outlen);
+enum store_rc	 store_pg_meta_set(struct store *s, const char *key,
+		    const char *value);
+time_t		 store_pg_last_delete(struct store *s);
+enum store_rc	 store_pg_device_by_sfua(struct store *s, int64_t domain_id,
+		    const char *sfua_id, struct store_device *d);
+enum store_rc	 store_pg_device_by_mac(struct store *s, int64_t domain_id,
+		    const char *mac, struct store_device *d);
+enum store_rc	 store_pg_device_by_token(struct store *s,
+		    const char *token, struct store_device *d);
+enum store_rc	 store_pg_device_by_id(struct store *s, int64_t id,
+		    struct store_device *d);
+enum store_rc	 store_pg_user_by_name(struct store *s, const char *name,
+		    struct store_user *u);
+enum store_rc	 store_pg_device_lines(struct store *s, int64_t device_id,
+		    json_t **lines, time_t *updated);
+enum store_rc	 store_pg_template_select(struct store *s,
+		    const char *vendor, const char *model,
+		    const char *revision, struct store_template *t);
+enum store_rc	 store_pg_template_by_name(struct store *s,
+		    const char *name, struct store_template *t);
+enum store_rc	 store_pg_vars_merge(struct store *s, const char *layer,
+		    const char *scope, json_t *obj, time_t *updated,
+		    store_unseal_fn unseal, void *arg);
+int		 store_pg_seen_write(struct store *s, const struct store_seen *rec,
+		    size_t n);
+enum store_rc	 store_pg_device_enroll(struct store *s, int64_t domain_id,
+		    const char *sfua_id, const char *mac,
+		    const char *vendor, const char *model,
+		    const char *addr);
+enum store_rc	 store_pg_enrolled_count(struct store *s, const char *addr,
+		    long long *total, long long *from_addr);
+enum store_rc	 store_pg_enrolled_expire(struct store *s, time_t before,
+		    long long *n);
+int64_t		 store_pg_changes_head(struct store *s);
+enum store_rc	 store_pg_changes_since(struct store *s, int64_t after,
+		    struct store_change *c, size_t max, size_t *n);
+enum store_rc	 store_pg_active_ids(struct store *s, int64_t after,
+		    int64_t *ids, size_t max, size_t *n, int64_t *max_id);
+enum store_rc	 store_pg_changes_prune(struct store *s, time_t before);
+enum store_rc	 store_pg_notify_request(struct store *s,
+		    int64_t device_id);
+int		 store_pg_subs_write(struct store *s, const char *instance,
+		    const struct store_sub *r, size_t n);
+int		 store_pg_subs_clear(struct store *s, const char *instance);
+enum store_rc	 store_pg_subs_list(struct store *s, int64_t device_id,
+		    time_t now, json_t **out);
+enum store_rc	 store_pg_checksync_devices(struct store *s, int64_t *ids,
+		    size_t max, size_t *n);
+enum store_rc	 store_pg_checksync_target(struct store *s, int64_t id,
+		    struct store_checksync_target *t);
+enum store_rc	 store_pg_checksync_request(struct store *s, int64_t id,
+		    int reboot);
+enum store_rc	 store_pg_path_rules(struct store *s,
+		    struct store_path_rule *rule, size_t max, size_t *n);
+enum store_rc	 store_pg_device_enc_cert(struct store *s, int64_t id,
+		    char *pem, size_t pemlen);
+enum store_rc	 store_pg_device_pin(struct store *s, int64_t device_id,
+		    const char *sha256, const char *subject,
+		    const char *addr, int may_pin,
+		    enum store_pin_result *result);
+enum store_rc	 store_pg_device_unpin(struct store *s, int64_t device_id);
 
 /* Administration: store_pg_admin.c, behind the same names less pg_. */
 enum store_rc	 store_pg_profile_ensure(struct store *, const char *,
