@@ -297,6 +297,22 @@ INSERT INTO checksync_events(vendor, event, reboot_event) VALUES
 
 -- ------------------------------------------------------------ triggers
 
+-- The change log's seq grows in commit order, as SQLite's does with its
+-- one writer: a reader that has seen seq N never misses a smaller one
+-- committed later.  A sequence alone does not give that (two writers
+-- take 9 and 10, and 10 commits first), so a row takes its seq only
+-- under a lock held until its transaction ends: writers of the change
+-- log commit one after the other.  The value the column's default took
+-- is dropped (a gap, which readers do not mind).
+CREATE FUNCTION changes_order() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM pg_advisory_xact_lock(7597124712351049573);	-- ours, any
+	NEW.seq := nextval(pg_get_serial_sequence('changes', 'seq'));
+	RETURN NEW;
+END $$;
+CREATE TRIGGER changes_order BEFORE INSERT ON changes
+	FOR EACH ROW EXECUTE FUNCTION changes_order();
+
 -- The change log announces itself: LISTEN sipcfg_changes gets each seq
 -- when its transaction commits.
 CREATE FUNCTION changes_notify() RETURNS trigger LANGUAGE plpgsql AS $$
