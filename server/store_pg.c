@@ -208,7 +208,7 @@ vrun(struct store *s, enum store_rc *rc, enum pq q, const char *fmt,
 	 * A write inside the caller's transaction: a savepoint, so that a
 	 * refused write does not abort the rest (SQLite's behaviour).
 	 */
-	if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS &&
+	if (PQtransactionStatus(s->conn) == PQTRANS_INTRANS && !s->whole &&
 	    strncmp(store_pg_sql(q), "SELECT", 6) != 0) {
 		if (command(s, "SAVEPOINT sipcfg_stmt", "savepoint") != 0)
 			goto out;

@@ -149,6 +149,11 @@ struct store {
 	const struct store_ops	*ops;	/* first: store.c finds it here */
 	PGconn			*conn;
 	unsigned char		 prepared[PQ__COUNT];
+	/*
+	 * In a transaction of the backend's own that any failure rolls
+	 * back whole (a bookkeeping batch): no savepoint per write.
+	 */
+	int			 whole;
 	char			 err[256];
 };
 

@@ -75,6 +75,7 @@ store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 		free(o);
 		return -1;
 	}
+	s->whole = 1;
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && o[j]->device_id == o[i]->device_id;
 		    j++)
@@ -114,9 +115,11 @@ store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 		}
 	}
 	free(o);
+	s->whole = 0;
 	return store_pg_commit(s);
 fail:
 	free(o);
+	s->whole = 0;
 	store_pg_rollback(s);
 	return -1;
 }
@@ -235,6 +238,7 @@ store_pg_subs_write(struct store *s, const char *instance,
 
 	if (store_pg_begin(s) != 0)
 		return -1;
+	s->whole = 1;
 	for (i = 0; i < n; i++) {
 		if (r[i].gone)
 			rc = store_pg_exec(s, PQ_SUB_DELETE, "si", instance,
@@ -247,10 +251,12 @@ store_pg_subs_write(struct store *s, const char *instance,
 			    r[i].last_notify ? (int64_t)r[i].last_notify : -1,
 			    r[i].last_etag, (int64_t)r[i].notifies);
 		if (rc != STORE_OK) {
+			s->whole = 0;
 			store_pg_rollback(s);
 			return -1;
 		}
 	}
+	s->whole = 0;
 	return store_pg_commit(s);
 }
 
