@@ -109,16 +109,20 @@ command(struct store *s, const char *sql, const char *what)
 }
 
 /*
- * A connection that broke between transactions is made again once (the
- * database restarted, a network cut); its statements are prepared anew.
+ * A connection that broke is made again (the database restarted, a
+ * network cut) by the next call outside a transaction: the call that
+ * found it broken failed, and so does every call of a transaction it
+ * broke, until the caller's rollback.  Its statements are prepared anew.
  */
 static void
 revive(struct store *s)
 {
-	if (PQstatus(s->conn) != CONNECTION_BAD)
+	if (s->in_tx || PQstatus(s->conn) != CONNECTION_BAD)
 		return;
 	PQreset(s->conn);
 	memset(s->prepared, 0, sizeof(s->prepared));
+	if (PQstatus(s->conn) == CONNECTION_OK)
+		(void)command(s, s->setup, "reconnect");
 }
 
 static int
@@ -200,8 +204,7 @@ vrun(struct store *s, enum store_rc *rc, enum pq q, const char *fmt,
 			goto out;
 		}
 	}
-	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
-		revive(s);
+	revive(s);
 	if (prepare(s, q) != 0)
 		goto out;
 	/*
@@ -480,7 +483,6 @@ store_pg_open(const char *uri, int flags, int busy_ms, char *err,
     size_t errlen)
 {
 	struct store	*s;
-	char		 q[64];
 	int		 ro = (flags & STORE_READONLY) != 0;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL) {
@@ -495,11 +497,10 @@ store_pg_open(const char *uri, int flags, int busy_ms, char *err,
 	}
 	PQsetNoticeProcessor(s->conn, quiet_notices, NULL);
 	/* SQLite's busy timeout: how long a statement waits for a lock. */
-	snprintf(q, sizeof(q), "SET lock_timeout = %d",
-	    busy_ms > 0 ? busy_ms : 5000);
-	if (command(s, q, "open") != 0 ||
-	    (ro && command(s, "SET default_transaction_read_only = on",
-	    "open") != 0) ||
+	snprintf(s->setup, sizeof(s->setup), "SET lock_timeout = %d%s",
+	    busy_ms > 0 ? busy_ms : 5000,
+	    ro ? "; SET default_transaction_read_only = on" : "");
+	if (command(s, s->setup, "open") != 0 ||
 	    migrate(s, (flags & STORE_CREATE) && !ro &&
 	    !(flags & STORE_NOMIGRATE), ro || (flags & STORE_NOMIGRATE)) != 0)
 		goto fail;
@@ -533,20 +534,24 @@ store_pg_seterr(struct store *s, const char *msg)
 int
 store_pg_begin(struct store *s)
 {
-	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
-		revive(s);
-	return command(s, "BEGIN", "begin");
+	revive(s);
+	if (command(s, "BEGIN", "begin") != 0)
+		return -1;
+	s->in_tx = 1;
+	return 0;
 }
 
 int
 store_pg_commit(struct store *s)
 {
+	s->in_tx = 0;
 	return command(s, "COMMIT", "commit");
 }
 
 void
 store_pg_rollback(struct store *s)
 {
+	s->in_tx = 0;
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		(void)command(s, "ROLLBACK", "rollback");
 }
@@ -555,15 +560,18 @@ store_pg_rollback(struct store *s)
 int
 store_pg_read_begin(struct store *s)
 {
-	if (PQtransactionStatus(s->conn) == PQTRANS_IDLE)
-		revive(s);
-	return command(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
-	    "begin");
+	revive(s);
+	if (command(s, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    "begin") != 0)
+		return -1;
+	s->in_tx = 1;
+	return 0;
 }
 
 void
 store_pg_read_end(struct store *s)
 {
+	s->in_tx = 0;
 	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		(void)command(s, "COMMIT", "commit");
 }

@@ -154,6 +154,12 @@ struct store {
 	 * back whole (a bookkeeping batch): no savepoint per write.
 	 */
 	int			 whole;
+	/*
+	 * Between store_begin() (or read_begin()) and its end: a broken
+	 * connection is not made again under the caller's transaction.
+	 */
+	int			 in_tx;
+	char			 setup[96];	/* the session's SETs */
 	char			 err[256];
 };
 

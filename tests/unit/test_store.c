@@ -383,6 +383,27 @@ main(void)
 		ok(scalar("SELECT count(*) FROM audit WHERE entity = 'pin'") ==
 		    2, "the pin and the unpin audited, not the refusals");
 	}
+	/*
+	 * PostgreSQL: a connection the server ended (a restart, a network
+	 * cut) fails the call that finds it, and the next one connects
+	 * again, no reopen needed.
+	 */
+	if (teststore_pg()) {
+		char	 q[128], v[32];
+
+		snprintf(q, sizeof(q), "SELECT count(pg_terminate_backend(pid)) "
+		    "FROM pg_stat_activity WHERE datname = '%s' AND "
+		    "pid <> pg_backend_pid()", teststore_db);
+		ok(teststore_scalar(q) >= 1, "the store's connection ended by "
+		    "the server");
+		ok(store_meta_get(st, "realm", v, sizeof(v)) == STORE_ERROR,
+		    "the next call fails: %s", store_errmsg(st));
+		ok(store_meta_get(st, "realm", v, sizeof(v)) == STORE_OK &&
+		    store_device_by_sfua(st, 1, "urn:ex:two-domains", &d) ==
+		    STORE_OK, "the one after connects again (statements "
+		    "prepared anew)");
+	} else
+		ok(1, "a connection ended by the server # SKIP PostgreSQL's");
 	store_close(st);
 
 	/* A store from a newer program is refused, not damaged. */
