@@ -8,6 +8,8 @@
  * a busy timeout, so the daemon's readers never block the CLI's writer.
  * The schema (sql/schema.sql) is compiled in and applied to an empty
  * file; migrations[] takes older stores forward inside one transaction.
+ * store.c reaches these functions through store_sqlite_ops (store_int.h)
+ * when a store's name is a path; store_pg*.c is the PostgreSQL backend.
  */
 #include <errno.h>
 #include <stdarg.h>
