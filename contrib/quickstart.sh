@@ -18,10 +18,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
 PKGS="build-essential autoconf automake pkg-config libmicrohttpd-dev
-libsqlite3-dev libjansson-dev libssl-dev libgnutls28-dev libsofia-sip-ua-dev
+libsqlite3-dev libpq-dev libjansson-dev libssl-dev libgnutls28-dev libsofia-sip-ua-dev
 libcurl4-openssl-dev sqlite3 curl openssl ca-certificates"
-# The notifier tests talk to an independent SIP stack (Perl's Net::SIP).
-[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl dnsmasq-base libxml2-utils testssl.sh iproute2"
+# The notifier tests talk to an independent SIP stack (Perl's Net::SIP);
+# the store's tests run again on a PostgreSQL server of their own.
+[ "$mode" = test ] && PKGS="$PKGS perl libnet-sip-perl libio-socket-ssl-perl dnsmasq-base libxml2-utils testssl.sh iproute2 postgresql"
 
 missing=
 for p in $PKGS; do

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "store.h"
 #include "util.h"
 
 void
@@ -273,7 +274,9 @@ config_load(struct config *c, const char *path)
 #define BAD(what) do { log_warnx("%s:%u: %s: %s", path, lineno, k, what); \
 	goto done; } while (0)
 		if (strcmp(k, "store") == 0) {
-			if (setpath(c->store, sizeof(c->store), dir, v))
+			/* A PostgreSQL URI is no path relative to the file. */
+			if (setpath(c->store, sizeof(c->store),
+			    store_is_pg(v) ? NULL : dir, v))
 				BAD("path too long");
 		} else if (strcmp(k, "cert") == 0) {
 			if (setpath(c->cert, sizeof(c->cert), dir, v))
@@ -465,9 +468,11 @@ void
 config_print(const struct config *c)
 {
 	size_t	 i;
+	char	 safe[sizeof(c->store)];
 	static const char *pol[] = { "deny", "default", "enroll" };
 
-	printf("store %s\ncert %s\nkey %s\n", c->store, c->cert, c->key);
+	store_name_safe(c->store, safe, sizeof(safe));
+	printf("store %s\ncert %s\nkey %s\n", safe, c->cert, c->key);
 	if (c->secret_file[0])
 		printf("secret_file %s\n", c->secret_file);
 	for (i = 0; i < c->nlisten; i++)

@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 
 #include "seal.h"
+#include "store.h"
 #include "util.h"
 
 #define NONCE_LEN	12
@@ -22,7 +23,14 @@
 void
 seal_key_path(const char *store, char *out, size_t outlen)
 {
-	snprintf(out, outlen, "%s.key", store);
+	const char	*env = getenv("SIPCFG_SEAL_KEY");
+
+	if (env != NULL && *env != '\0')
+		snprintf(out, outlen, "%s", env);
+	else if (store_is_pg(store))
+		snprintf(out, outlen, "%s", "");	/* a URI has no beside */
+	else
+		snprintf(out, outlen, "%s.key", store);
 }
 
 int

@@ -18,7 +18,11 @@
 #define SEAL_PATH_MAX	1100
 #define SEAL_VALUE_MAX	1024	/* bytes seal_open() opens, at most */
 
-/* The key file that goes with a store: STORE.key. */
+/*
+ * The key file that goes with a store: $SIPCFG_SEAL_KEY when set, else
+ * STORE.key for a SQLite store, else "" (a PostgreSQL store: the key
+ * stays a file beside each sipcfgd, never in the database; issue 13).
+ */
 void	 seal_key_path(const char *store, char *out, size_t outlen);
 /*
  * Load the key; -1 with a reason in err when the file is missing, not

@@ -576,8 +576,13 @@ cmd_init(struct store *st, struct args *a)
 		int	 made;
 
 		seal_key_path(g_store, kp, sizeof(kp));
-		if ((made = seal_key_create(kp, e, sizeof(e))) < 0)
+		if (kp[0] == '\0')
+			made = 0;	/* PostgreSQL, no SIPCFG_SEAL_KEY */
+		else if ((made = seal_key_create(kp, e, sizeof(e))) < 0)
 			return err("%s", e);
+		if (kp[0] == '\0' && !a->json)
+			printf("no seal key made: a PostgreSQL store keeps "
+			    "none; set SIPCFG_SEAL_KEY to the key's file\n");
 		if (made && !a->json)
 			printf("seal key %s made: keep it (and its backups) "
 			    "apart from the store's\n", kp);

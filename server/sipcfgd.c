@@ -225,6 +225,7 @@ main(int argc, char *argv[])
 	const char		*conffile = NULL, *storepath = NULL;
 	unsigned char		 secret[SECRET_LEN];
 	char			 err[512], bound[2048], cloc[640];
+	char			 safe[CONFIG_PATH_MAX];
 	sigset_t		 set;
 	size_t			 nextra = 0;
 	int			 ch, check = 0, debug = 0, sig;
@@ -378,8 +379,9 @@ main(int argc, char *argv[])
 	}
 	printf("sipcfgd: ready %s\n", bound);
 	fflush(stdout);
+	store_name_safe(cfg.store, safe, sizeof(safe));
 	log_info("serving %s (store %s, %u threads, unknown devices: %s)",
-	    bound, cfg.store, cfg.threads, cfg.unknown == UNKNOWN_DENY ? "deny" :
+	    bound, safe, cfg.threads, cfg.unknown == UNKNOWN_DENY ? "deny" :
 	    cfg.unknown == UNKNOWN_DEFAULT ? "default" : "enroll");
 
 	for (;;) {

@@ -150,12 +150,17 @@ struct store_path_rule {
 };
 
 /*
- * Open (and with STORE_CREATE, create and migrate) the store at path.
- * On failure returns NULL and puts a one-line reason in err.  Free with
- * store_close().
+ * Open (and with STORE_CREATE, create and migrate) the store named: a
+ * libpq URI (postgresql://... or postgres://...) is a PostgreSQL
+ * database, anything else the path of a SQLite file.  On failure returns
+ * NULL and puts a one-line reason in err.  Free with store_close().
  */
-struct store	*store_open(const char *path, int flags, int busy_ms,
+struct store	*store_open(const char *name, int flags, int busy_ms,
 		    char *err, size_t errlen);
+/* 1 when name is a PostgreSQL URI, else 0 (a SQLite path). */
+int		 store_is_pg(const char *name);
+/* The name with a URI's password replaced by "***", for logs. */
+void		 store_name_safe(const char *name, char *out, size_t outlen);
 void		 store_close(struct store *);
 const char	*store_errmsg(struct store *);
 int		 store_schema_version(struct store *);

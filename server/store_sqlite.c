@@ -8,6 +8,8 @@
  * a busy timeout, so the daemon's readers never block the CLI's writer.
  * The schema (sql/schema.sql) is compiled in and applied to an empty
  * file; migrations[] takes older stores forward inside one transaction.
+ * store.c reaches these functions through store_sqlite_ops (store_int.h)
+ * when a store's name is a path; store_pg*.c is the PostgreSQL backend.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -19,6 +21,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_int.h"
 #include "store_sqlite.h"
 #include "schema_sql.h"
 #include "util.h"
@@ -134,7 +137,7 @@ enum q {
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
 
-/* A device listing, without its order (store_device_each() filters it). */
+/* A device listing, without its order (store_sqlite_device_each() filters it). */
 #define DEV_LIST "SELECT d.id, " \
 	"(SELECT name FROM domains WHERE id = d.domain_id) AS domain, " \
 	"d.sfua_id, d.mac, d.vendor, d.model, d.state, d.label, " \
@@ -426,7 +429,7 @@ static const char *const sqls[Q__COUNT] = {
 	    "json(a.before), json(a.after), a.id FROM audit a "
 	    "LEFT JOIN audit_sessions s ON s.id = a.session_id "
 	    "WHERE a.device_id = ?1) ORDER BY ts DESC, k DESC LIMIT ?2",
-	/* After Q_SEEN, which found the device (store_seen_write()). */
+	/* After Q_SEEN, which found the device (store_sqlite_seen_write()). */
 	[Q_FETCH_LOG] = "INSERT INTO fetches(device_id, ts, etag, addr, secrets) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[Q_SEEN_LAST] = "SELECT coalesce(last_etag, ''), coalesce(last_addr, '') "
@@ -480,10 +483,21 @@ static const char *const qnames[Q__COUNT] = {
 #undef QN
 
 struct store {
+	const struct store_ops *ops;	/* first: store.c finds it here */
 	sqlite3		*db;
 	sqlite3_stmt	*st[Q__COUNT];
 	char		 err[256];
 };
+
+static const struct store_ops store_sqlite_ops;
+
+/* Used before their definitions. */
+static void	 store_sqlite_close(struct store *);
+static int	 store_sqlite_schema_version(struct store *);
+static enum store_rc store_sqlite_profile_ensure(struct store *, const char *,
+		    int64_t *);
+static enum store_rc store_sqlite_line_list(struct store *, int64_t,
+		    json_t **);
 
 /* Schema migrations: migrations[i] takes version i+1 to i+2. */
 static const char *const migrations[] = {
@@ -866,7 +880,7 @@ migrate(struct store *s, int readonly)
 	int	 v;
 	char	 set[64];
 
-	if ((v = store_schema_version(s)) < 0)
+	if ((v = store_sqlite_schema_version(s)) < 0)
 		return -1;
 	if (v > STORE_SCHEMA_VERSION) {
 		snprintf(s->err, sizeof(s->err), "store schema version %d is "
@@ -889,7 +903,7 @@ migrate(struct store *s, int readonly)
 	    "ON", "migrate") != 0 || apply(s, "BEGIN EXCLUSIVE", "migrate") != 0)
 		goto restore;
 	/* Re-read under the lock: another process may have migrated. */
-	if ((v = store_schema_version(s)) < 0)
+	if ((v = store_sqlite_schema_version(s)) < 0)
 		goto fail;
 	if (v == 0 && apply(s, schema_sql, "schema") != 0)
 		goto fail;
@@ -912,7 +926,8 @@ restore:
 }
 
 struct store *
-store_open(const char *path, int flags, int busy_ms, char *err, size_t errlen)
+store_sqlite_open(const char *path, int flags, int busy_ms, char *err,
+    size_t errlen)
 {
 	struct store	*s;
 	struct stat	 sb;
@@ -922,6 +937,7 @@ store_open(const char *path, int flags, int busy_ms, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	s->ops = &store_sqlite_ops;
 	if (!(flags & STORE_CREATE) && stat(path, &sb) != 0) {
 		snprintf(err, errlen, "%s: %s (create it with sipcfg init)",
 		    path, strerror(errno));
@@ -949,12 +965,12 @@ store_open(const char *path, int flags, int busy_ms, char *err, size_t errlen)
 	}
 	return s;
 fail:
-	store_close(s);
+	store_sqlite_close(s);
 	return NULL;
 }
 
-void
-store_close(struct store *s)
+static void
+store_sqlite_close(struct store *s)
 {
 	int	 i;
 
@@ -966,14 +982,14 @@ store_close(struct store *s)
 	free(s);
 }
 
-const char *
-store_errmsg(struct store *s)
+static const char *
+store_sqlite_errmsg(struct store *s)
 {
 	return s->err;
 }
 
-int
-store_schema_version(struct store *s)
+static int
+store_sqlite_schema_version(struct store *s)
 {
 	sqlite3_stmt	*p;
 	int		 v = -1;
@@ -991,40 +1007,40 @@ store_schema_version(struct store *s)
 	return v;
 }
 
-int
-store_begin(struct store *s)
+static int
+store_sqlite_begin(struct store *s)
 {
 	return exec(s, Q_BEGIN, "") == STORE_OK ? 0 : -1;
 }
 
-int
-store_commit(struct store *s)
+static int
+store_sqlite_commit(struct store *s)
 {
 	return exec(s, Q_COMMIT, "") == STORE_OK ? 0 : -1;
 }
 
-void
-store_rollback(struct store *s)
+static void
+store_sqlite_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		(void)exec(s, Q_ROLLBACK, "");
 }
 
-int
-store_read_begin(struct store *s)
+static int
+store_sqlite_read_begin(struct store *s)
 {
 	return exec(s, Q_BEGIN_READ, "") == STORE_OK ? 0 : -1;
 }
 
-void
-store_read_end(struct store *s)
+static void
+store_sqlite_read_end(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		(void)exec(s, Q_COMMIT, "");
 }
 
-int
-store_mmap(struct store *s, int64_t bytes)
+static int
+store_sqlite_mmap(struct store *s, int64_t bytes)
 {
 	char	 q[64];
 
@@ -1032,8 +1048,8 @@ store_mmap(struct store *s, int64_t bytes)
 	return apply(s, q, "mmap_size");
 }
 
-int
-store_cache(struct store *s, int64_t bytes)
+static int
+store_sqlite_cache(struct store *s, int64_t bytes)
 {
 	char	 q[64];
 
@@ -1044,8 +1060,8 @@ store_cache(struct store *s, int64_t bytes)
 
 /* ------------------------------------------------------------ hot path */
 
-int64_t
-store_data_version(struct store *s)
+static int64_t
+store_sqlite_data_version(struct store *s)
 {
 	sqlite3_stmt	*p;
 	int64_t		 v = -1;
@@ -1058,8 +1074,8 @@ store_data_version(struct store *s)
 	return v;
 }
 
-enum store_rc
-store_meta_get(struct store *s, const char *key, char *out, size_t outlen)
+static enum store_rc
+store_sqlite_meta_get(struct store *s, const char *key, char *out, size_t outlen)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
@@ -1075,19 +1091,19 @@ store_meta_get(struct store *s, const char *key, char *out, size_t outlen)
 	return maprc(s, rc, "meta");
 }
 
-enum store_rc
-store_meta_set(struct store *s, const char *key, const char *value)
+static enum store_rc
+store_sqlite_meta_set(struct store *s, const char *key, const char *value)
 {
 	return exec(s, Q_META_SET, "ss", key, value);
 }
 
-time_t
-store_last_delete(struct store *s)
+static time_t
+store_sqlite_last_delete(struct store *s)
 {
 	char		 v[32];
 	long long	 t;
 
-	if (store_meta_get(s, "last_delete", v, sizeof(v)) != STORE_OK)
+	if (store_sqlite_meta_get(s, "last_delete", v, sizeof(v)) != STORE_OK)
 		return 0;
 	t = strtoll(v, NULL, 10);
 	return (time_t)t;
@@ -1172,22 +1188,22 @@ device_row(struct store *s, enum q q, int64_t domain_id, const char *key,
 	return maprc(s, rc, "device");
 }
 
-enum store_rc
-store_device_by_sfua(struct store *s, int64_t domain_id, const char *sfua_id,
+static enum store_rc
+store_sqlite_device_by_sfua(struct store *s, int64_t domain_id, const char *sfua_id,
     struct store_device *d)
 {
 	return device_row(s, Q_DEV_BY_SFUA, domain_id, sfua_id, d);
 }
 
-enum store_rc
-store_device_by_mac(struct store *s, int64_t domain_id, const char *mac,
+static enum store_rc
+store_sqlite_device_by_mac(struct store *s, int64_t domain_id, const char *mac,
     struct store_device *d)
 {
 	return device_row(s, Q_DEV_BY_MAC, domain_id, mac, d);
 }
 
-enum store_rc
-store_user_by_name(struct store *s, const char *name, struct store_user *u)
+static enum store_rc
+store_sqlite_user_by_name(struct store *s, const char *name, struct store_user *u)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
@@ -1218,8 +1234,8 @@ store_user_by_name(struct store *s, const char *name, struct store_user *u)
 	return maprc(s, rc, "user");
 }
 
-enum store_rc
-store_device_lines(struct store *s, int64_t device_id, json_t **lines,
+static enum store_rc
+store_sqlite_device_lines(struct store *s, int64_t device_id, json_t **lines,
     time_t *updated)
 {
 	sqlite3_stmt	*p;
@@ -1295,49 +1311,23 @@ template_row(struct store *s, sqlite3_stmt *p, struct store_template *t)
 	return maprc(s, rc, "template");
 }
 
-enum store_rc
-store_template_select(struct store *s, const char *vendor, const char *model,
+static enum store_rc
+store_sqlite_template_select(struct store *s, const char *vendor, const char *model,
     const char *revision, struct store_template *t)
 {
 	return template_row(s, bind(s, Q_TPL_SELECT, "sss", vendor, model,
 	    revision), t);
 }
 
-enum store_rc
-store_template_by_name(struct store *s, const char *name,
+static enum store_rc
+store_sqlite_template_by_name(struct store *s, const char *name,
     struct store_template *t)
 {
 	return template_row(s, bind(s, Q_TPL_BY_NAME, "s", name), t);
 }
 
-void
-store_template_clear(struct store_template *t)
-{
-	free(t->content_type);
-	free(t->body);
-	t->content_type = t->body = NULL;
-}
-
-/* Deep merge: objects merge key by key, anything else replaces. */
-static int
-merge(json_t *dst, json_t *src)
-{
-	const char	*k;
-	json_t		*v, *cur;
-
-	json_object_foreach(src, k, v) {
-		cur = json_object_get(dst, k);
-		if (json_is_object(cur) && json_is_object(v)) {
-			if (merge(cur, v) != 0)
-				return -1;
-		} else if (json_object_set(dst, k, v) != 0)
-			return -1;
-	}
-	return 0;
-}
-
-enum store_rc
-store_vars_merge(struct store *s, const char *layer, const char *scope,
+static enum store_rc
+store_sqlite_vars_merge(struct store *s, const char *layer, const char *scope,
     json_t *obj, time_t *updated, store_unseal_fn unseal, void *arg)
 {
 	sqlite3_stmt	*p;
@@ -1370,7 +1360,7 @@ store_vars_merge(struct store *s, const char *layer, const char *scope,
 		one = json_object();
 		if (one == NULL || json_object_set_new(one,
 		    (const char *)sqlite3_column_text(p, 0), v) != 0 ||
-		    merge(obj, one) != 0) {
+		    store_json_merge(obj, one) != 0) {
 			json_decref(one);
 			done(p);
 			return STORE_ERROR;
@@ -1384,7 +1374,7 @@ store_vars_merge(struct store *s, const char *layer, const char *scope,
 	return rc == SQLITE_DONE ? STORE_OK : maprc(s, rc, "vars");
 }
 
-/* By device, then by position: the order store_seen_write() writes in. */
+/* By device, then by position: the order store_sqlite_seen_write() writes in. */
 static int
 seen_cmp(const void *a, const void *b)
 {
@@ -1427,8 +1417,8 @@ seen_last(struct store *s, int64_t device_id, char *etag, size_t elen,
  * configuration is counted in device_seen.fetches, and its history does
  * not grow.  Without memory for the order, records go as they came.
  */
-int
-store_seen_write(struct store *s, const struct store_seen *r, size_t n)
+static int
+store_sqlite_seen_write(struct store *s, const struct store_seen *r, size_t n)
 {
 	const struct store_seen	**o, *last, *rev, *ua, *f;
 	char			 petag[sizeof(r->etag)], paddr[sizeof(r->addr)];
@@ -1439,7 +1429,7 @@ store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 			o[i] = &r[i];
 		qsort(o, n, sizeof(*o), seen_cmp);
 	}
-	if (store_begin(s) != 0) {
+	if (store_sqlite_begin(s) != 0) {
 		free(o);
 		return -1;
 	}
@@ -1479,23 +1469,23 @@ store_seen_write(struct store *s, const struct store_seen *r, size_t n)
 		}
 	}
 	free(o);
-	return store_commit(s);
+	return store_sqlite_commit(s);
 fail:
 	free(o);
-	store_rollback(s);
+	store_sqlite_rollback(s);
 	return -1;
 }
 
-enum store_rc
-store_device_enroll(struct store *s, int64_t domain_id, const char *sfua_id,
+static enum store_rc
+store_sqlite_device_enroll(struct store *s, int64_t domain_id, const char *sfua_id,
     const char *mac, const char *vendor, const char *model, const char *addr)
 {
 	return exec(s, Q_ENROLL, "ssssis", sfua_id, mac, vendor, model,
 	    domain_id > 0 ? domain_id : (int64_t)STORE_DEFAULT_DOMAIN, addr);
 }
 
-enum store_rc
-store_enrolled_count(struct store *s, const char *addr, long long *total,
+static enum store_rc
+store_sqlite_enrolled_count(struct store *s, const char *addr, long long *total,
     long long *from_addr)
 {
 	sqlite3_stmt	*p;
@@ -1511,8 +1501,8 @@ store_enrolled_count(struct store *s, const char *addr, long long *total,
 	return rc == SQLITE_ROW ? STORE_OK : maprc(s, rc, sqls[Q_ENROLL_COUNT]);
 }
 
-enum store_rc
-store_enrolled_expire(struct store *s, time_t before, long long *n)
+static enum store_rc
+store_sqlite_enrolled_expire(struct store *s, time_t before, long long *n)
 {
 	enum store_rc	 rc;
 
@@ -1525,15 +1515,15 @@ store_enrolled_expire(struct store *s, time_t before, long long *n)
 
 /* -------------------------------------------------------- the notifier */
 
-enum store_rc
-store_device_by_token(struct store *s, const char *token,
+static enum store_rc
+store_sqlite_device_by_token(struct store *s, const char *token,
     struct store_device *d)
 {
 	return device_row(s, Q_DEV_BY_TOKEN, 0, token, d);
 }
 
-enum store_rc
-store_device_by_id(struct store *s, int64_t id, struct store_device *d)
+static enum store_rc
+store_sqlite_device_by_id(struct store *s, int64_t id, struct store_device *d)
 {
 	char	 key[24];
 
@@ -1542,8 +1532,8 @@ store_device_by_id(struct store *s, int64_t id, struct store_device *d)
 	return device_row(s, Q_DEV_BY_ID, 0, key, d);
 }
 
-int64_t
-store_changes_head(struct store *s)
+static int64_t
+store_sqlite_changes_head(struct store *s)
 {
 	sqlite3_stmt	*p;
 	int64_t		 v = -1;
@@ -1558,91 +1548,8 @@ store_changes_head(struct store *s)
 	return v;
 }
 
-/* "PREFIX<decimal id>" exactly; 1 with *id set. */
-static int
-hint_id(const char *h, const char *prefix, int64_t *id)
-{
-	size_t		 pl = strlen(prefix);
-	long long	 v;
-	char		*e;
-
-	if (strncmp(h, prefix, pl) != 0 || h[pl] < '0' || h[pl] > '9')
-		return 0;
-	errno = 0;
-	v = strtoll(h + pl, &e, 10);
-	if (errno || *e != '\0' || v <= 0)
-		return 0;
-	*id = v;
-	return 1;
-}
-
-/*
- * The hints the triggers of sql/ write (store.h).  Everything that reads
- * the change log gets these records; the strings stay here.
- */
-void
-store_change_parse(const char *h, struct store_change *c)
-{
-	static const struct {
-		const char		*prefix;
-		enum store_change_kind	 kind;
-	} ids[] = {
-		{ "device:", CHG_DEVICE },
-		{ "user:", CHG_USER },
-		{ "profile:", CHG_PROFILE },
-		{ "template:", CHG_TEMPLATE },
-		{ "domain:", CHG_DOMAIN },
-		{ "pin:", CHG_PIN },
-		{ "notify:", CHG_NOTIFY },
-		{ "checksync-now:", CHG_CHECKSYNC_NOW },
-		{ "checksync-reboot:", CHG_CHECKSYNC_REBOOT }
-	};
-	static const struct {
-		const char		*name;
-		enum store_var_layer	 layer;
-	} layers[] = {
-		{ "var:global:", VAR_GLOBAL },
-		{ "var:vendor:", VAR_VENDOR },
-		{ "var:model:", VAR_MODEL },
-		{ "var:profile:", VAR_PROFILE },
-		{ "var:user:", VAR_USER },
-		{ "var:device:", VAR_DEVICE }
-	};
-	size_t	 i, l;
-
-	c->kind = CHG_UNKNOWN;
-	c->id = 0;
-	c->layer = VAR_GLOBAL;
-	c->scope[0] = '\0';
-	snprintf(c->hint, sizeof(c->hint), "%s", h);
-	for (i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-		if (hint_id(h, ids[i].prefix, &c->id)) {
-			c->kind = ids[i].kind;
-			return;
-		}
-	for (i = 0; i < sizeof(layers) / sizeof(layers[0]); i++) {
-		l = strlen(layers[i].name);
-		if (strncmp(h, layers[i].name, l) == 0 &&
-		    strlen(h + l) < sizeof(c->scope)) {
-			c->kind = CHG_VAR;
-			c->layer = layers[i].layer;
-			snprintf(c->scope, sizeof(c->scope), "%s", h + l);
-			return;
-		}
-	}
-	/* The global layer's scope may be empty: "var:global:". */
-	if (strcmp(h, "var:global") == 0)
-		c->kind = CHG_VAR;
-	else if (strcmp(h, "notify:*") == 0)
-		c->kind = CHG_NOTIFY_ALL;
-	else if (strcmp(h, "checksync") == 0)
-		c->kind = CHG_CHECKSYNC;
-	else if (strcmp(h, "all") == 0)
-		c->kind = CHG_ALL;
-}
-
-enum store_rc
-store_changes_since(struct store *s, int64_t after, struct store_change *c,
+static enum store_rc
+store_sqlite_changes_since(struct store *s, int64_t after, struct store_change *c,
     size_t max, size_t *n)
 {
 	sqlite3_stmt	*p;
@@ -1662,8 +1569,8 @@ store_changes_since(struct store *s, int64_t after, struct store_change *c,
 	return maprc(s, rc, "changes");
 }
 
-enum store_rc
-store_active_ids(struct store *s, int64_t after, int64_t *ids, size_t max,
+static enum store_rc
+store_sqlite_active_ids(struct store *s, int64_t after, int64_t *ids, size_t max,
     size_t *n, int64_t *max_id)
 {
 	sqlite3_stmt	*p;
@@ -1687,26 +1594,26 @@ store_active_ids(struct store *s, int64_t after, int64_t *ids, size_t max,
 	return maprc(s, rc, "devices");
 }
 
-enum store_rc
-store_changes_prune(struct store *s, time_t before)
+static enum store_rc
+store_sqlite_changes_prune(struct store *s, time_t before)
 {
 	return exec(s, Q_CHANGES_PRUNE, "i", (int64_t)before);
 }
 
-enum store_rc
-store_notify_request(struct store *s, int64_t device_id)
+static enum store_rc
+store_sqlite_notify_request(struct store *s, int64_t device_id)
 {
 	return exec(s, Q_NOTIFY_REQ, "I", device_id);
 }
 
-int
-store_subs_write(struct store *s, const char *instance,
+static int
+store_sqlite_subs_write(struct store *s, const char *instance,
     const struct store_sub *r, size_t n)
 {
 	enum store_rc	 rc;
 	size_t		 i;
 
-	if (store_begin(s) != 0)
+	if (store_sqlite_begin(s) != 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		if (r[i].gone)
@@ -1720,21 +1627,21 @@ store_subs_write(struct store *s, const char *instance,
 			    r[i].last_notify ? (int64_t)r[i].last_notify : -1,
 			    r[i].last_etag, (int64_t)r[i].notifies);
 		if (rc != STORE_OK) {
-			store_rollback(s);
+			store_sqlite_rollback(s);
 			return -1;
 		}
 	}
-	return store_commit(s);
+	return store_sqlite_commit(s);
 }
 
-int
-store_subs_clear(struct store *s, const char *instance)
+static int
+store_sqlite_subs_clear(struct store *s, const char *instance)
 {
 	return exec(s, Q_SUB_CLEAR, "s", instance) == STORE_OK ? 0 : -1;
 }
 
-enum store_rc
-store_subs_list(struct store *s, int64_t device_id, time_t now, json_t **out)
+static enum store_rc
+store_sqlite_subs_list(struct store *s, int64_t device_id, time_t now, json_t **out)
 {
 	if (device_id < 0)
 		return rows_json(s, Q_SUB_LIST, bind(s, Q_SUB_LIST, "i",
@@ -1743,21 +1650,21 @@ store_subs_list(struct store *s, int64_t device_id, time_t now, json_t **out)
 	    (int64_t)now, device_id), out);
 }
 
-enum store_rc
-store_profile_set_notify(struct store *s, const char *name, const char *mode)
+static enum store_rc
+store_sqlite_profile_set_notify(struct store *s, const char *name, const char *mode)
 {
 	int64_t		 id;
 	enum store_rc	 rc;
 
-	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+	if ((rc = store_sqlite_profile_ensure(s, name, &id)) != STORE_OK)
 		return rc;
 	return exec_one(s, Q_PROFILE_NOTIFY, "sS", name, mode ? mode : "");
 }
 
 /* ------------------------------------------------- check-sync push */
 
-enum store_rc
-store_checksync_devices(struct store *s, int64_t *ids, size_t max, size_t *n)
+static enum store_rc
+store_sqlite_checksync_devices(struct store *s, int64_t *ids, size_t max, size_t *n)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
@@ -1771,8 +1678,8 @@ store_checksync_devices(struct store *s, int64_t *ids, size_t max, size_t *n)
 	return maprc(s, rc == SQLITE_ROW ? SQLITE_DONE : rc, "check-sync");
 }
 
-enum store_rc
-store_checksync_target(struct store *s, int64_t id,
+static enum store_rc
+store_sqlite_checksync_target(struct store *s, int64_t id,
     struct store_checksync_target *t)
 {
 	sqlite3_stmt	*p;
@@ -1798,42 +1705,42 @@ store_checksync_target(struct store *s, int64_t id,
 	return maprc(s, rc, "check-sync target");
 }
 
-enum store_rc
-store_checksync_request(struct store *s, int64_t id, int reboot)
+static enum store_rc
+store_sqlite_checksync_request(struct store *s, int64_t id, int reboot)
 {
 	return exec(s, Q_CS_REQUEST, "ii", id, (int64_t)(reboot != 0));
 }
 
-enum store_rc
-store_checksync_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_checksync_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_CS_LIST, bind(s, Q_CS_LIST, ""), out);
 }
 
-enum store_rc
-store_checksync_set(struct store *s, const char *vendor, const char *event,
+static enum store_rc
+store_sqlite_checksync_set(struct store *s, const char *vendor, const char *event,
     const char *reboot_event, int enabled)
 {
 	return exec(s, Q_CS_SET, "sSSI", vendor, event, reboot_event,
 	    (int64_t)enabled);
 }
 
-enum store_rc
-store_profile_set_checksync(struct store *s, const char *name,
+static enum store_rc
+store_sqlite_profile_set_checksync(struct store *s, const char *name,
     const char *mode)
 {
 	int64_t		 id;
 	enum store_rc	 rc;
 
-	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+	if ((rc = store_sqlite_profile_ensure(s, name, &id)) != STORE_OK)
 		return rc;
 	return exec_one(s, Q_PROFILE_CS, "sS", name, mode ? mode : "");
 }
 
 /* ------------------------------------------------------------ audit */
 
-enum store_rc
-store_audit_begin(struct store *s, const char *who, const char *command,
+static enum store_rc
+store_sqlite_audit_begin(struct store *s, const char *who, const char *command,
     int64_t *session)
 {
 	enum store_rc	 rc;
@@ -1843,21 +1750,21 @@ store_audit_begin(struct store *s, const char *who, const char *command,
 	return rc;
 }
 
-enum store_rc
-store_audit_end(struct store *s, int64_t session)
+static enum store_rc
+store_sqlite_audit_end(struct store *s, int64_t session)
 {
 	return exec(s, Q_AUDIT_END, "i", session);
 }
 
-enum store_rc
-store_audit_list(struct store *s, time_t since, int limit, json_t **out)
+static enum store_rc
+store_sqlite_audit_list(struct store *s, time_t since, int limit, json_t **out)
 {
 	return rows_json(s, Q_AUDIT_LIST, bind(s, Q_AUDIT_LIST, "ii",
 	    (int64_t)since, (int64_t)limit), out);
 }
 
-enum store_rc
-store_device_history(struct store *s, int64_t id, int limit, json_t **out)
+static enum store_rc
+store_sqlite_device_history(struct store *s, int64_t id, int limit, json_t **out)
 {
 	return rows_json(s, Q_HISTORY, bind(s, Q_HISTORY, "ii", id,
 	    (int64_t)limit), out);
@@ -1865,8 +1772,8 @@ store_device_history(struct store *s, int64_t id, int limit, json_t **out)
 
 /* ------------------------------------------------------ vendor paths */
 
-enum store_rc
-store_path_rules(struct store *s, struct store_path_rule *r, size_t max,
+static enum store_rc
+store_sqlite_path_rules(struct store *s, struct store_path_rule *r, size_t max,
     size_t *n)
 {
 	sqlite3_stmt	*p;
@@ -1888,16 +1795,16 @@ store_path_rules(struct store *s, struct store_path_rule *r, size_t max,
 	return maprc(s, rc == SQLITE_ROW ? SQLITE_DONE : rc, "path rules");
 }
 
-enum store_rc
-store_path_rule_add(struct store *s, const char *pattern, const char *vendor,
+static enum store_rc
+store_sqlite_path_rule_add(struct store *s, const char *pattern, const char *vendor,
     const char *tpl, int plain)
 {
 	return exec(s, Q_PATH_ADD, "sSSi", pattern, vendor, tpl,
 	    (int64_t)(plain != 0));
 }
 
-enum store_rc
-store_device_enc_cert(struct store *s, int64_t id, char *pem, size_t pemlen)
+static enum store_rc
+store_sqlite_device_enc_cert(struct store *s, int64_t id, char *pem, size_t pemlen)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
@@ -1914,45 +1821,45 @@ store_device_enc_cert(struct store *s, int64_t id, char *pem, size_t pemlen)
 	return maprc(s, rc, "device certificate");
 }
 
-enum store_rc
-store_device_set_key(struct store *s, int64_t id, const char *sealed)
+static enum store_rc
+store_sqlite_device_set_key(struct store *s, int64_t id, const char *sealed)
 {
 	return exec_one(s, Q_ENC_KEY, "iS", id, sealed);
 }
 
-enum store_rc
-store_profile_set_enc(struct store *s, const char *name, const char *mode)
+static enum store_rc
+store_sqlite_profile_set_enc(struct store *s, const char *name, const char *mode)
 {
 	int64_t		 id;
 	enum store_rc	 rc;
 
-	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+	if ((rc = store_sqlite_profile_ensure(s, name, &id)) != STORE_OK)
 		return rc;
 	return exec_one(s, Q_PROFILE_ENC, "sS", name, mode ? mode : "");
 }
 
-enum store_rc
-store_path_rule_remove(struct store *s, const char *pattern)
+static enum store_rc
+store_sqlite_path_rule_remove(struct store *s, const char *pattern)
 {
 	return exec_one(s, Q_PATH_DELETE, "s", pattern);
 }
 
-enum store_rc
-store_path_rule_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_path_rule_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_PATH_LIST, bind(s, Q_PATH_LIST, ""), out);
 }
 
 /* ---------------------------------------------- domains and TOFU pins */
 
-enum store_rc
-store_domain_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_domain_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_DOMAIN_LIST, bind(s, Q_DOMAIN_LIST, ""), out);
 }
 
-enum store_rc
-store_domain_id(struct store *s, const char *name, int64_t *id)
+static enum store_rc
+store_sqlite_domain_id(struct store *s, const char *name, int64_t *id)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
@@ -2004,8 +1911,8 @@ bind_field(sqlite3_stmt *p, int i, const json_t *v)
  * key_file are set together (a CHECK keeps them a pair): a caller
  * changing one passes both.
  */
-enum store_rc
-store_domain_update(struct store *s, int64_t id, const json_t *f)
+static enum store_rc
+store_sqlite_domain_update(struct store *s, int64_t id, const json_t *f)
 {
 	const char	*k;
 	json_t		*v;
@@ -2040,8 +1947,8 @@ store_domain_update(struct store *s, int64_t id, const json_t *f)
 	return STORE_OK;
 }
 
-enum store_rc
-store_domain_add(struct store *s, const char *name, const json_t *f,
+static enum store_rc
+store_sqlite_domain_add(struct store *s, const char *name, const json_t *f,
     int64_t *id)
 {
 	enum store_rc	 rc;
@@ -2049,23 +1956,23 @@ store_domain_add(struct store *s, const char *name, const json_t *f,
 	if ((rc = exec(s, Q_DOMAIN_INSERT, "s", name)) != STORE_OK)
 		return rc;
 	*id = sqlite3_last_insert_rowid(s->db);
-	return store_domain_update(s, *id, f);
+	return store_sqlite_domain_update(s, *id, f);
 }
 
-enum store_rc
-store_domain_remove(struct store *s, const char *name)
+static enum store_rc
+store_sqlite_domain_remove(struct store *s, const char *name)
 {
 	return exec_one(s, Q_DOMAIN_DELETE, "s", name);
 }
 
-enum store_rc
-store_user_set_domain(struct store *s, const char *name, int64_t domain_id)
+static enum store_rc
+store_sqlite_user_set_domain(struct store *s, const char *name, int64_t domain_id)
 {
 	return exec_one(s, Q_USER_DOMAIN, "si", name, domain_id);
 }
 
-enum store_rc
-store_users_rerealm(struct store *s, int64_t domain_id, const char *from,
+static enum store_rc
+store_sqlite_users_rerealm(struct store *s, int64_t domain_id, const char *from,
     const char *to, int *n)
 {
 	enum store_rc	 rc;
@@ -2076,14 +1983,14 @@ store_users_rerealm(struct store *s, int64_t domain_id, const char *from,
 	return rc;
 }
 
-enum store_rc
-store_device_duplicates(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_device_duplicates(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_DEV_DUPS, bind(s, Q_DEV_DUPS, ""), out);
 }
 
-enum store_rc
-store_device_duplicates_of(struct store *s, int64_t domain_id,
+static enum store_rc
+store_sqlite_device_duplicates_of(struct store *s, int64_t domain_id,
     const char *sfua_id, const char *mac, json_t **out)
 {
 	return rows_json(s, Q_DEV_DUPS_OF, bind(s, Q_DEV_DUPS_OF, "isS",
@@ -2095,8 +2002,8 @@ store_device_duplicates_of(struct store *s, int64_t domain_id,
  * pin gets sha256 as its pin (first writer wins: a concurrent different
  * certificate then finds the other pin).  *result says what happened.
  */
-enum store_rc
-store_device_pin(struct store *s, int64_t device_id, const char *sha256,
+static enum store_rc
+store_sqlite_device_pin(struct store *s, int64_t device_id, const char *sha256,
     const char *subject, const char *addr, int may_pin,
     enum store_pin_result *result)
 {
@@ -2127,8 +2034,8 @@ store_device_pin(struct store *s, int64_t device_id, const char *sha256,
 	return STORE_OK;
 }
 
-enum store_rc
-store_device_unpin(struct store *s, int64_t device_id)
+static enum store_rc
+store_sqlite_device_unpin(struct store *s, int64_t device_id)
 {
 	return exec_one(s, Q_PIN_DELETE, "i", device_id);
 }
@@ -2181,13 +2088,13 @@ resolve_refs(struct store *s, const json_t *f, int64_t *uid, int64_t *pid)
 		}
 		return rc;
 	}
-	if (p && *p && store_profile_ensure(s, p, pid) != STORE_OK)
+	if (p && *p && store_sqlite_profile_ensure(s, p, pid) != STORE_OK)
 		return STORE_ERROR;
 	return STORE_OK;
 }
 
-enum store_rc
-store_device_add(struct store *s, const json_t *f)
+static enum store_rc
+store_sqlite_device_add(struct store *s, const json_t *f)
 {
 	int64_t		 uid, pid;
 	enum store_rc	 rc;
@@ -2227,8 +2134,8 @@ static const struct {
 	{ "client_cert", "UPDATE devices SET client_cert = ?2 WHERE id = ?1" },
 };
 
-enum store_rc
-store_device_update(struct store *s, int64_t id, const json_t *f)
+static enum store_rc
+store_sqlite_device_update(struct store *s, int64_t id, const json_t *f)
 {
 	const char	*k;
 	json_t		*v;
@@ -2275,20 +2182,20 @@ store_device_update(struct store *s, int64_t id, const json_t *f)
 	return STORE_OK;
 }
 
-enum store_rc
-store_device_remove(struct store *s, int64_t id)
+static enum store_rc
+store_sqlite_device_remove(struct store *s, int64_t id)
 {
 	return exec_one(s, Q_DEV_DELETE, "i", id);
 }
 
-enum store_rc
-store_device_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_device_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_DEV_LIST, bind(s, Q_DEV_LIST, ""), out);
 }
 
 /*
- * The filters of store_device_each(): a fixed clause each, with a fixed
+ * The filters of store_sqlite_device_each(): a fixed clause each, with a fixed
  * parameter number (?1 to ?5; ?6 and ?7 are LIMIT and OFFSET), so the
  * statement is one of 2^5 texts and never holds input.  A device that
  * never fetched counts as not seen.
@@ -2324,8 +2231,8 @@ devlist_sql(unsigned mask)
 	return sql;
 }
 
-enum store_rc
-store_device_each(struct store *s, const struct store_device_filter *f,
+static enum store_rc
+store_sqlite_device_each(struct store *s, const struct store_device_filter *f,
     int (*fn)(const json_t *, void *), void *arg)
 {
 	const char	*text[] = { f->vendor, f->model, f->state, f->user };
@@ -2384,8 +2291,8 @@ store_device_each(struct store *s, const struct store_device_filter *f,
 	return maprc(s, rc, "device list");
 }
 
-enum store_rc
-store_device_elsewhere(struct store *s, int *yes)
+static enum store_rc
+store_sqlite_device_elsewhere(struct store *s, int *yes)
 {
 	sqlite3_stmt	*p;
 	int		 rc;
@@ -2432,8 +2339,8 @@ store_sqlite_statement(size_t i, const char **name)
 	return NULL;
 }
 
-enum store_rc
-store_device_show(struct store *s, int64_t id, json_t **out)
+static enum store_rc
+store_sqlite_device_show(struct store *s, int64_t id, json_t **out)
 {
 	json_t		*arr, *lines;
 	enum store_rc	 rc;
@@ -2448,28 +2355,28 @@ store_device_show(struct store *s, int64_t id, json_t **out)
 	}
 	*out = json_incref(json_array_get(arr, 0));
 	json_decref(arr);
-	if (store_line_list(s, id, &lines) == STORE_OK)
+	if (store_sqlite_line_list(s, id, &lines) == STORE_OK)
 		json_object_set_new(*out, "lines", lines);
 	return STORE_OK;
 }
 
-enum store_rc
-store_user_add(struct store *s, const char *name, const char *realm,
+static enum store_rc
+store_sqlite_user_add(struct store *s, const char *name, const char *realm,
     const char *md5, const char *sha256)
 {
 	return exec(s, Q_USER_INSERT, "ssss", name, realm, md5, sha256);
 }
 
-enum store_rc
-store_user_passwd(struct store *s, const char *name, const char *md5,
+static enum store_rc
+store_sqlite_user_passwd(struct store *s, const char *name, const char *md5,
     const char *sha256, const char *sealed, time_t old_until)
 {
 	return exec_one(s, Q_USER_PASSWD, "sssSi", name, md5, sha256, sealed,
 	    (int64_t)(old_until > 0 ? old_until : 0));
 }
 
-enum store_rc
-store_user_set_otp(struct store *s, const char *name, const char *md5,
+static enum store_rc
+store_sqlite_user_set_otp(struct store *s, const char *name, const char *md5,
     const char *sha256, time_t not_before, time_t not_after)
 {
 	return exec_one(s, Q_USER_SET_OTP, "sssII", name, md5, sha256,
@@ -2477,28 +2384,28 @@ store_user_set_otp(struct store *s, const char *name, const char *md5,
 	    (int64_t)(not_after > 0 ? not_after : -1));
 }
 
-enum store_rc
-store_user_otp_consume(struct store *s, int64_t id, const char *otp_md5,
+static enum store_rc
+store_sqlite_user_otp_consume(struct store *s, int64_t id, const char *otp_md5,
     const char *md5, const char *sha256, const char *sealed, time_t now)
 {
 	return exec_one(s, Q_USER_OTP_CONSUME, "isssSi", id, otp_md5, md5,
 	    sha256, sealed, (int64_t)now);
 }
 
-enum store_rc
-store_user_remove(struct store *s, const char *name)
+static enum store_rc
+store_sqlite_user_remove(struct store *s, const char *name)
 {
 	return exec_one(s, Q_USER_DELETE, "s", name);
 }
 
-enum store_rc
-store_user_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_user_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_USER_LIST, bind(s, Q_USER_LIST, ""), out);
 }
 
-enum store_rc
-store_profile_ensure(struct store *s, const char *name, int64_t *id)
+static enum store_rc
+store_sqlite_profile_ensure(struct store *s, const char *name, int64_t *id)
 {
 	enum store_rc	 rc;
 
@@ -2507,25 +2414,25 @@ store_profile_ensure(struct store *s, const char *name, int64_t *id)
 	return lookup_id(s, Q_PROFILE_ID, name, id);
 }
 
-enum store_rc
-store_profile_set_max_age(struct store *s, const char *name, int max_age)
+static enum store_rc
+store_sqlite_profile_set_max_age(struct store *s, const char *name, int max_age)
 {
 	int64_t		 id;
 	enum store_rc	 rc;
 
-	if ((rc = store_profile_ensure(s, name, &id)) != STORE_OK)
+	if ((rc = store_sqlite_profile_ensure(s, name, &id)) != STORE_OK)
 		return rc;
 	return exec_one(s, Q_PROFILE_MAXAGE, "sI", name, (int64_t)max_age);
 }
 
-enum store_rc
-store_profile_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_profile_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_PROFILE_LIST, bind(s, Q_PROFILE_LIST, ""), out);
 }
 
-enum store_rc
-store_line_add(struct store *s, int64_t device_id, const json_t *f)
+static enum store_rc
+store_sqlite_line_add(struct store *s, int64_t device_id, const json_t *f)
 {
 	sqlite3_stmt	*p;
 	int64_t		 pos = jint(f, "position", 0);
@@ -2547,21 +2454,21 @@ store_line_add(struct store *s, int64_t device_id, const json_t *f)
 	    jstr(f, "password_sealed"));
 }
 
-enum store_rc
-store_line_remove(struct store *s, int64_t device_id, int position)
+static enum store_rc
+store_sqlite_line_remove(struct store *s, int64_t device_id, int position)
 {
 	return exec_one(s, Q_LINE_DELETE, "ii", device_id, (int64_t)position);
 }
 
-enum store_rc
-store_line_list(struct store *s, int64_t device_id, json_t **out)
+static enum store_rc
+store_sqlite_line_list(struct store *s, int64_t device_id, json_t **out)
 {
 	return rows_json(s, Q_LINE_LIST, bind(s, Q_LINE_LIST, "i", device_id),
 	    out);
 }
 
-enum store_rc
-store_template_put(struct store *s, const char *name, const char *vendor,
+static enum store_rc
+store_sqlite_template_put(struct store *s, const char *name, const char *vendor,
     const char *model, const char *revision, const char *ctype,
     const char *body, size_t len)
 {
@@ -2569,35 +2476,35 @@ store_template_put(struct store *s, const char *name, const char *vendor,
 	    ctype, body, len);
 }
 
-enum store_rc
-store_template_remove(struct store *s, const char *name)
+static enum store_rc
+store_sqlite_template_remove(struct store *s, const char *name)
 {
 	return exec_one(s, Q_TPL_DELETE, "s", name);
 }
 
-enum store_rc
-store_template_list(struct store *s, json_t **out)
+static enum store_rc
+store_sqlite_template_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_TPL_LIST, bind(s, Q_TPL_LIST, ""), out);
 }
 
-enum store_rc
-store_var_set(struct store *s, const char *layer, const char *scope,
+static enum store_rc
+store_sqlite_var_set(struct store *s, const char *layer, const char *scope,
     const char *name, const char *json, int secret)
 {
 	return exec(s, Q_VAR_UPSERT, "ssssi", layer, scope, name, json,
 	    (int64_t)(secret != 0));
 }
 
-enum store_rc
-store_var_unset(struct store *s, const char *layer, const char *scope,
+static enum store_rc
+store_sqlite_var_unset(struct store *s, const char *layer, const char *scope,
     const char *name)
 {
 	return exec_one(s, Q_VAR_DELETE, "sss", layer, scope, name);
 }
 
-enum store_rc
-store_var_list(struct store *s, const char *layer, const char *scope,
+static enum store_rc
+store_sqlite_var_list(struct store *s, const char *layer, const char *scope,
     json_t **out)
 {
 	return rows_json(s, Q_VAR_LIST, bind(s, Q_VAR_LIST, "ss", layer, scope),
@@ -2707,7 +2614,7 @@ struct bulk_touched {
 };
 
 struct store_bulk {
-	struct store		*s;
+	struct store		*s;	/* first: store.c finds it here */
 	sqlite3_stmt		*st[QB__COUNT];
 	int			 quiet;
 	/* The first STORE_BULK_CHANGES_MAX + 1 of ntouched. */
@@ -2715,29 +2622,32 @@ struct store_bulk {
 	size_t			 ntouched, cap;
 };
 
+static enum store_rc store_sqlite_bulk_touch(struct store_bulk *,
+		    enum store_bulk_touch, int64_t);
+
 #define BULK_STMT_JOURNAL	(1024 * 1024)
 
 int
-store_bulk_init(void)
+store_sqlite_bulk_init(void)
 {
 	return sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL,
 	    BULK_STMT_JOURNAL) == SQLITE_OK ? 0 : -1;
 }
 
-int
-store_bulk_tune(struct store *s)
+static int
+store_sqlite_bulk_tune(struct store *s)
 {
 	/*
 	 * 256 MB of pages: the indexes of a million devices stay cached.
-	 * Statement journals stay in memory by store_bulk_init(), in one
+	 * Statement journals stay in memory by store_sqlite_bulk_init(), in one
 	 * piece: temp_store MEMORY would cut them in pieces of 1 KB.
 	 */
 	return apply(s, "PRAGMA cache_size = -262144", "bulk") != 0 ||
 	    apply(s, "PRAGMA synchronous = FULL", "bulk") != 0 ? -1 : 0;
 }
 
-struct store_bulk *
-store_bulk_new(struct store *s)
+static struct store_bulk *
+store_sqlite_bulk_new(struct store *s)
 {
 	struct store_bulk	*b;
 
@@ -2761,8 +2671,8 @@ store_bulk_new(struct store *s)
 	return b;
 }
 
-void
-store_bulk_free(struct store_bulk *b)
+static void
+store_sqlite_bulk_free(struct store_bulk *b)
 {
 	int	 i;
 
@@ -2827,16 +2737,16 @@ bulk_map(struct store_bulk *b, sqlite3_stmt *p, int pair, json_t **out)
 	return STORE_OK;
 }
 
-enum store_rc
-store_bulk_domains(struct store_bulk *b, json_t **out)
+static enum store_rc
+store_sqlite_bulk_domains(struct store_bulk *b, json_t **out)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_DOMAINS);
 
 	return p ? bulk_map(b, p, 1, out) : STORE_ERROR;
 }
 
-enum store_rc
-store_bulk_profiles(struct store_bulk *b, json_t **out)
+static enum store_rc
+store_sqlite_bulk_profiles(struct store_bulk *b, json_t **out)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_PROFILES);
 
@@ -2860,8 +2770,8 @@ bulk_device_cols(sqlite3_stmt *p, struct store_bulk_device *d)
 	col_copy(p, 10, d->profile, sizeof(d->profile));
 }
 
-enum store_rc
-store_bulk_device_get(struct store_bulk *b, int64_t domain_id,
+static enum store_rc
+store_sqlite_bulk_device_get(struct store_bulk *b, int64_t domain_id,
     const char *sfua_id, struct store_bulk_device *d)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_DEV_GET);
@@ -2879,8 +2789,8 @@ store_bulk_device_get(struct store_bulk *b, int64_t domain_id,
 	return maprc(b->s, rc, "device");
 }
 
-enum store_rc
-store_bulk_device_insert(struct store_bulk *b,
+static enum store_rc
+store_sqlite_bulk_device_insert(struct store_bulk *b,
     const struct store_bulk_device *d, int64_t user_id, int64_t profile_id,
     int64_t *id)
 {
@@ -2905,8 +2815,8 @@ store_bulk_device_insert(struct store_bulk *b,
 	return maprc(b->s, rc, "device");
 }
 
-enum store_rc
-store_bulk_user_add(struct store_bulk *b, const char *name, const char *realm,
+static enum store_rc
+store_sqlite_bulk_user_add(struct store_bulk *b, const char *name, const char *realm,
     const char *md5, const char *sha256, int64_t domain_id, int64_t *id)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_USER_INSERT);
@@ -2926,8 +2836,8 @@ store_bulk_user_add(struct store_bulk *b, const char *name, const char *realm,
 	return maprc(b->s, rc, "user");
 }
 
-enum store_rc
-store_bulk_lines(struct store_bulk *b, int64_t device_id, json_t **out)
+static enum store_rc
+store_sqlite_bulk_lines(struct store_bulk *b, int64_t device_id, json_t **out)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_LINES);
 	json_t		*arr = json_array(), *l;
@@ -2963,8 +2873,8 @@ store_bulk_lines(struct store_bulk *b, int64_t device_id, json_t **out)
 	return STORE_OK;
 }
 
-enum store_rc
-store_bulk_vars(struct store_bulk *b, const char *sfua_id, json_t **out)
+static enum store_rc
+store_sqlite_bulk_vars(struct store_bulk *b, const char *sfua_id, json_t **out)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_VARS);
 	json_t		*o = json_object(), *v;
@@ -2993,8 +2903,8 @@ store_bulk_vars(struct store_bulk *b, const char *sfua_id, json_t **out)
 	return STORE_OK;
 }
 
-enum store_rc
-store_bulk_mark(struct store_bulk *b, char kind, int64_t id, const char *name,
+static enum store_rc
+store_sqlite_bulk_mark(struct store_bulk *b, char kind, int64_t id, const char *name,
     long line, long *first)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_MARK), *q = bstmt(b, QB_MARKED);
@@ -3029,8 +2939,8 @@ store_bulk_mark(struct store_bulk *b, char kind, int64_t id, const char *name,
 	return STORE_EXISTS;
 }
 
-enum store_rc
-store_bulk_sweep(struct store_bulk *b, long long *n)
+static enum store_rc
+store_sqlite_bulk_sweep(struct store_bulk *b, long long *n)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_SWEEP);
 	int		 rc;
@@ -3040,7 +2950,7 @@ store_bulk_sweep(struct store_bulk *b, long long *n)
 		return STORE_ERROR;
 	/* Every row is deleted by the first step; the rest say which. */
 	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
-		if (store_bulk_touch(b, BULK_DEVICE_REMOVED,
+		if (store_sqlite_bulk_touch(b, BULK_DEVICE_REMOVED,
 		    sqlite3_column_int64(p, 0)) != STORE_OK) {
 			done(p);
 			return STORE_ERROR;
@@ -3051,8 +2961,8 @@ store_bulk_sweep(struct store_bulk *b, long long *n)
 	return maprc(b->s, rc, "remove");
 }
 
-enum store_rc
-store_bulk_quiet(struct store_bulk *b)
+static enum store_rc
+store_sqlite_bulk_quiet(struct store_bulk *b)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_QUIET);
 	int		 rc;
@@ -3066,8 +2976,8 @@ store_bulk_quiet(struct store_bulk *b)
 	return maprc(b->s, rc, "bulk");
 }
 
-enum store_rc
-store_bulk_touch(struct store_bulk *b, enum store_bulk_touch what, int64_t id)
+static enum store_rc
+store_sqlite_bulk_touch(struct store_bulk *b, enum store_bulk_touch what, int64_t id)
 {
 	struct bulk_touched	*t;
 	size_t			 cap;
@@ -3110,8 +3020,8 @@ bulk_exec(struct store_bulk *b, enum qb q, int n, const int64_t *v,
 	return maprc(b->s, rc, "summary");
 }
 
-enum store_rc
-store_bulk_summary(struct store_bulk *b, const struct store_bulk_summary *m)
+static enum store_rc
+store_sqlite_bulk_summary(struct store_bulk *b, const struct store_bulk_summary *m)
 {
 	static const char *const ops[] = {
 		[BULK_DEVICE_ADDED] = "insert", [BULK_DEVICE_CHANGED] = "update",
@@ -3168,8 +3078,8 @@ store_bulk_summary(struct store_bulk *b, const struct store_bulk_summary *m)
 	return rc;
 }
 
-enum store_rc
-store_bulk_ids(struct store_bulk *b, int64_t after, int64_t *ids, size_t max,
+static enum store_rc
+store_sqlite_bulk_ids(struct store_bulk *b, int64_t after, int64_t *ids, size_t max,
     size_t *n)
 {
 	sqlite3_stmt	*p = bstmt(b, QB_IDS);
@@ -3186,8 +3096,8 @@ store_bulk_ids(struct store_bulk *b, int64_t after, int64_t *ids, size_t max,
 	return maprc(b->s, rc, "devices");
 }
 
-enum store_rc
-store_bulk_columns(struct store_bulk *b, int *max_position, json_t **names)
+static enum store_rc
+store_sqlite_bulk_columns(struct store_bulk *b, int *max_position, json_t **names)
 {
 	sqlite3_stmt	*p;
 	json_t		*arr;
@@ -3216,8 +3126,8 @@ store_bulk_columns(struct store_bulk *b, int *max_position, json_t **names)
 	return STORE_OK;
 }
 
-enum store_rc
-store_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
+static enum store_rc
+store_sqlite_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
     void *arg)
 {
 	sqlite3_stmt			*p = bstmt(b, QB_EXPORT);
@@ -3233,9 +3143,9 @@ store_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
 		bulk_device_cols(p, &d);
 		col_copy(p, 11, d.ha1_md5, sizeof(d.ha1_md5));
 		col_copy(p, 12, d.ha1_sha256, sizeof(d.ha1_sha256));
-		if ((r = store_bulk_lines(b, d.id, &lines)) != STORE_OK)
+		if ((r = store_sqlite_bulk_lines(b, d.id, &lines)) != STORE_OK)
 			break;
-		if ((r = store_bulk_vars(b, d.sfua_id, &vars)) != STORE_OK) {
+		if ((r = store_sqlite_bulk_vars(b, d.sfua_id, &vars)) != STORE_OK) {
 			json_decref(lines);
 			break;
 		}
@@ -3250,3 +3160,121 @@ store_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
 		return r;
 	return maprc(b->s, rc, "export");
 }
+
+static void
+store_sqlite_seterr(struct store *s, const char *msg)
+{
+	snprintf(s->err, sizeof(s->err), "%s", msg);
+}
+
+static const struct store_ops store_sqlite_ops = {
+	.name = "SQLite",
+	.seterr = store_sqlite_seterr,
+	.close = store_sqlite_close,
+	.errmsg = store_sqlite_errmsg,
+	.schema_version = store_sqlite_schema_version,
+	.begin = store_sqlite_begin,
+	.commit = store_sqlite_commit,
+	.rollback = store_sqlite_rollback,
+	.read_begin = store_sqlite_read_begin,
+	.read_end = store_sqlite_read_end,
+	.mmap = store_sqlite_mmap,
+	.cache = store_sqlite_cache,
+	.data_version = store_sqlite_data_version,
+	.last_delete = store_sqlite_last_delete,
+	.meta_get = store_sqlite_meta_get,
+	.meta_set = store_sqlite_meta_set,
+	.device_by_sfua = store_sqlite_device_by_sfua,
+	.device_by_mac = store_sqlite_device_by_mac,
+	.user_by_name = store_sqlite_user_by_name,
+	.device_lines = store_sqlite_device_lines,
+	.template_select = store_sqlite_template_select,
+	.template_by_name = store_sqlite_template_by_name,
+	.vars_merge = store_sqlite_vars_merge,
+	.device_by_token = store_sqlite_device_by_token,
+	.device_by_id = store_sqlite_device_by_id,
+	.changes_head = store_sqlite_changes_head,
+	.changes_since = store_sqlite_changes_since,
+	.active_ids = store_sqlite_active_ids,
+	.changes_prune = store_sqlite_changes_prune,
+	.notify_request = store_sqlite_notify_request,
+	.subs_write = store_sqlite_subs_write,
+	.subs_clear = store_sqlite_subs_clear,
+	.subs_list = store_sqlite_subs_list,
+	.profile_set_notify = store_sqlite_profile_set_notify,
+	.checksync_devices = store_sqlite_checksync_devices,
+	.checksync_target = store_sqlite_checksync_target,
+	.checksync_request = store_sqlite_checksync_request,
+	.checksync_list = store_sqlite_checksync_list,
+	.checksync_set = store_sqlite_checksync_set,
+	.profile_set_checksync = store_sqlite_profile_set_checksync,
+	.device_enc_cert = store_sqlite_device_enc_cert,
+	.device_set_key = store_sqlite_device_set_key,
+	.profile_set_enc = store_sqlite_profile_set_enc,
+	.audit_begin = store_sqlite_audit_begin,
+	.audit_end = store_sqlite_audit_end,
+	.audit_list = store_sqlite_audit_list,
+	.device_history = store_sqlite_device_history,
+	.path_rules = store_sqlite_path_rules,
+	.path_rule_add = store_sqlite_path_rule_add,
+	.path_rule_remove = store_sqlite_path_rule_remove,
+	.path_rule_list = store_sqlite_path_rule_list,
+	.seen_write = store_sqlite_seen_write,
+	.device_enroll = store_sqlite_device_enroll,
+	.enrolled_count = store_sqlite_enrolled_count,
+	.enrolled_expire = store_sqlite_enrolled_expire,
+	.domain_list = store_sqlite_domain_list,
+	.domain_id = store_sqlite_domain_id,
+	.domain_add = store_sqlite_domain_add,
+	.domain_update = store_sqlite_domain_update,
+	.domain_remove = store_sqlite_domain_remove,
+	.user_set_domain = store_sqlite_user_set_domain,
+	.users_rerealm = store_sqlite_users_rerealm,
+	.device_duplicates = store_sqlite_device_duplicates,
+	.device_duplicates_of = store_sqlite_device_duplicates_of,
+	.device_pin = store_sqlite_device_pin,
+	.device_unpin = store_sqlite_device_unpin,
+	.device_add = store_sqlite_device_add,
+	.device_update = store_sqlite_device_update,
+	.device_remove = store_sqlite_device_remove,
+	.device_list = store_sqlite_device_list,
+	.device_each = store_sqlite_device_each,
+	.device_elsewhere = store_sqlite_device_elsewhere,
+	.device_show = store_sqlite_device_show,
+	.user_add = store_sqlite_user_add,
+	.user_passwd = store_sqlite_user_passwd,
+	.user_set_otp = store_sqlite_user_set_otp,
+	.user_otp_consume = store_sqlite_user_otp_consume,
+	.user_remove = store_sqlite_user_remove,
+	.user_list = store_sqlite_user_list,
+	.profile_ensure = store_sqlite_profile_ensure,
+	.profile_set_max_age = store_sqlite_profile_set_max_age,
+	.profile_list = store_sqlite_profile_list,
+	.line_add = store_sqlite_line_add,
+	.line_remove = store_sqlite_line_remove,
+	.line_list = store_sqlite_line_list,
+	.template_put = store_sqlite_template_put,
+	.template_remove = store_sqlite_template_remove,
+	.template_list = store_sqlite_template_list,
+	.var_set = store_sqlite_var_set,
+	.var_unset = store_sqlite_var_unset,
+	.var_list = store_sqlite_var_list,
+	.bulk_tune = store_sqlite_bulk_tune,
+	.bulk_new = store_sqlite_bulk_new,
+	.bulk_free = store_sqlite_bulk_free,
+	.bulk_domains = store_sqlite_bulk_domains,
+	.bulk_profiles = store_sqlite_bulk_profiles,
+	.bulk_device_get = store_sqlite_bulk_device_get,
+	.bulk_device_insert = store_sqlite_bulk_device_insert,
+	.bulk_user_add = store_sqlite_bulk_user_add,
+	.bulk_lines = store_sqlite_bulk_lines,
+	.bulk_vars = store_sqlite_bulk_vars,
+	.bulk_mark = store_sqlite_bulk_mark,
+	.bulk_sweep = store_sqlite_bulk_sweep,
+	.bulk_quiet = store_sqlite_bulk_quiet,
+	.bulk_touch = store_sqlite_bulk_touch,
+	.bulk_summary = store_sqlite_bulk_summary,
+	.bulk_ids = store_sqlite_bulk_ids,
+	.bulk_columns = store_sqlite_bulk_columns,
+	.bulk_export = store_sqlite_bulk_export,
+};

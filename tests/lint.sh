@@ -20,6 +20,8 @@ check "no sprintf/strcpy/strcat/gets/strtok/atoi/atol" \
 	"$(grep -nE '\b(sprintf|vsprintf|strcpy|strcat|gets|strtok|atoi|atol)[[:space:]]*\(' $files | grep -vE '^\S+:[0-9]+:\s*(/?\*|//)')"
 check "only store_sqlite.c includes sqlite3.h (tests excepted)" \
 	"$(grep -l 'include <sqlite3.h>' server/*.c server/*.h | grep -v store_sqlite.c)"
+check "only the PostgreSQL backend (store_pg*) includes libpq-fe.h" \
+	"$(grep -l 'include <libpq-fe.h>' server/*.c server/*.h | grep -v 'server/store_pg')"
 check "only http.c includes microhttpd.h" \
 	"$(grep -l 'include <microhttpd.h>' server/*.c server/*.h | grep -v 'server/http.c')"
 check "only the notifier (notifier_int.h says which files) and sipcheck.c include sofia-sip headers" \

@@ -1,9 +1,10 @@
 #!/bin/sh
-# changes: a change made with sipcfg, and one made with the sqlite3 shell,
-# gives a new ETag on the next GET; a change that does not alter the bytes
-# keeps the ETag; the change log is filled by triggers.
+# changes: a change made with sipcfg, and one made with the store's own
+# shell (sqlite3, or psql on PostgreSQL), gives a new ETag on the next GET;
+# a change that does not alter the bytes keeps the ETag; the change log is
+# filled by triggers.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3
+need_sql
 make_store
 start_daemon
 A="--digest -u alice:$PW"
@@ -17,14 +18,14 @@ ok "sipcfg var set: new ETag" "$([ "$e1" != "$e0" ]; echo $?)"
 contains "new body has the variable" "$(cat "$W/body")" "ntp1.example.net"
 lm1=$(hdr Last-Modified "$W/h")
 
-sqlite3 "$STORE" "UPDATE lines SET display_name = 'Changed by shell' WHERE position = 1"
+sql "UPDATE lines SET display_name = 'Changed by shell' WHERE position = 1"
 e2=$(etag)
-ok "sqlite3 shell edit: new ETag" "$([ "$e2" != "$e1" ]; echo $?)"
+ok "shell edit: new ETag" "$([ "$e2" != "$e1" ]; echo $?)"
 contains "new body has the shell's change" "$(cat "$W/body")" "Changed by shell"
 is "shell edit went to the change log" \
-	"$(sqlite3 "$STORE" "SELECT count(*) FROM changes WHERE entity='lines' AND op='update'")" 1
+	"$(sql "SELECT count(*) FROM changes WHERE entity='lines' AND op='update'")" 1
 
-sqlite3 "$STORE" "UPDATE templates SET body = replace(body, '<realm>', '<sip-realm>')"
+sql "UPDATE templates SET body = replace(body, '<realm>', '<sip-realm>')"
 e3=$(etag)
 ok "template edit: new ETag" "$([ "$e3" != "$e2" ]; echo $?)"
 contains "template edit visible" "$(cat "$W/body")" "<sip-realm>"

@@ -98,10 +98,10 @@ sc device set "$DEV" --state active >/dev/null
 
 # Bookkeeping is written in batches, off the request path.
 i=0
-while [ "$(sqlite3 "$STORE" 'SELECT count(*) FROM device_seen WHERE last_etag IS NOT NULL' 2>/dev/null)" != 1 ] && [ $i -lt 60 ]; do
+while [ "$(sql 'SELECT count(*) FROM device_seen WHERE last_etag IS NOT NULL' 2>/dev/null)" != 1 ] && [ $i -lt 60 ]; do
 	sleep 0.1; i=$((i + 1)); done
-if command -v sqlite3 >/dev/null; then
-	row=$(sqlite3 "$STORE" "SELECT last_addr, last_ua FROM device_seen")
+if command -v sqlite3 >/dev/null || [ -n "$PGDB" ]; then
+	row=$(sql "SELECT last_addr, last_ua FROM device_seen")
 	contains "fetch bookkeeping recorded address and User-Agent" "$row" "127.0.0.1|curl/"
 fi
 ok "daemon alive" "$(alive; echo $?)"

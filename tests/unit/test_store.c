@@ -1,39 +1,22 @@
 /*
- * test_store: the SQLite store through store.h, on a real file.  Checks
- * the schema version and connection settings, constraints (bad input
- * first), template specificity, layered variables (secret ones too),
- * one-time passwords and rotation, the change log triggers, rollback,
- * and that bookkeeping never touches a device's `updated`.
+ * test_store: the store through store.h, on a real SQLite file, or on a
+ * real PostgreSQL database when SIPCFG_TEST_STORE names a server
+ * (teststore.h; tests/pg/store.sh).  Checks the schema version and
+ * connection settings, constraints (bad input first), template
+ * specificity, layered variables (secret ones too), one-time passwords
+ * and rotation, the change log triggers, rollback, and that bookkeeping
+ * never touches a device's `updated`.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <sqlite3.h>
-
 #include "store.h"
 #include "tap.h"
+#include "teststore.h"
 
-static char	 path[256];
-
-static long long
-scalar(const char *sql)
-{
-	sqlite3		*db;
-	sqlite3_stmt	*p;
-	long long	 v = -1;
-
-	if (sqlite3_open(path, &db) != SQLITE_OK)
-		return -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &p, NULL) == SQLITE_OK) {
-		if (sqlite3_step(p) == SQLITE_ROW)
-			v = sqlite3_column_int64(p, 0);
-		sqlite3_finalize(p);
-	}
-	sqlite3_close(db);
-	return v;
-}
+#define scalar(sql)	teststore_scalar(sql)
 
 static const char md5[] = "0123456789abcdef0123456789abcdef";
 static const char sha[] =
@@ -67,10 +50,33 @@ main(void)
 	time_t			 upd = 0;
 	long long		 before;
 	struct store_seen	 s;
+	const char		*path;
 
-	if (mkdtemp(dir) == NULL)
+	/* Store names: a URI is PostgreSQL, its password never logged. */
+	{
+		char	 safe[128];
+
+		ok(store_is_pg("postgresql://h/db") &&
+		    store_is_pg("postgres:///db?host=/tmp") &&
+		    !store_is_pg("postgresql:db") && !store_is_pg("/x/y.db") &&
+		    !store_is_pg("./postgresql://x"), "a URI is PostgreSQL, "
+		    "anything else a SQLite path");
+		store_name_safe("postgresql://u:secret@h/db", safe,
+		    sizeof(safe));
+		ok(strcmp(safe, "postgresql://u:***@h/db") == 0,
+		    "a URI's password is hidden: %s", safe);
+		store_name_safe("postgres:///db?host=/tmp&password=x&user=u",
+		    safe, sizeof(safe));
+		ok(strcmp(safe, "postgres:///db?host=/tmp&password=***&user=u")
+		    == 0, "a password parameter too: %s", safe);
+		store_name_safe("postgresql://h:5432/db", safe, sizeof(safe));
+		ok(strcmp(safe, "postgresql://h:5432/db") == 0,
+		    "a port is no password: %s", safe);
+	}
+
+	if (mkdtemp(dir) == NULL ||
+	    (path = teststore_make(dir, "store.db")) == NULL)
 		return 99;
-	snprintf(path, sizeof(path), "%s/store.db", dir);
 
 	/* Bad input first. */
 	ok(store_open(path, 0, 100, err, sizeof(err)) == NULL &&
@@ -81,7 +87,9 @@ main(void)
 		return tap_done();
 	ok(store_schema_version(st) == STORE_SCHEMA_VERSION, "user_version %d",
 	    store_schema_version(st));
-	{
+	if (teststore_pg())
+		ok(1, "WAL mode # SKIP a SQLite setting");
+	else {
 		sqlite3 *db; sqlite3_stmt *p; int wal = 0;
 		sqlite3_open(path, &db);
 		sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &p, NULL);
@@ -375,19 +383,36 @@ main(void)
 		ok(scalar("SELECT count(*) FROM audit WHERE entity = 'pin'") ==
 		    2, "the pin and the unpin audited, not the refusals");
 	}
+	/*
+	 * PostgreSQL: a connection the server ended (a restart, a network
+	 * cut) fails the call that finds it, and the next one connects
+	 * again, no reopen needed.
+	 */
+	if (teststore_pg()) {
+		char	 q[128], v[32];
+
+		snprintf(q, sizeof(q), "SELECT count(pg_terminate_backend(pid)) "
+		    "FROM pg_stat_activity WHERE datname = '%s' AND "
+		    "pid <> pg_backend_pid()", teststore_db);
+		ok(teststore_scalar(q) >= 1, "the store's connection ended by "
+		    "the server");
+		ok(store_meta_get(st, "realm", v, sizeof(v)) == STORE_ERROR,
+		    "the next call fails: %s", store_errmsg(st));
+		ok(store_meta_get(st, "realm", v, sizeof(v)) == STORE_OK &&
+		    store_device_by_sfua(st, 1, "urn:ex:two-domains", &d) ==
+		    STORE_OK, "the one after connects again (statements "
+		    "prepared anew)");
+	} else
+		ok(1, "a connection ended by the server # SKIP PostgreSQL's");
 	store_close(st);
 
 	/* A store from a newer program is refused, not damaged. */
-	{
-		sqlite3 *db;
-		sqlite3_open(path, &db);
-		sqlite3_exec(db, "PRAGMA user_version = 99", NULL, NULL, NULL);
-		sqlite3_close(db);
-	}
+	teststore_exec(teststore_pg() ? "UPDATE schema_version SET version = 99"
+	    : "PRAGMA user_version = 99");
 	ok(store_open(path, 0, 100, err, sizeof(err)) == NULL &&
 	    strstr(err, "newer"), "newer schema refused: %s", err);
 
-	unlink(path);
+	teststore_drop();
 	snprintf(err, sizeof(err), "rm -rf %s", dir);
 	if (system(err) != 0)
 		fprintf(stderr, "cleanup failed\n");

@@ -1,0 +1,520 @@
+/*
+ * store_pg_bulk: bulk import and export (issue 11) on PostgreSQL (issue
+ * 13): the same contract as store_sqlite.c's, in the CLI's one thread.
+ * The devices an import named are remembered in a temporary table
+ * (never in the store; gone with the connection); an import's per-row
+ * change and audit triggers are silenced by the row ('bulk', ...) in
+ * meta, inside the import's transaction, and its summary writes the
+ * change rows and one audit row instead.  An export walks the devices
+ * through a server-side cursor, a batch at a time, so a million devices
+ * are never one result in memory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "store.h"
+#include "store_pg_int.h"
+#include "util.h"
+
+/* Rows an export's cursor fetches at a time. */
+#define BULK_FETCH	1000
+
+/* One thing an import touched, for its change rows. */
+struct bulk_touched {
+	enum store_bulk_touch	 what;
+	int64_t			 id;
+};
+
+struct store_bulk {
+	struct store		*s;	/* first: store.c finds it here */
+	int			 quiet;
+	/* The first STORE_BULK_CHANGES_MAX + 1 of ntouched. */
+	struct bulk_touched	*touched;
+	size_t			 ntouched, cap;
+};
+
+static int
+command(struct store *s, const char *sql, const char *what)
+{
+	PGresult	*r = PQexec(s->conn, sql);
+	int		 ok = r != NULL && (PQresultStatus(r) == PGRES_COMMAND_OK ||
+			    PQresultStatus(r) == PGRES_TUPLES_OK);
+
+	if (!ok)
+		(void)store_pg_fail(s, r, what);
+	PQclear(r);
+	return ok ? 0 : -1;
+}
+
+/* PostgreSQL commits durably (synchronous_commit) and sizes its cache. */
+int
+store_pg_bulk_tune(struct store *s)
+{
+	return 0;
+}
+
+struct store_bulk *
+store_pg_bulk_new(struct store *s)
+{
+	struct store_bulk	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL) {
+		snprintf(s->err, sizeof(s->err), "out of memory");
+		return NULL;
+	}
+	b->s = s;
+	if (command(s, "CREATE TEMP TABLE IF NOT EXISTS bulk_named "
+	    "(kind text, key text, line bigint, PRIMARY KEY (kind, key))",
+	    "bulk") != 0 || command(s, "DELETE FROM bulk_named", "bulk") != 0) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+void
+store_pg_bulk_free(struct store_bulk *b)
+{
+	if (b == NULL)
+		return;
+	/* A quiet run that failed: the caller rolls back, but be sure. */
+	if (b->quiet)
+		(void)store_pg_exec(b->s, PQ_B_LOUD, "");
+	free(b->touched);
+	free(b);
+}
+
+/* The rows of r as name (column 0) -> column 1 (or [1, 2]). */
+static enum store_rc
+bulk_map(struct store_bulk *b, PGresult *r, enum store_rc rc, int pair,
+    json_t **out)
+{
+	json_t	*o, *v;
+	int	 i;
+
+	*out = NULL;
+	if (r == NULL)
+		return rc;
+	if ((o = json_object()) == NULL)
+		goto oom;
+	for (i = 0; i < PQntuples(r); i++) {
+		v = pair ? json_pack("[Is]", (json_int_t)store_pg_int(r, i, 1),
+		    PQgetvalue(r, i, 2)) : json_integer(store_pg_int(r, i, 1));
+		if (v == NULL || json_object_set_new(o, PQgetvalue(r, i, 0),
+		    v) != 0) {
+			json_decref(o);
+			goto oom;
+		}
+	}
+	PQclear(r);
+	*out = o;
+	return STORE_OK;
+oom:
+	PQclear(r);
+	snprintf(b->s->err, sizeof(b->s->err), "out of memory");
+	return STORE_ERROR;
+}
+
+enum store_rc
+store_pg_bulk_domains(struct store_bulk *b, json_t **out)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+
+	r = store_pg_run(b->s, &rc, PQ_B_DOMAINS, "");
+	return bulk_map(b, r, rc, 1, out);
+}
+
+enum store_rc
+store_pg_bulk_profiles(struct store_bulk *b, json_t **out)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+
+	r = store_pg_run(b->s, &rc, PQ_B_PROFILES, "");
+	return bulk_map(b, r, rc, 0, out);
+}
+
+static void
+bulk_device_cols(const PGresult *r, int i, struct store_bulk_device *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->id = store_pg_int(r, i, 0);
+	d->domain_id = store_pg_int(r, i, 1);
+	store_pg_copy(r, i, 2, d->domain, sizeof(d->domain));
+	store_pg_copy(r, i, 3, d->sfua_id, sizeof(d->sfua_id));
+	store_pg_copy(r, i, 4, d->mac, sizeof(d->mac));
+	store_pg_copy(r, i, 5, d->vendor, sizeof(d->vendor));
+	store_pg_copy(r, i, 6, d->model, sizeof(d->model));
+	store_pg_copy(r, i, 7, d->label, sizeof(d->label));
+	store_pg_copy(r, i, 8, d->state, sizeof(d->state));
+	store_pg_copy(r, i, 9, d->user, sizeof(d->user));
+	store_pg_copy(r, i, 10, d->profile, sizeof(d->profile));
+}
+
+enum store_rc
+store_pg_bulk_device_get(struct store_bulk *b, int64_t domain_id,
+    const char *sfua_id, struct store_bulk_device *d)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+
+	if ((r = store_pg_run(b->s, &rc, PQ_B_DEV_GET, "is", domain_id,
+	    sfua_id)) == NULL)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = STORE_NOTFOUND;
+	else
+		bulk_device_cols(r, 0, d);
+	PQclear(r);
+	return rc;
+}
+
+static enum store_rc
+returned_id(PGresult *r, enum store_rc rc, int64_t *id)
+{
+	if (r == NULL)
+		return rc;
+	*id = store_pg_int(r, 0, 0);
+	PQclear(r);
+	return STORE_OK;
+}
+
+enum store_rc
+store_pg_bulk_device_insert(struct store_bulk *b,
+    const struct store_bulk_device *d, int64_t user_id, int64_t profile_id,
+    int64_t *id)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+
+	r = store_pg_run(b->s, &rc, PQ_B_DEV_INSERT, "iSSSSSsII",
+	    d->domain_id, d->sfua_id, d->mac, d->vendor, d->model, d->label,
+	    *d->state ? d->state : "active", user_id > 0 ? user_id : -1,
+	    profile_id > 0 ? profile_id : -1);
+	return returned_id(r, rc, id);
+}
+
+enum store_rc
+store_pg_bulk_user_add(struct store_bulk *b, const char *name,
+    const char *realm, const char *md5, const char *sha256,
+    int64_t domain_id, int64_t *id)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+
+	r = store_pg_run(b->s, &rc, PQ_B_USER_INSERT, "SSSSi", name, realm,
+	    md5, sha256, domain_id);
+	return returned_id(r, rc, id);
+}
+
+enum store_rc
+store_pg_bulk_lines(struct store_bulk *b, int64_t device_id, json_t **out)
+{
+	PGresult	*r;
+	json_t		*arr, *l;
+	enum store_rc	 rc;
+	int		 i;
+
+	*out = NULL;
+	if ((r = store_pg_run(b->s, &rc, PQ_B_LINES, "i", device_id)) == NULL)
+		return rc;
+	if ((arr = json_array()) == NULL)
+		goto oom;
+	for (i = 0; i < PQntuples(r); i++) {
+		l = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "position", (json_int_t)store_pg_int(r, i, 0),
+		    "aor", PQgetvalue(r, i, 1), "realm", PQgetvalue(r, i, 2),
+		    "username", PQgetvalue(r, i, 3), "ha1", PQgetvalue(r, i, 4),
+		    "proxy", PQgetvalue(r, i, 5), "display", PQgetvalue(r, i, 6),
+		    "password_sealed", PQgetvalue(r, i, 7));
+		if (l == NULL || json_array_append_new(arr, l) != 0) {
+			json_decref(arr);
+			goto oom;
+		}
+	}
+	PQclear(r);
+	*out = arr;
+	return STORE_OK;
+oom:
+	PQclear(r);
+	snprintf(b->s->err, sizeof(b->s->err), "out of memory");
+	return STORE_ERROR;
+}
+
+enum store_rc
+store_pg_bulk_vars(struct store_bulk *b, const char *sfua_id, json_t **out)
+{
+	PGresult	*r;
+	json_t		*o, *v;
+	enum store_rc	 rc;
+	int		 i;
+
+	*out = NULL;
+	if ((r = store_pg_run(b->s, &rc, PQ_B_VARS, "s", sfua_id)) == NULL)
+		return rc;
+	if ((o = json_object()) == NULL) {
+		PQclear(r);
+		return STORE_ERROR;
+	}
+	for (i = 0; i < PQntuples(r); i++) {
+		if ((v = json_loads(PQgetvalue(r, i, 1), JSON_DECODE_ANY,
+		    NULL)) == NULL)
+			v = json_null();
+		json_object_set_new(o, PQgetvalue(r, i, 0), v);
+	}
+	PQclear(r);
+	*out = o;
+	return STORE_OK;
+}
+
+enum store_rc
+store_pg_bulk_mark(struct store_bulk *b, char kind, int64_t id,
+    const char *name, long line, long *first)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+	char		 k[2] = { kind, '\0' }, key[24];
+	int		 added;
+
+	if (name == NULL) {
+		snprintf(key, sizeof(key), "%lld", (long long)id);
+		name = key;
+	}
+	if ((r = store_pg_run(b->s, &rc, PQ_B_MARK, "ssi", k, name,
+	    (int64_t)line)) == NULL)
+		return rc;
+	added = strtoll(PQcmdTuples(r), NULL, 10) > 0;
+	PQclear(r);
+	if (added)
+		return STORE_OK;
+	if ((r = store_pg_run(b->s, &rc, PQ_B_MARKED, "ss", k, name)) == NULL)
+		return rc;
+	*first = PQntuples(r) > 0 ? (long)store_pg_int(r, 0, 0) : 0;
+	PQclear(r);
+	return STORE_EXISTS;
+}
+
+enum store_rc
+store_pg_bulk_sweep(struct store_bulk *b, long long *n)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+	int		 i;
+
+	*n = 0;
+	if ((r = store_pg_run(b->s, &rc, PQ_B_SWEEP, "")) == NULL)
+		return rc;
+	for (i = 0; i < PQntuples(r); i++) {
+		if (store_pg_bulk_touch(b, BULK_DEVICE_REMOVED,
+		    store_pg_int(r, i, 0)) != STORE_OK) {
+			PQclear(r);
+			return STORE_ERROR;
+		}
+		(*n)++;
+	}
+	PQclear(r);
+	return STORE_OK;
+}
+
+enum store_rc
+store_pg_bulk_quiet(struct store_bulk *b)
+{
+	enum store_rc	 rc;
+
+	if ((rc = store_pg_exec(b->s, PQ_B_QUIET, "")) == STORE_OK)
+		b->quiet = 1;
+	return rc;
+}
+
+enum store_rc
+store_pg_bulk_touch(struct store_bulk *b, enum store_bulk_touch what,
+    int64_t id)
+{
+	struct bulk_touched	*t;
+	size_t			 cap;
+
+	/* Past the limit only the count matters: the change is 'all'. */
+	if (b->ntouched++ > STORE_BULK_CHANGES_MAX)
+		return STORE_OK;
+	if (b->ntouched > b->cap) {
+		cap = b->cap ? b->cap * 2 : 256;
+		if (cap > STORE_BULK_CHANGES_MAX + 1)
+			cap = STORE_BULK_CHANGES_MAX + 1;
+		if ((t = reallocarray(b->touched, cap, sizeof(*t))) == NULL) {
+			snprintf(b->s->err, sizeof(b->s->err), "out of memory");
+			return STORE_ERROR;
+		}
+		b->touched = t;
+		b->cap = cap;
+	}
+	b->touched[b->ntouched - 1].what = what;
+	b->touched[b->ntouched - 1].id = id;
+	return STORE_OK;
+}
+
+enum store_rc
+store_pg_bulk_summary(struct store_bulk *b,
+    const struct store_bulk_summary *m)
+{
+	static const char *const ops[] = {
+		[BULK_DEVICE_ADDED] = "insert", [BULK_DEVICE_CHANGED] = "update",
+		[BULK_DEVICE_REMOVED] = "delete", [BULK_USER_ADDED] = "insert",
+		[BULK_USER_CHANGED] = "update", [BULK_VARS_CHANGED] = "update"
+	};
+	const struct bulk_touched *t;
+	enum store_rc		 rc = STORE_OK;
+	size_t			 i;
+	int			 all = b->ntouched > STORE_BULK_CHANGES_MAX;
+
+	for (i = 0; !all && rc == STORE_OK && i < b->ntouched; i++) {
+		t = &b->touched[i];
+		switch (t->what) {
+		case BULK_DEVICE_ADDED:
+		case BULK_DEVICE_CHANGED:
+		case BULK_DEVICE_REMOVED:
+			rc = store_pg_exec(b->s, PQ_B_CHG_DEVICE, "is", t->id,
+			    ops[t->what]);
+			break;
+		case BULK_USER_ADDED:
+		case BULK_USER_CHANGED:
+			rc = store_pg_exec(b->s, PQ_B_CHG_USER, "is", t->id,
+			    ops[t->what]);
+			break;
+		case BULK_VARS_CHANGED:
+			rc = store_pg_exec(b->s, PQ_B_CHG_VARS, "i", t->id);
+			break;
+		}
+	}
+	if (all)
+		rc = store_pg_exec(b->s, PQ_B_CHG_ALL, "");
+	if (rc != STORE_OK)
+		return rc;
+	if ((rc = store_pg_exec(b->s, PQ_B_AUDIT, "siiiiiiiii", m->file,
+	    (int64_t)(m->replace != 0), (int64_t)m->rows, (int64_t)m->added,
+	    (int64_t)m->changed, (int64_t)m->unchanged, (int64_t)m->removed,
+	    (int64_t)m->users_added, (int64_t)m->users_changed,
+	    (int64_t)(all ? 1 : b->ntouched))) != STORE_OK)
+		return rc;
+	if ((rc = store_pg_exec(b->s, PQ_B_LOUD, "")) == STORE_OK)
+		b->quiet = 0;
+	return rc;
+}
+
+enum store_rc
+store_pg_bulk_ids(struct store_bulk *b, int64_t after, int64_t *ids,
+    size_t max, size_t *n)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+	int		 i;
+
+	*n = 0;
+	if ((r = store_pg_run(b->s, &rc, PQ_B_IDS, "ii", after,
+	    (int64_t)max)) == NULL)
+		return rc;
+	for (i = 0; i < PQntuples(r) && *n < max; i++)
+		ids[(*n)++] = store_pg_int(r, i, 0);
+	PQclear(r);
+	return STORE_OK;
+}
+
+enum store_rc
+store_pg_bulk_columns(struct store_bulk *b, int *max_position,
+    json_t **names)
+{
+	PGresult	*r;
+	json_t		*arr;
+	enum store_rc	 rc;
+	int		 i;
+
+	*names = NULL;
+	if ((r = store_pg_run(b->s, &rc, PQ_B_MAXPOS, "")) == NULL)
+		return rc;
+	*max_position = (int)store_pg_int(r, 0, 0);
+	PQclear(r);
+	if ((r = store_pg_run(b->s, &rc, PQ_B_VARNAMES, "")) == NULL)
+		return rc;
+	if ((arr = json_array()) == NULL) {
+		PQclear(r);
+		return STORE_ERROR;
+	}
+	for (i = 0; i < PQntuples(r); i++)
+		json_array_append_new(arr, json_string(PQgetvalue(r, i, 0)));
+	PQclear(r);
+	*names = arr;
+	return STORE_OK;
+}
+
+/* The export's walk: a cursor, so that its rows come a batch at a time. */
+static const char *const export_sql[2] = {
+	"DECLARE sipcfg_export NO SCROLL CURSOR FOR SELECT "
+	    STORE_PG_BULK_DEVICE_COLS ", '', '' " STORE_PG_BULK_DEVICE_FROM
+	    "ORDER BY d.domain_id, d.sfua_id",
+	"DECLARE sipcfg_export NO SCROLL CURSOR FOR SELECT "
+	    STORE_PG_BULK_DEVICE_COLS ", coalesce(u.ha1_md5, ''), "
+	    "coalesce(u.ha1_sha256, '') " STORE_PG_BULK_DEVICE_FROM
+	    "ORDER BY d.domain_id, d.sfua_id"
+};
+
+enum store_rc
+store_pg_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
+    void *arg)
+{
+	struct store			*s = b->s;
+	struct store_bulk_device	 d;
+	PGresult			*r = NULL;
+	json_t				*lines, *vars;
+	enum store_rc			 rc = STORE_OK;
+	char				 fetch[64];
+	int				 i, own, n;
+
+	own = PQtransactionStatus(s->conn) == PQTRANS_IDLE;
+	if (own && store_pg_read_begin(s) != 0)
+		return STORE_ERROR;
+	if (command(s, export_sql[secrets != 0], "export") != 0) {
+		rc = STORE_ERROR;
+		goto out;
+	}
+	snprintf(fetch, sizeof(fetch), "FETCH %d FROM sipcfg_export",
+	    BULK_FETCH);
+	do {
+		r = PQexec(s->conn, fetch);
+		if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
+			rc = store_pg_fail(s, r, "export");
+			break;
+		}
+		n = PQntuples(r);
+		for (i = 0; i < n && rc == STORE_OK; i++) {
+			bulk_device_cols(r, i, &d);
+			store_pg_copy(r, i, 11, d.ha1_md5, sizeof(d.ha1_md5));
+			store_pg_copy(r, i, 12, d.ha1_sha256,
+			    sizeof(d.ha1_sha256));
+			if ((rc = store_pg_bulk_lines(b, d.id, &lines)) !=
+			    STORE_OK)
+				break;
+			if ((rc = store_pg_bulk_vars(b, d.sfua_id, &vars)) !=
+			    STORE_OK) {
+				json_decref(lines);
+				break;
+			}
+			if (fn(arg, &d, lines, vars) != 0) {
+				snprintf(s->err, sizeof(s->err),
+				    "export stopped");
+				rc = STORE_ERROR;
+			}
+		}
+		PQclear(r);
+		r = NULL;
+	} while (rc == STORE_OK && n == BULK_FETCH);
+	util_wipe(&d, sizeof(d));
+	if (rc == STORE_OK && command(s, "CLOSE sipcfg_export", "export") != 0)
+		rc = STORE_ERROR;
+out:
+	if (own)
+		store_pg_read_end(s);
+	return rc;
+}
