@@ -64,6 +64,10 @@ watch_dir(struct feed *f)
 	const char	*slash;
 
 	f->ifd = -1;
+	/* A PostgreSQL store has no file to watch (and its URI may hold a
+	 * password, never to be logged): the poll sees its changes. */
+	if (store_is_pg(f->cfg->store))
+		return;
 	if ((slash = strrchr(f->cfg->store, '/')) != NULL) {
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - f->cfg->store),
 		    f->cfg->store);
