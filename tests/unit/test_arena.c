@@ -87,16 +87,16 @@ main(void)
 	/* arena_pause(): an object that outlives the rendering (a memo). */
 	arena_begin();
 	{
-		size_t	 before;
+		size_t	 served0;
 		int	 was;
 
 		was = arena_pause();
-		before = arena_served();
+		served0 = arena_served();
 		kept = build(50);
-		ok(arena_served() == before, "paused: malloc(3), not the arena");
+		ok(arena_served() == served0, "paused: malloc(3), not the arena");
 		arena_resume(was);
 		x = build(10);
-		ok(arena_served() > before, "resumed: the arena again");
+		ok(arena_served() > served0, "resumed: the arena again");
 		json_decref(x);
 	}
 	arena_end();

@@ -389,16 +389,16 @@ main(void)
 	 * again, no reopen needed.
 	 */
 	if (teststore_pg()) {
-		char	 q[128], v[32];
+		char	 q[128], rv[32];
 
 		snprintf(q, sizeof(q), "SELECT count(pg_terminate_backend(pid)) "
 		    "FROM pg_stat_activity WHERE datname = '%s' AND "
 		    "pid <> pg_backend_pid()", teststore_db);
 		ok(teststore_scalar(q) >= 1, "the store's connection ended by "
 		    "the server");
-		ok(store_meta_get(st, "realm", v, sizeof(v)) == STORE_ERROR,
+		ok(store_meta_get(st, "realm", rv, sizeof(rv)) == STORE_ERROR,
 		    "the next call fails: %s", store_errmsg(st));
-		ok(store_meta_get(st, "realm", v, sizeof(v)) == STORE_OK &&
+		ok(store_meta_get(st, "realm", rv, sizeof(rv)) == STORE_OK &&
 		    store_device_by_sfua(st, 1, "urn:ex:two-domains", &d) ==
 		    STORE_OK, "the one after connects again (statements "
 		    "prepared anew)");
