@@ -114,6 +114,8 @@ dev_drop(struct notifier *n, struct mdev *d)
 				n->qtail = prevq;
 		}
 	}
+	if (d->job)
+		ncheck_orphan(n, d);
 	npool_free(n->pool, d->keys, d->keysize);
 	npool_free(n->pool, d, sizeof(*d));
 	n->ndevs--;
@@ -124,6 +126,8 @@ dev_enqueue(struct notifier *n, struct mdev *d, int forced)
 {
 	if (forced)
 		d->forced = 1;
+	if (d->job)
+		d->job_stale = 1;	/* the store moved since it began */
 	if (d->queued)
 		return;
 	d->queued = 1;
@@ -153,56 +157,102 @@ dev_facts(const struct store_device *sd, struct cfg_request *q)
 /*
  * The HEAD answer for a device now, as the HTTPS front would give it to
  * the authenticated device (http.c handle()): 404 when it is gone, 403
- * when disabled or without a user, else the rendering's metadata.
- * Returns -1 (state kept) when the store cannot be read.
+ * when disabled or without a user, else the rendering's metadata.  Any
+ * thread with its own resource and store (the checker, ncheck.c).
  */
-int
-dev_refresh(struct notifier *n, struct mdev *d)
+void
+dev_check(struct resource *res, struct store *st, int64_t id,
+    struct devstate *o)
 {
-	struct store_device	 sd;
 	struct cfg_request	 q;
 	const struct rendered	*a;
 	enum store_rc		 src;
 	char			 reason[512];
 
-	if (resource_begin(n->res) != 0)
-		return -1;
-	src = store_device_by_id(n->st, d->id, &sd);
+	o->rc = -1;
+	o->has_sd = 0;
+	if (resource_begin(res) != 0)
+		return;
+	src = store_device_by_id(st, id, &o->sd);
+	o->rc = 0;
 	if (src == STORE_NOTFOUND) {
-		d->status = 404;
-		return 0;
+		o->status = 404;
+		return;
 	}
-	if (src != STORE_OK)
-		return -1;
-	dev_keys(n, d, &sd);
-	if (sd.state == DEVICE_DISABLED || sd.user_id == 0) {
-		d->status = 403;
-		return 0;
+	if (src != STORE_OK) {
+		o->rc = -1;
+		return;
 	}
-	dev_facts(&sd, &q);
-	switch (resource_render(n->res, &sd, &q,
-	    sd.state == DEVICE_ACTIVE, &a, reason, sizeof(reason))) {
+	o->has_sd = 1;
+	if (o->sd.state == DEVICE_DISABLED || o->sd.user_id == 0) {
+		o->status = 403;
+		return;
+	}
+	dev_facts(&o->sd, &q);
+	switch (resource_render(res, &o->sd, &q,
+	    o->sd.state == DEVICE_ACTIVE, &a, reason, sizeof(reason))) {
 	case RES_OK:
 		break;
 	case RES_NOTEMPLATE:
-		d->status = 404;
-		return 0;
+		o->status = 404;
+		return;
 	case RES_TEMPLATE_ERROR:
-		log_warnx("notify %s: %s", sd.sfua_id, reason);
-		d->status = 500;
-		return 0;
+		log_warnx("notify %s: %s", o->sd.sfua_id, reason);
+		o->status = 500;
+		return;
 	default:
-		log_warnx("notify %s: store: %s", sd.sfua_id, reason);
-		return -1;
+		log_warnx("notify %s: store: %s", o->sd.sfua_id, reason);
+		o->rc = -1;
+		return;
 	}
-	d->status = 200;
+	o->status = 200;
+	o->has_link = a->link[0][0] != '\0';
+	snprintf(o->etag, sizeof(o->etag), "%s", a->etag);
+	o->last_modified = a->last_modified;
+	o->max_age = a->max_age;
+	snprintf(o->ctype, sizeof(o->ctype), "%s", a->content_type);
+	o->len = a->len;
+}
+
+/* What dev_check() found, onto the device; -1 (state kept) if nothing. */
+int
+dev_apply(struct notifier *n, struct mdev *d, const struct devstate *o)
+{
+	if (o->rc != 0)
+		return -1;
+	if (o->has_sd)
+		dev_keys(n, d, &o->sd);
+	d->status = o->status;
+	if (o->status != 200)
+		return 0;
 	d->had_link = d->has_link;
-	d->has_link = a->link[0][0] != '\0';
-	snprintf(d->etag, sizeof(d->etag), "%s", a->etag);
-	d->last_modified = a->last_modified;
-	d->max_age = a->max_age;
-	snprintf(d->ctype, sizeof(d->ctype), "%s", a->content_type);
-	d->len = a->len;
+	d->has_link = o->has_link;
+	snprintf(d->etag, sizeof(d->etag), "%s", o->etag);
+	d->last_modified = o->last_modified;
+	d->max_age = o->max_age;
+	snprintf(d->ctype, sizeof(d->ctype), "%s", o->ctype);
+	d->len = o->len;
 	return 0;
+}
+
+/*
+ * The HEAD answer now, on this thread.  A check the checker has under
+ * way for the device is older than this one: its answer will not be
+ * used.  Returns -1 (state kept) when the store cannot be read.
+ */
+int
+dev_refresh(struct notifier *n, struct mdev *d)
+{
+	struct devstate	*o;
+	int		 rc;
+
+	if (d->job)
+		d->job_stale = 1;
+	if ((o = malloc(sizeof(*o))) == NULL)
+		return -1;
+	dev_check(n->res, n->st, d->id, o);
+	rc = dev_apply(n, d, o);
+	free(o);
+	return rc;
 }
 

@@ -54,6 +54,7 @@
 #define FLUSH_MS	500	/* `sipcfg subs` rows */
 #define EXPIRY_MS	1000	/* expired subscriptions looked for */
 #define YIELD_EVERY	8	/* devices checked between socket reads */
+#define CHECK_AHEAD	1024	/* devices the checker may render ahead */
 #define CHANGE_BATCH	512
 #define TRIM_EVERY	10	/* seconds between malloc_trim() calls */
 #define PRUNE_EVERY	3600	/* seconds between change log prunes */
@@ -309,7 +310,8 @@ drain(struct notifier *n, uint64_t now)
 	struct mdev	*d;
 	struct nsub	*s;
 	uint64_t	 start = notifier_now_ms();
-	int		 i;
+	int		 i, got;
+	static struct devstate ds;	/* notifier thread only */
 	double		 cap = (double)n->cfg->notify_rate / 10.0 + 1.0;
 
 	n->tokens += (double)(now - n->last_tick) * n->cfg->notify_rate /
@@ -329,6 +331,7 @@ drain(struct notifier *n, uint64_t now)
 				n->deferred = 1;
 		}
 	}
+	ncheck_submit(n, CHECK_AHEAD);
 	/* A bounded slice of work per tick keeps the SIP side responsive. */
 	while (n->qhead && n->tokens >= 1.0 && notifier_now_ms() - start < 8) {
 		/*
@@ -345,12 +348,19 @@ drain(struct notifier *n, uint64_t now)
 				;
 		if ((d = n->qhead) == NULL || n->stopping)
 			break;
+		/* Its answer from the checker, or here when it has none. */
+		if ((got = ncheck_take(n, d, &ds)) == 0)
+			break;	/* under way: the next tick */
 		n->qhead = d->qnext;
 		if (n->qhead == NULL)
 			n->qtail = NULL;
 		d->queued = 0;
 		d->due_ms = 0;
-		if (dev_refresh(n, d) != 0) {
+		/* More for the checker, now that d is out of the queue. */
+		if ((n->drained & (YIELD_EVERY - 1)) == 0)
+			ncheck_submit(n, CHECK_AHEAD);
+		n->checked[got == 1]++;
+		if ((got == 1 ? dev_apply(n, d, &ds) : dev_refresh(n, d)) != 0) {
 			/* Store trouble: look again shortly. */
 			d->due_ms = now + 500;
 			n->deferred = 1;
@@ -425,6 +435,7 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 		watch_store(n);
 	}
 	drain(n, now);
+	ncheck_reap(n);
 	cs_retry(n, now);
 	if (now >= n->next_expiry) {
 		n->next_expiry = now + EXPIRY_MS;
@@ -539,6 +550,9 @@ run(void *arg)
 	ro.read_txn = 1;
 	if ((n->res = resource_new(n->st, &ro)) == NULL)
 		goto fail;
+	if ((n->checker = ncheck_start(n->cfg, &ro)) == NULL)
+		log_warnx("notifier: no checker thread: devices are checked "
+		    "on the notifier's own");
 	if ((n->seq = store_changes_head(n->st)) < 0 ||
 	    store_subs_clear(n->st, n->instance) != 0) {
 		log_warnx("notifier: store: %s", store_errmsg(n->st));
@@ -609,6 +623,13 @@ run(void *arg)
 	su_root_run(n->root);
 
 	su_timer_destroy(n->tick);
+	log_info("notifier: %llu device checks by the checker, %llu on the "
+	    "notifier thread (%llu had none, %llu stale)",
+	    (unsigned long long)n->checked[1],
+	    (unsigned long long)n->checked[0],
+	    (unsigned long long)n->take_none,
+	    (unsigned long long)n->take_stale);
+	ncheck_stop(n);
 	n->ngone = 0;
 	store_subs_clear(n->st, n->instance);
 	nsub_fini(n);
@@ -631,6 +652,7 @@ fail:
 		nta_agent_destroy(n->agent);
 	if (n->root)
 		su_root_destroy(n->root);
+	ncheck_stop(n);
 	nsub_fini(n);
 	npool_free_all(n->pool);
 	n->pool = NULL;

@@ -57,6 +57,21 @@
 #define SIP_SERVER	"sipcfgd/" PACKAGE_VERSION
 
 struct nsub;
+struct ncjob;
+
+/* A device's HEAD answer as dev_check() found it (any thread). */
+struct devstate {
+	int			 rc;		/* 0, or -1: store trouble */
+	int			 status;
+	int			 has_sd;	/* sd read */
+	struct store_device	 sd;
+	char			 etag[RESOURCE_ETAG_MAX];
+	time_t			 last_modified;
+	int			 max_age;
+	char			 ctype[128];
+	size_t			 len;
+	int			 has_link;
+};
 
 /* A watched device: its current HEAD answer and its match keys. */
 struct mdev {
@@ -69,6 +84,8 @@ struct mdev {
 	char		*keys;		/* npool: the five above, keysize bytes */
 	unsigned	 keysize;
 	int		 queued, forced;
+	struct ncjob	*job;		/* its check on the checker thread */
+	int		 job_stale;	/* a change came after it began */
 	uint64_t	 due_ms;	/* deferred check, 0 = none */
 	/* Legacy check-sync push (BRIEF.md §3). */
 	int		 checksync;	/* in check-sync mode */
@@ -170,6 +187,11 @@ struct notifier {
 	struct resource		*res;
 	struct store		*st;
 	struct npool		*pool;		/* nsubs, mdevs, their strings */
+	struct ncheck		*checker;	/* NULL: checks on this thread */
+	struct ncjob		*orphans;	/* devices gone, checks not */
+	size_t			 jobs_out;	/* checks handed out */
+	uint64_t		 checked[2];	/* by the drain: here, checker */
+	uint64_t		 take_none, take_stale;
 
 	int64_t			 dv, seq;
 	uint64_t		 next_watch, next_flush, next_expiry;
@@ -208,6 +230,30 @@ struct mdev	*dev_get(struct notifier *, const struct store_device *);
 void		 dev_drop(struct notifier *, struct mdev *);
 void		 dev_enqueue(struct notifier *, struct mdev *, int forced);
 int		 dev_refresh(struct notifier *, struct mdev *);
+void		 dev_check(struct resource *, struct store *, int64_t id,
+		    struct devstate *);
+int		 dev_apply(struct notifier *, struct mdev *,
+		    const struct devstate *);
+
+/*
+ * ncheck.c: a second thread with its own store connection renders the
+ * queued devices ahead of the drain, on the other core; the drain then
+ * only applies the answers and sends the NOTIFYs.
+ */
+struct ncheck	*ncheck_start(const struct config *,
+		    const struct resource_opts *);
+void		 ncheck_stop(struct notifier *);
+/* Hand the first queued devices without a check to the checker. */
+void		 ncheck_submit(struct notifier *, size_t ahead);
+/*
+ * For the device at the drain's head: 1 with *o filled when its check is
+ * done and still good, 0 when it is under way (wait), -1 when it has
+ * none or a stale one (check it here).  The job is freed either way but
+ * 0.
+ */
+int		 ncheck_take(struct notifier *, struct mdev *, struct devstate *);
+void		 ncheck_orphan(struct notifier *, struct mdev *);
+void		 ncheck_reap(struct notifier *);
 void		 dev_facts(const struct store_device *, struct cfg_request *);
 
 /* nsub.c: the dialog's strings, in struct nsub's one block */
