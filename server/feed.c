@@ -21,6 +21,8 @@
 
 #define CHANGE_BATCH	512
 #define POLL_MS		250
+#define PG_PROBE_MS	10000	/* a quiet database is asked whether it is there */
+#define PG_RETRY_MS	1000	/* an unreachable one, whether it is back */
 #define EVENT_GAP_MS	2	/* the least time between two looks after events */
 /*
  * A change that reaches some devices (a profile, a variable layer, a
@@ -41,6 +43,9 @@ struct feed {
 	struct store		*st;
 	int64_t			 seq, dv;
 	int			 ifd;		/* inotify, -1 without */
+	int			 pg;		/* pushed by LISTEN (issue 13) */
+	atomic_int		 up;		/* the store answers */
+	atomic_uint_fast64_t	 gen;		/* feed_generation() */
 	char			 base[NAME_MAX + 1];
 };
 
@@ -130,7 +135,9 @@ read_changes(struct feed *f)
 			if (touch_reach(&ch[i]) == TOUCH_SOME &&
 			    ch[i].kind != CHG_USER)
 				some++;
-		if (some > SOME_MAX) {
+		if (f->ans == NULL)
+			;	/* no answer cache: the notifier's signal only */
+		else if (some > SOME_MAX) {
 			log_info("cache: %zu changes to profiles, variables or "
 			    "domains at once: every answer dropped", some);
 			answers_clear(f->ans);
@@ -140,7 +147,7 @@ read_changes(struct feed *f)
 			f->seq = ch[got - 1].seq;
 		total += got;
 	} while (got == CHANGE_BATCH);
-	if (total == 0)
+	if (total == 0 && f->ans != NULL)
 		answers_idle_commit(f->ans);
 	return 0;
 }
@@ -157,11 +164,87 @@ check(struct feed *f)
 		/* Nothing cached may outlive a change we could not read. */
 		log_warnx("cache: change log: %s: every answer dropped",
 		    store_errmsg(f->st));
-		answers_clear(f->ans);
+		if (f->ans != NULL)
+			answers_clear(f->ans);
 		f->dv = -1;
 		return;
 	}
 	f->dv = v;
+	atomic_fetch_add(&f->gen, 1);
+}
+
+/*
+ * The database went away (issue 13 §4): what is cached stays, since
+ * every answer in the cache is still what the store says until a change
+ * arrives, and no change can be made while nobody reaches the database.
+ * The change log is read from f->seq once it is back.
+ */
+static void
+pg_down(struct feed *f)
+{
+	if (atomic_exchange(&f->up, 0))
+		log_warnx("cache: the store cannot be reached (%s): cached "
+		    "answers are still served, other requests get 503 until "
+		    "it is back", store_errmsg(f->st));
+}
+
+static void
+pg_check(struct feed *f)
+{
+	int64_t	 v;
+
+	if ((v = store_data_version(f->st)) < 0) {
+		pg_down(f);
+		return;
+	}
+	if (v != f->dv || !atomic_load(&f->up)) {
+		if (read_changes(f) != 0) {
+			pg_down(f);
+			return;
+		}
+		f->dv = v;
+	}
+	if (!atomic_exchange(&f->up, 1))
+		log_info("cache: the store is back: changes read up to seq "
+		    "%lld", (long long)f->seq);
+	atomic_fetch_add(&f->gen, 1);
+}
+
+/*
+ * PostgreSQL (issue 13 §2): the database pushes each commit that wrote
+ * the change log (LISTEN, store.h); nothing is polled.  A quiet
+ * database is asked every PG_PROBE_MS whether it is still there, an
+ * unreachable one every PG_RETRY_MS whether it is back.
+ */
+static void
+watch_pg(struct feed *f)
+{
+	struct pollfd	 pfd[2];
+	int		 fd, r, n;
+
+	pfd[0].fd = f->stop[0];
+	pfd[0].events = POLLIN;
+	while (!atomic_load(&f->stopping)) {
+		fd = store_listen_fd(f->st);
+		pfd[0].revents = 0;
+		pfd[1].fd = fd;
+		pfd[1].events = POLLIN;
+		pfd[1].revents = 0;
+		r = poll(pfd, fd == -1 ? 1 : 2, fd == -1 ? PG_RETRY_MS :
+		    PG_PROBE_MS);
+		if (r < 0 && errno != EINTR)
+			sleep_ms(PG_RETRY_MS);
+		if (pfd[0].revents)
+			break;
+		if ((n = store_listen_take(f->st)) < 0) {
+			pg_down(f);
+			continue;
+		}
+		/* Input that held no notification: nothing to do. */
+		if (n == 0 && r > 0 && atomic_load(&f->up))
+			continue;
+		pg_check(f);
+	}
 }
 
 /*
@@ -181,6 +264,10 @@ watch(void *arg)
 	size_t			 step = nb;	/* nb: not after an event */
 	int			 r;
 
+	if (f->pg) {
+		watch_pg(f);
+		return NULL;
+	}
 	pfd[0].fd = f->stop[0];
 	pfd[0].events = POLLIN;
 	pfd[1].fd = f->ifd;
@@ -331,6 +418,11 @@ feed_start(const struct config *cfg, struct answers *ans,
 		log_warnx("cache: %s", store_errmsg(f->st));
 		goto fail;
 	}
+	atomic_store(&f->up, 1);
+	if ((f->pg = store_is_pg(cfg->store)) && store_listen(f->st) != 0) {
+		log_warnx("cache: %s", store_errmsg(f->st));
+		goto fail;
+	}
 	watch_dir(f);
 	if (pthread_create(&f->watcher, NULL, watch, f) != 0) {
 		log_warnx("cache: cannot start the change feed");
@@ -338,7 +430,7 @@ feed_start(const struct config *cfg, struct answers *ans,
 	}
 	f->have_watcher = 1;
 	(void)pthread_setname_np(f->watcher, "change-feed");
-	if (cfg->cache_warm != WARM_NO &&
+	if (ans != NULL && cfg->cache_warm != WARM_NO &&
 	    pthread_create(&f->warmer, NULL, warm, f) == 0) {
 		f->have_warmer = 1;
 		(void)pthread_setname_np(f->warmer, "cache-warmer");
@@ -347,6 +439,18 @@ feed_start(const struct config *cfg, struct answers *ans,
 fail:
 	feed_stop(f);
 	return NULL;
+}
+
+uint64_t
+feed_generation(const struct feed *f)
+{
+	return atomic_load(&((struct feed *)f)->gen);
+}
+
+int
+feed_store_up(const struct feed *f)
+{
+	return f == NULL || atomic_load(&((struct feed *)f)->up);
 }
 
 void

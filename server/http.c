@@ -843,6 +843,32 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 	return 1;
 }
 
+/*
+ * 200 while the store can be reached; 503 with Retry-After while it
+ * cannot (issue 13 §4: cached answers are still served then, the rest
+ * get 503), so that a balancer sends new devices elsewhere.
+ */
+static enum MHD_Result
+readiness(struct http *h, struct MHD_Connection *c, struct req *rq)
+{
+	struct MHD_Response	*r;
+	static const char	 b[] = "ready\n";
+
+	if (!feed_store_up(h->feed))
+		return fail_retry(c, rq, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    h->cfg->retry_after,
+		    "not ready: the configuration store cannot be reached");
+	r = MHD_create_response_from_buffer(sizeof(b) - 1, (void *)b,
+	    MHD_RESPMEM_PERSISTENT);
+	if (r == NULL)
+		return MHD_NO;
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8");
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	rq->bytes = sizeof(b) - 1;
+	return queue(c, rq, MHD_HTTP_OK, r);
+}
+
 static enum MHD_Result
 handle_req(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -884,6 +910,10 @@ handle_req(void *cls, struct MHD_Connection *c, const char *url,
 	}
 	if (rq->uri_too_long)
 		return fail(c, rq, MHD_HTTP_URI_TOO_LONG, "request URI too long");
+	/* Readiness, for a load balancer or an orchestrator (sipcfgd(8)). */
+	if (strcmp(rq->uri, "/readyz") == 0 && (strcmp(method, "GET") == 0 ||
+	    strcmp(method, "HEAD") == 0))
+		return readiness(h, c, rq);
 	/*
 	 * The route, method, Host and query (front.h): the same code the
 	 * fuzz target drives.  BRIEF.md §3: vendor_paths holds the file
@@ -1251,7 +1281,9 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		if (n > 0 && (size_t)n < boundlen - off)
 			off += (size_t)n;
 	}
-	if (h->answers) {
+	{
+		/* Without an answer cache, the feed still tells the notifier
+		 * and readiness (feed.h). */
 		struct resource_opts	 ro;
 
 		http_resource_opts(h, &ro);
@@ -1262,6 +1294,12 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 fail:
 	http_stop(h);
 	return NULL;
+}
+
+const struct feed *
+http_feed(const struct http *h)
+{
+	return h->feed;
 }
 
 void

@@ -37,5 +37,8 @@ void		 http_resource_opts(struct http *, struct resource_opts *);
  * and -1 is returned (logged).
  */
 int		 http_reload_domains(struct http *);
+struct feed;
+/* The change feed (feed.h): the notifier's signal, readiness. */
+const struct feed *http_feed(const struct http *);
 
 #endif

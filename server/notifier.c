@@ -40,6 +40,7 @@
 #include <sofia-sip/tport_tag.h>
 #include <sofia-sip/url.h>
 
+#include "feed.h"
 #include "log.h"
 #include "notifier.h"
 #include "resource.h"
@@ -274,7 +275,11 @@ apply_change(struct notifier *n, const struct store_change *c)
 
 /*
  * BRIEF.md §4: PRAGMA data_version moves on any commit by another
- * connection (cheap to ask); only then is the change log read.
+ * connection (cheap to ask); only then is the change log read.  On
+ * PostgreSQL, the feed's generation moves when the database pushed a
+ * commit (feed.h, issue 13): nothing is asked of the database before.
+ * A change log that could not be read is read again on the next move
+ * (the feed's, at the latest when the database is back).
  */
 static void
 watch_store(struct notifier *n)
@@ -282,10 +287,17 @@ watch_store(struct notifier *n)
 	struct store_change	 ch[CHANGE_BATCH];
 	size_t			 i, got;
 	int64_t			 v;
+	uint64_t		 g;
 
-	if ((v = store_data_version(n->st)) < 0 || v == n->dv)
-		return;
-	n->dv = v;
+	if (n->feed != NULL) {
+		if ((g = feed_generation(n->feed)) == n->fgen)
+			return;
+		n->fgen = g;
+	} else {
+		if ((v = store_data_version(n->st)) < 0 || v == n->dv)
+			return;
+		n->dv = v;
+	}
 	do {
 		if (store_changes_since(n->st, n->seq, ch, CHANGE_BATCH,
 		    &got) != STORE_OK) {
@@ -671,7 +683,7 @@ fail:
 
 struct notifier *
 notifier_start(const struct config *cfg, struct digest_ctx *dg,
-    struct guard *g, const char *cloc)
+    struct guard *g, const char *cloc, const struct feed *feed)
 {
 	struct notifier	*n;
 	char		 host[128];
@@ -681,6 +693,7 @@ notifier_start(const struct config *cfg, struct digest_ctx *dg,
 	n->cfg = cfg;
 	n->dg = dg;
 	n->guard = g;
+	n->feed = feed;
 	snprintf(n->cloc, sizeof(n->cloc), "%s", cloc);
 	config_monitor_target(cfg, 0, n->target_sip, sizeof(n->target_sip));
 	config_monitor_target(cfg, 1, n->target_sips, sizeof(n->target_sips));

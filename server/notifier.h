@@ -33,12 +33,17 @@ int		 notifier_prepare(const struct config *);
 /* Remove what notifier_prepare() wrote (start-up failed before start). */
 void		 notifier_unprepare(void);
 
+struct feed;
 /*
  * Start the notifier thread; content_location is the https:// URL of the
- * configuration resource (without query).  NULL (logged) on failure.
+ * configuration resource (without query).  With a feed (feed.h), the
+ * change log is read when the feed's generation moves (PostgreSQL: the
+ * database's pushes); without, when the store's data_version does
+ * (SQLite).  NULL (logged) on failure.
  */
 struct notifier	*notifier_start(const struct config *, struct digest_ctx *,
-		    struct guard *, const char *content_location);
+		    struct guard *, const char *content_location,
+		    const struct feed *);
 
 /*
  * Terminate every subscription (NOTIFY terminated;reason=probation with

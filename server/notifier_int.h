@@ -194,6 +194,8 @@ struct notifier {
 	uint64_t		 take_none, take_stale;
 
 	int64_t			 dv, seq;
+	const struct feed	*feed;		/* NULL: poll data_version */
+	uint64_t		 fgen;		/* its generation last read */
 	uint64_t		 next_watch, next_flush, next_expiry;
 	time_t			 next_prune, next_trim;
 	double			 tokens;

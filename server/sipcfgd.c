@@ -371,7 +371,9 @@ main(int argc, char *argv[])
 		else
 			snprintf(cloc, sizeof(cloc), "%.*s",
 			    (int)strcspn(bound, " "), bound);
-		if ((nt = notifier_start(&cfg, dg, g, cloc)) == NULL) {
+		/* PostgreSQL: the feed hears the database's pushes. */
+		if ((nt = notifier_start(&cfg, dg, g, cloc,
+		    store_is_pg(cfg.store) ? http_feed(h) : NULL)) == NULL) {
 			http_stop(h);
 			fatalx("cannot start the SIP notifier");
 		}

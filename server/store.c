@@ -282,6 +282,30 @@ store_data_version(struct store *st)
 	return OPS(st)->data_version(st);
 }
 
+int
+store_listen(struct store *st)
+{
+	if (OPS(st)->listen == NULL)
+		return unsupported(st, __func__, -1);
+	return OPS(st)->listen(st);
+}
+
+int
+store_listen_fd(struct store *st)
+{
+	if (OPS(st)->listen_fd == NULL)
+		return -1;
+	return OPS(st)->listen_fd(st);
+}
+
+int
+store_listen_take(struct store *st)
+{
+	if (OPS(st)->listen_take == NULL)
+		return unsupported(st, __func__, -1);
+	return OPS(st)->listen_take(st);
+}
+
 time_t
 store_last_delete(struct store *st)
 {

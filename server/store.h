@@ -183,6 +183,22 @@ int		 store_cache(struct store *, int64_t bytes);
 
 /* Changes whenever another connection committed (PRAGMA data_version). */
 int64_t		 store_data_version(struct store *);
+/*
+ * Commits pushed by the database (issue 13).  store_listen() makes this
+ * connection hear every commit that writes the change log: PostgreSQL's
+ * LISTEN sipcfg_changes, issued again whenever the connection is made
+ * again.  0, or -1 where the backend has no push (SQLite: its file is
+ * watched instead, feed.h).  store_listen_fd() is the descriptor to
+ * poll(2) for input, -1 while the connection is down.
+ * store_listen_take() reads what arrived without waiting: the number of
+ * commits announced (0: none), or -1 while the database cannot be
+ * reached (each call past a second tries to connect again; a caller
+ * that was told -1 reads the change log from where it stopped once the
+ * call returns >= 0 again).
+ */
+int		 store_listen(struct store *);
+int		 store_listen_fd(struct store *);
+int		 store_listen_take(struct store *);
 /* Time of the last deletion of anything a configuration is rendered from. */
 time_t		 store_last_delete(struct store *);
 

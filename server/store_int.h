@@ -28,6 +28,9 @@ struct store_ops {
 	int (*mmap)(struct store *st, int64_t bytes);
 	int (*cache)(struct store *st, int64_t bytes);
 	int64_t (*data_version)(struct store *st);
+	int (*listen)(struct store *st);
+	int (*listen_fd)(struct store *st);
+	int (*listen_take)(struct store *st);
 	time_t (*last_delete)(struct store *st);
 	enum store_rc (*meta_get)(struct store *st, const char *key,
 	    char *out, size_t outlen);

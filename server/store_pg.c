@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libpq-fe.h>
 
@@ -112,17 +113,38 @@ command(struct store *s, const char *sql, const char *what)
  * A connection that broke is made again (the database restarted, a
  * network cut) by the next call outside a transaction: the call that
  * found it broken failed, and so does every call of a transaction it
- * broke, until the caller's rollback.  Its statements are prepared anew.
+ * broke, until the caller's rollback.  Its statements are prepared anew
+ * and its LISTEN is issued again.  While the database stays away, one
+ * try a second: a worker's call fails at once in between (the client
+ * gets its 503) instead of waiting on connect(2) each time.
  */
+static uint64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void
 revive(struct store *s)
 {
+	uint64_t	 now;
+
 	if (s->in_tx || PQstatus(s->conn) != CONNECTION_BAD)
+		return;
+	if ((now = now_ms()) < s->revive_ms)
 		return;
 	PQreset(s->conn);
 	memset(s->prepared, 0, sizeof(s->prepared));
-	if (PQstatus(s->conn) == CONNECTION_OK)
-		(void)command(s, s->setup, "reconnect");
+	if (PQstatus(s->conn) == CONNECTION_OK &&
+	    command(s, s->setup, "reconnect") == 0) {
+		s->revive_ms = 0;
+		return;
+	}
+	seterr_conn(s, "PostgreSQL");
+	s->revive_ms = now + 1000;
 }
 
 static int
@@ -478,6 +500,23 @@ fail:
 	return -1;
 }
 
+/*
+ * The URI with our defaults under it: a connection attempt gives up after
+ * 5 s, and a TCP connection whose peer went silent (a network cut, a
+ * machine lost) is found dead in about 25 s, not the kernel's two hours.
+ * What the URI says itself wins (libpq: later keywords override).
+ */
+static PGconn *
+connect_uri(const char *uri)
+{
+	static const char *const keys[] = { "connect_timeout",
+	    "keepalives_idle", "keepalives_interval", "keepalives_count",
+	    "tcp_user_timeout", "dbname", NULL };
+	const char *vals[] = { "5", "10", "5", "3", "25000", uri, NULL };
+
+	return PQconnectdbParams(keys, vals, 1);
+}
+
 struct store *
 store_pg_open(const char *uri, int flags, int busy_ms, char *err,
     size_t errlen)
@@ -490,7 +529,7 @@ store_pg_open(const char *uri, int flags, int busy_ms, char *err,
 		return NULL;
 	}
 	s->ops = &store_pg_ops;
-	s->conn = PQconnectdb(uri);
+	s->conn = connect_uri(uri);
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
 		seterr_conn(s, "PostgreSQL");
 		goto fail;
@@ -606,6 +645,59 @@ store_pg_scalar(struct store *s, enum pq q)
 }
 
 /*
+ * LISTEN on this connection (store.h): the schema's trigger announces
+ * each commit that writes the change log on sipcfg_changes.  Kept in
+ * the session's set-up, so that a connection made again listens again.
+ */
+static int
+store_pg_listen(struct store *s)
+{
+	size_t	 n = strlen(s->setup);
+
+	if (s->listening)
+		return 0;
+	if (snprintf(s->setup + n, sizeof(s->setup) - n,
+	    "; LISTEN sipcfg_changes") >= (int)(sizeof(s->setup) - n)) {
+		s->setup[n] = '\0';
+		snprintf(s->err, sizeof(s->err), "listen: set-up too long");
+		return -1;
+	}
+	s->listening = 1;
+	revive(s);
+	return command(s, "LISTEN sipcfg_changes", "listen");
+}
+
+static int
+store_pg_listen_fd(struct store *s)
+{
+	return PQstatus(s->conn) == CONNECTION_OK ? PQsocket(s->conn) : -1;
+}
+
+static int
+store_pg_listen_take(struct store *s)
+{
+	PGnotify	*nf;
+	int		 n = 0;
+
+	if (PQstatus(s->conn) == CONNECTION_BAD) {
+		revive(s);
+		if (PQstatus(s->conn) == CONNECTION_BAD)
+			return -1;
+		n = 1;	/* what was missed is read from the change log */
+	}
+	if (!PQconsumeInput(s->conn)) {
+		seterr_conn(s, "listen");
+		/* libpq marks a connection it lost as bad: try again soon. */
+		return -1;
+	}
+	while ((nf = PQnotifies(s->conn)) != NULL) {
+		n++;
+		PQfreemem(nf);
+	}
+	return n;
+}
+
+/*
  * What is left NULL is not done yet on PostgreSQL: store.c answers
  * "not supported on PostgreSQL yet: <function>".
  */
@@ -623,6 +715,9 @@ static const struct store_ops store_pg_ops = {
 	.mmap = store_pg_mmap,
 	.cache = store_pg_cache,
 	.data_version = store_pg_data_version,
+	.listen = store_pg_listen,
+	.listen_fd = store_pg_listen_fd,
+	.listen_take = store_pg_listen_take,
 	.last_delete = store_pg_last_delete,
 	.meta_get = store_pg_meta_get,
 	.meta_set = store_pg_meta_set,

@@ -159,7 +159,9 @@ struct store {
 	 * connection is not made again under the caller's transaction.
 	 */
 	int			 in_tx;
-	char			 setup[96];	/* the session's SETs */
+	char			 setup[128];	/* the session's SETs, LISTEN */
+	int			 listening;	/* LISTEN sipcfg_changes */
+	uint64_t		 revive_ms;	/* the next try to reconnect */
 	char			 err[256];
 };
 

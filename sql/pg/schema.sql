@@ -10,8 +10,8 @@
 -- Every table a configuration is rendered from has an `updated` column
 -- kept by triggers, and every change is appended to `changes` by
 -- triggers, so an edit made with psql is seen exactly like one made with
--- sipcfg.  Each row appended to `changes` is also announced with
--- pg_notify('sipcfg_changes', seq), delivered at commit, for the
+-- sipcfg.  Each transaction that appends to `changes` is also announced
+-- with pg_notify('sipcfg_changes', ''), delivered at commit, for the
 -- instances that LISTEN.
 
 CREATE TABLE schema_version (version integer NOT NULL);
@@ -313,11 +313,14 @@ END $$;
 CREATE TRIGGER changes_order BEFORE INSERT ON changes
 	FOR EACH ROW EXECUTE FUNCTION changes_order();
 
--- The change log announces itself: LISTEN sipcfg_changes gets each seq
--- when its transaction commits.
+-- The change log announces itself: LISTEN sipcfg_changes hears each
+-- transaction that wrote it when it commits.  The payload is empty, so
+-- that PostgreSQL folds a transaction's notifications into one (an
+-- import of a million devices is one); a listener reads the change log
+-- from the last seq it applied.
 CREATE FUNCTION changes_notify() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-	PERFORM pg_notify('sipcfg_changes', NEW.seq::text);
+	PERFORM pg_notify('sipcfg_changes', '');
 	RETURN NULL;
 END $$;
 CREATE TRIGGER changes_notify AFTER INSERT ON changes

@@ -133,11 +133,6 @@ start_daemon() {
 		echo "key $W/key.pem"
 		echo "listen 127.0.0.1:0"
 		echo "threads 2"
-		# Issue 13, until the change feed LISTENs (phase 2): on
-		# PostgreSQL it polls every 250 ms, so a test's next GET could
-		# get an answer the shared cache has not dropped yet; without
-		# the shared cache each worker checks the store per request.
-		[ -n "$PGDB" ] && echo "answer_cache_mb 0"
 		for l in "$@"; do echo "$l"; done
 	} > "$W/sipcfgd.conf"
 	: > "$W/daemon.out"
