@@ -81,6 +81,7 @@ struct http {
 	atomic_uint		 inflight;
 	struct conns		*conns;		/* all listeners' connections */
 	pthread_mutex_t		 wmu;
+	struct worker		*spare;		/* made ahead, not yet taken */
 	struct worker		*workers;
 	pthread_key_t		 wkey;
 	/* Issue 11: one answer cache for every worker, kept by feed.c. */
@@ -218,21 +219,21 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	*req_cls = NULL;
 }
 
-static struct resource *
-worker_resource(struct http *h)
+/*
+ * A worker's store connection and resource.  Read and write: the
+ * request path writes a TOFU pin (RFC 6011 §2.4.1) and consumes
+ * one-time passwords, each one short statement; everything else it does
+ * is reading.  The realm and path rules are read here once, so that a
+ * worker made ahead serves cached answers with no store at all.
+ */
+static struct worker *
+worker_new(struct http *h)
 {
-	struct worker		*w = pthread_getspecific(h->wkey);
+	struct worker		*w;
 	struct resource_opts	 ro;
 	struct store		*st;
 	char			 err[512];
 
-	if (w)
-		return w->res;
-	/*
-	 * Read and write: the request path writes a TOFU pin (RFC 6011
-	 * §2.4.1) and consumes one-time passwords, each one short
-	 * statement; everything else it does is reading.
-	 */
 	st = store_open(h->cfg->store, STORE_RDWR | STORE_NOMIGRATE,
 	    (int)h->cfg->busy_timeout_ms, err, sizeof(err));
 	if (st == NULL) {
@@ -249,6 +250,29 @@ worker_resource(struct http *h)
 		store_close(st);
 		return NULL;
 	}
+	(void)resource_begin(w->res);
+	resource_end(w->res);
+	return w;
+}
+
+/*
+ * The calling worker thread's: one made ahead at start-up (issue 13 §4:
+ * a worker whose first request comes while the database is away still
+ * serves what is cached), else a new one.
+ */
+static struct resource *
+worker_resource(struct http *h)
+{
+	struct worker	*w = pthread_getspecific(h->wkey);
+
+	if (w)
+		return w->res;
+	pthread_mutex_lock(&h->wmu);
+	if ((w = h->spare) != NULL)
+		h->spare = w->next;
+	pthread_mutex_unlock(&h->wmu);
+	if (w == NULL && (w = worker_new(h)) == NULL)
+		return NULL;
 	pthread_setspecific(h->wkey, w);
 	pthread_mutex_lock(&h->wmu);
 	w->next = h->workers;
@@ -1205,6 +1229,16 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 	    (h->key = slurp(cfg->key)) == NULL ||
 	    load_domains(h) != 0)
 		goto fail;
+	/* Each listener's worker threads find their store connection made. */
+	for (i = 0; i < (size_t)cfg->nlisten * (cfg->threads > 1 ?
+	    cfg->threads : 1); i++) {
+		struct worker	*w;
+
+		if ((w = worker_new(h)) == NULL)
+			goto fail;
+		w->next = h->spare;
+		h->spare = w;
+	}
 	bound[0] = '\0';
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct config_listen *l = &cfg->listen[i];
@@ -1315,6 +1349,11 @@ http_stop(struct http *h)
 		MHD_stop_daemon(h->d[i]);
 	conns_free(h->conns);
 	for (w = h->workers; w; w = n) {
+		n = w->next;
+		resource_free(w->res);
+		free(w);
+	}
+	for (w = h->spare; w; w = n) {
 		n = w->next;
 		resource_free(w->res);
 		free(w);

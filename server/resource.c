@@ -209,11 +209,22 @@ resource_begin(struct resource *r)
 	}
 	r->gen = answers_gen(r->ans);
 	if ((eg = answers_every_gen(r->ans)) != r->every_gen) {
-		/* The realm and the path rules change for every device. */
+		/*
+		 * The realm and the path rules change for every device (so
+		 * does a global variable: both move every_gen).  While the
+		 * store cannot be reached, the realm read last stays in use
+		 * and is read again on the next request (issue 13 §4: the
+		 * cached answers are still served).
+		 */
+		char	 realm[sizeof(r->realm)];
+
 		read_begin(r);
-		if (store_meta_get(r->st, "realm", r->realm,
-		    sizeof(r->realm)) != STORE_OK)
-			return -1;
+		if (store_meta_get(r->st, "realm", realm, sizeof(realm)) !=
+		    STORE_OK) {
+			read_end(r);
+			return r->realm[0] ? 0 : -1;
+		}
+		memcpy(r->realm, realm, sizeof(r->realm));
 		r->rules_loaded = 0;
 		r->every_gen = eg;
 	}

@@ -44,13 +44,17 @@ if ! $as "$bindir/initdb" -D "$dir/data" -A trust -U sipcfg -E UTF8 \
 	echo "# initdb failed:"; sed 's/^/# /' "$dir/initdb.log"
 	exit 99
 fi
+opts="-c listen_addresses= -k $dir -c fsync=off -c max_connections=50"
 if ! $as "$bindir/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses= -k $dir -c fsync=off -c max_connections=50" \
-    start >/dev/null 2>&1; then
+    -o "$opts" start >/dev/null 2>&1; then
 	echo "# pg_ctl start failed:"; sed 's/^/# /' "$dir/server.log"
 	exit 99
 fi
 
 SIPCFG_TEST_STORE="postgresql:///postgres?host=$dir&user=sipcfg"
-export SIPCFG_TEST_STORE
+# How a test stops the server and starts it again (instances.sh: the
+# database away while sipcfgd runs).
+SIPCFG_TEST_PG_STOP="$as $bindir/pg_ctl -D $dir/data -m fast -w stop"
+SIPCFG_TEST_PG_START="$as $bindir/pg_ctl -D $dir/data -l $dir/server.log -w -t 60 -o '$opts' start"
+export SIPCFG_TEST_STORE SIPCFG_TEST_PG_STOP SIPCFG_TEST_PG_START
 "$@"
