@@ -10,7 +10,8 @@
 # database stop: cached answers keep flowing from both, a miss gets 503
 # with Retry-After, /readyz says 503; once it is started again, /readyz
 # says 200 without a restart of sipcfgd and a change made just after is
-# notified by both instances.
+# notified by both instances.  Both race for one device's trust-on-first-
+# use pin and for one one-time password: exactly one request wins.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
 need perl
 need_sql
@@ -181,6 +182,42 @@ kill "$SPA" "$SPB" 2>/dev/null; SPA= SPB=
 stop_daemon; kill -TERM "$BPID"; wait "$BPID"
 cp "$W/daemon.err" "$W/a1.err"; cp "$W/b.err" "$W/b1.err"	# (kept on failure)
 start_ab "sub_min_expires 1" "sub_max_expires 6"
+
+# ------------- both race for one device's pin and one one-time password
+# RFC 6011 §2.4.1 trust on first use and §5 bootstrap: requests at A and
+# B at once; the store decides (a conditional write in one statement),
+# exactly one wins and the other instance sees it.
+"$top_srcdir/certs/mkclient.sh" self "$W" selfA "phone A" >/dev/null &&
+"$top_srcdir/certs/mkclient.sh" self "$W" selfB "phone B" >/dev/null ||
+	{ echo "Bail out! cannot make certificates"; exit 99; }
+printf 'dave-pw\n' | sc user add dave >/dev/null
+sc device add 00:cc:00:00:00:01 --user dave --vendor examplecorp.com \
+	--model HypoComm >/dev/null
+QD="sfua-id=urn:uuid:00000000-0000-1000-8000-00cc00000001&sfua-user=dave"
+OTP=$(sc user add erin --one-time --valid-for 10m 2>/dev/null)
+sc device add 00:cc:00:00:00:02 --user erin --vendor examplecorp.com \
+	--model HypoComm >/dev/null
+QE="sfua-id=urn:uuid:00000000-0000-1000-8000-00cc00000002&sfua-user=erin"
+ok "a one-time password for erin" "$([ -n "$OTP" ]; echo $?)"
+pids=
+for k in 1 2 3 4; do
+	status "$BASE?$QD" --cert "$W/selfA.pem" --key "$W/selfA.key" \
+	    --digest -u dave:dave-pw > "$W/pa$k" & pids="$pids $!"
+	status "$BBASE?$QD" --cert "$W/selfB.pem" --key "$W/selfB.key" \
+	    --digest -u dave:dave-pw > "$W/pb$k" & pids="$pids $!"
+	status "$BASE?$QE" --digest -u "erin:$OTP" > "$W/oa$k" & pids="$pids $!"
+	status "$BBASE?$QE" --digest -u "erin:$OTP" > "$W/ob$k" & pids="$pids $!"
+done
+wait $pids
+codes() { for f in "$@"; do cat "$f"; echo; done; }
+pa=$(codes "$W"/pa? | sort -u | tr '\n' ' '); pb=$(codes "$W"/pb? | sort -u | tr '\n' ' ')
+case "$pa/$pb" in
+"200 /403 "|"403 /200 ") r=0 ;; *) r=1 ;; esac
+ok "pin race: one certificate's requests all 200, the other's all 403 (A: $pa, B: $pb)" $r
+is "one pin in the store" "$(sql "SELECT count(*) FROM device_pins p JOIN devices d ON d.id = p.device_id WHERE d.mac = '00cc00000001'")" 1
+is "OTP race: exactly one of 8 requests at A and B got 200" \
+	"$(codes "$W"/oa? "$W"/ob? | grep -c '^200$')" 1
+is "and the password is used up" "$(sql "SELECT otp FROM users WHERE name = 'erin'")" 0
 
 # ------------------------------- kill -9 of one, failover by NAPTR
 {
