@@ -38,6 +38,7 @@
 #include "encrypt.h"
 #include "seal.h"
 #include "store.h"
+#include "storemove.h"
 #include "termsafe.h"
 #include "tlsdomain.h"
 #include "vpath.h"
@@ -2443,12 +2444,44 @@ bulk_format(const struct args *a, enum bulk_format *f)
 	return 0;
 }
 
+/*
+ * The first line, read to tell a whole store (storemove.h) from device
+ * rows, then the rest of the file: what bulk_import() reads.
+ */
+struct chain {
+	const char	*head;
+	size_t		 len, off;
+	FILE		*rest;
+};
+
+static ssize_t
+chain_read(void *cookie, char *buf, size_t n)
+{
+	struct chain	*c = cookie;
+	size_t		 k;
+
+	if (c->off < c->len) {
+		k = c->len - c->off < n ? c->len - c->off : n;
+		memcpy(buf, c->head + c->off, k);
+		c->off += k;
+		return (ssize_t)k;
+	}
+	k = fread(buf, 1, n, c->rest);
+	return k == 0 && ferror(c->rest) ? -1 : (ssize_t)k;
+}
+
 static int
 cmd_import(struct store *st, struct args *a)
 {
 	struct bulk_opts o;
 	unsigned char	 key[SEAL_KEY_LEN];
-	FILE		*f = stdin;
+	cookie_io_functions_t io = { .read = chain_read };
+	struct chain	 ch;
+	FILE		*f = stdin, *g = NULL;
+	const char	*name = strcmp(a->pos[0], "-") ? a->pos[0] : "stdin";
+	char		*first = NULL;
+	size_t		 cap = 0;
+	ssize_t		 n;
 	int		 have = 0, rc = -1;
 
 	memset(&o, 0, sizeof(o));
@@ -2460,10 +2493,35 @@ cmd_import(struct store *st, struct args *a)
 	if (strcmp(a->pos[0], "-") != 0 && (f = fopen(a->pos[0], "r")) ==
 	    NULL)
 		return err("%s: %s", a->pos[0], strerror(errno));
-	rc = bulk_import(st, f, strcmp(a->pos[0], "-") ? a->pos[0] : "stdin",
-	    &o);
+	if ((n = getline(&first, &cap, f)) == -1) {
+		free(first);
+		first = NULL;
+		n = 0;
+	}
+	if (first && strncmp(first, STOREMOVE_MAGIC,
+	    strlen(STOREMOVE_MAGIC)) == 0) {
+		/* Issue 13 §5: a whole store (sipcfg export --all). */
+		if (o.dry_run || o.replace || o.format != BULK_AUTO)
+			rc = err("%s: a whole store: --dry-run, --replace and "
+			    "--format do not apply", name);
+		else
+			rc = storemove_import(st, have ? key : NULL, first, f,
+			    name);
+	} else {
+		ch.head = first ? first : "";
+		ch.len = (size_t)n;
+		ch.off = 0;
+		ch.rest = f;
+		if ((g = fopencookie(&ch, "r", io)) == NULL)
+			rc = err("%s: %s", name, strerror(errno));
+		else
+			rc = bulk_import(st, g, name, &o);
+	}
+	if (g)
+		fclose(g);
 	if (f != stdin)
 		fclose(f);
+	free(first);
 	util_wipe(key, sizeof(key));
 	printed = 1;
 	return rc;
@@ -2481,10 +2539,19 @@ cmd_export(struct store *st, struct args *a)
 		return -1;
 	/* Secrets (HA1s, line passwords) only when asked for. */
 	o.secrets = opt(a, "--secrets") != NULL;
+	if (opt(a, "--all") != NULL) {
+		/* Issue 13 §5: the whole store, to be moved (storemove.h). */
+		if (!o.secrets)
+			return err("export --all moves a whole store with its "
+			    "credentials: add --secrets");
+		if (o.format == BULK_CSV)
+			return err("export --all writes JSON lines, not CSV");
+	}
 	if (o.secrets && load_seal_key(key, &have) != 0)
 		return -1;
 	o.seal_key = have ? key : NULL;
-	rc = bulk_export(st, stdout, &o);
+	rc = opt(a, "--all") != NULL ? storemove_export(st, o.seal_key,
+	    stdout) : bulk_export(st, stdout, &o);
 	util_wipe(key, sizeof(key));
 	printed = 1;
 	return rc;
@@ -2597,8 +2664,8 @@ static const struct cmd cmds[] = {
 	    "[--reboot-event EVENT] [--on|--off]" },
 	{ "import", NULL, 1, 1, "--format= --dry-run --replace", 1, cmd_import,
 	    "import FILE|- [--format csv|jsonl] [--dry-run] [--replace]" },
-	{ "export", NULL, 0, 0, "--format= --secrets", 0, cmd_export,
-	    "export [--format csv|jsonl] [--secrets]" },
+	{ "export", NULL, 0, 0, "--format= --secrets --all", 0, cmd_export,
+	    "export [--format csv|jsonl] [--secrets] [--all]" },
 	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
 	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
 	    "[--max-age DEFAULT]" },

@@ -1125,3 +1125,158 @@ store_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
 		return unsupported(BULK_STORE(b), __func__, STORE_ERROR);
 	return BULK_OPS(b)->bulk_export(b, secrets, fn, arg);
 }
+
+/* ------------------------------------------------ whole tables (moving) */
+
+/* The tables a store is moved by, with their key columns (storemove.c). */
+static const char *const table_keys[][2] = {
+	{ "meta", "key" }, { "domains", "id" }, { "profiles", "id" },
+	{ "users", "id" }, { "devices", "id" }, { "device_seen", "device_id" },
+	{ "lines", "id" }, { "templates", "id" }, { "vars", "id" },
+	{ "monitors", "device_id, resource" }, { "path_rules", "id" },
+	{ "checksync_events", "vendor" }, { "device_pins", "device_id" }
+};
+
+int
+store_table_ok(const char *table, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(table_keys) / sizeof(table_keys[0]); i++)
+		if (strcmp(table, table_keys[i][0]) == 0)
+			return key == NULL || strcmp(key, table_keys[i][1]) == 0;
+	return 0;
+}
+
+/* A column name as the schemas write them: [a-z_][a-z0-9_]*. */
+static int
+column_ok(const char *c)
+{
+	size_t	 i;
+
+	if (c[0] == '\0' || strlen(c) > 64 || (c[0] >= '0' && c[0] <= '9'))
+		return 0;
+	for (i = 0; c[i]; i++)
+		if (!((c[i] >= 'a' && c[i] <= 'z') || c[i] == '_' ||
+		    (c[i] >= '0' && c[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+/* 1 when c is one of key's columns ("a" or "a, b"). */
+static int
+key_column(const char *key, const char *c)
+{
+	size_t	 n = strlen(c);
+	const char *p = key;
+
+	while ((p = strstr(p, c)) != NULL) {
+		if ((p == key || p[-1] == ' ') &&
+		    (p[n] == '\0' || p[n] == ','))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+enum store_rc
+store_table_each(struct store *st, const char *table, const char *key,
+    int (*fn)(json_t *row, void *arg), void *arg)
+{
+	if (!store_table_ok(table, key)) {
+		OPS(st)->seterr(st, "not a table a store is moved by");
+		return STORE_INVALID;
+	}
+	if (OPS(st)->table_each == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	return OPS(st)->table_each(st, table, key, fn, arg);
+}
+
+/*
+ * The statement both backends run (the same SQL: $N parameters, upsert
+ * on the key): INSERT INTO table (c...) VALUES ($1...) ON CONFLICT (key)
+ * DO UPDATE SET c = excluded.c...; the names were checked above, and the
+ * values are parameters.
+ */
+enum store_rc
+store_table_put(struct store *st, const char *table, const char *key,
+    const json_t *row)
+{
+	const char	*c;
+	json_t		*v;
+	char		*sql;
+	size_t		 n = 0, cap, len = 0, i;
+	enum store_rc	 rc;
+	int		 part;
+
+	if (!store_table_ok(table, key) || !json_is_object(row) ||
+	    json_object_size(row) == 0 || json_object_size(row) > 64) {
+		OPS(st)->seterr(st, "not a row of a table a store is moved by");
+		return STORE_INVALID;
+	}
+	json_object_foreach((json_t *)row, c, v) {
+		if (!column_ok(c)) {
+			OPS(st)->seterr(st, "not a column name");
+			return STORE_INVALID;
+		}
+		if (!json_is_integer(v) && !json_is_string(v) &&
+		    !json_is_null(v)) {
+			OPS(st)->seterr(st, "a value that is not an integer, "
+			    "a string or null");
+			return STORE_INVALID;
+		}
+	}
+	if (OPS(st)->table_put == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	cap = 256 + json_object_size(row) * 400;
+	if ((sql = malloc(cap)) == NULL) {
+		OPS(st)->seterr(st, "out of memory");
+		return STORE_ERROR;
+	}
+#define ADD(...) do { \
+	int k_ = snprintf(sql + len, cap - len, __VA_ARGS__); \
+	if (k_ > 0) len += (size_t)k_; \
+} while (0)
+	ADD("INSERT INTO %s (", table);
+	json_object_foreach((json_t *)row, c, v)
+		ADD("%s%s", n++ ? ", " : "", c);
+	ADD(") VALUES (");
+	for (i = 1; i <= n; i++)
+		ADD("%s$%zu", i > 1 ? ", " : "", i);
+	ADD(") ON CONFLICT (%s) DO ", key);
+	part = 0;
+	json_object_foreach((json_t *)row, c, v)
+		if (!key_column(key, c))
+			ADD("%s%s = excluded.%s", part++ ? ", " :
+			    "UPDATE SET ", c, c);
+	if (part == 0)
+		ADD("NOTHING");
+	else {
+		/*
+		 * A row written as it is fires no update trigger (one would
+		 * stamp `updated` with the time of the move).  IS DISTINCT
+		 * FROM: PostgreSQL, SQLite since 3.39.
+		 */
+		part = 0;
+		json_object_foreach((json_t *)row, c, v)
+			if (!key_column(key, c))
+				ADD(" %s %s.%s IS DISTINCT FROM excluded.%s",
+				    part++ ? "OR" : "WHERE", table, c, c);
+	}
+#undef ADD
+	rc = OPS(st)->table_put(st, table, key, row, sql);
+	free(sql);
+	return rc;
+}
+
+enum store_rc
+store_table_ids(struct store *st, const char *table)
+{
+	if (!store_table_ok(table, NULL)) {
+		OPS(st)->seterr(st, "not a table a store is moved by");
+		return STORE_INVALID;
+	}
+	if (OPS(st)->table_ids == NULL)
+		return STORE_OK;
+	return OPS(st)->table_ids(st, table);
+}

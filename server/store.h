@@ -690,4 +690,25 @@ typedef int	(*store_bulk_fn)(void *arg, const struct store_bulk_device *,
 enum store_rc	 store_bulk_export(struct store_bulk *, int secrets,
 		    store_bulk_fn fn, void *arg);
 
+/*
+ * A whole store, table by table, for moving it to another backend
+ * (sipcfg export --all, issue 13 §5; storemove.h).  table is one of the
+ * tables store_table_ok() accepts, key its key column.
+ * store_table_each() gives fn each row in key order, as a new JSON
+ * object of column name to value (integer, string or null; fn decrefs
+ * it); a non-zero fn stops the walk with STORE_ERROR.  store_table_put()
+ * writes one such row, ids included; a row whose key is there already
+ * (what init made: the default domain, meta, check-sync events, the
+ * monitor token a device's insert made) is updated to it.
+ * store_table_ids() moves a table's id sequence past its highest id
+ * after rows with ids were written (PostgreSQL; nothing on SQLite).
+ */
+int		 store_table_ok(const char *table, const char *key);
+enum store_rc	 store_table_each(struct store *, const char *table,
+		    const char *key, int (*fn)(json_t *row, void *arg),
+		    void *arg);
+enum store_rc	 store_table_put(struct store *, const char *table,
+		    const char *key, const json_t *row);
+enum store_rc	 store_table_ids(struct store *, const char *table);
+
 #endif

@@ -210,6 +210,11 @@ struct store_ops {
 	    int64_t *ids, size_t max, size_t *n);
 	enum store_rc (*bulk_columns)(struct store_bulk *b,
 	    int *max_position, json_t **names);
+	enum store_rc (*table_each)(struct store *st, const char *table,
+	    const char *key, int (*fn)(json_t *row, void *arg), void *arg);
+	enum store_rc (*table_put)(struct store *st, const char *table,
+	    const char *key, const json_t *row, const char *sql);
+	enum store_rc (*table_ids)(struct store *st, const char *table);
 	enum store_rc (*bulk_export)(struct store_bulk *b, int secrets,
 	    store_bulk_fn fn, void *arg);
 };

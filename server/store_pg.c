@@ -814,4 +814,7 @@ static const struct store_ops store_pg_ops = {
 	.bulk_ids = store_pg_bulk_ids,
 	.bulk_columns = store_pg_bulk_columns,
 	.bulk_export = store_pg_bulk_export,
+	.table_each = store_pg_table_each,
+	.table_put = store_pg_table_put,
+	.table_ids = store_pg_table_ids,
 };

@@ -518,3 +518,127 @@ out:
 		store_pg_read_end(s);
 	return rc;
 }
+
+/* ---------------------------------------- whole tables (moving a store) */
+
+/* A row as the SQLite backend gives it: integers, strings, nulls. */
+static json_t *
+table_row(const PGresult *r, int row)
+{
+	json_t	*o, *v;
+	Oid	 t;
+	int	 i;
+
+	if ((o = json_object()) == NULL)
+		return NULL;
+	for (i = 0; i < PQnfields(r); i++) {
+		t = PQftype(r, i);
+		if (PQgetisnull(r, row, i))
+			v = json_null();
+		else if (t == 20 || t == 21 || t == 23)	/* int8, int2, int4 */
+			v = json_integer(strtoll(PQgetvalue(r, row, i), NULL,
+			    10));
+		else
+			v = json_stringn(PQgetvalue(r, row, i),
+			    (size_t)PQgetlength(r, row, i));
+		if (v == NULL || json_object_set_new(o, PQfname(r, i), v) != 0) {
+			json_decref(o);
+			return NULL;
+		}
+	}
+	return o;
+}
+
+/* One row at a time (single-row mode): a million devices are not held. */
+enum store_rc
+store_pg_table_each(struct store *s, const char *table, const char *key,
+    int (*fn)(json_t *row, void *arg), void *arg)
+{
+	PGresult	*r;
+	json_t		*row;
+	enum store_rc	 rc = STORE_OK;
+	char		 sql[160];
+
+	/* The names are store_table_ok()'s, never a caller's text. */
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY %s", table, key);
+	if (!PQsendQuery(s->conn, sql) || !PQsetSingleRowMode(s->conn))
+		return store_pg_fail(s, NULL, table);
+	while ((r = PQgetResult(s->conn)) != NULL) {
+		switch (PQresultStatus(r)) {
+		case PGRES_SINGLE_TUPLE:
+			if (rc != STORE_OK)
+				break;	/* drained */
+			if ((row = table_row(r, 0)) == NULL) {
+				snprintf(s->err, sizeof(s->err), "out of "
+				    "memory in %s", table);
+				rc = STORE_ERROR;
+			} else if (fn(row, arg) != 0)
+				rc = STORE_ERROR;
+			break;
+		case PGRES_TUPLES_OK:
+			break;
+		default:
+			if (rc == STORE_OK)
+				rc = store_pg_fail(s, r, table);
+			break;
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
+enum store_rc
+store_pg_table_put(struct store *s, const char *table, const char *key,
+    const json_t *row, const char *sql)
+{
+	const char	*vals[64], *c;
+	char		 nums[64][24];
+	json_t		*v;
+	PGresult	*r;
+	enum store_rc	 rc = STORE_OK;
+	int		 n = 0;
+
+	(void)key;
+	json_object_foreach((json_t *)row, c, v) {
+		if (n == 64)
+			break;
+		if (json_is_integer(v)) {
+			snprintf(nums[n], sizeof(nums[n]), "%lld",
+			    (long long)json_integer_value(v));
+			vals[n] = nums[n];
+		} else if (json_is_string(v))
+			vals[n] = json_string_value(v);
+		else
+			vals[n] = NULL;
+		n++;
+	}
+	r = PQexecParams(s->conn, sql, n, NULL, vals, NULL, NULL, 0);
+	if (r == NULL || PQresultStatus(r) != PGRES_COMMAND_OK)
+		rc = store_pg_fail(s, r, table);
+	PQclear(r);
+	return rc;
+}
+
+/* After rows with their ids: the identity goes on from the highest. */
+enum store_rc
+store_pg_table_ids(struct store *s, const char *table)
+{
+	PGresult	*r;
+	enum store_rc	 rc = STORE_OK;
+	char		 sql[256];
+
+	snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence("
+	    "'%s', 'id'), coalesce(max(id), 0) + 1, false) FROM %s "
+	    "WHERE pg_get_serial_sequence('%s', 'id') IS NOT NULL",
+	    table, table, table);
+	/* Tables without an id column have no sequence to move. */
+	if (strcmp(table, "meta") == 0 || strcmp(table, "device_seen") == 0 ||
+	    strcmp(table, "monitors") == 0 || strcmp(table, "device_pins") == 0 ||
+	    strcmp(table, "checksync_events") == 0)
+		return STORE_OK;
+	r = PQexec(s->conn, sql);
+	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK)
+		rc = store_pg_fail(s, r, table);
+	PQclear(r);
+	return rc;
+}

@@ -371,6 +371,11 @@ enum store_rc	 store_pg_bulk_ids(struct store_bulk *, int64_t, int64_t *,
 		    size_t, size_t *);
 enum store_rc	 store_pg_bulk_columns(struct store_bulk *, int *,
 		    json_t **);
+enum store_rc	 store_pg_table_each(struct store *, const char *,
+		    const char *, int (*)(json_t *, void *), void *);
+enum store_rc	 store_pg_table_put(struct store *, const char *,
+		    const char *, const json_t *, const char *);
+enum store_rc	 store_pg_table_ids(struct store *, const char *);
 enum store_rc	 store_pg_bulk_export(struct store_bulk *, int,
 		    store_bulk_fn, void *);
 

@@ -3167,6 +3167,100 @@ store_sqlite_seterr(struct store *s, const char *msg)
 	snprintf(s->err, sizeof(s->err), "%s", msg);
 }
 
+/* ---------------------------------------- whole tables (moving a store) */
+
+static enum store_rc
+store_sqlite_table_each(struct store *s, const char *table, const char *key,
+    int (*fn)(json_t *row, void *arg), void *arg)
+{
+	sqlite3_stmt	*p;
+	json_t		*row, *v;
+	char		 sql[160];
+	int		 i, n, rc;
+
+	/* The names are store_table_ok()'s, never a caller's text. */
+	snprintf(sql, sizeof(sql), "SELECT * FROM %s ORDER BY %s", table, key);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &p, NULL) != SQLITE_OK) {
+		seterr(s, table);
+		return STORE_ERROR;
+	}
+	n = sqlite3_column_count(p);
+	while ((rc = sqlite3_step(p)) == SQLITE_ROW) {
+		if ((row = json_object()) == NULL)
+			goto oom;
+		for (i = 0; i < n; i++) {
+			switch (sqlite3_column_type(p, i)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(p, i));
+				break;
+			case SQLITE_NULL:
+				v = json_null();
+				break;
+			default:
+				v = json_stringn((const char *)
+				    sqlite3_column_text(p, i),
+				    (size_t)sqlite3_column_bytes(p, i));
+				break;
+			}
+			if (v == NULL || json_object_set_new(row,
+			    sqlite3_column_name(p, i), v) != 0) {
+				json_decref(row);
+				goto oom;
+			}
+		}
+		if (fn(row, arg) != 0) {
+			sqlite3_finalize(p);
+			return STORE_ERROR;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		seterr(s, table);
+		sqlite3_finalize(p);
+		return STORE_ERROR;
+	}
+	sqlite3_finalize(p);
+	return STORE_OK;
+oom:
+	snprintf(s->err, sizeof(s->err), "out of memory (or a text that is "
+	    "not UTF-8) in %s", table);
+	sqlite3_finalize(p);
+	return STORE_ERROR;
+}
+
+static enum store_rc
+store_sqlite_table_put(struct store *s, const char *table, const char *key,
+    const json_t *row, const char *sql)
+{
+	sqlite3_stmt	*p;
+	const char	*c;
+	json_t		*v;
+	int		 i = 0, rc;
+
+	(void)key;
+	if (sqlite3_prepare_v2(s->db, sql, -1, &p, NULL) != SQLITE_OK) {
+		seterr(s, table);
+		return STORE_ERROR;
+	}
+	json_object_foreach((json_t *)row, c, v) {
+		i++;
+		if (json_is_integer(v))
+			rc = sqlite3_bind_int64(p, i, json_integer_value(v));
+		else if (json_is_string(v))
+			rc = sqlite3_bind_text(p, i, json_string_value(v),
+			    (int)json_string_length(v), SQLITE_TRANSIENT);
+		else
+			rc = sqlite3_bind_null(p, i);
+		if (rc != SQLITE_OK) {
+			seterr(s, "bind");
+			sqlite3_finalize(p);
+			return STORE_ERROR;
+		}
+	}
+	rc = sqlite3_step(p);
+	sqlite3_finalize(p);
+	return maprc(s, rc, table);
+}
+
 static const struct store_ops store_sqlite_ops = {
 	.name = "SQLite",
 	.seterr = store_sqlite_seterr,
@@ -3277,4 +3371,6 @@ static const struct store_ops store_sqlite_ops = {
 	.bulk_ids = store_sqlite_bulk_ids,
 	.bulk_columns = store_sqlite_bulk_columns,
 	.bulk_export = store_sqlite_bulk_export,
+	.table_each = store_sqlite_table_each,
+	.table_put = store_sqlite_table_put,
 };

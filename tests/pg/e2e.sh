@@ -12,7 +12,7 @@ export top_srcdir top_builddir
 
 exec "$top_srcdir/tests/pg/server.sh" sh -c '
 	rc=0
-	for t in ${PG_E2E:-http changes auth instances}; do
+	for t in ${PG_E2E:-http changes auth instances move}; do
 		echo "# tests/e2e/$t.sh on PostgreSQL"
 		sh "$top_srcdir/tests/e2e/$t.sh"
 		r=$?
