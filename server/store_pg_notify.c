@@ -12,6 +12,7 @@
 
 #include "store.h"
 #include "store_int.h"
+#include "buf.h"
 #include "store_pg_int.h"
 #include "util.h"
 
@@ -29,53 +30,144 @@ seen_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* The device's last answer as device_seen has it; "" when never seen. */
-static int
-seen_last(struct store *s, int64_t device_id, char *etag, size_t elen,
-    char *addr, size_t alen)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
+/*
+ * PostgreSQL array literals, one column of a batch each: text elements
+ * quoted with '"' and '\\' escaped, so any byte but NUL goes through.
+ */
+#define COLS_SEEN	10
+#define COLS_FETCH	5
 
-	etag[0] = addr[0] = '\0';
-	if ((r = store_pg_run(s, &rc, PQ_SEEN_LAST, "i", device_id)) == NULL)
-		return -1;
-	if (PQntuples(r) > 0) {
-		store_pg_copy(r, 0, 0, etag, elen);
-		store_pg_copy(r, 0, 1, addr, alen);
+static void
+arr_int(struct buf *b, int64_t v)
+{
+	buf_printf(b, "%s%lld", b->len > 1 ? "," : "", (long long)v);
+}
+
+static void
+arr_text(struct buf *b, const char *v)
+{
+	if (b->len > 1)
+		buf_addc(b, ',');
+	buf_addc(b, '"');
+	for (; *v; v++) {
+		if (*v == '"' || *v == '\\')
+			buf_addc(b, '\\');
+		buf_addc(b, *v);
 	}
-	PQclear(r);
-	return 0;
+	buf_addc(b, '"');
+}
+
+static void
+arr_open(struct buf *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		buf_init(&b[i], (size_t)64 << 20);
+		buf_addc(&b[i], '{');
+	}
+}
+
+/* Closes the arrays; -1 when one outgrew its bound or memory. */
+static int
+arr_close(struct buf *b, size_t n)
+{
+	size_t	 i;
+	int	 ret = 0;
+
+	for (i = 0; i < n; i++)
+		if (buf_addc(&b[i], '}') != 0 || b[i].failed)
+			ret = -1;
+	return ret;
+}
+
+static void
+arr_free(struct buf *b, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		buf_free(&b[i]);
+}
+
+/* What device_seen had for one device before this batch. */
+struct seen_prev {
+	int64_t	 id;
+	char	 etag[sizeof(((struct store_seen *)0)->etag)];
+	char	 addr[sizeof(((struct store_seen *)0)->addr)];
+	int	 found;		/* the upsert found the device */
+};
+
+static int
+prev_cmp(const void *a, const void *b)
+{
+	int64_t	 x = ((const struct seen_prev *)a)->id;
+	int64_t	 y = ((const struct seen_prev *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct seen_prev *
+prev_find(struct seen_prev *p, size_t n, int64_t id)
+{
+	struct seen_prev	 k;
+
+	k.id = id;
+	return bsearch(&k, p, n, sizeof(*p), prev_cmp);
 }
 
 /*
  * One transaction for the batch, as store_sqlite.c writes it: a device's
- * run of records makes one device_seen upsert, and history rows only for
+ * run of records makes one device_seen row, and history rows only for
  * answers that differ from the one before or went to a new address.
+ * Three statements whatever the batch's size (issue 13 §3): the devices'
+ * last answers, every device_seen upsert, every history row.
  */
 int
 store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 {
-	const struct store_seen	**o, *last, *rev, *ua, *f;
-	char			 petag[sizeof(rec->etag)];
-	char			 paddr[sizeof(rec->addr)];
-	PGresult		*r;
+	const struct store_seen	**o = NULL, *last, *rev, *ua, *f;
+	struct seen_prev	*pv = NULL, *p;
+	struct buf		 a[COLS_SEEN], h[COLS_FETCH], ids;
+	const char		*pe, *pa;
+	PGresult		*r = NULL;
 	enum store_rc		 rc;
-	size_t			 i, j, k;
-	int			 found;
+	size_t			 i, j, k, nd = 0, nh = 0;
+	int			 ret = -1, row;
 
-	if ((o = calloc(n ? n : 1, sizeof(*o))) == NULL) {
+	arr_open(a, COLS_SEEN);
+	arr_open(h, COLS_FETCH);
+	arr_open(&ids, 1);
+	if ((o = calloc(n ? n : 1, sizeof(*o))) == NULL ||
+	    (pv = calloc(n ? n : 1, sizeof(*pv))) == NULL) {
 		snprintf(s->err, sizeof(s->err), "out of memory");
-		return -1;
+		goto out;
 	}
 	for (i = 0; i < n; i++)
 		o[i] = &rec[i];
 	qsort(o, n, sizeof(*o), seen_cmp);
-	if (store_pg_begin(s) != 0) {
-		free(o);
-		return -1;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && o[j]->device_id == o[i]->device_id;
+		    j++)
+			;
+		pv[nd++].id = o[i]->device_id;
+		arr_int(&ids, o[i]->device_id);
 	}
+	if (arr_close(&ids, 1) != 0) {
+		snprintf(s->err, sizeof(s->err), "bookkeeping batch too big");
+		goto out;
+	}
+	if (store_pg_begin(s) != 0)
+		goto out;
 	s->whole = 1;
+	if ((r = store_pg_run(s, &rc, PQ_SEEN_LAST, "s", ids.data)) == NULL)
+		goto fail;
+	for (row = 0; row < PQntuples(r); row++)
+		if ((p = prev_find(pv, nd, store_pg_int(r, row, 0))) != NULL) {
+			store_pg_copy(r, row, 1, p->etag, sizeof(p->etag));
+			store_pg_copy(r, row, 2, p->addr, sizeof(p->addr));
+		}
+	PQclear(r);
 	for (i = 0; i < n; i = j) {
 		for (j = i + 1; j < n && o[j]->device_id == o[i]->device_id;
 		    j++)
@@ -88,40 +180,73 @@ store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 			if (ua->ua[0] == '\0')
 				ua = o[k];
 		}
-		if (seen_last(s, last->device_id, petag, sizeof(petag), paddr,
-		    sizeof(paddr)) != 0)
-			goto fail;
-		r = store_pg_run(s, &rc, PQ_SEEN, "isissSsssi",
-		    last->device_id, rev->revision, (int64_t)last->when,
-		    last->etag, last->addr, ua->ua, ua->ua_vendor,
-		    ua->ua_model, ua->ua_firmware, (int64_t)(j - i));
-		if (r == NULL)
-			goto fail;
-		found = strtoll(PQcmdTuples(r), NULL, 10) > 0;
-		PQclear(r);
-		if (!found)
-			continue;	/* the device was removed since */
+		arr_int(&a[0], last->device_id);
+		arr_text(&a[1], rev->revision);
+		arr_int(&a[2], (int64_t)last->when);
+		arr_text(&a[3], last->etag);
+		arr_text(&a[4], last->addr);
+		arr_text(&a[5], ua->ua);
+		arr_text(&a[6], ua->ua_vendor);
+		arr_text(&a[7], ua->ua_model);
+		arr_text(&a[8], ua->ua_firmware);
+		arr_int(&a[9], (int64_t)(j - i));
+	}
+	if (arr_close(a, COLS_SEEN) != 0) {
+		snprintf(s->err, sizeof(s->err), "bookkeeping batch too big");
+		goto fail;
+	}
+	if ((r = store_pg_run(s, &rc, PQ_SEEN, "ssssssssss", a[0].data,
+	    a[1].data, a[2].data, a[3].data, a[4].data, a[5].data, a[6].data,
+	    a[7].data, a[8].data, a[9].data)) == NULL)
+		goto fail;
+	/* A device removed since its fetch has no history to write. */
+	for (row = 0; row < PQntuples(r); row++)
+		if ((p = prev_find(pv, nd, store_pg_int(r, row, 0))) != NULL)
+			p->found = 1;
+	PQclear(r);
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && o[j]->device_id == o[i]->device_id;
+		    j++)
+			;
+		if ((p = prev_find(pv, nd, o[i]->device_id)) == NULL ||
+		    !p->found)
+			continue;
+		pe = p->etag;
+		pa = p->addr;
 		for (k = i; k < j; k++) {
 			f = o[k];
-			if (strcmp(f->etag, petag) == 0 &&
-			    strcmp(f->addr, paddr) == 0)
+			if (strcmp(f->etag, pe) == 0 && strcmp(f->addr, pa) == 0)
 				continue;
-			if (store_pg_exec(s, PQ_FETCH_LOG, "iissi",
-			    f->device_id, (int64_t)f->when, f->etag, f->addr,
-			    (int64_t)(f->secrets != 0)) != STORE_OK)
-				goto fail;
-			memcpy(petag, f->etag, sizeof(petag));
-			memcpy(paddr, f->addr, sizeof(paddr));
+			arr_int(&h[0], f->device_id);
+			arr_int(&h[1], (int64_t)f->when);
+			arr_text(&h[2], f->etag);
+			arr_text(&h[3], f->addr);
+			arr_int(&h[4], f->secrets != 0);
+			nh++;
+			pe = f->etag;
+			pa = f->addr;
 		}
 	}
-	free(o);
+	if (arr_close(h, COLS_FETCH) != 0) {
+		snprintf(s->err, sizeof(s->err), "bookkeeping batch too big");
+		goto fail;
+	}
+	if (nh > 0 && store_pg_exec(s, PQ_FETCH_LOG, "sssss", h[0].data,
+	    h[1].data, h[2].data, h[3].data, h[4].data) != STORE_OK)
+		goto fail;
 	s->whole = 0;
-	return store_pg_commit(s);
+	ret = store_pg_commit(s);
+	goto out;
 fail:
-	free(o);
 	s->whole = 0;
 	store_pg_rollback(s);
-	return -1;
+out:
+	arr_free(a, COLS_SEEN);
+	arr_free(h, COLS_FETCH);
+	arr_free(&ids, 1);
+	free(o);
+	free(pv);
+	return ret;
 }
 
 enum store_rc

@@ -85,12 +85,20 @@ static const char *const sqls[PQ__COUNT] = {
 	    "FROM templates WHERE name = $1",
 	[PQ_VARS] = "SELECT name, value, updated, secret FROM vars "
 	    "WHERE layer = $1 AND scope = $2 ORDER BY name",
+	/*
+	 * The bookkeeping writer's batch in three statements, whatever its
+	 * size (issue 13 §3): arrays of one element per device or per
+	 * history row, unnested.
+	 */
 	[PQ_SEEN] = "INSERT INTO device_seen(device_id, revision, last_fetch, "
 	    "last_etag, last_addr, last_ua, fetches, ua_vendor, ua_model, "
 	    "ua_firmware) "
-	    "SELECT $1::bigint, nullif($2, ''), $3, $4, $5, nullif($6, ''), $10, "
-	    "nullif($7, ''), nullif($8, ''), nullif($9, '') "
-	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1::bigint) "
+	    "SELECT t.d, nullif(t.r, ''), t.lf, t.e, t.a, nullif(t.ua, ''), "
+	    "t.n, nullif(t.uv, ''), nullif(t.um, ''), nullif(t.uf, '') "
+	    "FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::text[], "
+	    "$5::text[], $6::text[], $7::text[], $8::text[], $9::text[], "
+	    "$10::bigint[]) AS t(d, r, lf, e, a, ua, uv, um, uf, n) "
+	    "WHERE EXISTS (SELECT 1 FROM devices WHERE id = t.d) "
 	    "ON CONFLICT(device_id) DO UPDATE SET "
 	    "revision = coalesce(excluded.revision, device_seen.revision), "
 	    "last_fetch = excluded.last_fetch, last_etag = excluded.last_etag, "
@@ -100,11 +108,13 @@ static const char *const sqls[PQ__COUNT] = {
 	    "ua_vendor = coalesce(excluded.ua_vendor, device_seen.ua_vendor), "
 	    "ua_model = coalesce(excluded.ua_model, device_seen.ua_model), "
 	    "ua_firmware = coalesce(excluded.ua_firmware, "
-	    "device_seen.ua_firmware)",
-	[PQ_SEEN_LAST] = "SELECT coalesce(last_etag, ''), "
-	    "coalesce(last_addr, '') FROM device_seen WHERE device_id = $1",
+	    "device_seen.ua_firmware) RETURNING device_id",
+	[PQ_SEEN_LAST] = "SELECT device_id, coalesce(last_etag, ''), "
+	    "coalesce(last_addr, '') FROM device_seen "
+	    "WHERE device_id = ANY($1::bigint[])",
 	[PQ_FETCH_LOG] = "INSERT INTO fetches(device_id, ts, etag, addr, "
-	    "secrets) VALUES ($1, $2, $3, $4, $5)",
+	    "secrets) SELECT * FROM unnest($1::bigint[], $2::bigint[], "
+	    "$3::text[], $4::text[], $5::integer[])",
 	[PQ_ENROLL] = "INSERT INTO devices(sfua_id, mac, vendor, model, state, "
 	    "label, domain_id, enrolled_from) VALUES ($1, nullif($2, ''), "
 	    "nullif($3, ''), nullif($4, ''), 'pending', "
