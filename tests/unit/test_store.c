@@ -7,6 +7,7 @@
  * and rotation, the change log triggers, rollback, and that bookkeeping
  * never touches a device's `updated`.
  */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,35 @@ unseal(void *arg, const char *sealed)
 	if (strncmp(sealed, "open:", 5) != 0)
 		return NULL;
 	return json_loads(sealed + 5, JSON_DECODE_ANY, NULL);
+}
+
+/*
+ * Commits a change-log row on a connection of its own, then waits up to
+ * 5 s for st to hear it: what store_listen_take() returned.
+ */
+static int
+heard(struct store *st, const char *path)
+{
+	struct store	*w;
+	struct pollfd	 pfd;
+	char		 err[256];
+	int		 i, n = 0;
+
+	if ((w = store_open(path, 0, 1000, err, sizeof(err))) == NULL ||
+	    store_notify_request(w, -1) != STORE_OK) {
+		fprintf(stderr, "# %s\n", w ? store_errmsg(w) : err);
+		store_close(w);
+		return -1;
+	}
+	store_close(w);
+	for (i = 0; i < 50 && n == 0; i++) {
+		pfd.fd = store_listen_fd(st);
+		pfd.events = POLLIN;
+		if (pfd.fd >= 0)
+			(void)poll(&pfd, 1, 100);
+		n = store_listen_take(st);
+	}
+	return n;
 }
 
 int
@@ -384,6 +414,21 @@ main(void)
 		    2, "the pin and the unpin audited, not the refusals");
 	}
 	/*
+	 * PostgreSQL pushes commits that write the change log (LISTEN,
+	 * issue 13 §2); SQLite has no push.
+	 */
+	if (teststore_pg()) {
+		ok(store_listen(st) == 0 && store_listen_fd(st) >= 0,
+		    "LISTEN on the store's connection");
+		ok(store_listen_take(st) == 0, "nothing heard before a commit");
+		ok(heard(st, path) >= 1, "a commit on another connection "
+		    "is heard");
+		ok(store_listen_take(st) == 0, "once");
+	} else
+		ok(store_listen(st) == -1 && strstr(store_errmsg(st),
+		    "not supported"), "SQLite has no push: %s",
+		    store_errmsg(st));
+	/*
 	 * PostgreSQL: a connection the server ended (a restart, a network
 	 * cut) fails the call that finds it, and the next one connects
 	 * again, no reopen needed.
@@ -402,6 +447,8 @@ main(void)
 		    store_device_by_sfua(st, 1, "urn:ex:two-domains", &d) ==
 		    STORE_OK, "the one after connects again (statements "
 		    "prepared anew)");
+		ok(heard(st, path) >= 1, "and LISTENs again: a commit is "
+		    "heard");
 	} else
 		ok(1, "a connection ended by the server # SKIP PostgreSQL's");
 	store_close(st);
