@@ -1315,9 +1315,9 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		if (n > 0 && (size_t)n < boundlen - off)
 			off += (size_t)n;
 	}
-	{
+	if (h->answers || store_is_pg(cfg->store)) {
 		/* Without an answer cache, the feed still tells the notifier
-		 * and readiness (feed.h). */
+		 * and readiness (feed.h): PostgreSQL's pushes. */
 		struct resource_opts	 ro;
 
 		http_resource_opts(h, &ro);
