@@ -256,9 +256,9 @@ worker_new(struct http *h)
 }
 
 /*
- * The calling worker thread's: one made ahead at start-up (issue 13 §4:
- * a worker whose first request comes while the database is away still
- * serves what is cached), else a new one.
+ * The calling worker thread's: one made ahead at start-up (PostgreSQL,
+ * issue 13 §4: a worker whose first request comes while the database is
+ * away still serves what is cached), else a new one.
  */
 static struct resource *
 worker_resource(struct http *h)
@@ -1229,9 +1229,13 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 	    (h->key = slurp(cfg->key)) == NULL ||
 	    load_domains(h) != 0)
 		goto fail;
-	/* Each listener's worker threads find their store connection made. */
-	for (i = 0; i < (size_t)cfg->nlisten * (cfg->threads > 1 ?
-	    cfg->threads : 1); i++) {
+	/*
+	 * PostgreSQL: each listener's worker threads find their connection
+	 * made, so that cached answers are served by every worker while
+	 * the database is away (a SQLite file is opened on first use).
+	 */
+	for (i = 0; store_is_pg(cfg->store) && i < (size_t)cfg->nlisten *
+	    (cfg->threads > 1 ? cfg->threads : 1); i++) {
 		struct worker	*w;
 
 		if ((w = worker_new(h)) == NULL)

@@ -301,11 +301,19 @@ watch_store(struct notifier *n)
 	do {
 		if (store_changes_since(n->st, n->seq, ch, CHANGE_BATCH,
 		    &got) != STORE_OK) {
-			log_warnx("notifier: change log: %s",
-			    store_errmsg(n->st));
-			n->dv = -1;	/* try again next time */
+			/* Said once; tried again each tick till it reads. */
+			if (!n->watch_failing)
+				log_warnx("notifier: change log: %s",
+				    store_errmsg(n->st));
+			n->watch_failing = 1;
+			n->dv = -1;
+			n->fgen--;
 			return;
 		}
+		if (n->watch_failing)
+			log_info("notifier: the change log is read again "
+			    "from seq %lld", (long long)n->seq);
+		n->watch_failing = 0;
 		for (i = 0; i < got; i++) {
 			apply_change(n, &ch[i]);
 			n->seq = ch[i].seq;

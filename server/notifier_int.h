@@ -196,6 +196,7 @@ struct notifier {
 	int64_t			 dv, seq;
 	const struct feed	*feed;		/* NULL: poll data_version */
 	uint64_t		 fgen;		/* its generation last read */
+	int			 watch_failing;	/* the change log's read failed */
 	uint64_t		 next_watch, next_flush, next_expiry;
 	time_t			 next_prune, next_trim;
 	double			 tokens;

@@ -209,7 +209,7 @@ sc var set global timezone "$TZS" --secret >/dev/null
 
 # ------------------------------------------------------------ rotation
 QA=$(qof "$DEV" alice)
-printf 'alice-new-1\n' | sc user passwd alice --overlap 3 > "$W/out"
+printf 'alice-new-1\n' | sc user passwd alice --overlap 8 > "$W/out"
 T_OLD=$(date +%s)
 contains "user passwd says until when the old one works" "$(cat "$W/out")" "the old one is accepted until"
 is "old password in the overlap (Basic): 200" "$(get "alice:$PW" "$QA" --basic)" 200
@@ -233,7 +233,7 @@ is "SHA-256, old password, nc 1: 200" "$(status "$BASE?$QA" -H "$(auth "$PW" 000
 is "SHA-256, new password, nc 2: 200" "$(status "$BASE?$QA" -H "$(auth alice-new-1 00000002)")" 200
 is "SHA-256, new password, nc 1 again: a replay, 401" "$(status "$BASE?$QA" -H "$(auth alice-new-1 00000001)")" 401
 is "SHA-256, old password, nc 3: 200" "$(status "$BASE?$QA" -H "$(auth "$PW" 00000003)")" 200
-while [ "$(date +%s)" -le $((T_OLD + 4)) ]; do sleep 0.5; done
+while [ "$(date +%s)" -le $((T_OLD + 9)) ]; do sleep 0.5; done
 is "after the overlap, old password (Basic): 401" "$(get "alice:$PW" "$QA" --basic)" 401
 is "after the overlap, old password (Digest): 401" "$(get "alice:$PW" "$QA" --digest)" 401
 is "SHA-256, old password, nc 4: 401" "$(status "$BASE?$QA" -H "$(auth "$PW" 00000004)")" 401
