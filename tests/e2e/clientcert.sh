@@ -4,7 +4,7 @@
 # "factory CA" configured for the domain, device certificates naming a
 # MAC or an sfua-id, self-signed ones for trust on first use.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need openssl
+need openssl; need_sql
 MK="$top_srcdir/certs/mkclient.sh"
 make_store
 DEV2=urn:uuid:00000000-0000-1000-8000-00aabbccdd02
