@@ -1,15 +1,15 @@
 #!/bin/sh
 # bootstrap: RFC 6011 §5 "a one-time password valid only for the initial
 # access", rotation with an overlap, and secret variables, against the
-# real daemon over real TLS with real curl and a real SQLite file.
+# real daemon over real TLS with real curl and a real store.
 # Bad input first (durations, windows, a used one-time password), then:
 # a one-time password works once and its answer carries the long-term
 # password, which then works (Basic and Digest); two passwords during a
 # rotation's overlap, one after it; secret variables only in full
 # answers; and no password or secret in clear in the store or the log.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3
-q() { sqlite3 "$STORE" "$1"; }
+need_sql
+q() { sql "$1"; }
 # get WHO:PASSWORD QUERY [curl args]: body in $W/body, prints the status.
 get() {
 	_u=$1 _q=$2; shift 2
@@ -40,10 +40,10 @@ for d in -1 1w 1.5d abc; do
 		"$([ $rc -ne 0 ] && printf '%s' "$out" | grep -q -- --overlap; echo $?)"
 done
 is "no user was made by any of that" "$(q "SELECT count(*) FROM users WHERE name = 'badu'")" 0
-mv "$STORE.key" "$W/away.key"
+mv "$KEYF" "$W/away.key"
 fails_quiet "var set --secret without a seal key is refused" "needs the seal key" \
 	sc var set global timezone nope --secret
-mv "$W/away.key" "$STORE.key"
+mv "$W/away.key" "$KEYF"
 is "and nothing was stored" "$(q "SELECT count(*) FROM vars")" 0
 big=$(head -c 1100 /dev/zero | tr '\0' x)
 fails_quiet "a secret over 1024 bytes is refused" "at most 1024" \
@@ -59,7 +59,7 @@ ok "16 characters of the unambiguous alphabet ($OTP)" \
 	"$(printf '%s' "$OTP" | grep -qxE "[$ALPHA]{16}"; echo $?)"
 is "nothing on stderr" "$(cat "$W/err")" ""
 is "stored as a one-time password, open for an hour" \
-	"$(q "SELECT otp, otp_not_before IS NULL, otp_not_after BETWEEN $NOW + 3590 AND $NOW + 3610 FROM users WHERE name = 'bob'")" "1|1|1"
+	"$(q "SELECT otp, CAST(otp_not_before IS NULL AS integer), CAST(otp_not_after BETWEEN $NOW + 3590 AND $NOW + 3610 AS integer) FROM users WHERE name = 'bob'")" "1|1|1"
 OTP2=$(sc user add bob2 --one-time)
 ok "another user gets another one" "$([ -n "$OTP2" ] && [ "$OTP2" != "$OTP" ]; echo $?)"
 OTPX=$(sc user add carol --one-time --not-before $((NOW - 100)) --valid-for 10)
@@ -67,7 +67,7 @@ OTPF=$(sc user add dave --one-time --not-before $((NOW + 3600)) --valid-for 1d)
 OTPE=$(sc user add eve --one-time --valid-for 30m)
 OTPG=$(sc user add gina --one-time)
 is "default window: 7 days" \
-	"$(q "SELECT otp_not_after BETWEEN $NOW + 604790 AND $NOW + 604810 FROM users WHERE name = 'gina'")" 1
+	"$(q "SELECT CAST(otp_not_after BETWEEN $NOW + 604790 AND $NOW + 604810 AS integer) FROM users WHERE name = 'gina'")" 1
 OTPH=$(sc user add hank --one-time --valid-for 90s)
 OTPY=$(sc user add yuri --one-time)
 OTPN=$(sc user add nina --one-time)
@@ -110,7 +110,7 @@ start_daemon "unknown_device default" "auth_fail_limit 1000"
 is "expired one-time password (Basic): 401" "$(get "carol:$OTPX" "$(qof "$D_carol" carol)" --basic)" 401
 is "expired one-time password (Digest): 401" "$(get "carol:$OTPX" "$(qof "$D_carol" carol)" --digest)" 401
 is "not yet valid one-time password: 401" "$(get "dave:$OTPF" "$(qof "$D_dave" dave)" --basic)" 401
-is "and neither was used up" "$(q "SELECT group_concat(otp) FROM users WHERE name IN ('carol', 'dave')")" "1,1"
+is "and neither was used up" "$(q "SELECT otp FROM users WHERE name IN ('carol', 'dave')" | paste -sd, -)" "1,1"
 is "a wrong password for an OTP user: 401" "$(get "bob:x$OTP" "$(qof "$D_bob" bob)" --basic)" 401
 is "another user's one-time password: 401" "$(get "bob:$OTP2" "$(qof "$D_bob" bob)" --basic)" 401
 is "bob's one-time password for bob2's device (sfua-user bob): 403" \
@@ -247,17 +247,17 @@ is "the new one: 200" "$(get "alice:alice-new-2" "$QA" --digest)" 200
 printf 'alice-new-3\n' | sc user passwd alice >/dev/null
 is "default overlap (1d): the previous one still 200" "$(get "alice:alice-new-2" "$QA" --basic)" 200
 is "stored: the old one until a day from now" \
-	"$(q "SELECT old_until BETWEEN $NOW + 86300 AND $(date +%s) + 86410 FROM users WHERE name = 'alice'")" 1
+	"$(q "SELECT CAST(old_until BETWEEN $NOW + 86300 AND $(date +%s) + 86410 AS integer) FROM users WHERE name = 'alice'")" 1
 
 # ------------------------------------------------------------ nothing in clear
 ok "the daemon is alive" "$(alive; echo $?)"
 stop_daemon
 for s in "$OTP" "$LONG" "$LONGE" "$LONG2" "$OTPE" "$TZS" "$SETS" alice-new-1; do
-	ok "no '$s' in the store or its WAL" "$(! grep -qa -- "$s" "$STORE" "$STORE-wal" 2>/dev/null; echo $?)"
+	ok "no '$s' in the store or its WAL" "$(! store_bytes | grep -qa -- "$s"; echo $?)"
 	ok "no '$s' in the daemon's log" "$(! grep -qa -- "$s" "$W/daemon.err"; echo $?)"
 done
 ok "(the same grep finds what is kept in clear: a plain variable)" \
-	"$(grep -qa ntp.example.net "$STORE" "$STORE-wal" 2>/dev/null; echo $?)"
+	"$(store_bytes | grep -qa ntp.example.net; echo $?)"
 contains "the log says a one-time credential was used" "$(cat "$W/daemon.err")" "one-time credential used up"
 
 # ------------------------------------------------------------ no seal key
@@ -267,9 +267,9 @@ contains "the log says a one-time credential was used" "$(cat "$W/daemon.err")" 
   "$SIPCFGD" -n -f "$W/nokey.conf" ) 2>"$W/nokey.err"
 is "sipcfgd -n: a seal_key that does not exist is an error" $? 1
 contains "... naming it" "$(cat "$W/nokey.err")" "no-such.key: no such file"
-mv "$STORE.key" "$W/kept.key"
+mv "$KEYF" "$W/kept.key"
 start_daemon
-mv "$W/kept.key" "$STORE.key"
+mv "$W/kept.key" "$KEYF"
 contains "without a key sipcfgd warns what it cannot do" "$(cat "$W/daemon.err")" "one-time passwords cannot be used"
 c -o /dev/null -D "$W/nk" -u "nina:$OTPN" --basic "$BASE?$(qof "$D_nina" nina)"
 is "no seal key: 503" "$(code "$W/nk")" 503

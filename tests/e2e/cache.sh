@@ -2,13 +2,13 @@
 # cache: the daemon's one answer cache (issue 11, item 2), against the real
 # sipcfgd, real TLS, real curl and a real SQLite file.  Bad answer_cache_mb
 # and cache_warm values stop the daemon; every kind of change to the store
-# (sipcfg or the sqlite3 shell) shows in the very next GET; a change drops
+# (sipcfg or the store's shell) shows in the very next GET; a change drops
 # exactly what it touches (another device's next GET is a hit, read from
 # the SIGUSR1 statistics line); the daemon's own bookkeeping drops
 # nothing; one cache is shared by all workers; answer_cache_mb bounds it
 # (2,000 devices in 1 MiB, every answer still right); 0 turns it off.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3
+need_sql
 
 MB=16	# answer_cache_mb of the main daemon
 DCONF="answer_cache_mb $MB|cache_warm no"
@@ -274,16 +274,16 @@ is "path rule added again without a template: 200" "$(code "$W/p.h")" 200
 contains "path rule without a template: the device's own" \
 	"$(cat "$W/p.body")" "tpl=one-edited"
 
-# Edits made with the sqlite3 shell.
+# Edits made with the store's shell.
 fill a
-sqlite3 "$STORE" "UPDATE devices SET label = 'shell-label' WHERE mac = '$MA'"
-after "sqlite3 shell: devices.label" a "label=shell-label"
+sql "UPDATE devices SET label = 'shell-label' WHERE mac = '$MA'"
+after "store shell: devices.label" a "label=shell-label"
 fill a
-sqlite3 "$STORE" "UPDATE vars SET value = '\"shell-d\"' WHERE layer = 'device' AND name = 'd' AND scope = '$(urn "$MA")'"
-after "sqlite3 shell: vars.value" a "d=shell-d"
+sql "UPDATE vars SET value = '\"shell-d\"' WHERE layer = 'device' AND name = 'd' AND scope = '$(urn "$MA")'"
+after "store shell: vars.value" a "d=shell-d"
 fill a
-sqlite3 "$STORE" "UPDATE lines SET display_name = 'Shell Line' WHERE aor = 'sip:ua@example.net'"
-after "sqlite3 shell: lines.display_name" a "[Shell Line]"
+sql "UPDATE lines SET display_name = 'Shell Line' WHERE aor = 'sip:ua@example.net'"
+after "store shell: lines.display_name" a "[Shell Line]"
 
 # ----------------------------------------------------------- exactness
 # A change to a's own variable: b's next GET is a hit, a's a miss.
@@ -315,7 +315,7 @@ rel "bytes within the bound" "$S_B" -le "$S_M"
 
 # ------------------------------------------ bookkeeping drops nothing
 seenb() {
-	sqlite3 "$STORE" "SELECT coalesce((SELECT fetches FROM device_seen s
+	sql "SELECT coalesce((SELECT fetches FROM device_seen s
 	    JOIN devices d ON d.id = s.device_id WHERE d.mac = '$MB_'), 0)" 2>/dev/null
 }
 fill a
@@ -334,7 +334,13 @@ stats
 delta "... a cache hit" "$S_H" "$H1" 1
 delta "... no miss" "$S_X" "$X1" 0
 delta "bookkeeping dropped nothing (dropped by changes unchanged)" "$S_C" "$C0" 0
-rel "... and was counted as commits that touched nothing" "$S_K" -gt "$K0"
+if [ -n "$PGDB" ]; then
+	# Only a transaction that appends to the change log is announced
+	# (NOTIFY sipcfg_changes): the feed was not even woken.
+	delta "... and did not wake the feed (no NOTIFY for bookkeeping)" "$S_K" "$K0" 0
+else
+	rel "... and was counted as commits that touched nothing" "$S_K" -gt "$K0"
+fi
 
 # ----------------------------------------------------------- deletion
 fill c

@@ -8,7 +8,7 @@
 # operator's --check-sync --reboot; the per-vendor switch and its
 # per-device override; a phone that does not answer is retried.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need perl sqlite3
+need perl; need_sql
 perl -MNet::SIP -e1 2>/dev/null ||
 	{ echo "1..0 # SKIP Perl Net::SIP not installed"; exit 77; }
 PHONE="$top_srcdir/tests/e2e/syncphone.pl"
@@ -40,7 +40,7 @@ fails "checksync set: bad event" "not an Event value" sc checksync set yealink.c
 fails "checksync set: --on and --off" "not both" sc checksync set yealink.com --on --off
 is "shipped events" "$(sc --json checksync list | perl -MJSON::PP -0777 -ne 'print join ",", map { "$_->{vendor}=$_->{event}" } @{decode_json($_)}')" \
 	"cisco.com=resync,grandstream.com=check-sync,panasonic.com=check-sync,polycom.com=check-sync,snom.com=check-sync;reboot=false,yealink.com=check-sync;reboot=false"
-is "off by default everywhere" "$(sqlite3 "$STORE" 'SELECT sum(enabled) FROM checksync_events')" 0
+is "off by default everywhere" "$(sql 'SELECT sum(enabled) FROM checksync_events')" 0
 
 # Device 1 (yealink) in check-sync mode, its phone on PP1; device 2 not.
 sc device set "$DEV" --vendor yealink.com --checksync on \

@@ -4,7 +4,7 @@
 # "factory CA" configured for the domain, device certificates naming a
 # MAC or an sfua-id, self-signed ones for trust on first use.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need openssl
+need openssl; need_sql
 MK="$top_srcdir/certs/mkclient.sh"
 make_store
 DEV2=urn:uuid:00000000-0000-1000-8000-00aabbccdd02
@@ -55,7 +55,7 @@ contains "... with a warning naming the pin" "$(cat "$W/daemon.err")" "not the o
 is "wrong password with a certificate: 401, and nothing pinned" \
 	"$(cc selfA "$Q" alice:wrong)" 401
 is "no pin was made for alice's device" \
-	"$(sqlite3 "$STORE" "SELECT count(*) FROM device_pins d JOIN devices v ON v.id = d.device_id WHERE v.sfua_id = '$DEV'")" 0
+	"$(sql "SELECT count(*) FROM device_pins d JOIN devices v ON v.id = d.device_id WHERE v.sfua_id = '$DEV'")" 0
 
 # Valid and bound.
 is "factory certificate with the device's MAC: 200" "$(cc mac1 "$Q" alice:$PW)" 200
@@ -63,7 +63,7 @@ is "factory certificate with the device's sfua-id: 200" "$(cc urn1 "$Q" alice:$P
 is "factory certificate naming no device: 200 (valid, not bound)" "$(cc anon "$Q" alice:$PW)" 200
 is "no certificate (optional): 200" "$(status "$BASE?$Q" --digest -u alice:$PW)" 200
 is "valid certificates make no pin" \
-	"$(sqlite3 "$STORE" "SELECT count(*) FROM device_pins d JOIN devices v ON v.id = d.device_id WHERE v.sfua_id = '$DEV'")" 0
+	"$(sql "SELECT count(*) FROM device_pins d JOIN devices v ON v.id = d.device_id WHERE v.sfua_id = '$DEV'")" 0
 
 # Trust on first use for alice's device.
 is "self-signed A with good credentials: 200" "$(cc selfA "$Q" alice:$PW)" 200

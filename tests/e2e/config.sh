@@ -22,7 +22,9 @@ bad "base_path must be absolute" "must start with /" "base_path cfg"
 bad "missing value" "missing value" "max_age"
 out=$("$SIPCFGD" -n -f "$W/none.conf" 2>&1); rc=$?
 ok "missing configuration file: clear error ($out)" "$([ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'none.conf'; echo $?)"
-printf '%s\n' "store $W/nostore.db" "cert $CERT" "key $W/key.pem" > "$W/c2.conf"
+# (An empty database on PostgreSQL: a store not made yet.)
+new_store nostore || { echo "Bail out! cannot make an empty database"; exit 99; }
+printf '%s\n' "store $NEW_STORE" "cert $CERT" "key $W/key.pem" > "$W/c2.conf"
 out=$("$SIPCFGD" -n -f "$W/c2.conf" 2>&1); rc=$?
 ok "missing store: says to run sipcfg init" "$([ $rc -ne 0 ] && printf '%s' "$out" | grep -q 'sipcfg init'; echo $?)"
 printf '%s\n' "store $STORE" "cert $W/nocert.pem" "key $W/key.pem" > "$W/c3.conf"
@@ -34,7 +36,11 @@ out=$("$SIPCFGD" -n -f "$W/c.conf" 2>&1); rc=$?
 is "-n on a good configuration exits 0" "$rc" 0
 contains "-n prints the effective configuration" "$out" "unknown_device enroll"
 contains "-n says OK" "$out" "configuration OK"
-[ -f "$STORE-wal" ] || [ -f "$STORE" ]; ok "store untouched by -n" $?
+if [ -n "$PGDB" ]; then
+	is "store untouched by -n" "$(sql 'SELECT count(*) FROM devices')" 1
+else
+	[ -f "$STORE-wal" ] || [ -f "$STORE" ]; ok "store untouched by -n" $?
+fi
 
 # The soft connection limit: 2 connections allowed, a third is told 503.
 # Only connections that completed a handshake and made a request count.

@@ -103,9 +103,11 @@ fails "a domain with a space is refused" "not a DNS domain" \
 	"$SIPCFG" dhcp "cs s15.test"
 fails "an unknown --format is refused" "expected dnsmasq, kea or dhcpd" \
 	"$SIPCFG" dhcp --format isc "$CS"
-"$SIPCFG" -d "$W/other.db" init --realm r >/dev/null
+new_store other || { echo "Bail out! cannot make a second store"; exit 99; }
+OTHER=$NEW_STORE
+"$SIPCFG" -d "$OTHER" init --realm r >/dev/null
 fails "no argument and no domain in the store: says what to do" \
-	"no CS domain" "$SIPCFG" -d "$W/other.db" dhcp
+	"no CS domain" "$SIPCFG" -d "$OTHER" dhcp
 long=$(printf 'a%.0s' $(seq 60))
 fails "more than 255 octets: dnsmasq cannot send it, said so" \
 	"dnsmasq sends at most 255" "$SIPCFG" dhcp --format dnsmasq \
@@ -115,10 +117,10 @@ out=$("$SIPCFG" dhcp --hex "$long.one.test" "$long.two.test" \
 is "--hex: past 255 octets, two options 141 (RFC 3396) and one 58" \
 	"$(printf '%s\n' "$out" | cut -c1-10 | tr '\n' ' ')" \
 	"dhcp4 8dff dhcp4 8d14 dhcp6 003a "
-"$SIPCFG" -d "$W/other.db" domain add "$CS" --cert "$CERT" \
+"$SIPCFG" -d "$OTHER" domain add "$CS" --cert "$CERT" \
 	--key "$W/key.pem" >/dev/null
 is "no argument: the store's domains" \
-	"$("$SIPCFG" -d "$W/other.db" dhcp --format dnsmasq)" \
+	"$("$SIPCFG" -d "$OTHER" dhcp --format dnsmasq)" \
 	"$("$SIPCFG" dhcp --format dnsmasq "$CS")"
 DATA=$("$SIPCFG" --json dhcp "$CS" |
 	perl -MJSON::PP -e 'local $/; print decode_json(<STDIN>)->{dhcp4}{data}')

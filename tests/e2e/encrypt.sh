@@ -5,13 +5,13 @@
 # the same bytes; a new key changes both; a plain (bootstrap) path rule
 # delivers the key unencrypted.  Bad input first.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3 openssl
+need openssl; need_sql
 make_store
 M=00:11:22:33:44:55
 
 
 fails "device key without a seal key" "no seal key" sh -c \
-	"mv $STORE.key $W/k; $SIPCFG -d $STORE device key $M; rc=\$?; mv $W/k $STORE.key; exit \$rc"
+	"mv '$KEYF' $W/k; $SIPCFG -d '$STORE' device key $M; rc=\$?; mv $W/k '$KEYF'; exit \$rc"
 fails "unknown mode" "expected none, cms-password" sc device set "$M" --encrypt rot13
 fails "--enc-cert not a certificate" "not a PEM certificate" sc device set "$M" --enc-cert /etc/hostname
 fails "profile --encrypt typo" "expected none, cms-password" sc profile set lab --encrypt aes
@@ -24,7 +24,7 @@ sc device set "$M" --encrypt cms-password >/dev/null
 is "encrypt without a key: 500" "$(status "$BASE?$Q" --digest -u alice:$PW)" 500
 contains "the log says what to do" "$(cat "$W/daemon.err")" "sipcfg device key"
 KEY=$(sc device key "$M"); ok "device key prints the key once" "$(printf '%s' "$KEY" | grep -qx '[0-9a-f]\{64\}'; echo $?)"
-ok "the key is not in the store in clear" "$(! grep -qa "$KEY" "$STORE"; echo $?)"
+ok "the key is not in the store in clear" "$(! store_bytes | grep -qa "$KEY"; echo $?)"
 
 get() {	# get OUT: the device's answer, headers in OUT.h
 	c -o "$1" -D "$1.h" --digest -u "alice:$PW" "$BASE?$Q"

@@ -66,8 +66,10 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/sipcfg-e2e.XXXXXX")
 DPID=
 cleanup() {
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null && wait "$DPID" 2>/dev/null
-	[ -n "${PGDB:-}" ] && psql -X -q "$SIPCFG_TEST_STORE" \
-	    -c "DROP DATABASE IF EXISTS $PGDB WITH (FORCE)" >/dev/null 2>&1
+	for d in ${PGDB:-} ${PGDBS:-}; do
+		psql -X -q "$SIPCFG_TEST_STORE" \
+		    -c "DROP DATABASE IF EXISTS $d WITH (FORCE)" >/dev/null 2>&1
+	done
 	if [ "$T_FAIL" -ne 0 ] || [ -n "${KEEP:-}" ]; then
 		echo "# work dir kept: $W"
 		[ -f "$W/daemon.err" ] && sed 's/^/# daemon: /' "$W/daemon.err" | tail -20
@@ -103,10 +105,40 @@ sc() { "$SIPCFG" -d "$STORE" "$@"; }
 
 # sql STATEMENT: run it on the store with the backend's own shell (an
 # edit made outside sipcfg), printing rows as sqlite3 does ('|' apart).
-need_sql() { if [ -n "$PGDB" ]; then need psql; else need sqlite3; fi; }
+need_sql() { if [ -n "$PGDB" ]; then need psql pg_dump; else need sqlite3; fi; }
+# SQLite waits up to 5 s for a lock (sipcfgd may be writing).
 sql() {
 	if [ -n "$PGDB" ]; then psql -X -q -tA "$STORE" -c "$1"
-	else sqlite3 "$STORE" "$1"; fi
+	else sqlite3 -cmd ".timeout 5000" "$STORE" "$1"; fi
+}
+# KEYF: the store's seal key file (beside a SQLite store; on PostgreSQL
+# the one SIPCFG_SEAL_KEY names).
+if [ -n "$PGDB" ]; then KEYF=$SIPCFG_SEAL_KEY; else KEYF=$STORE.key; fi
+# new_store NAME: sets NEW_STORE to another, empty store of this test's:
+# the file $W/NAME.db, or a database ${PGDB}_NAME on the same server
+# (NAME's other characters than [a-z0-9_] as '_'; dropped on exit too;
+# the same seal key).
+PGDBS=
+new_store() {
+	if [ -n "$PGDB" ]; then
+		_d=${PGDB}_$(printf '%s' "$1" | tr -c 'a-z0-9_' '_')
+		psql -X -q "$SIPCFG_TEST_STORE" -c "CREATE DATABASE $_d" \
+		    >/dev/null || return 1
+		PGDBS="$PGDBS $_d"
+		case $SIPCFG_TEST_STORE in
+		*\?*) NEW_STORE="$SIPCFG_TEST_STORE&dbname=$_d" ;;
+		*) NEW_STORE="$SIPCFG_TEST_STORE?dbname=$_d" ;;
+		esac
+	else
+		NEW_STORE=$W/$1.db
+	fi
+}
+# store_bytes: all the store holds, to grep for what must not be there
+# (the SQLite file and its WAL; a pg_dump of the database, without the
+# random key of its \restrict lines).
+store_bytes() {
+	if [ -n "$PGDB" ]; then pg_dump -d "$STORE" | grep -Ev '^\\(un)?restrict '
+	else cat "$STORE" "$STORE-wal" 2>/dev/null; fi
 }
 
 # The demo-like store: user alice, a device with one line, the generic

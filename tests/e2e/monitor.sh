@@ -7,7 +7,7 @@
 # notify_body on refused with a sip: listener; bad notifier
 # configuration is refused with file:line and a reason.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3 perl
+need perl; need_sql
 make_store
 A="--digest -u alice:$PW"
 # The daemon's private TLS directory goes here, to be checked below.
@@ -50,7 +50,7 @@ start_daemon "sip_listen sip:127.0.0.1:$P1" "sip_listen sips:127.0.0.1:$P2" \
 	"sip_host 127.0.0.1"
 contains "ready lines name the SIP transports" "$(cat "$W/daemon.out")" \
 	"sipcfgd: sip tls 127.0.0.1:$P2"
-TOKEN=$(sqlite3 "$STORE" "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV'")
+TOKEN=$(sql "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV'")
 ok "the device has a 32-hex monitor token" "$(printf '%s' "$TOKEN" | grep -qx '[0-9a-f]\{32\}'; echo $?)"
 c -o /dev/null -D "$W/h" $A "$BASE?$Q"
 links=$(last "$W/h" | grep -i '^Link:' | tr -d '\r')

@@ -10,7 +10,7 @@
 # public address elsewhere is still refused; then the flows; then a
 # connection that closes, which ends its subscription at the next NOTIFY.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need perl sqlite3
+need perl; need_sql
 perl -MNet::SIP -MIO::Socket::SSL -e1 2>/dev/null ||
 	{ echo "1..0 # SKIP Perl Net::SIP / IO::Socket::SSL not installed"; exit 77; }
 SIPSUB="$top_srcdir/tests/e2e/sipsub.pl"
@@ -52,7 +52,7 @@ wait_subs() {	# wait_subs N: until `sipcfg subs` has N rows (5 s)
 }
 
 make_store
-TOKEN=$(sqlite3 "$STORE" "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV'")
+TOKEN=$(sql "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV'")
 P1=$(free_port); P2=$(free_port)
 while [ "$P2" = "$P1" ]; do P2=$(free_port); done
 DEAD=$(free_port)	# nothing listens there

@@ -4,8 +4,9 @@
 # subscriber on Perl's Net::SIP.  The monitor Link; bad input first (489,
 # 404, 406, 423, 401); then over UDP: subscribe, the immediate NOTIFY, a
 # change, a change that leaves the bytes alone, coalescing, `sipcfg subs`,
-# `sipcfg notify`, a sqlite3 shell change, what each kind of change
-# touches (a second device: its variables, user, profile and lines),
+# `sipcfg notify`, a change made with the store's shell (sqlite3 or
+# psql), what each kind of change touches (a second device: its
+# variables, user, profile and lines),
 # refresh, unsubscribe, fetch,
 # sub_max_expires; TLS (with a challenged refresh), TCP (with an
 # unsubscribe that carries no credentials); NOTIFYs answered 489 and
@@ -13,7 +14,7 @@
 # notify_body yes): expiry, SIGTERM; a third (sips: only, notify_body
 # yes, which a sip: listener would refuse): body=true over TLS.  Every SIP message is in $W/NAME.trace (KEEP=1 keeps $W).
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need perl sqlite3
+need perl; need_sql
 perl -MNet::SIP -MIO::Socket::SSL -e1 2>/dev/null ||
 	{ echo "1..0 # SKIP Perl Net::SIP / IO::Socket::SSL not installed"; exit 77; }
 SIPSUB="$top_srcdir/tests/e2e/sipsub.pl"
@@ -138,14 +139,14 @@ E0=$E
 # the AoR's domain, so it is not the store realm).
 REALM1=$(sed -n 's|.*<realm>\(.*\)</realm>.*|\1|p' "$W/body" | head -1)
 is "sanity: line 1's realm in the store = in the config" "$REALM1" \
-	"$(sqlite3 "$STORE" "SELECT realm FROM lines WHERE position = 1")"
+	"$(sql "SELECT realm FROM lines WHERE position = 1")"
 is "GET: 200" "$(code "$W/h")" 200
 ok "GET: an ETag" "$([ -n "$E0" ]; echo $?)"
 ok "Link: sips monitor URI, 32-hex token ($SIPS)" \
 	"$(printf '%s' "$SIPS" | grep -Eqx "sips:[0-9a-f]{32}@127\.0\.0\.1:$P2"; echo $?)"
 is "Link: sip monitor URI with the same token" "$SIPU" "sip:$TOKEN@127.0.0.1:$P1"
 is "the token is the device's row in monitors" \
-	"$(sqlite3 "$STORE" "SELECT m.token FROM monitors m JOIN devices d
+	"$(sql "SELECT m.token FROM monitors m JOIN devices d
 		ON d.id = m.device_id WHERE d.sfua_id = '$DEV' AND m.resource = 'config'")" "$TOKEN"
 c -o /dev/null -D "$W/h304" $A -H "If-None-Match: $E0" "$BASE?$Q"
 is "304 for If-None-Match" "$(code "$W/h304")" 304
@@ -315,13 +316,13 @@ sc notify --all >/dev/null
 wait_n u NOTIFY 6 3
 is "sipcfg notify --all: a NOTIFY" "$(fld etag "$(nth u NOTIFY 6)")" "$EC"
 
-# ------------------------------------------------------------ sqlite3 shell
+# ------------------------------------------- the store's shell (sqlite3, psql)
 quiet u 1.1
-sqlite3 "$STORE" "UPDATE lines SET display_name = 'Changed by shell' WHERE position = 1"
+sql "UPDATE lines SET display_name = 'Changed by shell' WHERE position = 1"
 wait_n u NOTIFY 7 3
 ES=$(etag)
 contains "sanity: the GET shows the shell's change" "$(cat "$W/body")" "Changed by shell"
-is "sqlite3 shell change: NOTIFY with the new ETag" "$(fld etag "$(nth u NOTIFY 7)")" "$ES"
+is "store shell change: NOTIFY with the new ETag" "$(fld etag "$(nth u NOTIFY 7)")" "$ES"
 
 # ------------------------------------------------------------ what a change touches
 # A second device (user bob, profile lab) and its own subscriber: changes
@@ -334,7 +335,7 @@ sc device add "$DEV2" --vendor examplecorp.com --model HypoComm --user bob \
 	--profile lab >/dev/null
 printf 'bob-line\n' | sc line add "$DEV2" --aor sip:bob@example.net \
 	--username bob >/dev/null
-TOK2=$(sqlite3 "$STORE" "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV2'")
+TOK2=$(sql "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV2'")
 Q2="sfua-id=$DEV2&sfua-user=bob&sfua-vendor=examplecorp.com&sfua-model=HypoComm"
 BOBPW=bob-pw
 etag2() { c -o "$W/body2" -D "$W/h2" --digest -u "bob:$BOBPW" "$BASE?$Q2" && hdr ETag "$W/h2"; }
@@ -360,13 +361,13 @@ touches "user variable (over the profile's)" sc var set user bob timezone Asia/T
 # A deleted variable has no row left: the change log's hint still finds
 # the user's devices.
 touches "user variable unset (the profile's again)" sc var unset user bob timezone
-touches "line added" sh -c "printf 'l2\n' | $SIPCFG -d $STORE line add $DEV2 --aor sip:bob2@example.net --username bob2"
+touches "line added" sh -c "printf 'l2\n' | $SIPCFG -d '$STORE' line add $DEV2 --aor sip:bob2@example.net --username bob2"
 touches "line removed" sc line rm "$DEV2" 2
 # RFC 6011 §5 rotation: the configuration hands the phone its new
 # password, but only to a request made with it: an answer to the old one
 # (still good during the overlap) never carries the new one.
 BOBPW=bob-pw2
-touches "password change" sh -c "printf 'bob-pw2\n' | $SIPCFG -d $STORE user passwd bob"
+touches "password change" sh -c "printf 'bob-pw2\n' | $SIPCFG -d '$STORE' user passwd bob"
 nothing() {	# nothing DESCRIPTION COMMAND...: same bytes, no NOTIFY
 	_desc=$1; shift
 	quiet k 1.1

@@ -7,7 +7,7 @@
 # example.net as TLS SNI, and gets a configuration: sipcfgd enrols the
 # unknown device as pending and serves it the secret-free default.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3 perl
+need perl; need_sql
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || { echo "1..0 # SKIP dnsmasq not installed"; exit 77; }
 UA="$top_builddir/sipcfg-ua"
@@ -69,7 +69,7 @@ contains "the secret-free default" "$(cat "$W/config")" "not (yet) provisioned"
 contains "for this device" "$(cat "$W/config")" 'sfua-id="urn:uuid:00000000-0000-1000-8000-001122334455"'
 # The enrolment is written by the bookkeeping thread, within seen_flush_ms.
 i=0
-while row=$(sqlite3 "$STORE" "SELECT state, vendor, model FROM devices WHERE mac = '001122334455'") &&
+while row=$(sql "SELECT state, vendor, model FROM devices WHERE mac = '001122334455'") &&
 	[ -z "$row" ] && [ $i -lt 60 ]; do i=$((i + 1)); sleep 0.05; done
 is "enrolled as pending, with its vendor and model" "$row" "pending|examplecorp.com|HypoComm"
 done_testing

@@ -3,7 +3,7 @@
 # up; the store unavailable gives 503 with Retry-After; a broken template
 # is not a crash.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3
+need_sql
 make_store
 start_daemon "max_inflight 64"
 A="--digest -u alice:$PW"
@@ -41,8 +41,8 @@ ok "daemon alive after garbage" "$(alive; echo $?)"
 is "and still serves" "$(status "$BASE?$Q" $A)" 200
 
 # A template that fails to render: a clear error, not a crash.
-# (sipcfg refuses it; the sqlite3 shell cannot.)
-sqlite3 "$STORE" "INSERT INTO templates(name, vendor, model, content_type, body) VALUES ('broken', 'examplecorp.com', 'HypoComm', 'application/xml', '{{#x}}unclosed')"
+# (sipcfg refuses it; the store's own shell cannot.)
+sql "INSERT INTO templates(name, vendor, model, content_type, body) VALUES ('broken', 'examplecorp.com', 'HypoComm', 'application/xml', '{{#x}}unclosed')"
 c -o "$W/b" -D "$W/h" $A "$BASE?$Q"
 is "broken template: 500 with a reason" "$(code "$W/h")" 500
 contains "the log names the template" "$(cat "$W/daemon.err")" "template broken"
@@ -51,16 +51,39 @@ is "fixed: 200 again" "$(status "$BASE?$Q" $A)" 200
 
 # Store unavailable: an exclusive lock held past the busy timeout.
 stop_daemon
-start_daemon "busy_timeout_ms 100" "retry_after 7"
-sqlite3 "$STORE" "PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE; SELECT 1;" >/dev/null 2>&1
-# (WAL readers are never blocked; take the file away instead.)
-mv "$STORE" "$STORE.away"; mv "$STORE-wal" "$STORE-wal.away" 2>/dev/null; mv "$STORE-shm" "$STORE-shm.away" 2>/dev/null
-: > "$STORE"; chmod 000 "$STORE"
+if [ -n "$PGDB" ]; then
+	# PostgreSQL: a session holds the devices table locked; the
+	# daemon's lock_timeout is the busy timeout.  (No answer cache: it
+	# is warmed at start, and answers from it while the database is
+	# away, by design.)
+	start_daemon "busy_timeout_ms 100" "retry_after 7" "answer_cache_mb 0"
+	psql -X -q "$STORE&application_name=robust_lock" -c "BEGIN;
+	    LOCK TABLE devices IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(60)" \
+	    >/dev/null 2>&1 &
+	LPID=$!
+	i=0
+	while [ "$(sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a
+	    ON a.pid = l.pid WHERE a.application_name = 'robust_lock'
+	    AND l.relation = 'devices'::regclass AND l.granted")" != 1 ] &&
+	    [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+else
+	start_daemon "busy_timeout_ms 100" "retry_after 7"
+	sql "PRAGMA journal_mode=DELETE; BEGIN EXCLUSIVE; SELECT 1;" >/dev/null 2>&1
+	# (WAL readers are never blocked; take the file away instead.)
+	mv "$STORE" "$STORE.away"; mv "$STORE-wal" "$STORE-wal.away" 2>/dev/null; mv "$STORE-shm" "$STORE-shm.away" 2>/dev/null
+	: > "$STORE"; chmod 000 "$STORE"
+fi
 c -o /dev/null -D "$W/h503" $A "$BASE?$Q"
 code=$(code "$W/h503")
 is "store unavailable: 503" "$code" 503
 is "503 has Retry-After" "$(hdr Retry-After "$W/h503")" 7
-rm -f "$STORE"; mv "$STORE.away" "$STORE"; mv "$STORE-wal.away" "$STORE-wal" 2>/dev/null; mv "$STORE-shm.away" "$STORE-shm" 2>/dev/null
+if [ -n "$PGDB" ]; then
+	sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE application_name = 'robust_lock'" >/dev/null
+	wait "$LPID"
+else
+	rm -f "$STORE"; mv "$STORE.away" "$STORE"; mv "$STORE-wal.away" "$STORE-wal" 2>/dev/null; mv "$STORE-shm.away" "$STORE-shm" 2>/dev/null
+fi
 ok "daemon alive" "$(alive; echo $?)"
 stop_daemon; ok "clean stop" $?
 done_testing

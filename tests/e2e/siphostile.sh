@@ -10,7 +10,7 @@
 # from one source, each answered, and RSS back within 5 MB of where it
 # started; then password guessing from a fresh UDP port each time.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need perl sqlite3
+need perl; need_sql
 perl -MNet::SIP -MIO::Socket::SSL -e1 2>/dev/null ||
 	{ echo "1..0 # SKIP Perl Net::SIP / IO::Socket::SSL not installed"; exit 77; }
 [ -r /proc/self/status ] || { echo "1..0 # SKIP no /proc"; exit 77; }
@@ -55,7 +55,7 @@ wait_subs() {	# wait_subs N: until `sipcfg subs` has N rows (3 s)
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }	# KiB
 
 make_store
-TOKEN=$(sqlite3 "$STORE" "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV'")
+TOKEN=$(sql "SELECT token FROM monitors m JOIN devices d ON d.id = m.device_id WHERE d.sfua_id = '$DEV'")
 P1=$(free_port) || { echo "Bail out! no free port"; exit 99; }
 start_daemon "sip_listen sip:127.0.0.1:$P1" "sip_host 127.0.0.1" \
 	"access_log off"

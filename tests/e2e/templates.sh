@@ -253,7 +253,8 @@ cisco-spa|cisco-spa.xml|cisco.com|SPA504G|0018b9aabb07|element|flat-profile|GMT+
 T
 
 while IFS='|' read -r V FILE VENDOR MODEL MAC FMT ROOT TZ L1KEY XDISP; do
-	STORE="$W/$V.db"
+	new_store "$V" || { echo "Bail out! cannot make the $V store"; exit 99; }
+	STORE=$NEW_STORE
 	sc init --realm test-realm >/dev/null &&
 	sc template add "$V" "$top_srcdir/templates/$FILE" \
 		--vendor "$VENDOR" >/dev/null &&

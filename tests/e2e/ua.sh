@@ -8,7 +8,7 @@
 # preferred instance stops and the UA fails over to the other; trust on
 # first use and a refused pin change; polling mode with 304s.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3 perl
+need perl
 DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
 [ -x "$DNSMASQ" ] || { echo "1..0 # SKIP dnsmasq not installed"; exit 77; }
 UA="$top_builddir/sipcfg-ua"

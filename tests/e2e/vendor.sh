@@ -5,7 +5,7 @@
 # password 401, revalidation 304 with the same ETag and the monitor Link;
 # an unknown MAC per policy; what the User-Agent says is recorded.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/e2e/lib.sh"
-need sqlite3
+need_sql
 sc init --realm test-realm >/dev/null &&
 sc template add generic "$top_srcdir/templates/generic.xml" >/dev/null ||
 	{ echo "Bail out! store"; exit 99; }
@@ -81,13 +81,13 @@ is "with its content type" "$(hdr Content-Type "$W/h")" text/plain
 # Bookkeeping: the fetch and its User-Agent are recorded.
 sleep 1.2
 is "last User-Agent recorded" \
-	"$(sqlite3 "$STORE" "SELECT last_ua FROM device_seen s JOIN devices d ON d.id = s.device_id WHERE d.mac = '0080f0aabb06'")" \
+	"$(sql "SELECT last_ua FROM device_seen s JOIN devices d ON d.id = s.device_id WHERE d.mac = '0080f0aabb06'")" \
 	"Panasonic_KX-UTG300/01.133 (0080f0aabb06)"
 is "and what it says: model and firmware" \
-	"$(sqlite3 "$STORE" "SELECT ua_vendor || ' ' || ua_model || ' ' || ua_firmware FROM device_seen s JOIN devices d ON d.id = s.device_id WHERE d.mac = '0080f0aabb06'")" \
+	"$(sql "SELECT ua_vendor || ' ' || ua_model || ' ' || ua_firmware FROM device_seen s JOIN devices d ON d.id = s.device_id WHERE d.mac = '0080f0aabb06'")" \
 	"panasonic.com KX-UTG300 01.133"
 is "for every vendor" \
-	"$(sqlite3 "$STORE" "SELECT group_concat(ua_model || '/' || ua_firmware, ' ') FROM (SELECT ua_model, ua_firmware FROM device_seen ORDER BY device_id)")" \
+	"$(sql "SELECT ua_model || '/' || ua_firmware FROM device_seen ORDER BY device_id" | paste -sd' ' -)" \
 	"T46S/66.86.0.15 VVX_410/5.9.0.9373 VVX_450/6.3.1.8427 D785/10.1.54.13 GXP2170/1.0.9.135 KX-UTG300/01.133 SPA504G/7.5.5"
 contains "device list shows them" "$(sc device list --json)" '"ua_model": "SPA504G"'
 stop_daemon
@@ -101,10 +101,10 @@ stop_daemon
 start_daemon "unknown_device enroll" "seen_flush_ms 50"
 is "unknown MAC (enroll): 200" "$(status "https://127.0.0.1:$PORT/prov/cfg000b82000098.xml")" 200
 i=0
-while [ -z "$(sqlite3 "$STORE" "SELECT state FROM devices WHERE mac = '000b82000098'")" ] &&
+while [ -z "$(sql "SELECT state FROM devices WHERE mac = '000b82000098'")" ] &&
 	[ $i -lt 60 ]; do i=$((i + 1)); sleep 0.05; done
 is "enrolled as pending, with the rule's vendor" \
-	"$(sqlite3 "$STORE" "SELECT state || ' ' || vendor FROM devices WHERE mac = '000b82000098'")" \
+	"$(sql "SELECT state || ' ' || vendor FROM devices WHERE mac = '000b82000098'")" \
 	"pending grandstream.com"
 stop_daemon
 start_daemon "vendor_paths off"
