@@ -17,15 +17,19 @@
 # SIPCFG_SEAL_KEY, each with a SIP notifier on UDP).  Then
 #   - the same wrk runs against instance A: keep-alive random-device GET
 #     against the SQLite run of the same N (issue 13: >= 0.8x);
+#   - a database restart (pg_ctl stop -m fast, then start) while wrk
+#     drives both instances, keep-alive, with devices whose answers are
+#     cached: the errors (non-2xx, connection errors) to them;
 #   - commit -> NOTIFY across instances: SUBS devices subscribed at BOTH
 #     instances (2 x SUBS dialogs, tests/bench/subswarm.c), K single-device
 #     changes each made with `sipcfg var set` (one process each, paced
 #     0-20 ms apart once both NOTIFYs came), the time until each
 #     instance's subscriber has its NOTIFY: p50/p99 per instance, from
-#     sipcfg's exit (the commit returned) and from its start;
-#   - a database restart (pg_ctl stop -m fast, then start) while wrk
-#     drives both instances, keep-alive, with devices whose answers are
-#     cached: the errors (non-2xx, connection errors) to them.
+#     sipcfg's exit (the commit returned) and from its start; then one
+#     global change to all (it empties both answer caches: last).
+# At N = 1,000,000 this takes about an hour on 2 CPUs, most of it the
+# PostgreSQL import (about 25 minutes) and the two instances warming
+# their caches from it (about 18 minutes).
 #
 # A benchmark, not a test: not in `make check`; the timings never make it
 # fail.  It exits non-zero only if the set-up fails.
