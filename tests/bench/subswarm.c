@@ -61,6 +61,23 @@
  *	tls_handshake_ms (connect -> handshake done), tls_closed,
  *	tls_stream; establish and handshake_ms count from connect().
  *
+ *	Two instances on one store (issue 13, tests/bench/scale.sh's
+ *	PostgreSQL run), UDP only:
+ *	  --list FILE  the subscribers from FILE instead of --store: one a
+ *	             line, tab-separated: sfua-id, monitor token, line user
+ *	             name, realm, line HA1, AOR (what --store reads)
+ *	  --sip2 HOST:PORT  a second instance: each of the N devices is
+ *	             subscribed at both (2N dialogs, the --sip one first); a
+ *	             single-device change is then awaited from both, and
+ *	             single_ms_a / single_ms_b are per instance
+ *	  --commit-cmd CMD  changes are made by running
+ *	             `CMD LAYER SCOPE NAME VALUE` (sh; SCOPE "" for global)
+ *	             instead of through libsqlite3 (--store is not opened);
+ *	             NOTIFYs are taken in while it runs.  Latency counts from
+ *	             its exit (the commit returned: single_ms*, as with
+ *	             libsqlite3) and from its start (single_start_ms*, an
+ *	             upper bound); single_cmd_ms is how long it ran.
+ *
  * Where the spec is silent the tool takes the reading of a plain UA:
  * responses go to the top Via (received/rport honoured, else the source
  * address); a NOTIFY may come before the SUBSCRIBE's 2xx; a refresh
@@ -602,6 +619,7 @@ struct sub {
 	char		*req;		/* last request sent */
 	size_t		 reqlen;
 	int		 sock;
+	int		 inst;		/* 0: --sip, 1: --sip2 */
 	enum sstate	 state;
 	int		 got200, notified, est, tx, fresh_auth, auth401s;
 	int		 expect_notify;	/* a 2xx came: its NOTIFY is due */
@@ -629,6 +647,7 @@ enum phase { P_ESTABLISH, P_IDLE, P_SINGLE, P_FANOUT, P_NOOP, P_TERM };
 static struct {
 	const char	*store, *sip, *uri_host, *pass, *dev_var, *global_var;
 	const char	*noop_var, *hook_held, *hook_end;
+	const char	*list, *sip2, *commit_cmd;
 	unsigned	 n, socks, window, k, expires, setup_timeout;
 	unsigned	 fanout_timeout, settle;
 	int		 pid, term, verbose;
@@ -643,9 +662,9 @@ static struct sub	*subs;
 static unsigned		 nsubs;
 static struct sk	*sks;
 static int		 ep = -1;
-static struct sockaddr_in daddr;
-static char		 dhost[64];
-static unsigned		 dport;
+static struct sockaddr_in daddr, daddr2;
+static char		 dhost[64], dhost2[64];
+static unsigned		 dport, dport2;
 static char		 runid[16];
 static enum phase	 phase = P_ESTABLISH;
 static unsigned		 inflight, next_start;
@@ -993,7 +1012,7 @@ target_addr(const struct sub *s, struct sockaddr_in *to)
 	char		 hp[96];
 	size_t		 n;
 
-	*to = daddr;
+	*to = s->inst ? daddr2 : daddr;
 	h = strchr(s->target, ':');
 	if (h == NULL)
 		return;
@@ -1006,7 +1025,7 @@ target_addr(const struct sub *s, struct sockaddr_in *to)
 	memcpy(hp, h, n);
 	hp[n] = '\0';
 	if (resolve(hp, to, NULL, 0, NULL) != 0)
-		*to = daddr;
+		*to = s->inst ? daddr2 : daddr;
 }
 
 /*
@@ -1079,7 +1098,8 @@ send_subscribe(struct sub *s, int with_auth, unsigned expires)
 			die("Authorization header too long");
 	}
 	snprintf(ruri_to, sizeof(ruri_to), "%s:%s@%s:%u", o.tls ? "sips" :
-	    "sip", s->token, o.uri_host ? o.uri_host : dhost, dport);
+	    "sip", s->token, o.uri_host ? o.uri_host : s->inst ? dhost2 :
+	    dhost, s->inst ? dport2 : dport);
 	lport = o.tls ? conns[s - subs].lport : sks[s->sock].port;
 	n = snprintf(buf, sizeof(buf),
 	    "SUBSCRIBE %s SIP/2.0\r\n"
@@ -1142,7 +1162,8 @@ static void
 start_sub(struct sub *s)
 {
 	snprintf(s->target, sizeof(s->target), "%s:%s@%s:%u", o.tls ?
-	    "sips" : "sip", s->token, o.uri_host ? o.uri_host : dhost, dport);
+	    "sips" : "sip", s->token, o.uri_host ? o.uri_host : s->inst ?
+	    dhost2 : dhost, s->inst ? dport2 : dport);
 	s->state = S_PENDING;
 	s->t_start = now();
 	if (t_est_start == 0)
@@ -2227,6 +2248,115 @@ load_store(sqlite3 *db)
 		    "(asked for %u)", o.store, nsubs, o.n);
 }
 
+/* --list: the same columns as load_store()'s, tab-separated. */
+static void
+load_list(void)
+{
+	FILE		*f;
+	char		*line = NULL, *fld[6], *p;
+	size_t		 cap = 0;
+	unsigned	 i = 0, k;
+
+	if ((f = fopen(o.list, "r")) == NULL)
+		die("%s: %s", o.list, strerror(errno));
+	subs = calloc(o.n, sizeof(*subs));
+	if (subs == NULL)
+		die("out of memory");
+	while (i < o.n && getline(&line, &cap, f) > 0) {
+		struct sub *s = &subs[i];
+
+		line[strcspn(line, "\r\n")] = '\0';
+		for (k = 0, p = line; k < 6 && p != NULL; k++) {
+			fld[k] = p;
+			if ((p = strchr(p, '\t')) != NULL)
+				*p++ = '\0';
+		}
+		if (k < 6)
+			die("%s: a line without 6 tab-separated fields", o.list);
+		snprintf(s->sfua, sizeof(s->sfua), "%s", fld[0]);
+		snprintf(s->token, sizeof(s->token), "%s", fld[1]);
+		snprintf(s->user, sizeof(s->user), "%s", fld[2]);
+		snprintf(s->realm, sizeof(s->realm), "%s", fld[3]);
+		snprintf(s->ha1, sizeof(s->ha1), "%s", fld[4]);
+		snprintf(s->aor, sizeof(s->aor), "%s", fld[5]);
+		s->sock = (int)(i % o.socks);
+		snprintf(s->callid, sizeof(s->callid), "sw%u.%s@subswarm", i,
+		    runid);
+		snprintf(s->ftag, sizeof(s->ftag), "%012llx",
+		    (unsigned long long)(rnd() & 0xffffffffffffULL));
+		i++;
+	}
+	free(line);
+	fclose(f);
+	nsubs = i;
+	if (nsubs < o.n)
+		die("%s: only %u subscribers (asked for %u)", o.list, nsubs,
+		    o.n);
+}
+
+/* --sip2: subs[n + i] is subs[i] again, subscribed at the other one. */
+static void
+twin_subs(void)
+{
+	struct sub	*t;
+	unsigned	 i, n = nsubs;
+
+	if ((t = reallocarray(subs, 2 * (size_t)n, sizeof(*subs))) == NULL)
+		die("out of memory");
+	subs = t;
+	for (i = 0; i < n; i++) {
+		struct sub *s = &subs[n + i];
+
+		*s = subs[i];
+		s->inst = 1;
+		s->sock = (int)((n + i) % o.socks);
+		snprintf(s->callid, sizeof(s->callid), "sw%u.%s@subswarm",
+		    n + i, runid);
+		snprintf(s->ftag, sizeof(s->ftag), "%012llx",
+		    (unsigned long long)(rnd() & 0xffffffffffffULL));
+	}
+	nsubs = 2 * n;
+}
+
+/*
+ * --commit-cmd: runs CMD LAYER SCOPE NAME VALUE, taking in what comes
+ * meanwhile; the time it exited.  Its stdout is dropped (ours has the
+ * results).
+ */
+static double
+run_commit(const char *layer, const char *scope, const char *name,
+    const char *value)
+{
+	char	 sh[4096];
+	pid_t	 pid, w;
+	int	 st, fd;
+
+	snprintf(sh, sizeof(sh), "exec %s \"$@\"", o.commit_cmd);
+	if ((pid = fork()) < 0)
+		die("fork: %s", strerror(errno));
+	if (pid == 0) {
+		if ((fd = open("/dev/null", O_WRONLY)) >= 0) {
+			dup2(fd, 1);
+			close(fd);
+		}
+		execl("/bin/sh", "sh", "-c", sh, "sh", layer, scope, name,
+		    value, (char *)NULL);
+		_exit(127);
+	}
+	for (;;) {
+		w = waitpid(pid, &st, WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			die("waitpid: %s", strerror(errno));
+		pump(1);
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
+		die("--commit-cmd %s %s '%s' %s %s: failed (status %d)",
+		    o.commit_cmd, layer, scope, name, value, st);
+	return now();
+}
+
 static sqlite3_stmt *upsert;
 
 static double
@@ -2237,6 +2367,12 @@ commit_var(sqlite3 *db, const char *layer, const char *scope,
 	double	 t0 = now(), t;
 	int	 rc;
 
+	if (o.commit_cmd) {
+		t = run_commit(layer, scope, name, value);
+		if (took)
+			*took = t - t0;
+		return t;
+	}
 	snprintf(json, sizeof(json), "\"%s\"", value);
 	sqlite3_reset(upsert);
 	sqlite3_bind_text(upsert, 1, layer, -1, SQLITE_TRANSIENT);
@@ -2382,7 +2518,12 @@ usage_run(void)
 	    "  --transport T    udp (default) or tls: then each subscription\n"
 	    "                   is its own TLS connection to --sip (a sips:\n"
 	    "                   listener), --window connections at a time\n"
-	    "                   between connect() and their SUBSCRIBE's answer\n");
+	    "                   between connect() and their SUBSCRIBE's answer\n"
+	    "  --list FILE      subscribers from FILE (tab-separated: sfua,\n"
+	    "                   token, user, realm, HA1, AOR), not --store\n"
+	    "  --sip2 H:P       a second instance: every device subscribed at\n"
+	    "                   both (UDP only)\n"
+	    "  --commit-cmd CMD changes by running CMD LAYER SCOPE NAME VALUE\n");
 	exit(2);
 }
 
@@ -2401,11 +2542,15 @@ mode_run(int argc, char **argv)
 		{ "fanout-timeout", 1, NULL, 'f' },
 		{ "hook-held", 1, NULL, 'h' }, { "hook-end", 1, NULL, 'E' },
 		{ "verbose", 0, NULL, 'v' }, { "settle", 1, NULL, 'L' },
-		{ "transport", 1, NULL, 'X' },
+		{ "transport", 1, NULL, 'X' }, { "list", 1, NULL, 'l' },
+		{ "sip2", 1, NULL, '2' }, { "commit-cmd", 1, NULL, 'C' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*realm = NULL;
-	sqlite3		*db;
+	sqlite3		*db = NULL;
+	double		*lat2[2] = { NULL, NULL }, *lats[2] = { NULL, NULL };
+	double		*lcmd = NULL, tstart;
+	unsigned	 nl2[2] = { 0, 0 }, before_exit = 0, q;
 	struct cpusnap	 c0, c1;
 	double		 t, t0, took, *lat, commit_max = 0, commit_sum = 0;
 	double		 deadline, gap;
@@ -2443,37 +2588,60 @@ mode_run(int argc, char **argv)
 				die("--transport %s: udp or tls", optarg);
 			break;
 		case 'L': o.settle = (unsigned)num("L", optarg); break;
+		case 'l': o.list = optarg; break;
+		case '2': o.sip2 = optarg; break;
+		case 'C': o.commit_cmd = optarg; break;
 		default: usage_run();
 		}
 	}
-	if (o.store == NULL || o.sip == NULL || o.n == 0 || o.socks == 0 ||
+	if ((o.store == NULL && o.list == NULL) || o.sip == NULL || o.n == 0 ||
+	    o.socks == 0 ||
 	    o.window == 0 || optind != argc)
 		usage_run();
 	if (o.term && o.pid <= 0)
 		die("--term needs --pid");
 	if (resolve(o.sip, &daddr, dhost, sizeof(dhost), &dport) != 0)
 		die("--sip %s: expected IPv4:PORT", o.sip);
+	if (o.sip2 && resolve(o.sip2, &daddr2, dhost2, sizeof(dhost2),
+	    &dport2) != 0)
+		die("--sip2 %s: expected IPv4:PORT", o.sip2);
+	if (o.sip2 && o.tls)
+		die("--sip2: UDP only");
+	if (o.store == NULL && o.commit_cmd == NULL)
+		die("--list needs --commit-cmd (no store to write to)");
 	snprintf(runid, sizeof(runid), "%08llx",
 	    (unsigned long long)(rnd() & 0xffffffffULL));
 
-	if (sqlite3_open_v2(o.store, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK)
-		die("%s: %s", o.store, sqlite3_errmsg(db));
-	sqlite3_busy_timeout(db, 10000);
-	load_store(db);
+	if (o.list)
+		load_list();
+	else {
+		if (sqlite3_open_v2(o.store, &db, SQLITE_OPEN_READWRITE,
+		    NULL) != SQLITE_OK)
+			die("%s: %s", o.store, sqlite3_errmsg(db));
+		sqlite3_busy_timeout(db, 10000);
+		load_store(db);
+	}
 	if (realm && strcmp(realm, subs[0].realm) != 0)
 		note("line realm in the store is \"%s\", not \"%s\"",
 		    subs[0].realm, realm);
-	if (sqlite3_prepare_v2(db, "INSERT INTO vars(layer, scope, name, value) "
+	if (o.commit_cmd == NULL && sqlite3_prepare_v2(db, "INSERT INTO "
+	    "vars(layer, scope, name, value) "
 	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(layer, scope, name) "
 	    "DO UPDATE SET value = excluded.value", -1, &upsert, NULL) !=
 	    SQLITE_OK)
 		die("prepare: %s", sqlite3_errmsg(db));
+	if (o.sip2)
+		twin_subs();
 	open_sockets();
 	if (o.tls)
 		tls_init();
 	fan_lat = calloc(nsubs, sizeof(*fan_lat));
-	lat = calloc(o.k ? o.k : 1, sizeof(*lat));
+	lat = calloc(o.k ? 2 * o.k : 1, sizeof(*lat));
+	for (i = 0; i < 2; i++) {
+		lat2[i] = calloc(o.k ? o.k : 1, sizeof(double));
+		lats[i] = calloc(o.k ? o.k : 1, sizeof(double));
+	}
+	lcmd = calloc(o.k ? o.k : 1, sizeof(double));
 	signal(SIGPIPE, SIG_IGN);
 
 	result("n", "%u", nsubs);
@@ -2603,20 +2771,28 @@ mode_run(int argc, char **argv)
 		phase = P_SINGLE;
 		cpu_snap(&c0);
 		for (i = 0, j = 0; i < o.k; i++) {
-			struct sub	*s = NULL;
-			unsigned	 tries;
+			struct sub	*s = NULL, *tw = NULL, *x;
+			unsigned	 tries, nd = o.sip2 ? nsubs / 2 : nsubs;
 
-			/* Distinct devices, none notified in the last 1.1 s. */
-			for (tries = 0; tries < nsubs * 2; tries++) {
+
+			/*
+			 * Distinct devices, none notified in the last 1.1 s
+			 * (with --sip2: at neither instance).
+			 */
+			for (tries = 0; tries < nd * 2; tries++) {
 				struct sub *c = &subs[((unsigned long long)j++ *
-				    7919) % nsubs];
+				    7919) % nd];
+				struct sub *c2 = o.sip2 ? c + nd : c;
 
 				if (c->state == S_ACTIVE &&
-				    now() - c->last_notify > 1.1) {
+				    now() - c->last_notify > 1.1 &&
+				    c2->state == S_ACTIVE &&
+				    now() - c2->last_notify > 1.1) {
 					s = c;
+					tw = o.sip2 ? c2 : NULL;
 					break;
 				}
-				if (tries % nsubs == nsubs - 1)
+				if (tries % nd == nd - 1)
 					pump_for(0.2);
 			}
 			if (s == NULL) {
@@ -2628,23 +2804,54 @@ mode_run(int argc, char **argv)
 			pump_for(gap);
 			snprintf(val, sizeof(val), "ntp-%u-%s.bench.example", i,
 			    runid);
+			/*
+			 * With --commit-cmd NOTIFYs come in while it runs:
+			 * their latency counts from its start, then also
+			 * from its exit.
+			 */
 			s->waiting = 1;
-			s->t_commit = commit_var(db, "device", s->sfua,
-			    o.dev_var, val, &took);
+			tstart = now();
+			s->t_commit = tstart;
+			if (tw) {
+				tw->waiting = 1;
+				tw->t_commit = tstart;
+			}
+			t = commit_var(db, "device", s->sfua, o.dev_var, val,
+			    &took);
+			if (o.commit_cmd == NULL)
+				s->t_commit = t;
+			lcmd[i] = took;
 			commit_sum += took;
 			commit_max = took > commit_max ? took : commit_max;
-			deadline = s->t_commit + 3.0;
-			while (s->waiting && now() < deadline) {
+			deadline = t + 3.0;
+			while ((s->waiting || (tw && tw->waiting)) &&
+			    now() < deadline) {
 				pump(5);
 				check_daemon("the single-device phase");
 			}
-			if (s->waiting) {
-				missing++;
-				s->waiting = 0;
-				anomaly("no NOTIFY within 3 s of a device change",
-				    s, NULL, "variable %s", o.dev_var);
-			} else
-				lat[nlat++] = s->lat;
+			for (q = 0; q < 2; q++) {
+				double	 ls, lr;
+
+				if ((x = q ? tw : s) == NULL)
+					continue;
+				if (x->waiting) {
+					missing++;
+					x->waiting = 0;
+					anomaly("no NOTIFY within 3 s of a "
+					    "device change", x, NULL,
+					    "variable %s", o.dev_var);
+					continue;
+				}
+				ls = x->lat;
+				lr = o.commit_cmd ? ls - (t - tstart) : ls;
+				if (lr < 0) {
+					before_exit++;
+					lr = 0;
+				}
+				lat[nlat++] = lr;
+				lats[x->inst][nl2[x->inst]] = ls;
+				lat2[x->inst][nl2[x->inst]++] = lr;
+			}
 		}
 		cpu_snap(&c1);
 		qsort(lat, nlat, sizeof(*lat), cmpd);
@@ -2655,6 +2862,38 @@ mode_run(int argc, char **argv)
 		    nlat ? lat[0] * 1e3 : NAN);
 		result("single_commit_ms", "mean %.2f max %.2f",
 		    (i ? commit_sum / i : 0) * 1e3, commit_max * 1e3);
+		for (q = 0; o.sip2 && q < 2; q++) {
+			double	*v = lat2[q];
+			unsigned c = nl2[q];
+
+			qsort(v, c, sizeof(*v), cmpd);
+			result(q ? "single_ms_b" : "single_ms_a", "p50 %.1f "
+			    "p90 %.1f p99 %.1f max %.1f min %.1f n %u",
+			    pct(v, c, .5) * 1e3, pct(v, c, .9) * 1e3,
+			    pct(v, c, .99) * 1e3, c ? v[c - 1] * 1e3 : NAN,
+			    c ? v[0] * 1e3 : NAN, c);
+		}
+		for (q = 0; o.commit_cmd && q < (o.sip2 ? 2u : 1u); q++) {
+			double	*v = lats[q];
+			unsigned c = nl2[q];
+
+			qsort(v, c, sizeof(*v), cmpd);
+			result(!o.sip2 ? "single_start_ms" : q ?
+			    "single_start_ms_b" : "single_start_ms_a",
+			    "p50 %.1f p90 %.1f p99 %.1f max %.1f n %u",
+			    pct(v, c, .5) * 1e3, pct(v, c, .9) * 1e3,
+			    pct(v, c, .99) * 1e3, c ? v[c - 1] * 1e3 : NAN, c);
+		}
+		if (o.commit_cmd) {
+			qsort(lcmd, i, sizeof(*lcmd), cmpd);
+			result("single_cmd_ms", "p50 %.1f p99 %.1f max %.1f "
+			    "(--commit-cmd start to exit)", pct(lcmd, i, .5) *
+			    1e3, pct(lcmd, i, .99) * 1e3, i ? lcmd[i - 1] *
+			    1e3 : NAN);
+			result("single_before_exit", "%u (NOTIFYs that came "
+			    "before --commit-cmd exited: 0 from its exit)",
+			    before_exit);
+		}
 		cpu_report("cpu_single", &c0, &c1);
 		phase = P_IDLE;
 		pump_for(1.2);	/* past the 1/s window of the last ones */
@@ -2668,7 +2907,12 @@ mode_run(int argc, char **argv)
 	snprintf(val, sizeof(val), "Bench/%s-%.0f", runid, now() * 1000);
 	phase = P_FANOUT;
 	cpu_snap(&c0);
-	fan_t0 = commit_var(db, "global", "", o.global_var, val, &took);
+	if (o.commit_cmd) {
+		/* NOTIFYs come in while it runs: from its start. */
+		fan_t0 = now();
+		(void)commit_var(db, "global", "", o.global_var, val, &took);
+	} else
+		fan_t0 = commit_var(db, "global", "", o.global_var, val, &took);
 	result("fanout_commit_ms", "%.2f", took * 1e3);
 	expect = active;
 	deadline = fan_t0 + o.fanout_timeout;
@@ -2804,8 +3048,15 @@ mode_run(int argc, char **argv)
 		result("anomaly", "%u x %s", anoms[i].n, anoms[i].kind);
 	result("sample", "%s %s %s", subs[0].sfua, subs[0].user,
 	    subs[0].etag);
-	sqlite3_finalize(upsert);
-	sqlite3_close(db);
+	if (upsert)
+		sqlite3_finalize(upsert);
+	if (db)
+		sqlite3_close(db);
+	for (i = 0; i < 2; i++) {
+		free(lat2[i]);
+		free(lats[i]);
+	}
+	free(lcmd);
 	for (i = 0; i < nsubs; i++)
 		free(subs[i].req);
 	if (o.tls) {
