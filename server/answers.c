@@ -28,6 +28,7 @@ struct entry {
 	struct entry	*hnext;		/* key chain */
 	struct entry	*inext;		/* device id chain */
 	struct entry	*unext;		/* user id chain (uid()) */
+	struct entry	*snext;		/* sfua-id chain (sfua not "") */
 	struct entry	*lprev, *lnext;	/* least recently used: tail */
 	uint32_t	 hash;
 	uint8_t		 type;
@@ -51,7 +52,7 @@ struct entry {
 
 struct answers {
 	pthread_mutex_t	 mu;
-	struct entry	**tab, **itab, **utab;
+	struct entry	**tab, **itab, **utab, **stab;
 	size_t		 nbuckets;	/* a power of two */
 	struct entry	*head, *tail;
 	size_t		 bytes, max_bytes;
@@ -184,7 +185,9 @@ answers_new(size_t max_bytes)
 		return NULL;
 	if ((a->tab = calloc(nb, sizeof(*a->tab))) == NULL ||
 	    (a->itab = calloc(nb, sizeof(*a->itab))) == NULL ||
-	    (a->utab = calloc(nb, sizeof(*a->utab))) == NULL) {
+	    (a->utab = calloc(nb, sizeof(*a->utab))) == NULL ||
+	    (a->stab = calloc(nb, sizeof(*a->stab))) == NULL) {
+		free(a->utab);
 		free(a->itab);
 		free(a->tab);
 		free(a);
@@ -266,6 +269,13 @@ unlink_entry(struct answers *a, struct entry *e)
 			;
 		if (*pp)
 			*pp = e->unext;
+	}
+	if (e->sfua[0] != '\0') {
+		for (pp = &a->stab[hash_str(e->sfua) & (a->nbuckets - 1)];
+		    *pp && *pp != e; pp = &(*pp)->snext)
+			;
+		if (*pp)
+			*pp = e->snext;
 	}
 	if (e->lprev)
 		e->lprev->lnext = e->lnext;
@@ -418,6 +428,11 @@ link_entry(struct answers *a, struct entry *e)
 		e->unext = a->utab[b];
 		a->utab[b] = e;
 	}
+	if (e->sfua[0] != '\0') {
+		b = hash_str(e->sfua) & (a->nbuckets - 1);
+		e->snext = a->stab[b];
+		a->stab[b] = e;
+	}
 	e->lprev = NULL;
 	e->lnext = a->head;
 	if (a->head)
@@ -454,6 +469,7 @@ answers_free(struct answers *a)
 	free(a->tab);
 	free(a->itab);
 	free(a->utab);
+	free(a->stab);
 	free(a);
 }
 
@@ -768,6 +784,22 @@ apply_one(struct answers *a, const struct store_change *c)
 	}
 	if (reach == TOUCH_NONE)
 		return;
+	if (c->kind == CHG_VAR && c->layer == VAR_DEVICE) {
+		/*
+		 * One device's variables (by sfua-id, in any domain): its
+		 * entries by their sfua-id, not a walk of every entry under
+		 * the lock (issue 13's benchmark: at 1M cached answers that
+		 * walk took 200 ms and held every worker).
+		 */
+		for (e = a->stab[hash_str(c->scope) & (a->nbuckets - 1)]; e;
+		    e = n) {
+			n = e->snext;
+			if (strcmp(e->sfua, c->scope) == 0 &&
+			    entry_touched(c, e))
+				drop(a, e, 1);
+		}
+		return;
+	}
 	if (reach == TOUCH_EVERY)
 		a->every_gen++;
 	for (e = a->head; e; e = n) {

@@ -198,6 +198,8 @@ main(void)
 	is_left(a, "var:profile:p2", "1.34.6");	/* 2, 5 */
 	is_left(a, "var:user:u4", "123.56");
 	is_left(a, "var:device:sfua6", "12345.");
+	is_left(a, "var:device:sfua", "123456");	/* a prefix is not it */
+	is_left(a, "var:device:nobody", "123456");
 	is_left(a, "var:global:", "......");
 	is_left(a, "template:1", "......");
 	is_left(a, "all", "......");
