@@ -544,7 +544,8 @@ put_lines(struct import *im, long line, int64_t id, json_t *want,
 				json_object_set_new(w, "keep", json_true());
 			}
 		if (!keep) {
-			if ((rc = store_line_remove(im->st, id, (int)p)) !=
+			if ((rc = store_bulk_sync(im->b)) != STORE_OK ||
+			    (rc = store_line_remove(im->st, id, (int)p)) !=
 			    STORE_OK) {
 				store_err(im, line, rc, "line");
 				goto done;
@@ -581,7 +582,7 @@ put_lines(struct import *im, long line, int64_t id, json_t *want,
 			    json_string(sealed));
 			free(sealed);
 		}
-		rc = store_line_add(im->st, id, f);
+		rc = store_bulk_line_add(im->b, id, f);
 		json_decref(f);
 		if (rc != STORE_OK) {
 			store_err(im, line, rc, "line");
@@ -612,7 +613,8 @@ put_vars(struct import *im, long line, int64_t id, const char *sfua,
 	}
 	json_object_foreach(have, k, v)
 		if (json_object_get(want, k) == NULL) {
-			if ((rc = store_var_unset(im->st, "device", sfua, k)) !=
+			if ((rc = store_bulk_sync(im->b)) != STORE_OK ||
+			    (rc = store_var_unset(im->st, "device", sfua, k)) !=
 			    STORE_OK) {
 				store_err(im, line, rc, k);
 				goto done;
@@ -625,7 +627,7 @@ put_vars(struct import *im, long line, int64_t id, const char *sfua,
 		if ((js = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)) ==
 		    NULL)
 			goto done;
-		rc = store_var_set(im->st, "device", sfua, k, js, 0);
+		rc = store_bulk_var_set(im->b, sfua, k, js);
 		free(js);
 		if (rc != STORE_OK) {
 			store_err(im, line, rc, k);
@@ -660,7 +662,7 @@ put_user(struct import *im, long line, const char *name, const char *pw,
 	long			 first = 0;
 	int			 found, secret = pw || md5in, ret = -1;
 
-	if ((rc = store_user_by_name(im->st, name, &u)) != STORE_OK &&
+	if ((rc = store_bulk_user_get(im->b, name, &u)) != STORE_OK &&
 	    rc != STORE_NOTFOUND) {
 		store_err(im, line, rc, name);
 		return -1;
@@ -707,7 +709,8 @@ put_user(struct import *im, long line, const char *name, const char *pw,
 		*uid = u.id;
 		if (secret && (strcmp(u.ha1_md5, md5) ||
 		    strcmp(u.ha1_sha256, sha) || u.otp)) {
-			if ((rc = store_user_passwd(im->st, name, md5, sha,
+			if ((rc = store_bulk_sync(im->b)) != STORE_OK ||
+			    (rc = store_user_passwd(im->st, name, md5, sha,
 			    NULL, 0)) != STORE_OK) {
 				store_err(im, line, rc, name);
 				goto done;
@@ -847,6 +850,10 @@ row_apply(struct import *im, long line, json_t *row)
 	}
 
 	/* Checked: now the store. */
+	if ((rc = store_bulk_row(im->b, line)) != STORE_OK) {
+		store_err(im, line, rc, id);
+		goto done;
+	}
 	if ((rc = store_bulk_device_get(im->b, domain_id, id, &e)) !=
 	    STORE_OK && rc != STORE_NOTFOUND) {
 		store_err(im, line, rc, id);
@@ -886,8 +893,9 @@ row_apply(struct import *im, long line, json_t *row)
 		DIFF("user", user, e.user);
 		DIFF("profile", profile, e.profile);
 #undef DIFF
-		if (json_object_size(f) && (rc = store_device_update(im->st,
-		    e.id, f)) != STORE_OK) {
+		if (json_object_size(f) && ((rc = store_bulk_sync(im->b)) !=
+		    STORE_OK || (rc = store_device_update(im->st, e.id, f)) !=
+		    STORE_OK)) {
 			store_err(im, line, rc, id);
 			goto done;
 		}
@@ -1273,6 +1281,11 @@ summary:
 			    im.bad - BULK_ERRORS_MAX);
 		fprintf(stderr, "%s: %ld bad row%s of %ld, nothing imported\n",
 		    name, im.bad, im.bad == 1 ? "" : "s", im.rows);
+		goto done;
+	}
+	/* What is staged is sent before the ETags are rendered again. */
+	if (o->dry_run && store_bulk_sync(im.b) != STORE_OK) {
+		fprintf(stderr, "%s: %s\n", name, store_errmsg(st));
 		goto done;
 	}
 	if (o->dry_run && etags(&im, res, &after, &nafter) != 0)

@@ -1077,6 +1077,50 @@ store_bulk_sweep(struct store_bulk *b, long long *n)
 }
 
 enum store_rc
+store_bulk_row(struct store_bulk *b, long line)
+{
+	if (BULK_OPS(b)->bulk_row == NULL)
+		return STORE_OK;
+	return BULK_OPS(b)->bulk_row(b, line);
+}
+
+enum store_rc
+store_bulk_sync(struct store_bulk *b)
+{
+	if (BULK_OPS(b)->bulk_sync == NULL)
+		return STORE_OK;
+	return BULK_OPS(b)->bulk_sync(b);
+}
+
+enum store_rc
+store_bulk_user_get(struct store_bulk *b, const char *name,
+    struct store_user *u)
+{
+	if (BULK_OPS(b)->bulk_user_get == NULL)
+		return store_user_by_name(BULK_STORE(b), name, u);
+	return BULK_OPS(b)->bulk_user_get(b, name, u);
+}
+
+enum store_rc
+store_bulk_line_add(struct store_bulk *b, int64_t device_id,
+    const json_t *fields)
+{
+	if (BULK_OPS(b)->bulk_line_add == NULL)
+		return store_line_add(BULK_STORE(b), device_id, fields);
+	return BULK_OPS(b)->bulk_line_add(b, device_id, fields);
+}
+
+enum store_rc
+store_bulk_var_set(struct store_bulk *b, const char *sfua_id,
+    const char *name, const char *json)
+{
+	if (BULK_OPS(b)->bulk_var_set == NULL)
+		return store_var_set(BULK_STORE(b), "device", sfua_id, name,
+		    json, 0);
+	return BULK_OPS(b)->bulk_var_set(b, sfua_id, name, json);
+}
+
+enum store_rc
 store_bulk_quiet(struct store_bulk *b)
 {
 	if (BULK_OPS(b)->bulk_quiet == NULL)

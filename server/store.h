@@ -642,6 +642,25 @@ enum store_rc	 store_bulk_mark(struct store_bulk *, char kind, int64_t id,
 		    const char *name, long line, long *first);
 enum store_rc	 store_bulk_sweep(struct store_bulk *, long long *n);
 /*
+ * An import's rows, one at a time: store_bulk_row() begins each (line:
+ * its line in the file, for messages).  A backend may stage a row's
+ * writes and send many rows' at once (PostgreSQL: COPY, issue 13), so
+ * the caller calls store_bulk_sync() before any write it makes with
+ * store.h's own calls (store_device_update(), store_line_remove(), ...):
+ * it sends what is staged and begins the row's undo point.  Within an
+ * import, store_bulk_user_get(), store_bulk_line_add() and
+ * store_bulk_var_set() (a non-secret device variable) stand for
+ * store_user_by_name(), store_line_add() and store_var_set().
+ */
+enum store_rc	 store_bulk_row(struct store_bulk *, long line);
+enum store_rc	 store_bulk_sync(struct store_bulk *);
+enum store_rc	 store_bulk_user_get(struct store_bulk *, const char *name,
+		    struct store_user *);
+enum store_rc	 store_bulk_line_add(struct store_bulk *, int64_t device_id,
+		    const json_t *fields);
+enum store_rc	 store_bulk_var_set(struct store_bulk *, const char *sfua_id,
+		    const char *name, const char *json);
+/*
  * An import writes a summary instead of a change row and an audit row
  * per row (migrate-8.sql).  store_bulk_quiet(), at the start of the
  * transaction, silences the change-log and audit triggers of devices,

@@ -201,6 +201,15 @@ struct store_ops {
 	enum store_rc (*bulk_mark)(struct store_bulk *b, char kind,
 	    int64_t id, const char *name, long line, long *first);
 	enum store_rc (*bulk_sweep)(struct store_bulk *b, long long *n);
+	/* NULL: nothing staged (row, sync) or store.h's own call. */
+	enum store_rc (*bulk_row)(struct store_bulk *b, long line);
+	enum store_rc (*bulk_sync)(struct store_bulk *b);
+	enum store_rc (*bulk_user_get)(struct store_bulk *b, const char *name,
+	    struct store_user *u);
+	enum store_rc (*bulk_line_add)(struct store_bulk *b,
+	    int64_t device_id, const json_t *fields);
+	enum store_rc (*bulk_var_set)(struct store_bulk *b,
+	    const char *sfua_id, const char *name, const char *json);
 	enum store_rc (*bulk_quiet)(struct store_bulk *b);
 	enum store_rc (*bulk_touch)(struct store_bulk *b,
 	    enum store_bulk_touch what, int64_t id);

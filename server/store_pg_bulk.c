@@ -1,22 +1,14 @@
 /*
  * store_pg_bulk: bulk import and export (issue 11) on PostgreSQL (issue
  * 13): the same contract as store_sqlite.c's, in the CLI's one thread.
- * The devices an import named are remembered in a temporary table
- * (never in the store; gone with the connection); an import's per-row
- * change and audit triggers are silenced by the row ('bulk', ...) in
- * meta, inside the import's transaction, and its summary writes the
- * change rows and one audit row instead.  An export walks the devices
- * through a server-side cursor, a batch at a time, so a million devices
- * are never one result in memory.
- *
- * An import is one transaction that is committed whole or not at all
- * (one bad row and nothing is imported), so its writes take no
- * savepoint each (store->whole): a row takes one, sipcfg_bulk_row, when
- * it first reaches the store (store_pg_bulk_device_get(), the first
- * store call of every row), and a row the store refused is rolled back
- * to it there, so that the rows after it are still checked and every
- * bad row is listed, as with a savepoint per statement.  A savepoint per
- * statement took two more round trips each, of about seven a device.
+ * An import's rows are read and staged by store_pg_import.c; here are
+ * its start and its end.  Its per-row change and audit triggers are
+ * silenced by the row ('bulk', ...) in meta, inside the import's
+ * transaction, and its summary writes the change rows and one audit row
+ * instead.  An import is one transaction that is committed whole or not
+ * at all (store->whole: no savepoint per statement).  An export walks
+ * the devices through a server-side cursor, a batch at a time, so a
+ * million devices are never one result in memory.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,15 +27,6 @@
 struct bulk_touched {
 	enum store_bulk_touch	 what;
 	int64_t			 id;
-};
-
-struct store_bulk {
-	struct store		*s;	/* first: store.c finds it here */
-	int			 quiet;
-	int			 row_sp;	/* sipcfg_bulk_row taken */
-	/* The first STORE_BULK_CHANGES_MAX + 1 of ntouched. */
-	struct bulk_touched	*touched;
-	size_t			 ntouched, cap;
 };
 
 static int
@@ -92,9 +75,13 @@ store_pg_bulk_free(struct store_bulk *b)
 	if (b == NULL)
 		return;
 	b->s->whole = 0;
+	store_pg_import_free(b);
 	/* A quiet run that failed: the caller rolls back, but be sure. */
-	if (b->quiet)
+	if (b->quiet) {
 		(void)store_pg_exec(b->s, PQ_B_LOUD, "");
+		PQclear(PQexec(b->s->conn, "SELECT set_config('sipcfg.bulk', "
+		    "'off', true)"));
+	}
 	free(b->touched);
 	free(b);
 }
@@ -150,226 +137,19 @@ store_pg_bulk_profiles(struct store_bulk *b, json_t **out)
 	return bulk_map(b, r, rc, 0, out);
 }
 
-static void
-bulk_device_cols(const PGresult *r, int i, struct store_bulk_device *d)
-{
-	memset(d, 0, sizeof(*d));
-	d->id = store_pg_int(r, i, 0);
-	d->domain_id = store_pg_int(r, i, 1);
-	store_pg_copy(r, i, 2, d->domain, sizeof(d->domain));
-	store_pg_copy(r, i, 3, d->sfua_id, sizeof(d->sfua_id));
-	store_pg_copy(r, i, 4, d->mac, sizeof(d->mac));
-	store_pg_copy(r, i, 5, d->vendor, sizeof(d->vendor));
-	store_pg_copy(r, i, 6, d->model, sizeof(d->model));
-	store_pg_copy(r, i, 7, d->label, sizeof(d->label));
-	store_pg_copy(r, i, 8, d->state, sizeof(d->state));
-	store_pg_copy(r, i, 9, d->user, sizeof(d->user));
-	store_pg_copy(r, i, 10, d->profile, sizeof(d->profile));
-}
-
-/*
- * A row begins: the rows before it are kept (RELEASE), or, when the
- * store refused one of them (the transaction is in error), rolled back;
- * then a savepoint for this one.
- */
-static enum store_rc
-bulk_row(struct store_bulk *b)
-{
-	const char	*sql;
-
-	if (!b->row_sp)
-		sql = "SAVEPOINT sipcfg_bulk_row";
-	else if (PQtransactionStatus(b->s->conn) == PQTRANS_INERROR)
-		sql = "ROLLBACK TO SAVEPOINT sipcfg_bulk_row; "
-		    "RELEASE SAVEPOINT sipcfg_bulk_row; "
-		    "SAVEPOINT sipcfg_bulk_row";
-	else
-		sql = "RELEASE SAVEPOINT sipcfg_bulk_row; "
-		    "SAVEPOINT sipcfg_bulk_row";
-	if (PQtransactionStatus(b->s->conn) == PQTRANS_IDLE)
-		return STORE_OK;	/* not in a transaction: no savepoint */
-	if (command(b->s, sql, "savepoint") != 0)
-		return STORE_ERROR;
-	b->row_sp = 1;
-	return STORE_OK;
-}
-
-enum store_rc
-store_pg_bulk_device_get(struct store_bulk *b, int64_t domain_id,
-    const char *sfua_id, struct store_bulk_device *d)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-
-	if ((rc = bulk_row(b)) != STORE_OK)
-		return rc;
-
-	if ((r = store_pg_run(b->s, &rc, PQ_B_DEV_GET, "is", domain_id,
-	    sfua_id)) == NULL)
-		return rc;
-	if (PQntuples(r) == 0)
-		rc = STORE_NOTFOUND;
-	else
-		bulk_device_cols(r, 0, d);
-	PQclear(r);
-	return rc;
-}
-
-static enum store_rc
-returned_id(PGresult *r, enum store_rc rc, int64_t *id)
-{
-	if (r == NULL)
-		return rc;
-	*id = store_pg_int(r, 0, 0);
-	PQclear(r);
-	return STORE_OK;
-}
-
-enum store_rc
-store_pg_bulk_device_insert(struct store_bulk *b,
-    const struct store_bulk_device *d, int64_t user_id, int64_t profile_id,
-    int64_t *id)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-
-	r = store_pg_run(b->s, &rc, PQ_B_DEV_INSERT, "iSSSSSsII",
-	    d->domain_id, d->sfua_id, d->mac, d->vendor, d->model, d->label,
-	    *d->state ? d->state : "active", user_id > 0 ? user_id : -1,
-	    profile_id > 0 ? profile_id : -1);
-	return returned_id(r, rc, id);
-}
-
-enum store_rc
-store_pg_bulk_user_add(struct store_bulk *b, const char *name,
-    const char *realm, const char *md5, const char *sha256,
-    int64_t domain_id, int64_t *id)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-
-	r = store_pg_run(b->s, &rc, PQ_B_USER_INSERT, "SSSSi", name, realm,
-	    md5, sha256, domain_id);
-	return returned_id(r, rc, id);
-}
-
-enum store_rc
-store_pg_bulk_lines(struct store_bulk *b, int64_t device_id, json_t **out)
-{
-	PGresult	*r;
-	json_t		*arr, *l;
-	enum store_rc	 rc;
-	int		 i;
-
-	*out = NULL;
-	if ((r = store_pg_run(b->s, &rc, PQ_B_LINES, "i", device_id)) == NULL)
-		return rc;
-	if ((arr = json_array()) == NULL)
-		goto oom;
-	for (i = 0; i < PQntuples(r); i++) {
-		l = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}",
-		    "position", (json_int_t)store_pg_int(r, i, 0),
-		    "aor", PQgetvalue(r, i, 1), "realm", PQgetvalue(r, i, 2),
-		    "username", PQgetvalue(r, i, 3), "ha1", PQgetvalue(r, i, 4),
-		    "proxy", PQgetvalue(r, i, 5), "display", PQgetvalue(r, i, 6),
-		    "password_sealed", PQgetvalue(r, i, 7));
-		if (l == NULL || json_array_append_new(arr, l) != 0) {
-			json_decref(arr);
-			goto oom;
-		}
-	}
-	PQclear(r);
-	*out = arr;
-	return STORE_OK;
-oom:
-	PQclear(r);
-	snprintf(b->s->err, sizeof(b->s->err), "out of memory");
-	return STORE_ERROR;
-}
-
-enum store_rc
-store_pg_bulk_vars(struct store_bulk *b, const char *sfua_id, json_t **out)
-{
-	PGresult	*r;
-	json_t		*o, *v;
-	enum store_rc	 rc;
-	int		 i;
-
-	*out = NULL;
-	if ((r = store_pg_run(b->s, &rc, PQ_B_VARS, "s", sfua_id)) == NULL)
-		return rc;
-	if ((o = json_object()) == NULL) {
-		PQclear(r);
-		return STORE_ERROR;
-	}
-	for (i = 0; i < PQntuples(r); i++) {
-		if ((v = json_loads(PQgetvalue(r, i, 1), JSON_DECODE_ANY,
-		    NULL)) == NULL)
-			v = json_null();
-		json_object_set_new(o, PQgetvalue(r, i, 0), v);
-	}
-	PQclear(r);
-	*out = o;
-	return STORE_OK;
-}
-
-enum store_rc
-store_pg_bulk_mark(struct store_bulk *b, char kind, int64_t id,
-    const char *name, long line, long *first)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-	char		 k[2] = { kind, '\0' }, key[24];
-	int		 added;
-
-	if (name == NULL) {
-		snprintf(key, sizeof(key), "%lld", (long long)id);
-		name = key;
-	}
-	if ((r = store_pg_run(b->s, &rc, PQ_B_MARK, "ssi", k, name,
-	    (int64_t)line)) == NULL)
-		return rc;
-	added = strtoll(PQcmdTuples(r), NULL, 10) > 0;
-	PQclear(r);
-	if (added)
-		return STORE_OK;
-	if ((r = store_pg_run(b->s, &rc, PQ_B_MARKED, "ss", k, name)) == NULL)
-		return rc;
-	*first = PQntuples(r) > 0 ? (long)store_pg_int(r, 0, 0) : 0;
-	PQclear(r);
-	return STORE_EXISTS;
-}
-
-enum store_rc
-store_pg_bulk_sweep(struct store_bulk *b, long long *n)
-{
-	PGresult	*r;
-	enum store_rc	 rc;
-	int		 i;
-
-	*n = 0;
-	if ((r = store_pg_run(b->s, &rc, PQ_B_SWEEP, "")) == NULL)
-		return rc;
-	for (i = 0; i < PQntuples(r); i++) {
-		if (store_pg_bulk_touch(b, BULK_DEVICE_REMOVED,
-		    store_pg_int(r, i, 0)) != STORE_OK) {
-			PQclear(r);
-			return STORE_ERROR;
-		}
-		(*n)++;
-	}
-	PQclear(r);
-	return STORE_OK;
-}
-
 enum store_rc
 store_pg_bulk_quiet(struct store_bulk *b)
 {
 	enum store_rc	 rc;
 
-	if ((rc = store_pg_exec(b->s, PQ_B_QUIET, "")) == STORE_OK)
-		b->quiet = 1;
-	return rc;
+	/* Both ways of sql/pg/schema.sql (sipcfg_quiet()). */
+	if ((rc = store_pg_exec(b->s, PQ_B_QUIET, "")) != STORE_OK)
+		return rc;
+	if (command(b->s, "SELECT set_config('sipcfg.bulk', 'on', true)",
+	    "import") != 0)
+		return STORE_ERROR;
+	b->quiet = 1;
+	return STORE_OK;
 }
 
 enum store_rc
@@ -412,6 +192,8 @@ store_pg_bulk_summary(struct store_bulk *b,
 	size_t			 i;
 	int			 all = b->ntouched > STORE_BULK_CHANGES_MAX;
 
+	if ((rc = store_pg_import_flush(b)) != STORE_OK)
+		return rc;
 	for (i = 0; !all && rc == STORE_OK && i < b->ntouched; i++) {
 		t = &b->touched[i];
 		switch (t->what) {
@@ -441,9 +223,13 @@ store_pg_bulk_summary(struct store_bulk *b,
 	    (int64_t)m->users_added, (int64_t)m->users_changed,
 	    (int64_t)(all ? 1 : b->ntouched))) != STORE_OK)
 		return rc;
-	if ((rc = store_pg_exec(b->s, PQ_B_LOUD, "")) == STORE_OK)
-		b->quiet = 0;
-	return rc;
+	if ((rc = store_pg_exec(b->s, PQ_B_LOUD, "")) != STORE_OK)
+		return rc;
+	if (command(b->s, "SELECT set_config('sipcfg.bulk', 'off', true)",
+	    "import") != 0)
+		return STORE_ERROR;
+	b->quiet = 0;
+	return STORE_OK;
 }
 
 enum store_rc
@@ -531,7 +317,7 @@ store_pg_bulk_export(struct store_bulk *b, int secrets, store_bulk_fn fn,
 		}
 		n = PQntuples(r);
 		for (i = 0; i < n && rc == STORE_OK; i++) {
-			bulk_device_cols(r, i, &d);
+			store_pg_bulk_device_cols(r, i, &d);
 			store_pg_copy(r, i, 11, d.ha1_md5, sizeof(d.ha1_md5));
 			store_pg_copy(r, i, 12, d.ha1_sha256,
 			    sizeof(d.ha1_sha256));

@@ -341,7 +341,34 @@ enum store_rc	 store_pg_checksync_list(struct store *, json_t **);
 enum store_rc	 store_pg_checksync_set(struct store *, const char *,
 		    const char *, const char *, int);
 
-/* Bulk import and export: store_pg_bulk.c. */
+/*
+ * Bulk import and export: store_pg_bulk.c; an import's rows:
+ * store_pg_import.c.
+ */
+struct bulk_touched;
+struct pg_import;
+struct store_bulk {
+	struct store		*s;	/* first: store.c finds it here */
+	int			 quiet;
+	/* The first STORE_BULK_CHANGES_MAX + 1 of ntouched. */
+	struct bulk_touched	*touched;
+	size_t			 ntouched, cap;
+	struct pg_import	*im;	/* made by the first row */
+};
+/* A device of PQ_B_DEV_GET (STORE_PG_BULK_DEVICE_COLS) at row i. */
+void		 store_pg_bulk_device_cols(const PGresult *, int i,
+		    struct store_bulk_device *);
+/* Send what an import staged; free what it keeps. */
+enum store_rc	 store_pg_import_flush(struct store_bulk *);
+void		 store_pg_import_free(struct store_bulk *);
+enum store_rc	 store_pg_bulk_row(struct store_bulk *, long);
+enum store_rc	 store_pg_bulk_sync(struct store_bulk *);
+enum store_rc	 store_pg_bulk_user_get(struct store_bulk *, const char *,
+		    struct store_user *);
+enum store_rc	 store_pg_bulk_line_add(struct store_bulk *, int64_t,
+		    const json_t *);
+enum store_rc	 store_pg_bulk_var_set(struct store_bulk *, const char *,
+		    const char *, const char *);
 int		 store_pg_bulk_tune(struct store *);
 struct store_bulk *store_pg_bulk_new(struct store *);
 void		 store_pg_bulk_free(struct store_bulk *);

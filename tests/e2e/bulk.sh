@@ -66,6 +66,44 @@ rejects "one user, two passwords" "f.jsonl:2: user u1: another password than on 
 rejects "unknown --format" "expected csv or jsonl" "$W/f.jsonl" --format xml
 is "nothing written by any of them" "$(sql 'SELECT (SELECT count(*) FROM devices), (SELECT count(*) FROM users), (SELECT count(*) FROM lines)')" "0|0|0"
 
+# Many rows: an import sends them in batches (on PostgreSQL with COPY,
+# 10,000 devices at a time, store_pg_import.c).  A row the store itself
+# refuses (a trigger of this test's: the file's own checks cannot see
+# it), in the second batch, fails the whole import by its line, and
+# nothing is written; without the trigger all 12,000 are there, each
+# with its user, line, variable and its own monitor token.
+new_store many || { echo "Bail out! no store for many rows"; exit 99; }
+MANY=$NEW_STORE
+"$SIPCFG" -d "$MANY" init --realm bulk-realm >/dev/null ||
+	{ echo "Bail out! cannot make the store for many rows"; exit 99; }
+awk 'BEGIN { print "device,user,password,line1.aor,line1.username,line1.password,var.n";
+	for (i = 0; i < 12000; i++)
+		printf "02%010x,m%d,pw%d,sip:%s@example.net,m%d,lp%d,%d\n", i, i, i,
+		    i == 11000 ? "refused" : "m" i, i, i, i }' > "$W/many.csv"
+msql() { (STORE=$MANY; sql "$1"); }
+if [ -n "$PGDB" ]; then
+	msql "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS \$\$
+	    BEGIN RAISE EXCEPTION 'refused by the test trigger'; END \$\$;
+	    CREATE TRIGGER refuse BEFORE INSERT ON lines FOR EACH ROW
+	    WHEN (NEW.aor = 'sip:refused@example.net') EXECUTE FUNCTION refuse();"
+else
+	msql "CREATE TRIGGER refuse BEFORE INSERT ON lines
+	    WHEN NEW.aor = 'sip:refused@example.net'
+	    BEGIN SELECT RAISE(ABORT, 'refused by the test trigger'); END;"
+fi
+out=$("$SIPCFG" -d "$MANY" import "$W/many.csv" 2>&1); rc=$?
+ok "a row the store refuses fails the import" $([ $rc -ne 0 ] && echo 0 || echo 1)
+ok "... naming its line, 11002" $(printf '%s' "$out" | grep -Eq 'many.csv:11002: |line 11002: ' && echo 0 || echo 1)
+contains "... and the store's reason" "$out" "refused by the test trigger"
+is "... and nothing is written" "$(msql "SELECT count(*) FROM devices") $(msql "SELECT count(*) FROM users") $(msql "SELECT count(*) FROM monitors")" "0 0 0"
+if [ -n "$PGDB" ]; then msql "DROP TRIGGER refuse ON lines"
+else msql "DROP TRIGGER refuse"; fi
+out=$("$SIPCFG" -d "$MANY" import "$W/many.csv" 2>&1)
+contains "12,000 rows in batches" "$out" "12000 rows: 12000 devices added"
+is "every device, user, line and variable" "$(msql "SELECT count(*) FROM devices") $(msql "SELECT count(*) FROM users") $(msql "SELECT count(*) FROM lines") $(msql "SELECT count(*) FROM vars WHERE layer = 'device'")" "12000 12000 12000 12000"
+is "each device its own monitor token" "$(msql "SELECT count(DISTINCT m.token) FROM devices d JOIN monitors m ON m.device_id = d.id")" 12000
+is "the last row as the file has it" "$(msql "SELECT d.mac || ' ' || u.name || ' ' || l.aor || ' ' || v.value FROM devices d JOIN users u ON u.id = d.user_id JOIN lines l ON l.device_id = d.id JOIN vars v ON v.scope = d.sfua_id WHERE d.mac = '020000002edf'")" "020000002edf m11999 sip:m11999@example.net 11999"
+
 # A dry run: what would change, and the store byte-identical.
 printf '%s\n%s\n%s\n' "$G" "$(good 1)" "$(good 2)" > "$W/a.csv"
 before=$(sum)
