@@ -10,6 +10,8 @@
  * after the commit); only their HA1 values are stored, plus a sealed copy
  * where a configuration must hand the password over.
  */
+#include "config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
@@ -160,6 +162,35 @@ print_json(const json_t *v)
 }
 
 /*
+ * Text output gives times in ISO 8601 (UTC), not the store's unix
+ * seconds: a cell of one of these columns holding a number.  --json
+ * keeps the numbers.
+ */
+static int
+time_cell(const char *col, const json_t *v, char *out, size_t len)
+{
+	static const char *const cols[] = { "created", "updated",
+	    "last_fetch", "expires", "last_notify", "otp_not_before",
+	    "otp_not_after", "old_until", "ts", "cert_pinned", "pinned",
+	    "first_seen", "last_seen", "valid_until", NULL };
+	time_t		 t;
+	struct tm	 tm;
+	size_t		 i;
+
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return 0;
+	for (i = 0; cols[i] && strcmp(cols[i], col) != 0; i++)
+		;
+	if (cols[i] == NULL)
+		return 0;
+	t = (time_t)json_integer_value(v);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return 0;
+	return 1;
+}
+
+/*
  * A table of rows: the named columns, left aligned.  Every cell goes
  * through termsafe_escape(): what a device sent (its User-Agent, an
  * enrolled vendor or model) is printed, never acted on by the terminal.
@@ -185,6 +216,9 @@ print_table(const json_t *rows, const char *const cols[])
 				if (json_is_string(v))
 					termsafe_escape(json_string_value(v),
 					    cell, sizeof(cell), 0);
+				else if (time_cell(cols[c], v, cell,
+				    sizeof(cell)))
+					;
 				else if (json_is_integer(v))
 					snprintf(cell, sizeof(cell), "%lld",
 					    (long long)json_integer_value(v));
@@ -1172,7 +1206,9 @@ cmd_device_show(struct store *st, struct args *a)
 				termsafe_escape(json_string_value(v), cell,
 				    sizeof(cell), 0);
 				printf("%-12s %s\n", k, cell);
-			} else if (json_is_integer(v))
+			} else if (time_cell(k, v, cell, sizeof(cell)))
+				printf("%-12s %s\n", k, cell);
+			else if (json_is_integer(v))
 				printf("%-12s %lld\n", k,
 				    (long long)json_integer_value(v));
 			else
@@ -2678,7 +2714,7 @@ usage(FILE *f)
 	size_t	 i;
 
 	fprintf(f, "usage: sipcfg [-d STORE] [--json] [--domain NAME] COMMAND "
-	    "...\nSTORE defaults to $SIPCFG_STORE, else "
+	    "...\n       sipcfg --help | --version\nSTORE defaults to $SIPCFG_STORE, else "
 	    "/var/lib/sipcfg/sipcfg.db; DEV is an sfua-id URN or a MAC "
 	    "address;\n--domain: the CS domain DEV, users and new devices "
 	    "are in (default: any for DEV, the default domain for new "
@@ -2737,6 +2773,9 @@ main(int argc, char *argv[])
 		    strcmp(argv[k], "help") == 0) {
 			usage(stdout);
 			return 0;
+		} else if (strcmp(argv[k], "--version") == 0) {
+			printf("sipcfg %s\n", PACKAGE_VERSION);
+			return 0;
 		} else
 			break;
 	}
@@ -2759,7 +2798,7 @@ main(int argc, char *argv[])
 		}
 	}
 	if (c == NULL) {
-		err("unknown command: %s%s%s (try sipcfg help)", argv[k],
+		err("unknown command: %s%s%s (try sipcfg --help)", argv[k],
 		    k + 1 < argc ? " " : "", k + 1 < argc ? argv[k + 1] : "");
 		return 2;
 	}

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <getopt.h>
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -37,12 +38,20 @@
 
 #define SECRET_LEN	32
 
+/* --help: on standard output, exit 0; a usage error: standard error, 2. */
 static void
-usage(void)
+usage(FILE *f, int code)
 {
-	fprintf(stderr, "usage: sipcfgd [-dnv] [-f config] [-s store] "
-	    "[-l listen]...\n");
-	exit(2);
+	fprintf(f, "usage: sipcfgd [-dnv] [-f config] [-s store] "
+	    "[-l listen]...\n"
+	    "       sipcfgd --help | --version\n"
+	    "  -f config   the configuration file (sipcfgd.conf(5))\n"
+	    "  -s store    the store: a SQLite file or a postgresql:// URI\n"
+	    "  -l listen   also listen on host:port (repeat)\n"
+	    "  -n          check the configuration, the store and the "
+	    "certificate, then exit\n"
+	    "  -d, -v      stay in the foreground and log debug lines\n");
+	exit(code);
 }
 
 /* The nonce secret: from secret_file (shared by instances) or random. */
@@ -214,6 +223,11 @@ raise_nofile(const struct config *cfg)
 int
 main(int argc, char *argv[])
 {
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 	struct config		 cfg;
 	struct config_listen	 extra[CONFIG_LISTEN_MAX];
 	struct store		*st;
@@ -242,7 +256,8 @@ main(int argc, char *argv[])
 	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 	/* Renderings take jansson's memory from per-thread arenas (arena.h). */
 	arena_install();
-	while ((ch = getopt(argc, argv, "df:l:ns:v")) != -1) {
+	while ((ch = getopt_long(argc, argv, "df:hl:ns:v", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'd':
 		case 'v':
@@ -263,12 +278,18 @@ main(int argc, char *argv[])
 		case 's':
 			storepath = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case 'V':
+			printf("sipcfgd %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(stderr, 2);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 2);
 
 	config_defaults(&cfg);
 	if (conffile && config_load(&cfg, conffile) != 0)

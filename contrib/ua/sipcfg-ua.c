@@ -168,11 +168,12 @@ now_s(void)
 }
 
 static void
-usage(void)
+usage(FILE *f, int code)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: sipcfg-ua fetch|run [options]\n"
 	    "       sipcfg-ua swarm N [options]\n"
+	    "       sipcfg-ua --help | --version\n"
 	    "  -d, --domain DOMAIN     Configuration Service Domain (repeat: "
 	    "tried in order)\n"
 	    "  -b, --base-url URL      skip discovery (repeat)\n"
@@ -200,7 +201,7 @@ usage(void)
 	    "      --connect-to HOST:PORT:ADDR:PORT   connect there instead\n"
 	    "  -q, --quiet             no event lines\n"
 	    "      --duration S        swarm: run this long\n");
-	exit(EX_USAGE);
+	exit(code);
 }
 
 /* ------------------------------------------------------------ events */
@@ -1639,6 +1640,7 @@ main(int argc, char *argv[])
 		{ "connect-to", required_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct app	 a;
@@ -1658,7 +1660,7 @@ main(int argc, char *argv[])
 	a.backoff_scale = 1.0;
 	a.sip_transport = "auto";
 	if (argc < 2)
-		usage();
+		usage(stderr, EX_USAGE);
 	cmd = argv[1];
 	if (strcmp(cmd, "fetch") == 0)
 		a.mode = 'f';
@@ -1674,10 +1676,14 @@ main(int argc, char *argv[])
 		argv++;
 		argc--;
 	} else if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0)
-		usage();
+		usage(stdout, 0);
+	else if (strcmp(cmd, "--version") == 0) {
+		printf("sipcfg-ua %s\n", PACKAGE_VERSION);
+		return 0;
+	}
 	else {
 		fprintf(stderr, "sipcfg-ua: unknown command %s\n", cmd);
-		usage();
+		usage(stderr, EX_USAGE);
 	}
 	argv++;
 	argc--;
@@ -1707,7 +1713,7 @@ main(int argc, char *argv[])
 			a.dhcp_timeout_ms = (unsigned)strtoul(optarg, &e, 10);
 			if (*e || a.dhcp_timeout_ms < 100 ||
 			    a.dhcp_timeout_ms > 600000)
-				usage();
+				usage(stderr, EX_USAGE);
 			break;
 		case 'i': idarg = optarg; break;
 		case 'm': macarg = optarg; break;
@@ -1735,22 +1741,22 @@ main(int argc, char *argv[])
 		case 'r':
 			a.retries = (int)strtol(optarg, &e, 10);
 			if (*e || a.retries < 1 || a.retries > 1000)
-				usage();
+				usage(stderr, EX_USAGE);
 			break;
 		case 'S':
 			a.backoff_scale = strtod(optarg, &e);
 			if (*e || a.backoff_scale < 0 || a.backoff_scale > 100)
-				usage();
+				usage(stderr, EX_USAGE);
 			break;
 		case 't':
 			a.timeout_ms = (unsigned)strtoul(optarg, &e, 10);
 			if (*e || a.timeout_ms < 100 || a.timeout_ms > 600000)
-				usage();
+				usage(stderr, EX_USAGE);
 			break;
 		case 'x':
 			duration = strtod(optarg, &e);
 			if (*e || duration < 0)
-				usage();
+				usage(stderr, EX_USAGE);
 			break;
 		case 'q': a.quiet = 1; break;
 		case 'X':
@@ -1761,12 +1767,18 @@ main(int argc, char *argv[])
 			}
 			a.connect_to[a.nconnect++] = optarg;
 			break;
+		case 'h':
+			usage(stdout, 0);
+			break;
+		case 'v':
+			printf("sipcfg-ua %s\n", PACKAGE_VERSION);
+			return 0;
 		default:
-			usage();
+			usage(stderr, EX_USAGE);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, EX_USAGE);
 	if (a.ndomains == 0 && a.nbase == 0 && a.dhcp_if == NULL) {
 		fprintf(stderr, "sipcfg-ua: give --dhcp IFACE or a --domain "
 		    "(discovery), or a --base-url\n");

@@ -15,6 +15,20 @@ fi
 sc init >/dev/null; ok "init twice is harmless" $?
 
 fails "unknown command" "unknown command" sc frobnicate
+# The habits of a Unix tool (issue 14): a usage error is exit 2 on
+# standard error; --help and --version are exit 0 on standard output.
+VERSION=$(sed -n 's/^AC_INIT(\[sipcfg\], *\[\([^]]*\)\].*/\1/p' "$top_srcdir/configure.ac")
+for p in "$SIPCFG" "$SIPCFGD" "$top_builddir/sipcfg-ua"; do
+	n=$(basename "$p")
+	"$p" --bogus >"$W/o" 2>"$W/e"; rc=$?
+	is "$n --bogus: exit 2, nothing on stdout" "$rc $(wc -c <"$W/o")" "2 0"
+	contains "$n --bogus: says so on stderr" "$(cat "$W/e")" "$n"
+	"$p" --help >"$W/o" 2>"$W/e"; rc=$?
+	is "$n --help: exit 0, nothing on stderr" "$rc $(wc -c <"$W/e")" "0 0"
+	contains "$n --help: usage on stdout" "$(cat "$W/o")" "usage: $n"
+	"$p" --version >"$W/o" 2>"$W/e"; rc=$?
+	is "$n --version" "$rc $(cat "$W/o")" "0 $n $VERSION"
+done
 fails "unknown option" "unknown option" sc device list --bogus
 fails "bad MAC/URN" "not an sfua-id URN or a MAC" sc device add 12:34
 fails "bad vendor" "not a DNS domain" sc device add 00:11:22:33:44:55 --vendor "bad vendor"
@@ -69,6 +83,8 @@ is "device list --user" "$(sc --json device list --user alice | grep -c '"sfua_i
 is "device list --state with --vendor" "$(sc --json device list --state disabled --vendor examplecorp.com | grep -c '"sfua_id"')" 1
 is "device list: never seen is not seen since 1h" "$(sc --json device list --not-seen-since 1h | grep -c '"sfua_id"')" 3
 sql "INSERT INTO device_seen(device_id, last_fetch) SELECT id, $(($(date +%s) - 60)) FROM devices WHERE mac = '001122334455'"
+ok "device list: last_fetch in ISO 8601 (UTC)" $(sc device list | grep -Eq '001122334455 .* [0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z' && echo 0 || echo 1)
+ok "device show: created in ISO 8601, --json in seconds" $(sc device show 001122334455 | grep -Eq '^created +[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' && sc --json device show 001122334455 | grep -Eq '"created": [0-9]+' && echo 0 || echo 1)
 is "device list: seen a minute ago is seen since 1h" "$(sc --json device list --not-seen-since 1h | grep -c '"sfua_id"')" 2
 is "device list: ...but not seen since 30s" "$(sc --json device list --not-seen-since 30s | grep -c '"sfua_id"')" 3
 if command -v python3 >/dev/null; then
