@@ -29,6 +29,7 @@
 #include <openssl/x509.h>
 
 #include "dhcpconf.h"
+#include "drift.h"
 #include "dhcpopt.h"
 #include "digest.h"
 #include "buf.h"
@@ -2078,6 +2079,114 @@ iso_times(json_t *rows, const char *const keys[])
 		}
 }
 
+/* drift (issue 14 §5): the rows drift_scan() gives, as a listing. */
+struct driftlist {
+	json_t		*rows;
+	long long	 limit, n;
+};
+
+static int
+drift_row(void *arg, const struct drift_row *r)
+{
+	static const struct { unsigned bit; const char *name; } why[] = {
+		{ DRIFT_CHANGED, "changed" }, { DRIFT_NEVER, "never" },
+		{ DRIFT_UNSEEN, "unseen" }, { DRIFT_LAPSED, "lapsed" },
+		{ DRIFT_BROKEN, "broken" }
+	};
+	struct driftlist	*l = arg;
+	char			 w[64] = "";
+	json_t			*o;
+	size_t			 i;
+
+	if (l->limit >= 0 && l->n >= l->limit)
+		return 0;
+	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
+		if (r->why & why[i].bit)
+			snprintf(w + strlen(w), sizeof(w) - strlen(w), "%s%s",
+			    *w ? "," : "", why[i].name);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:i}", "device",
+	    r->d->sfua_id, "why", w, "etag",
+	    r->why & DRIFT_BROKEN ? "" : r->etag_now, "fetched_etag",
+	    r->etag_fetched, "last_fetch", r->last_fetch > 0 ?
+	    json_integer((json_int_t)r->last_fetch) : json_null(), "since",
+	    r->since > 0 ? json_integer((json_int_t)r->since) : json_null(),
+	    "max_age", r->max_age);
+	if (o == NULL)
+		return -1;
+	if (r->why & DRIFT_BROKEN)
+		json_object_set_new(o, "error", json_string(r->etag_now));
+	l->n++;
+	return json_array_append_new(l->rows, o);
+}
+
+static int
+cmd_drift(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "device", "why", "since",
+	    "last_fetch", "etag", "fetched_etag", NULL };
+	struct drift_opts	 o;
+	struct driftlist	 l;
+	unsigned char		 rkey[SEAL_KEY_LEN];
+	const char		*v;
+	long long		 n;
+	char			 e[512];
+	int			 have = 0, rc = -1;
+
+	memset(&o, 0, sizeof(o));
+	memset(&l, 0, sizeof(l));
+	o.now = time(NULL);
+	o.factor = 3;
+	o.max_age = 3600;
+	o.notify_default = NOTIFY_SUBSCRIBE;
+	l.limit = -1;
+	if ((v = opt(a, "--factor")) != NULL) {
+		if (util_strtonum(v, 1, 1000, &n) != 0)
+			return err("--factor %s: expected 1 to 1000 (unseen "
+			    "past that many max-ages)", v);
+		o.factor = (int)n;
+	}
+	if ((v = opt(a, "--max-age")) != NULL) {
+		if (util_strtonum(v, 0, 31536000, &n) != 0)
+			return err("--max-age %s: expected 0..31536000", v);
+		o.max_age = (int)n;
+	}
+	if ((v = opt(a, "--notify")) != NULL) {
+		if (strcmp(v, "subscribe") == 0)
+			o.notify_default = NOTIFY_SUBSCRIBE;
+		else if (strcmp(v, "poll") == 0)
+			o.notify_default = NOTIFY_POLL;
+		else
+			return err("--notify %s: expected subscribe or poll",
+			    v);
+	}
+	if ((v = opt(a, "--limit")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &l.limit) != 0)
+		return err("--limit %s: expected a number of devices, 0 to "
+		    "%lld", v, LIST_MAX);
+	if (load_seal_key(rkey, &have) != 0)
+		return -1;
+	o.seal_key = have ? rkey : NULL;
+	if ((l.rows = json_array()) == NULL) {
+		err("out of memory");
+		goto done;
+	}
+	if (drift_scan(st, &o, drift_row, &l, e, sizeof(e)) != 0) {
+		err("drift: %s", e);
+		goto done;
+	}
+	{
+		static const char *const times[] = { "since", "last_fetch",
+		    NULL };
+
+		show_rows(a, l.rows, cols, times);
+	}
+	rc = 0;
+done:
+	json_decref(l.rows);
+	util_wipe(rkey, sizeof(rkey));
+	return rc;
+}
+
 static int
 cmd_subs(struct store *st, struct args *a)
 {
@@ -2687,6 +2796,9 @@ static const struct cmd cmds[] = {
 	{ "path", "list", 0, 0, "", 0, cmd_path_list, "path list" },
 	{ "path", "rm", 1, 1, "", 1, cmd_path_rm, "path rm PATTERN" },
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
+	{ "drift", NULL, 0, 0, "--factor= --max-age= --notify= --limit=", 0,
+	    cmd_drift, "drift [--factor K] [--max-age S] [--notify "
+	    "subscribe|poll] [--limit N]" },
 	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
 	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },
 	{ "dhcp", NULL, 0, MAXPOS, "--format= --hex", 0, cmd_dhcp,

@@ -1,0 +1,172 @@
+/*
+ * drift: which devices are not on their current configuration (issue 14
+ * §5); drift.h says what each reason means.  Devices are taken a batch
+ * of ids at a time, never all at once, and rendered with a resource of
+ * the scan's own whose cache holds nothing (a million devices are not
+ * kept in memory); a store of a million devices takes as long as
+ * rendering each once.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "drift.h"
+#include "request.h"
+#include "resource.h"
+#include "store.h"
+
+#define DRIFT_BATCH	512
+
+static time_t
+jtime(const json_t *o, const char *k)
+{
+	const json_t	*v = json_object_get(o, k);
+
+	return json_is_integer(v) ? (time_t)json_integer_value(v) : 0;
+}
+
+/* Does a sipcfgd hold a live subscription of device id? -1: error. */
+static int
+subscribed(struct store *st, int64_t id, time_t now)
+{
+	json_t	*subs;
+	int	 n;
+
+	if (store_subs_list(st, id, now, &subs) != STORE_OK)
+		return -1;
+	n = json_array_size(subs) > 0;
+	json_decref(subs);
+	return n;
+}
+
+/* One device: its row for fn when it drifts (why 0 when it does not). */
+static int
+one(struct store *st, struct resource *res, const struct drift_opts *o,
+    const struct store_device *d, drift_fn fn, void *arg, char *err,
+    size_t errlen)
+{
+	struct drift_row	 row;
+	struct cfg_request	 q;
+	const struct rendered	*r;
+	json_t			*show = NULL;
+	const char		*fetched;
+	char			 reason[256];
+	enum notify_mode	 mode;
+	int			 live, ret = -1;
+
+	if (store_device_show(st, d->id, &show) != STORE_OK) {
+		snprintf(err, errlen, "device %s: %s", d->sfua_id,
+		    store_errmsg(st));
+		return -1;
+	}
+	memset(&row, 0, sizeof(row));
+	row.d = d;
+	row.last_fetch = jtime(show, "last_fetch");
+	fetched = json_string_value(json_object_get(show, "last_etag"));
+	row.etag_fetched = fetched ? fetched : "";
+
+	/* As its next fetch would be answered (resource.c's key). */
+	memset(&q, 0, sizeof(q));
+	snprintf(q.sfua_id, sizeof(q.sfua_id), "%s", d->sfua_id);
+	snprintf(q.mac, sizeof(q.mac), "%s", d->mac);
+	snprintf(q.revision, sizeof(q.revision), "%s", d->revision);
+	q.domain_id = d->domain_id;
+	if (resource_render(res, d, &q, d->state != DEVICE_PENDING, &r,
+	    reason, sizeof(reason)) != RES_OK) {
+		row.why = DRIFT_BROKEN;
+		row.etag_now = reason;
+		row.since = jtime(show, "updated");
+	} else {
+		row.etag_now = r->etag;
+		row.max_age = r->max_age;
+		if (row.last_fetch == 0) {
+			row.why |= DRIFT_NEVER;
+			row.since = jtime(show, "created");
+		} else if (strcmp(row.etag_fetched, r->etag) != 0) {
+			row.why |= DRIFT_CHANGED;
+			row.since = r->last_modified;
+		}
+		if (row.last_fetch > 0 && (long long)o->now - row.last_fetch >
+		    (long long)o->factor * (r->max_age > 0 ? r->max_age : 1)) {
+			if (row.why == 0)
+				row.since = row.last_fetch;
+			row.why |= DRIFT_UNSEEN;
+		}
+		/* RFC 6011 §2.5.1: subscription mode and a SIP line. */
+		mode = d->notify_mode == NOTIFY_INHERIT ? o->notify_default :
+		    d->notify_mode;
+		if (mode == NOTIFY_SUBSCRIBE && row.last_fetch > 0 &&
+		    json_array_size(json_object_get(show, "lines")) > 0) {
+			if ((live = subscribed(st, d->id, o->now)) < 0) {
+				snprintf(err, errlen, "subscriptions: %s",
+				    store_errmsg(st));
+				goto done;
+			}
+			if (!live) {
+				if (row.why == 0)
+					row.since = row.last_fetch;
+				row.why |= DRIFT_LAPSED;
+			}
+		}
+	}
+	if (row.why != 0 && fn(arg, &row) != 0) {
+		snprintf(err, errlen, "stopped");
+		goto done;
+	}
+	ret = 0;
+done:
+	json_decref(show);
+	return ret;
+}
+
+int
+drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	struct resource_opts	 ro;
+	struct resource		*res;
+	struct store_device	 d;
+	int64_t			 ids[DRIFT_BATCH], after = 0, max_id;
+	size_t			 n, i;
+	int			 ret = -1;
+
+	memset(&ro, 0, sizeof(ro));
+	ro.max_age = o->max_age;
+	ro.pending_max_age = 300;
+	ro.max_output = 1 << 20;
+	ro.max_depth = 32;
+	ro.cache_bytes = 1;	/* every device once: no cache */
+	ro.seal_key = o->seal_key;
+	if ((res = resource_new(st, &ro)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (resource_begin(res) != 0) {
+		snprintf(err, errlen, "store: %s", store_errmsg(st));
+		goto done;
+	}
+	for (;;) {
+		if (store_active_ids(st, after, ids, DRIFT_BATCH, &n,
+		    &max_id) != STORE_OK) {
+			snprintf(err, errlen, "store: %s", store_errmsg(st));
+			goto done;
+		}
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			if (store_device_by_id(st, ids[i], &d) != STORE_OK)
+				continue;	/* removed meanwhile */
+			if (one(st, res, o, &d, fn, arg, err, errlen) != 0)
+				goto done;
+		}
+		after = ids[n - 1];
+	}
+	ret = 0;
+done:
+	/* The store is the caller's: detach it before freeing. */
+	resource_release_store(res);
+	resource_free(res);
+	return ret;
+}

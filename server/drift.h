@@ -1,0 +1,61 @@
+/*
+ * drift: which devices are not on their current configuration (issue 14
+ * §5), for `sipcfg drift` and, later, the API and the console.
+ *
+ * Every active device is rendered as a fetch of it would be answered now
+ * (its last reported revision, encrypted when it is, secret-free while
+ * pending) and compared with what the store knows of its fetches and
+ * subscriptions:
+ *   - changed: the ETag it last fetched is not the current one (since the
+ *     current configuration's Last-Modified);
+ *   - never:   it has never fetched (since it was created);
+ *   - unseen:  its last fetch is older than factor × its max-age (since
+ *     that fetch);
+ *   - lapsed:  it should hold a subscription (subscription mode and a SIP
+ *     line, RFC 6011 §2.5.1), has fetched, and no sipcfgd holds one for
+ *     it now (since its last fetch).
+ * A device the templates cannot render is reported with its reason.
+ */
+#ifndef SIPCFG_DRIFT_H
+#define SIPCFG_DRIFT_H
+
+#include <time.h>
+
+#include "resource.h"
+#include "store.h"
+
+#define DRIFT_CHANGED	0x1
+#define DRIFT_NEVER	0x2
+#define DRIFT_UNSEEN	0x4
+#define DRIFT_LAPSED	0x8
+#define DRIFT_BROKEN	0x10	/* cannot be rendered: why in etag_now */
+
+struct drift_opts {
+	time_t		 now;
+	int		 factor;	/* unseen past factor × max-age (>= 1) */
+	int		 max_age;	/* when device and profile say none */
+	/* The mode of devices and profiles that name none (the daemons'). */
+	enum notify_mode notify_default;
+	const unsigned char *seal_key;	/* encrypted answers' ETags; NULL */
+};
+
+struct drift_row {
+	const struct store_device *d;
+	unsigned	 why;		/* DRIFT_* */
+	const char	*etag_now;	/* or why it cannot be rendered */
+	const char	*etag_fetched;	/* "" when never */
+	time_t		 last_fetch;	/* 0: never */
+	time_t		 since;
+	int		 max_age;
+};
+
+/* fn gets each drifting device; non-zero stops the scan (returns -1). */
+typedef int	(*drift_fn)(void *arg, const struct drift_row *);
+/*
+ * Scan every active device of st (which the scan borrows: a resource of
+ * its own renders on it).  0, or -1 with the reason in err.
+ */
+int		 drift_scan(struct store *st, const struct drift_opts *,
+		    drift_fn fn, void *arg, char *err, size_t errlen);
+
+#endif
