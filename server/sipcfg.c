@@ -30,6 +30,7 @@
 
 #include "dhcpconf.h"
 #include "drift.h"
+#include "explain.h"
 #include "dhcpopt.h"
 #include "digest.h"
 #include "buf.h"
@@ -2079,6 +2080,166 @@ iso_times(json_t *rows, const char *const keys[])
 		}
 }
 
+/* A JSON value in one line for a table cell; "-" for none. */
+static void
+cell_of(const json_t *v, char *out, size_t len)
+{
+	char	*t;
+
+	if (v == NULL || json_is_null(v)) {
+		snprintf(out, len, "-");
+		return;
+	}
+	if (json_is_string(v)) {
+		termsafe_escape(json_string_value(v), out, len, 0);
+		return;
+	}
+	t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+	termsafe_escape(t ? t : "?", out, len, TERMSAFE_JSON);
+	free(t);
+}
+
+/* explain (issue 14 §5): why DEV gets what it gets (explain.h). */
+static int
+cmd_explain(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	struct explain_opts	 o;
+	unsigned char		 rkey[SEAL_KEY_LEN];
+	json_t			*x = NULL, *t, *v, *rows = NULL, *e, *u;
+	const char		*k, *vv;
+	char			 e1[512], c1[256], c2[256], c3[256];
+	long long		 n;
+	size_t			 i;
+	int			 have = 0, rc = -1;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.max_age = 3600;
+	o.notify_default = NOTIFY_SUBSCRIBE;
+	if ((vv = opt(a, "--max-age")) != NULL) {
+		if (util_strtonum(vv, 0, 31536000, &n) != 0)
+			return err("--max-age %s: expected 0..31536000", vv);
+		o.max_age = (int)n;
+	}
+	if ((vv = opt(a, "--notify")) != NULL) {
+		if (strcmp(vv, "subscribe") == 0)
+			o.notify_default = NOTIFY_SUBSCRIBE;
+		else if (strcmp(vv, "poll") == 0)
+			o.notify_default = NOTIFY_POLL;
+		else
+			return err("--notify %s: expected subscribe or poll",
+			    vv);
+	}
+	if (load_seal_key(rkey, &have) != 0)
+		return -1;
+	o.seal_key = have ? rkey : NULL;
+	if (explain_device(st, &d, &o, &x, e1, sizeof(e1)) != 0) {
+		err("explain %s: %s", d.sfua_id, e1);
+		goto done;
+	}
+	if (a->json) {
+		print_json(x);
+		rc = 0;
+		goto done;
+	}
+	printf("%-10s %s (%s)\n", "device", d.sfua_id,
+	    json_string_value(json_object_get(x, "state")));
+	t = json_object_get(x, "template");
+	cell_of(json_object_get(t, "vendor"), c1, sizeof(c1));
+	cell_of(json_object_get(t, "model"), c2, sizeof(c2));
+	cell_of(json_object_get(t, "revision"), c3, sizeof(c3));
+	printf("%-10s %s, the most specific of the templates matching vendor "
+	    "%s, model %s, revision %s:\n", "template",
+	    (vv = json_string_value(json_object_get(t, "chosen"))) ? vv :
+	    "(none)", *c1 ? c1 : "-", *c2 ? c2 : "-", *c3 ? c3 : "-");
+	json_array_foreach(json_object_get(t, "matching"), i, v) {
+		cell_of(json_object_get(v, "vendor"), c1, sizeof(c1));
+		cell_of(json_object_get(v, "model"), c2, sizeof(c2));
+		cell_of(json_object_get(v, "revision"), c3, sizeof(c3));
+		printf("%-10s   %s (vendor %s, model %s, revision %s)\n", "",
+		    json_string_value(json_object_get(v, "name")),
+		    strcmp(c1, "-") ? c1 : "any", strcmp(c2, "-") ? c2 : "any",
+		    strcmp(c3, "-") ? c3 : "any");
+	}
+	v = json_object_get(x, "answer");
+	if ((vv = json_string_value(json_object_get(v, "error"))) != NULL ||
+	    (vv = json_string_value(json_object_get(v, "status"))) != NULL)
+		printf("%-10s %s\n", "answer", vv);
+	else {
+		json_t *lm = json_object_get(v, "last_modified");
+
+		c1[0] = '\0';
+		(void)time_cell("updated", lm, c1, sizeof(c1));
+		printf("%-10s ETag %s, max-age %lld (%s), Last-Modified %s, "
+		    "%s\n", "answer",
+		    json_string_value(json_object_get(v, "etag")),
+		    (long long)json_integer_value(json_object_get(v,
+		    "max_age")), json_string_value(json_object_get(v,
+		    "max_age_from")), c1, json_is_true(json_object_get(v,
+		    "secret_free")) ? "secret-free" : "full");
+	}
+	v = json_object_get(x, "auth");
+	if ((vv = json_string_value(json_object_get(v, "user"))) != NULL)
+		printf("%-10s domain %s, realm %s, user %s with a %s password "
+		    "(%s)\n", "auth",
+		    json_string_value(json_object_get(v, "domain")),
+		    json_string_value(json_object_get(v, "realm")), vv,
+		    json_string_value(json_object_get(v, "password")),
+		    json_string_value(json_object_get(v, "methods")));
+	else
+		printf("%-10s domain %s, realm %s, no user assigned\n",
+		    "auth", json_string_value(json_object_get(v, "domain")),
+		    json_string_value(json_object_get(v, "realm")));
+	printf("%-10s client certificate %s (from the %s)%s\n", "",
+	    json_string_value(json_object_get(v, "client_cert")),
+	    json_string_value(json_object_get(v, "client_cert_from")),
+	    json_is_true(json_object_get(v, "pinned")) ? ", pinned" : "");
+	v = json_object_get(x, "notify");
+	printf("%-10s %s (from the %s)%s\n", "notify",
+	    json_string_value(json_object_get(v, "mode")),
+	    json_string_value(json_object_get(v, "from")),
+	    strcmp(json_string_value(json_object_get(v, "mode")),
+	    "subscribe") == 0 && !json_is_true(json_object_get(v,
+	    "sip_line")) ? ", but no SIP line: no monitor Link" : "");
+	printf("variables:\n");
+	if ((rows = json_array()) == NULL)
+		goto done;
+	json_object_foreach(json_object_get(x, "vars"), k, v) {
+		char under[512] = "";
+
+		json_array_foreach(json_object_get(v, "under"), i, u) {
+			cell_of(json_object_get(u, "scope"), c1, sizeof(c1));
+			snprintf(under + strlen(under), sizeof(under) -
+			    strlen(under), "%s%s%s%s%s", *under ? ", " : "",
+			    json_string_value(json_object_get(u, "layer")),
+			    strcmp(c1, "-") && *c1 ? " " : "",
+			    strcmp(c1, "-") ? c1 : "",
+			    json_is_true(json_object_get(u, "merged")) ?
+			    " (merged)" : "");
+		}
+		e = json_pack("{s:s, s:O, s:O, s:O, s:s}", "name", k, "value",
+		    json_object_get(v, "value"), "layer", json_object_get(v,
+		    "layer"), "scope", json_object_get(v, "scope"), "over",
+		    *under ? under : "-");
+		if (e == NULL || json_array_append_new(rows, e) != 0)
+			goto done;
+	}
+	{
+		static const char *const cols[] = { "name", "value", "layer",
+		    "scope", "over", NULL };
+
+		print_table(rows, cols);
+	}
+	rc = 0;
+done:
+	json_decref(rows);
+	json_decref(x);
+	util_wipe(rkey, sizeof(rkey));
+	return rc;
+}
+
 /* drift (issue 14 §5): the rows drift_scan() gives, as a listing. */
 struct driftlist {
 	json_t		*rows;
@@ -2796,6 +2957,8 @@ static const struct cmd cmds[] = {
 	{ "path", "list", 0, 0, "", 0, cmd_path_list, "path list" },
 	{ "path", "rm", 1, 1, "", 1, cmd_path_rm, "path rm PATTERN" },
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
+	{ "explain", NULL, 1, 1, "--max-age= --notify=", 0, cmd_explain,
+	    "explain DEV [--max-age S] [--notify subscribe|poll]" },
 	{ "drift", NULL, 0, 0, "--factor= --max-age= --notify= --limit=", 0,
 	    cmd_drift, "drift [--factor K] [--max-age S] [--notify "
 	    "subscribe|poll] [--limit N]" },
