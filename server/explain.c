@@ -17,25 +17,6 @@
 #include "store.h"
 #include "util.h"
 
-/* Deep merge of src into dst: objects key by key, anything else replaces
-   (the merge of the layers, BRIEF.md §4). */
-static int
-merge(json_t *dst, json_t *src)
-{
-	const char	*k;
-	json_t		*v, *d;
-
-	json_object_foreach(src, k, v) {
-		d = json_object_get(dst, k);
-		if (json_is_object(d) && json_is_object(v)) {
-			if (merge(d, v) != 0)
-				return -1;
-		} else if (json_object_set(dst, k, v) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 static const char *
 cert_policy(enum client_cert_policy p)
 {
@@ -172,7 +153,7 @@ vars(struct store *st, const struct store_device *d, int full, json_t *out,
 			if (json_is_object(old) && json_is_object(val)) {
 				json_t *m = json_deep_copy(old);
 
-				if (m == NULL || merge(m, val) != 0) {
+				if (m == NULL || store_json_merge(m, val) != 0) {
 					json_decref(m);
 					json_decref(val);
 					goto oom;

@@ -2080,6 +2080,36 @@ iso_times(json_t *rows, const char *const keys[])
 		}
 }
 
+/*
+ * What sipcfgd would take for devices and profiles that say none, for
+ * drift and explain: --max-age (default 3600, as sipcfgd's) and --notify
+ * (default subscribe, as sipcfgd's with a sip_listen).
+ */
+static int
+daemon_defaults(const struct args *a, int *max_age, enum notify_mode *mode)
+{
+	const char	*v;
+	long long	 n;
+
+	*max_age = 3600;
+	*mode = NOTIFY_SUBSCRIBE;
+	if ((v = opt(a, "--max-age")) != NULL) {
+		if (util_strtonum(v, 0, 31536000, &n) != 0)
+			return err("--max-age %s: expected 0..31536000", v);
+		*max_age = (int)n;
+	}
+	if ((v = opt(a, "--notify")) != NULL) {
+		if (strcmp(v, "subscribe") == 0)
+			*mode = NOTIFY_SUBSCRIBE;
+		else if (strcmp(v, "poll") == 0)
+			*mode = NOTIFY_POLL;
+		else
+			return err("--notify %s: expected subscribe or poll",
+			    v);
+	}
+	return 0;
+}
+
 /* A JSON value in one line for a table cell; "-" for none. */
 static void
 cell_of(const json_t *v, char *out, size_t len)
@@ -2109,29 +2139,14 @@ cmd_explain(struct store *st, struct args *a)
 	json_t			*x = NULL, *t, *v, *rows = NULL, *e, *u;
 	const char		*k, *vv;
 	char			 e1[512], c1[256], c2[256], c3[256];
-	long long		 n;
 	size_t			 i;
 	int			 have = 0, rc = -1;
 
 	if (find_device(st, a->pos[0], &d) != 0)
 		return -1;
 	memset(&o, 0, sizeof(o));
-	o.max_age = 3600;
-	o.notify_default = NOTIFY_SUBSCRIBE;
-	if ((vv = opt(a, "--max-age")) != NULL) {
-		if (util_strtonum(vv, 0, 31536000, &n) != 0)
-			return err("--max-age %s: expected 0..31536000", vv);
-		o.max_age = (int)n;
-	}
-	if ((vv = opt(a, "--notify")) != NULL) {
-		if (strcmp(vv, "subscribe") == 0)
-			o.notify_default = NOTIFY_SUBSCRIBE;
-		else if (strcmp(vv, "poll") == 0)
-			o.notify_default = NOTIFY_POLL;
-		else
-			return err("--notify %s: expected subscribe or poll",
-			    vv);
-	}
+	if (daemon_defaults(a, &o.max_age, &o.notify_default) != 0)
+		return -1;
 	if (load_seal_key(rkey, &have) != 0)
 		return -1;
 	o.seal_key = have ? rkey : NULL;
@@ -2297,8 +2312,6 @@ cmd_drift(struct store *st, struct args *a)
 	memset(&l, 0, sizeof(l));
 	o.now = time(NULL);
 	o.factor = 3;
-	o.max_age = 3600;
-	o.notify_default = NOTIFY_SUBSCRIBE;
 	l.limit = -1;
 	if ((v = opt(a, "--factor")) != NULL) {
 		if (util_strtonum(v, 1, 1000, &n) != 0)
@@ -2306,20 +2319,8 @@ cmd_drift(struct store *st, struct args *a)
 			    "past that many max-ages)", v);
 		o.factor = (int)n;
 	}
-	if ((v = opt(a, "--max-age")) != NULL) {
-		if (util_strtonum(v, 0, 31536000, &n) != 0)
-			return err("--max-age %s: expected 0..31536000", v);
-		o.max_age = (int)n;
-	}
-	if ((v = opt(a, "--notify")) != NULL) {
-		if (strcmp(v, "subscribe") == 0)
-			o.notify_default = NOTIFY_SUBSCRIBE;
-		else if (strcmp(v, "poll") == 0)
-			o.notify_default = NOTIFY_POLL;
-		else
-			return err("--notify %s: expected subscribe or poll",
-			    v);
-	}
+	if (daemon_defaults(a, &o.max_age, &o.notify_default) != 0)
+		return -1;
 	if ((v = opt(a, "--limit")) != NULL &&
 	    util_strtonum(v, 0, LIST_MAX, &l.limit) != 0)
 		return err("--limit %s: expected a number of devices, 0 to "

@@ -557,6 +557,13 @@ enum store_rc	 store_var_unset(struct store *, const char *layer,
 enum store_rc	 store_var_list(struct store *, const char *layer,
 		    const char *scope, json_t **);
 
+/*
+ * Deep merge of src into dst: objects key by key, anything else replaces
+ * (how the variables' layers merge, BRIEF.md §4).  0, or -1 without
+ * memory.
+ */
+int		 store_json_merge(json_t *dst, json_t *src);
+
 /* ------------------------------------- bulk import and export (issue 11) */
 
 /*

@@ -236,8 +236,6 @@ struct store_bulk_head {
 	struct store		*st;
 };
 
-/* Deep merge of src into dst: objects key by key, anything else replaces. */
-int		 store_json_merge(json_t *dst, json_t *src);
 
 /* The backends' constructors (store_open() chooses one by the name). */
 struct store	*store_sqlite_open(const char *path, int flags, int busy_ms,
