@@ -1,5 +1,5 @@
 /*
- * explain: why a device gets what it gets (issue 14 §5); explain.h says
+ * explain: why a device is served what it is (issue 14 §5); explain.h says
  * what the object holds.  Everything is read with store.h's own calls
  * and rendered by resource.c, as a fetch would be: explain can never
  * disagree with what sipcfgd serves.

@@ -1,5 +1,5 @@
 /*
- * explain: why a device gets what it gets (issue 14 §5), for `sipcfg
+ * explain: why a device is served what it is (issue 14 §5), for `sipcfg
  * explain` and, later, the API and the console.  One JSON object:
  *   template   the one chosen, the device facts it was chosen by, and
  *              every template that matched, most specific first (the

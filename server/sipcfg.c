@@ -2129,7 +2129,7 @@ cell_of(const json_t *v, char *out, size_t len)
 	free(t);
 }
 
-/* explain (issue 14 §5): why DEV gets what it gets (explain.h). */
+/* explain (issue 14 §5): why DEV is served what it is (explain.h). */
 static int
 cmd_explain(struct store *st, struct args *a)
 {

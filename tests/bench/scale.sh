@@ -622,8 +622,8 @@ N=$LASTN
 ratio=$(awk -v a="${PKA[$N]:-0}" -v b="${KA[$N]:-0}" 'BEGIN { if (b > 0) printf "%.2f", a / b }')
 nratio=$(awk -v a="${PKA[$N]:-0}" -v na="${PNKA[$N]:-0}" -v b="${KA[$N]:-0}" -v nb="${NKA[$N]:-0}" \
     'BEGIN { if (na > 0 && b > 0 && nb > 0) printf "%.2f", (a / na) / (b / nb) }')
-pa=$(echo "${PNA[$N]}" | awk '{ print $4 }')
-pb=$(echo "${PNB[$N]}" | awk '{ print $4 }')
+pa=$(echo "${PNA[$N]:-}" | awk '{ print $4 }')
+pb=$(echo "${PNB[$N]:-}" | awk '{ print $4 }')
 pmax=$(awk -v a="$pa" -v b="$pb" 'BEGIN { if (a != "" && b != "") print (a + 0 > b + 0 ? a : b) }')
 echo
 echo "issue 13 targets at N=$N:"
