@@ -1,0 +1,447 @@
+/*
+ * admin_device: devices: add, set, rm, list, show, key, unpin, duplicates.
+ * Part of the admin library (admin.h): commands that validate, run in the
+ * caller's transaction and write their result to the call's output, for
+ * the CLI and the REST API alike.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "dhcpconf.h"
+#include "drift.h"
+#include "explain.h"
+#include "dhcpopt.h"
+#include "digest.h"
+#include "buf.h"
+#include "bulk.h"
+#include "credential.h"
+#include "render.h"
+#include "request.h"
+#include "resource.h"
+#include "encrypt.h"
+#include "seal.h"
+#include "store.h"
+#include "storemove.h"
+#include "termsafe.h"
+#include "tlsdomain.h"
+#include "vpath.h"
+#include "util.h"
+#include "admin_int.h"
+
+/*
+ * The same device in two domains is allowed (two providers may both
+ * know a phone) but is worth a word: it is usually a typo in --domain.
+ */
+static void
+warn_duplicate(struct store *st, const char *id, const char *mac)
+{
+	json_t		*rows, *o;
+	size_t		 i;
+
+	if (store_device_duplicates_of(st, adm->domain ? adm->domain :
+	    STORE_DEFAULT_DOMAIN, id, mac, &rows) != STORE_OK)
+		return;
+	json_array_foreach(rows, i, o) {
+		const char *dom = json_string_value(json_object_get(o,
+		    "domain"));
+
+		fprintf(adm->errout, "sipcfg: warning: %s is also in domain %s "
+		    "(see sipcfg device duplicates)\n", id, dom ? dom : "?");
+	}
+	json_decref(rows);
+}
+
+int
+cmd_device_duplicates(struct store *st, struct args *a)
+{
+	static const char *const cols[] = { "domain", "sfua_id", "mac",
+	    "label", NULL };
+
+	return list_rows(st, a, store_device_duplicates, "device duplicates",
+	    cols);
+}
+
+int
+cmd_device_unpin(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_device_unpin(st, d.id)) == STORE_NOTFOUND)
+		return err("%s: no client certificate is pinned", a->pos[0]);
+	if (rc != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		outf("device %s unpinned: the next certificate it presents "
+		    "with valid credentials is pinned\n", d.sfua_id);
+	return 0;
+}
+
+/* ------------------------------------------------------------ domains */
+
+int
+cmd_device_add(struct store *st, struct args *a)
+{
+	json_t		*f;
+	char		 id[REQUEST_ID_MAX], mac[13];
+	enum store_rc	 rc;
+	int		 r = -1;
+
+	if (bulk_device_id(a->pos[0], id, sizeof(id), mac) != 0)
+		return err("%s: not an sfua-id URN or a MAC address",
+		    a->pos[0]);
+	f = json_pack("{s:s, s:I}", "sfua_id", id, "domain_id", (json_int_t)
+	    (adm->domain ? adm->domain : STORE_DEFAULT_DOMAIN));
+	if (mac[0])
+		json_object_set_new(f, "mac", json_string(mac));
+	if (device_fields(st, a, f, 0) != 0)
+		goto done;
+	if ((rc = store_device_add(st, f)) != STORE_OK) {
+		store_fail(st, rc, id);
+		goto done;
+	}
+	warn_duplicate(st, id, mac);
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s?}", "sfua_id", id, "mac",
+		    mac[0] ? mac : NULL);
+		print_json(o);
+		json_decref(o);
+	} else
+		outf("device %s added%s%s\n", id, mac[0] ? ", mac " : "",
+		    mac);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+int
+cmd_device_set(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	json_t			*f = json_object();
+	enum store_rc		 rc;
+	int			 r = -1;
+
+	if (find_device(st, a->pos[0], &d) != 0 ||
+	    device_fields(st, a, f, 1) != 0)
+		goto done;
+	if (json_object_size(f) == 0) {
+		err("device set: nothing to change (see sipcfg help)");
+		goto done;
+	}
+	if ((rc = store_device_update(st, d.id, f)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (!a->json)
+		outf("device %s updated\n", d.sfua_id);
+	else
+		print_json(f);
+	r = 0;
+done:
+	json_decref(f);
+	return r;
+}
+
+/*
+ * Issue 5: a new 32-byte file key for the device, kept sealed; printed
+ * (in hex) this once, for pre-provisioning a phone that cannot fetch its
+ * bootstrap file first.  A new key replaces the old (and the ETag of
+ * every encrypted answer changes with it).
+ */
+int
+cmd_device_key(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	unsigned char		 sk[SEAL_KEY_LEN], k[ENC_KEY_LEN];
+	char			 hex[2 * ENC_KEY_LEN + 1], *sealed = NULL;
+	enum store_rc		 rc;
+	int			 have, r = -1;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if (load_seal_key(sk, &have) != 0)
+		return -1;
+	if (!have)
+		return err("no seal key beside the store (sipcfg init makes "
+		    "one): a device key is only ever kept sealed");
+	if (util_random(k, sizeof(k)) != 0) {
+		err("no randomness");
+		goto done;
+	}
+	util_hex(k, sizeof(k), hex);
+	if ((sealed = seal_seal(sk, "device-key", hex, strlen(hex))) == NULL) {
+		err("cannot seal the key");
+		goto done;
+	}
+	if ((rc = store_device_set_key(st, d.id, sealed)) != STORE_OK) {
+		store_fail(st, rc, a->pos[0]);
+		goto done;
+	}
+	if (a->json) {
+		json_t *o = json_pack("{s:s, s:s}", "device", d.sfua_id, "key",
+		    hex);
+
+		print_json(o);
+		json_decref(o);
+	}
+	else
+		outf("%s\n", hex);
+	r = 0;
+done:
+	util_wipe(sk, sizeof(sk));
+	util_wipe(k, sizeof(k));
+	util_wipe(hex, sizeof(hex));
+	free(sealed);
+	return r;
+}
+
+int
+cmd_device_rm(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	enum store_rc		 rc;
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_device_remove(st, d.id)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (!a->json)
+		outf("device %s removed\n", d.sfua_id);
+	return 0;
+}
+
+/*
+ * `device list` streams (issue 11): rows are printed as the store steps
+ * through them, never all held.  A table's column widths are those of
+ * the first LIST_WINDOW rows (a longer cell further down is printed in
+ * full); --json prints the same array as a whole listing would.
+ */
+#define LIST_WINDOW	1000
+
+struct devlist {
+	const struct args	*a;
+	json_t			*window;	/* table: rows before printing */
+	const char *const	*cols;
+	int			 elsewhere;	/* a device outside "default" */
+	size_t			 w[16];
+	long long		 n;
+};
+
+static void
+devlist_cell(const json_t *v, char *cell, size_t len)
+{
+	if (json_is_string(v))
+		termsafe_escape(json_string_value(v), cell, len, 0);
+	else if (json_is_integer(v))
+		snprintf(cell, len, "%lld", (long long)json_integer_value(v));
+	else if (v && !json_is_null(v)) {
+		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		termsafe_escape(t ? t : "?", cell, len, TERMSAFE_JSON);
+		free(t);
+	} else
+		snprintf(cell, len, "-");
+}
+
+static void
+devlist_print(struct devlist *l, const json_t *row)
+{
+	char	 cell[512];
+	size_t	 c;
+
+	for (c = 0; l->cols[c]; c++) {
+		devlist_cell(json_object_get(row, l->cols[c]), cell,
+		    sizeof(cell));
+		outf("%-*s%s", (int)l->w[c], cell, l->cols[c + 1] ? "  " :
+		    "\n");
+	}
+}
+
+/* The window's rows decide the columns and widths, and are printed. */
+static void
+devlist_flush(struct devlist *l)
+{
+	static const char *const cols[] = { "sfua_id", "mac", "state",
+	    "vendor", "model", "user", "profile", "lines", "last_fetch", NULL };
+	/* With devices outside the default domain, say which is where. */
+	static const char *const dcols[] = { "domain", "sfua_id", "mac",
+	    "state", "vendor", "model", "user", "profile", "lines",
+	    "last_fetch", NULL };
+
+	l->cols = l->elsewhere || outside_default(l->window) ? dcols : cols;
+	print_table(l->window, l->cols);
+	memset(l->w, 0, sizeof(l->w));
+	/* print_table()'s widths, again: a header at least, 60 at most. */
+	for (size_t c = 0; l->cols[c]; c++) {
+		const json_t	*row;
+		size_t		 i, n;
+		char		 cell[512];
+
+		l->w[c] = strlen(l->cols[c]);
+		json_array_foreach(l->window, i, row) {
+			devlist_cell(json_object_get(row, l->cols[c]), cell,
+			    sizeof(cell));
+			if ((n = strlen(cell)) > l->w[c])
+				l->w[c] = n > 60 ? 60 : n;
+		}
+	}
+	json_decref(l->window);
+	l->window = NULL;
+}
+
+static int
+devlist_row(const json_t *row, void *arg)
+{
+	struct devlist	*l = arg;
+	char		*t, *body;
+	size_t		 len;
+	json_t		*one;
+
+	if (l->a->json) {
+		/*
+		 * One row as an element of an indented array: the dump of a
+		 * one-element array without its brackets.
+		 */
+		if ((one = json_array()) == NULL ||
+		    json_array_append(one, (json_t *)row) != 0 ||
+		    (t = json_dumps(one, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER)) == NULL) {
+			json_decref(one);
+			return -1;
+		}
+		json_decref(one);
+		len = strlen(t);
+		body = t + 2;			/* "[\n" */
+		if (len >= 4)
+			t[len - 2] = '\0';	/* "\n]" */
+		outf("%s%s", l->n == 0 ? "[\n" : ",\n", body);
+		free(t);
+	} else if (l->window != NULL) {
+		if (json_array_append(l->window, (json_t *)row) != 0)
+			return -1;
+		if (json_array_size(l->window) == LIST_WINDOW)
+			devlist_flush(l);
+	} else
+		devlist_print(l, row);
+	l->n++;
+	return ferror(adm->out) ? -1 : 0;
+}
+
+int
+cmd_device_list(struct store *st, struct args *a)
+{
+	struct store_device_filter	 f;
+	struct store_user		 u;
+	struct devlist			 l;
+	const char			*v;
+	long long			 dur;
+	enum store_rc			 rc;
+
+	memset(&f, 0, sizeof(f));
+	f.limit = -1;
+	if ((v = opt(a, "--limit")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
+		return err("--limit %s: expected a number of devices, 0 to "
+		    "%lld", v, LIST_MAX);
+	if ((v = opt(a, "--offset")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.offset) != 0)
+		return err("--offset %s: expected a number of devices to "
+		    "skip, 0 to %lld", v, LIST_MAX);
+	if ((f.state = opt(a, "--state")) && !valid_state(f.state))
+		return err("--state %s: expected active, pending or disabled",
+		    f.state);
+	if (opt_duration(a, "--not-seen-since", 1, 0, &dur) != 0)
+		return -1;
+	if (dur > 0)
+		f.not_seen_since = time(NULL) - (time_t)dur;
+	f.vendor = opt(a, "--vendor");
+	f.model = opt(a, "--model");
+	if ((f.user = opt(a, "--user")) != NULL &&
+	    (rc = store_user_by_name(st, f.user, &u)) != STORE_OK) {
+		util_wipe(&u, sizeof(u));
+		return rc == STORE_NOTFOUND ? err("--user %s: no such user",
+		    f.user) : store_fail(st, rc, f.user);
+	}
+	util_wipe(&u, sizeof(u));
+	memset(&l, 0, sizeof(l));
+	l.a = a;
+	if (!a->json && ((l.window = json_array()) == NULL ||
+	    (rc = store_device_elsewhere(st, &l.elsewhere)) != STORE_OK)) {
+		json_decref(l.window);
+		return err("device list: %s", store_errmsg(st));
+	}
+	rc = store_device_each(st, &f, devlist_row, &l);
+	if (a->json)
+		outf(l.n == 0 ? "[]\n" : "\n]\n");
+	else if (l.window != NULL)
+		devlist_flush(&l);
+	adm->printed = 1;
+	if (fflush(adm->out) != 0 || ferror(adm->out))
+		return err("device list: cannot write: %s", strerror(errno));
+	if (rc != STORE_OK)
+		return store_fail(st, rc, "device list");
+	return 0;
+}
+
+int
+cmd_device_show(struct store *st, struct args *a)
+{
+	struct store_device	 d;
+	json_t			*o;
+	enum store_rc		 rc;
+	const char		*k;
+	json_t			*v;
+	char			 cell[4096];
+
+	if (find_device(st, a->pos[0], &d) != 0)
+		return -1;
+	if ((rc = store_device_show(st, d.id, &o)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if (a->json)
+		print_json(o);
+	else {
+		json_object_foreach(o, k, v) {
+			if (strcmp(k, "lines") == 0)
+				continue;
+			if (json_is_string(v)) {
+				termsafe_escape(json_string_value(v), cell,
+				    sizeof(cell), 0);
+				outf("%-12s %s\n", k, cell);
+			} else if (time_cell(k, v, cell, sizeof(cell)))
+				outf("%-12s %s\n", k, cell);
+			else if (json_is_integer(v))
+				outf("%-12s %lld\n", k,
+				    (long long)json_integer_value(v));
+			else
+				outf("%-12s -\n", k);
+		}
+		outf("lines:\n");
+		{
+			static const char *const cols[] = { "position", "aor",
+			    "username", "realm", "outbound_proxy",
+			    "display_name", NULL };
+			print_table(json_object_get(o, "lines"), cols);
+		}
+	}
+	json_decref(o);
+	return 0;
+}
