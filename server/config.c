@@ -54,6 +54,8 @@ config_defaults(struct config *c)
 	c->enroll_rate = 10;
 	c->enroll_expire = 7 * 86400;
 	c->max_output = 1024 * 1024;
+	snprintf(c->admin_console, sizeof(c->admin_console), "%s/console",
+	    SIPCFG_DATADIR);
 	c->max_depth = 32;
 	c->access_log = 1;
 	c->notify_mode = -1;
@@ -290,6 +292,21 @@ config_load(struct config *c, const char *path)
 				BAD("path too long");
 		} else if (strcmp(k, "secret_file") == 0) {
 			if (setpath(c->secret_file, sizeof(c->secret_file),
+			    dir, v))
+				BAD("path too long");
+		} else if (strcmp(k, "admin_listen") == 0) {
+			/* A bare port is loopback's: the API is local by default. */
+			char	 lb[160];
+
+			if (strspn(v, "0123456789") == strlen(v)) {
+				snprintf(lb, sizeof(lb), "127.0.0.1:%s", v);
+				v = lb;
+			}
+			if (config_parse_listen(v, &c->admin_listen))
+				BAD("expected a port, host:port or [v6]:port");
+			c->have_admin = 1;
+		} else if (strcmp(k, "admin_console") == 0) {
+			if (setpath(c->admin_console, sizeof(c->admin_console),
 			    dir, v))
 				BAD("path too long");
 		} else if (strcmp(k, "listen") == 0) {

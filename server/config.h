@@ -88,6 +88,10 @@ struct config {
 	unsigned		 shutdown_retry_after;
 	int			 notify_body;
 	int			 core_dumps;	/* debugging: dumps and ptrace */
+	/* The admin listener: REST API, console, metrics (issue 14). */
+	struct config_listen	 admin_listen;	/* port 0 + host "": none */
+	int			 have_admin;
+	char			 admin_console[CONFIG_PATH_MAX];
 };
 
 /* Defaults, then the file (if path is not NULL).  0, or -1 after logging

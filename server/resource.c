@@ -432,8 +432,15 @@ line_parts(struct resource *r, json_t *lines)
 		 * The SIP password vendor formats print in clear, opened
 		 * from its sealed copy; never the sealed copy itself.
 		 */
+		/* The line's HA1 is as good as its password (RFC 7616 §5.4). */
+		if (r->o.mask_secrets && json_object_get(l, "digest") != NULL)
+			json_object_set_new(l, "digest",
+			    json_string(RESOURCE_MASK));
 		v = json_string_value(json_object_get(l, "password_sealed"));
-		if (v && r->o.seal_key && seal_open(r->o.seal_key,
+		if (v && *v && r->o.mask_secrets)
+			json_object_set_new(l, "password",
+			    json_string(RESOURCE_MASK));
+		else if (v && r->o.seal_key && seal_open(r->o.seal_key,
 		    "line-password", v, pw, sizeof(pw)) == 0)
 			json_object_set_new(l, "password", json_string(pw));
 		else
@@ -460,6 +467,8 @@ unseal_var(void *arg, const char *sealed)
 	char		 txt[SEAL_VALUE_MAX + 1];
 	json_t		*v = NULL;
 
+	if (r->o.mask_secrets)
+		return json_string(RESOURCE_MASK);
 	if (r->o.seal_key != NULL && seal_open(r->o.seal_key, "var", sealed,
 	    txt, sizeof(txt)) == 0)
 		v = json_loads(txt, JSON_DECODE_ANY, NULL);
@@ -580,9 +589,12 @@ provisioning_credentials(struct resource *r, const struct store_device *d,
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
 	if (u.updated > *upd)
 		*upd = u.updated;	/* newer than d when it was just used */
-	if (u.password_sealed[0] == '\0' || r->o.seal_key == NULL ||
-	    seal_open(r->o.seal_key, "user-password", u.password_sealed, pw,
-	    sizeof(pw)) != 0)
+	if (u.password_sealed[0] == '\0')
+		goto done;
+	if (r->o.mask_secrets)
+		snprintf(pw, sizeof(pw), "%s", RESOURCE_MASK);
+	else if (r->o.seal_key == NULL || seal_open(r->o.seal_key,
+	    "user-password", u.password_sealed, pw, sizeof(pw)) != 0)
 		goto done;
 	if ((prov = json_object_get(ctx, "provisioning")) == NULL) {
 		if ((prov = json_object()) == NULL ||
@@ -812,7 +824,8 @@ render_fresh(struct resource *r, const struct store_device *d,
 	 * The device's file key (issue 5), for the plaintext bootstrap file
 	 * that delivers it to the phone; full answers only.
 	 */
-	if (full && d && d->enc_key_sealed[0] && r->o.seal_key &&
+	if (full && d && !r->o.mask_secrets && d->enc_key_sealed[0] &&
+	    r->o.seal_key &&
 	    seal_open(r->o.seal_key, "device-key", d->enc_key_sealed, khex,
 	    sizeof(khex)) == 0) {
 		setstr(json_object_get(ctx, "device"), "encryption_key", khex);

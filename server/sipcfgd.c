@@ -34,6 +34,7 @@
 #include "seen.h"
 #include "store.h"
 #include "tlsdomain.h"
+#include "admin_http.h"
 #include "util.h"
 
 #define SECRET_LEN	32
@@ -235,6 +236,7 @@ main(int argc, char *argv[])
 	struct guard		*g;
 	struct seen		*sn;
 	struct http		*h;
+	struct admin_http	*ah = NULL;
 	struct notifier		*nt = NULL;
 	const char		*conffile = NULL, *storepath = NULL;
 	unsigned char		 secret[SECRET_LEN];
@@ -400,6 +402,19 @@ main(int argc, char *argv[])
 		}
 		print_sip(&cfg);
 	}
+	/* Issue 14: the admin listener (API, console, metrics). */
+	if (cfg.have_admin) {
+		char	 abound[256];
+
+		if ((ah = admin_http_start(&cfg, abound, sizeof(abound))) ==
+		    NULL) {
+			notifier_stop(nt);
+			http_stop(h);
+			fatalx("cannot start the admin listener");
+		}
+		printf("sipcfgd: admin %s\n", abound);
+		log_info("admin API, console and metrics on %s", abound);
+	}
 	printf("sipcfgd: ready %s\n", bound);
 	fflush(stdout);
 	store_name_safe(cfg.store, safe, sizeof(safe));
@@ -427,6 +442,7 @@ main(int argc, char *argv[])
 	}
 	log_info("stopping on signal %d", sig);
 	/* Subscriptions end first, while the HTTPS side still answers. */
+	admin_http_stop(ah);
 	notifier_stop(nt);
 	http_stop(h);
 	seen_stop(sn);
