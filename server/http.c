@@ -108,6 +108,7 @@ struct req {
 	char		 device[REQUEST_ID_MAX];
 	char		 user[REQUEST_FIELD_MAX];
 	char		 note[48];
+	char		 reason[64];	/* an error's, for the access line */
 	int		 counted;
 	int		 seen_headers;	/* the handler was called once */
 	int64_t		 domain_id;	/* of the TLS session */
@@ -199,10 +200,10 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct http	*h = cls;
-	struct req	*rq = *req_cls;
-	double		 secs = 0;
-	long		 us;
+	struct http		*h = cls;
+	struct req		*rq = *req_cls;
+	struct log_access_info	 a;
+	double			 secs = 0;
 
 	if (rq == NULL)
 		return;
@@ -213,12 +214,18 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 		metrics_http_observe(rq->route, rq->status, secs);
 	}
 	if (h->cfg->access_log && rq->status) {
-		us = (long)(secs * 1e6);
-		/* The path only: the query is logged as the device id. */
-		log_access("%s %u %zu %ldus device=%s user=%s%s%s", rq->addr,
-		    rq->status, rq->bytes, us, rq->device[0] ? rq->device : "-",
-		    rq->user[0] ? rq->user : "-", rq->note[0] ? " " : "",
-		    rq->note);
+		/* No URL: the query is logged as the device id. */
+		memset(&a, 0, sizeof(a));
+		a.addr = rq->addr;
+		a.route = rq->route;
+		a.status = rq->status;
+		a.bytes = rq->bytes;
+		a.us = (long)(secs * 1e6);
+		a.device = rq->device;
+		a.user = rq->user;
+		a.note = rq->note;
+		a.reason = rq->reason;
+		log_access_fields(&a);
 	}
 	free(rq);
 	*req_cls = NULL;
@@ -330,9 +337,8 @@ fail_retry(struct MHD_Connection *c, struct req *rq, unsigned status,
 	}
 	if (rq) {
 		rq->bytes = (size_t)n;
-		if (!rq->note[0])
-			snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"",
-			    reason);
+		if (!rq->reason[0])
+			snprintf(rq->reason, sizeof(rq->reason), "%s", reason);
 	}
 	return queue(c, rq, status, r);
 }

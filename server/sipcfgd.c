@@ -310,6 +310,7 @@ main(int argc, char *argv[])
 	if (debug)
 		cfg.debug = 1;
 	log_init("sipcfgd", cfg.debug);
+	log_set_format(cfg.log_format);
 	raise_nofile(&cfg);
 	/*
 	 * Before any secret is read: the seal key, the TLS keys and the
