@@ -380,6 +380,13 @@ config_load(struct config *c, const char *path)
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:[]") != strlen(v))
 				BAD("expected a host name or address");
 			snprintf(c->sip_host, sizeof(c->sip_host), "%s", v);
+		} else if (strcmp(k, "log_format") == 0) {
+			if (strcmp(v, "text") == 0)
+				c->log_format = LOG_FORMAT_TEXT;
+			else if (strcmp(v, "json") == 0)
+				c->log_format = LOG_FORMAT_JSON;
+			else
+				BAD("expected text or json");
 		} else if (strcmp(k, "notify_mode") == 0) {
 			if (strcmp(v, "subscribe") == 0)
 				c->notify_mode = 1;
@@ -506,6 +513,8 @@ config_print(const struct config *c)
 		printf("%s %u\n", uints[i].name,
 		    *(const unsigned *)((const char *)c + uints[i].off));
 	printf("max_output %zu\n", c->max_output);
+	printf("log_format %s\n", c->log_format == LOG_FORMAT_JSON ? "json" :
+	    "text");
 	printf("cache_warm %s\n", c->cache_warm == WARM_YES ? "yes" :
 	    c->cache_warm == WARM_NO ? "no" : "auto");
 	for (i = 0; i < NBOOLS; i++)

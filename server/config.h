@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "log.h"
+
 #define CONFIG_LISTEN_MAX	8
 #define CONFIG_PATH_MAX		1024
 
@@ -72,6 +74,7 @@ struct config {
 	size_t			 max_output;
 	unsigned		 max_depth;
 	int			 access_log;
+	enum log_format		 log_format;	/* text (default) or json */
 	int			 debug;
 	/* The SIP notifier (RFC 5989 / RFC 6665); see sipcfgd.conf(5). */
 	struct config_sip	 sip;		/* url "" = none */

@@ -25,6 +25,7 @@
 #include "resource.h"
 #include "encrypt.h"
 #include "seal.h"
+#include "metrics.h"
 #include "util.h"
 
 /* A private cache (sipcfg render, the notifier, dry runs): 16 MiB. */
@@ -258,15 +259,18 @@ resource_device(struct resource *r, const struct cfg_request *q,
     struct store_device *d)
 {
 	enum store_rc	 rc;
+	struct timespec	 t0;
 	int64_t		 dom = q->domain_id > 0 ? q->domain_id :
 			    STORE_DEFAULT_DOMAIN;
 
 	if (answers_device_get(r->ans, dom, q->sfua_id, &rc, d))
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	read_begin(r);
 	rc = store_device_by_sfua(r->st, dom, q->sfua_id, d);
 	if (rc == STORE_NOTFOUND && q->mac[0])
 		rc = store_device_by_mac(r->st, dom, q->mac, d);
+	metrics_store_observe(METRICS_QUERY_DEVICE, metrics_since(&t0));
 	/* Errors are not cached; a spray of unknown ids only evicts. */
 	answers_device_put(r->ans, r->gen, dom, q->sfua_id, rc, d);
 	return rc;
@@ -276,11 +280,14 @@ enum store_rc
 resource_user(struct resource *r, const char *name, struct store_user *u)
 {
 	enum store_rc	 rc;
+	struct timespec	 t0;
 
 	if (answers_user_get(r->ans, name, &rc, u))
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	read_begin(r);
 	rc = store_user_by_name(r->st, name, u);
+	metrics_store_observe(METRICS_QUERY_USER, metrics_since(&t0));
 	answers_user_put(r->ans, r->gen, name, rc, u);
 	return rc;
 }

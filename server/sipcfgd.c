@@ -29,6 +29,7 @@
 #include "arena.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "notifier.h"
 #include "seal.h"
 #include "seen.h"
@@ -247,6 +248,7 @@ main(int argc, char *argv[])
 	int			 ch, check = 0, debug = 0, sig;
 
 	log_init("sipcfgd", 0);
+	metrics_start();
 	/*
 	 * Threads' heaps are not given back to the kernel a page at a time:
 	 * the bookkeeping writer and the workers free and take again the
@@ -310,6 +312,7 @@ main(int argc, char *argv[])
 	if (debug)
 		cfg.debug = 1;
 	log_init("sipcfgd", cfg.debug);
+	log_set_format(cfg.log_format);
 	raise_nofile(&cfg);
 	/*
 	 * Before any secret is read: the seal key, the TLS keys and the
