@@ -39,6 +39,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
 #include <jansson.h>
 #include <microhttpd.h>
 #include <openssl/evp.h>
@@ -69,6 +71,7 @@ struct admin_http {
 	struct MHD_Daemon	*d;
 	const struct config	*cfg;
 	char			*cert, *key;
+	char			*client_ca;	/* admin_client_ca, or NULL */
 	struct store		*st;	/* the listener thread's own */
 };
 
@@ -240,6 +243,7 @@ struct req {
 	size_t			 bodylen;
 	json_t			*fields;	/* the body, or the query */
 	struct store_token	 tok;
+	int			 by_cert;	/* tok named by a certificate */
 	char			 addr[INET6_ADDRSTRLEN];
 	unsigned		 status;	/* the answer's, for metrics */
 	/* Path parameters, by name. */
@@ -801,6 +805,72 @@ build_args(struct req *r, const struct route *rt, const struct cmd *c,
 
 /* --------------------------------------------------------------- auth */
 
+/*
+ * A client certificate instead of a bearer token (admin_client_ca): one
+ * that validates against that CA names, by its subject CN, the token
+ * whose scope and expiry it has.  1: named one (r->tok), 0: none
+ * presented, -1: presented and refused (detail).
+ */
+static int
+cert_token(struct req *r, char *detail, size_t dlen)
+{
+	const union MHD_ConnectionInfo	*ci;
+	gnutls_session_t		 s;
+	const gnutls_datum_t		*pc;
+	gnutls_x509_crt_t		 crt;
+	unsigned int			 n = 0, status = 0;
+	char				 cn[65];
+	size_t				 cnlen = sizeof(cn);
+	json_t				*rows, *row;
+	size_t				 i;
+	int				 ok = -1;
+
+	if (r->h->client_ca == NULL || (ci = MHD_get_connection_info(r->c,
+	    MHD_CONNECTION_INFO_GNUTLS_SESSION)) == NULL ||
+	    (s = ci->tls_session) == NULL ||
+	    (pc = gnutls_certificate_get_peers(s, &n)) == NULL || n == 0)
+		return 0;
+	if (gnutls_certificate_verify_peers2(s, &status) < 0 || status != 0) {
+		snprintf(detail, dlen, "the client certificate does not "
+		    "validate against admin_client_ca");
+		return -1;
+	}
+	if (gnutls_x509_crt_init(&crt) < 0)
+		return -1;
+	if (gnutls_x509_crt_import(crt, &pc[0], GNUTLS_X509_FMT_DER) < 0 ||
+	    gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0,
+	    0, cn, &cnlen) < 0) {
+		gnutls_x509_crt_deinit(crt);
+		snprintf(detail, dlen, "the client certificate has no CN");
+		return -1;
+	}
+	gnutls_x509_crt_deinit(crt);
+	if (store_token_list(r->h->st, &rows) != STORE_OK) {
+		snprintf(detail, dlen, "store unavailable: %s",
+		    store_errmsg(r->h->st));
+		return -1;
+	}
+	snprintf(detail, dlen, "the client certificate's CN %s names no "
+	    "token (sipcfg token add %s --scope ...)", cn, cn);
+	json_array_foreach(rows, i, row) {
+		const char *nm = json_string_value(json_object_get(row,
+		    "name"));
+
+		if (nm == NULL || strcmp(nm, cn) != 0)
+			continue;
+		memset(&r->tok, 0, sizeof(r->tok));
+		snprintf(r->tok.name, sizeof(r->tok.name), "%s", nm);
+		snprintf(r->tok.scope, sizeof(r->tok.scope), "%s",
+		    json_string_value(json_object_get(row, "scope")));
+		r->tok.expires = (time_t)json_integer_value(
+		    json_object_get(row, "expires"));
+		r->by_cert = 1;
+		ok = 1;
+	}
+	json_decref(rows);
+	return ok;
+}
+
 /* The bearer token: 0 when it may, else a status (and detail). */
 static unsigned
 authorize(struct req *r, int write, char *detail, size_t dlen)
@@ -810,7 +880,13 @@ authorize(struct req *r, int write, char *detail, size_t dlen)
 	char		 hash[ADMIN_TOKEN_HASH_LEN];
 	enum store_rc	 rc;
 	time_t		 now = time(NULL);
+	int		 c;
 
+	if (hv == NULL && (c = cert_token(r, detail, dlen)) != 0) {
+		if (c < 0)
+			return 401;
+		goto named;
+	}
 	if (hv == NULL || strncasecmp(hv, "Bearer ", 7) != 0) {
 		snprintf(detail, dlen, "a bearer token is required "
 		    "(sipcfg token add NAME --scope read|write)");
@@ -833,6 +909,7 @@ authorize(struct req *r, int write, char *detail, size_t dlen)
 		    store_errmsg(r->h->st));
 		return 503;
 	}
+named:
 	if (r->tok.expires > 0 && r->tok.expires <= now) {
 		snprintf(detail, dlen, "token %s expired", r->tok.name);
 		r->tok.name[0] = '\0';
@@ -844,7 +921,7 @@ authorize(struct req *r, int write, char *detail, size_t dlen)
 		return 403;
 	}
 	/* last_used: at most once a minute, a write of its own. */
-	if (now - r->tok.last_used >= 60 &&
+	if (!r->by_cert && now - r->tok.last_used >= 60 &&
 	    store_token_used(r->h->st, r->tok.id, now) != STORE_OK)
 		log_debug("admin: token %s: last_used: %s", r->tok.name,
 		    store_errmsg(r->h->st));
@@ -1098,8 +1175,8 @@ handle_api(struct req *r)
 	if (call_open(&k, r->h, in, inlen) != 0)
 		return problem(r, 500, "out of memory");
 	k.io.domain = domain;
-	snprintf(who, sizeof(who), "token %s (api from %s)", r->tok.name,
-	    r->addr);
+	snprintf(who, sizeof(who), "%s %s (api from %s)", r->by_cert ?
+	    "certificate of token" : "token", r->tok.name, r->addr);
 	snprintf(command, sizeof(command), "%s %s", r->method, r->url);
 	memset(&pc, 0, sizeof(pc));
 	key = a.npos > 0 ? a.pos[0] : "";
@@ -1385,8 +1462,11 @@ admin_http_start(const struct config *cfg, char *bound, size_t boundlen)
 	struct sockaddr_storage		 ss;
 	const struct config_listen	*l = &cfg->admin_listen;
 	const union MHD_DaemonInfo	*di;
+	struct MHD_OptionItem		 trust[2];
 	unsigned			 flags;
 
+	memset(trust, 0, sizeof(trust));
+	trust[1].option = MHD_OPTION_END;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return NULL;
 	h->cfg = cfg;
@@ -1395,6 +1475,15 @@ admin_http_start(const struct config *cfg, char *bound, size_t boundlen)
 		log_warn("admin: %s", h->cert ? cfg->key : cfg->cert);
 		goto fail;
 	}
+	if (cfg->admin_client_ca[0] && (h->client_ca =
+	    util_slurp(cfg->admin_client_ca, 1 << 20, NULL)) == NULL) {
+		log_warn("admin_client_ca %s", cfg->admin_client_ca);
+		goto fail;
+	}
+	/* A CA: client certificates are asked for (cert_token()). */
+	trust[0].option = h->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST :
+	    MHD_OPTION_END;
+	trust[0].ptr_value = h->client_ca;
 	memset(&ss, 0, sizeof(ss));
 	flags = MHD_USE_TLS | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG;
@@ -1432,6 +1521,7 @@ admin_http_start(const struct config *cfg, char *bound, size_t boundlen)
 	    MHD_OPTION_HTTPS_MEM_CERT, h->cert,
 	    MHD_OPTION_HTTPS_MEM_KEY, h->key,
 	    MHD_OPTION_HTTPS_PRIORITIES, HTTP_TLS_PRIORITIES,
+	    MHD_OPTION_ARRAY, trust,
 	    MHD_OPTION_CONNECTION_LIMIT, 64u,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 16u,
 	    MHD_OPTION_CONNECTION_TIMEOUT, 30u,
@@ -1479,5 +1569,6 @@ admin_http_stop(struct admin_http *h)
 		util_wipe(h->key, strlen(h->key));
 	free(h->cert);
 	free(h->key);
+	free(h->client_ca);
 	free(h);
 }

@@ -305,6 +305,10 @@ config_load(struct config *c, const char *path)
 			if (config_parse_listen(v, &c->admin_listen))
 				BAD("expected a port, host:port or [v6]:port");
 			c->have_admin = 1;
+		} else if (strcmp(k, "admin_client_ca") == 0) {
+			if (setpath(c->admin_client_ca,
+			    sizeof(c->admin_client_ca), dir, v))
+				BAD("path too long");
 		} else if (strcmp(k, "admin_console") == 0) {
 			if (setpath(c->admin_console, sizeof(c->admin_console),
 			    dir, v))

@@ -95,6 +95,7 @@ struct config {
 	struct config_listen	 admin_listen;	/* port 0 + host "": none */
 	int			 have_admin;
 	char			 admin_console[CONFIG_PATH_MAX];
+	char			 admin_client_ca[CONFIG_PATH_MAX]; /* "" none */
 };
 
 /* Defaults, then the file (if path is not NULL).  0, or -1 after logging

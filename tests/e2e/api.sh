@@ -341,4 +341,35 @@ else
 fi
 
 alive; ok "the daemon is still up" $?
+
+# -------------------------- client certificates instead (admin_client_ca)
+stop_daemon
+"$top_srcdir/certs/mkclient.sh" ca "$W/ca" adm >/dev/null &&
+"$top_srcdir/certs/mkclient.sh" self "$W/ca" self ops >/dev/null ||
+	{ echo "Bail out! cannot make the CA"; exit 99; }
+# clientcert CN: a certificate for CN signed by the CA, $W/ca/CN.pem.
+clientcert() {
+	openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+	    -out "$W/ca/$1.key" 2>/dev/null &&
+	openssl req -new -key "$W/ca/$1.key" -subj "/CN=$1" \
+	    -out "$W/ca/$1.csr" &&
+	openssl x509 -req -in "$W/ca/$1.csr" -CA "$W/ca/adm-ca.pem" \
+	    -CAkey "$W/ca/adm-ca.key" -CAcreateserial -days 10 \
+	    -out "$W/ca/$1.pem" 2>/dev/null
+}
+clientcert viewer && clientcert stranger ||
+	{ echo "Bail out! cannot make the client certificates"; exit 99; }
+start_daemon "admin_listen 127.0.0.1:0" "admin_client_ca $W/ca/adm-ca.pem"
+api GET /api/v1/whoami --cert "$W/ca/self.pem" --key "$W/ca/self.key"
+is "a certificate the CA did not sign: 401" "$CODE" 401
+contains "... said" "$(detail)" "does not validate against admin_client_ca"
+api GET /api/v1/whoami --cert "$W/ca/stranger.pem" --key "$W/ca/stranger.key"
+is "a CN that names no token: 401" "$CODE" 401
+contains "... said" "$(detail)" "CN stranger names no token"
+api GET /api/v1/whoami --cert "$W/ca/viewer.pem" --key "$W/ca/viewer.key"
+is "a certificate naming a token: its scope" "$(j "b['token'], b['scope']")" "viewer read"
+api PATCH "/api/v1/profiles/lobby" --cert "$W/ca/viewer.pem" --key "$W/ca/viewer.key" -d '{}'
+is "... no more than that scope" "$CODE" 403
+ar GET /api/v1/whoami
+is "bearer tokens still work beside it" "$(j "b['token']")" viewer
 done_testing
