@@ -294,8 +294,15 @@
 		return String(v);
 	}
 
-	/* Any JSON value as nested definition lists (explain, audit rows). */
-	function tree(v) {
+	/* Fields that hold Unix times, shown as when() in a tree(). */
+	const TIMES = new Set(['ts', 'since', 'last_fetch', 'last_modified',
+	    'created', 'updated', 'expires', 'last_notify', 'cert_pinned',
+	    'last_used', 'valid_until']);
+
+	/* Any JSON value as nested definition lists (explain, drift rows). */
+	function tree(v, key) {
+		if (typeof v === 'number' && TIMES.has(key))
+			return when(v);
 		if (v === null || typeof v !== 'object')
 			return text(v);
 		if (Array.isArray(v)) {
@@ -308,7 +315,7 @@
 		if (!keys.length)
 			return h('span', { class: 'muted' }, 'none');
 		return h('dl', { class: 'tree' }, keys.map((k) =>
-		    [h('dt', {}, k), h('dd', {}, tree(v[k]))]));
+		    [h('dt', {}, k), h('dd', {}, tree(v[k], k))]));
 	}
 
 	function section(title, id, ...body) {
@@ -493,7 +500,7 @@
 				ev.target.disabled = !canWrite();
 			}
 		} }, label);
-		actions.append(
+		append(actions, [
 		    act('Send NOTIFY', 'notify', async () => {
 			await api('POST', base + '/notify', { body: {} });
 			return 'NOTIFY requested for ' + sfua + '.';
@@ -520,7 +527,7 @@
 				    { ifMatch: etag });
 				return 'The client certificate of ' + sfua +
 				    ' is no longer pinned.';
-			}, 'forget the pinned client certificate') : null);
+			}, 'forget the pinned client certificate') : null]);
 
 		const facts = [
 		    ['sfua-id', info.sfua_id], ['MAC', info.mac &&
