@@ -23,6 +23,7 @@
 	const TOKEN_KEY = 'sipcfg.token';
 	const PAGE = 25;		/* devices per page */
 	const API = '/api/v1';
+	const ALL = 1000;		/* the API's largest page */
 
 	/* Bumped by every route change: late answers of a left page are dropped. */
 	let generation = 0;
@@ -327,7 +328,8 @@
 	/* The drift rows by device, for the devices list and a device page. */
 	async function driftByDevice() {
 		const m = new Map();
-		for (const r of items((await api('GET', API + '/drift')).data))
+		for (const r of items((await api('GET', API + '/drift' +
+		    q({ limit: ALL }))).data))
 			m.set(r.device, r);
 		return m;
 	}
@@ -395,7 +397,7 @@
 			api('GET', API + '/devices' + q({ limit: PAGE,
 			    offset: offset, state: state, user: user })),
 			driftByDevice(),
-			api('GET', API + '/subscriptions')
+			api('GET', API + '/subscriptions' + q({ limit: ALL }))
 		]);
 		if (g !== generation)
 			return;
@@ -678,7 +680,8 @@
 	async function viewSubscriptions() {
 		const g = generation;
 		setView(h('h1', {}, 'Subscriptions'), loading());
-		const l = items((await api('GET', API + '/subscriptions')).data);
+		const l = items((await api('GET', API + '/subscriptions' +
+		    q({ limit: ALL }))).data);
 		if (g === generation)
 			setView(h('h1', {}, 'Subscriptions'), h('p',
 			    { class: 'muted' }, 'The SUBSCRIBE dialogs the ' +
@@ -689,7 +692,8 @@
 	async function viewDrift() {
 		const g = generation;
 		setView(h('h1', {}, 'Drift'), loading());
-		const l = items((await api('GET', API + '/drift')).data);
+		const l = items((await api('GET', API + '/drift' +
+		    q({ limit: ALL }))).data);
 		if (g !== generation)
 			return;
 		const t = table(['Device', 'Why', 'Since', 'Last fetch',
