@@ -159,9 +159,14 @@ const struct cmd admin_cmds[] = {
 	    "import FILE|- [--format csv|jsonl] [--dry-run] [--replace]" },
 	{ "export", NULL, 0, 0, "--format= --secrets --all", 0, cmd_export,
 	    "export [--format csv|jsonl] [--secrets] [--all]" },
-	{ "render", NULL, 1, 1, "--revision= --secret-free --max-age=", 0,
-	    cmd_render, "render DEV [--revision TOKEN] [--secret-free] "
-	    "[--max-age DEFAULT]" },
+	{ "token", "add", 1, 1, "--scope= --valid-for=", 1, cmd_token_add,
+	    "token add NAME --scope read|write [--valid-for DURATION]   "
+	    "(the admin API's bearer token, printed once)" },
+	{ "token", "list", 0, 0, "", 0, cmd_token_list, "token list" },
+	{ "token", "rm", 1, 1, "", 1, cmd_token_rm, "token rm NAME" },
+	{ "render", NULL, 1, 1, "--revision= --secret-free --masked "
+	    "--max-age=", 0, cmd_render, "render DEV [--revision TOKEN] "
+	    "[--secret-free | --masked] [--max-age DEFAULT]" },
 };
 const size_t admin_ncmds = sizeof(admin_cmds) / sizeof(admin_cmds[0]);
 
@@ -215,7 +220,7 @@ admin_optspec(const char *spec, const char *name)
  */
 int
 admin_run(struct store *st, const struct cmd *c, struct args *a,
-    const char *who, const char *command)
+    const char *who, const char *command, admin_check_fn check, void *arg)
 {
 	int64_t	 session = 0;
 	int	 rc, w = c->writes > 0;
@@ -223,6 +228,11 @@ admin_run(struct store *st, const struct cmd *c, struct args *a,
 	if (w && store_begin(st) != 0)
 		return admin_err("cannot start a transaction: %s",
 		    store_errmsg(st));
+	if (check != NULL && check(st, arg) != 0) {
+		if (w)
+			store_rollback(st);
+		return -1;
+	}
 	if (w && store_schema_version(st) >= 4 &&
 	    store_audit_begin(st, who, command, &session) != STORE_OK) {
 		admin_err("audit: %s", store_errmsg(st));

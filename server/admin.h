@@ -56,6 +56,9 @@ struct admin_io {
 	char		*after_commit;	/* printed only once committed */
 	char		 error[512];	/* the first error, without prefix */
 	int		 status;	/* its HTTP status (400 if unset) */
+	/* sipcfgd: its seal key (NULL: none), not the store's key file. */
+	int		 seal_given;
+	const unsigned char *seal_key;
 };
 
 extern __thread struct admin_io	*adm;
@@ -69,11 +72,19 @@ const struct cmd	*admin_find(const char *noun, const char *verb);
 int			 admin_optspec(const char *spec, const char *name);
 /*
  * Run c in a transaction of its own (a writing command) with an audit
- * session naming who and command; mask: an argument to print as
- * "(secret)" in the audit trail.  0, or -1 with adm->error set.
+ * session naming who and command.  check, when not NULL, runs first in
+ * that transaction (the API's If-Match); non-zero from it rolls back.
+ * 0, or -1 with adm->error and adm->status set.
  */
+typedef int		 (*admin_check_fn)(struct store *, void *);
 int			 admin_run(struct store *, const struct cmd *,
-			    struct args *, const char *who, const char *command);
+			    struct args *, const char *who, const char *command,
+			    admin_check_fn check, void *arg);
+/* Bearer tokens: the SHA-256 (hex) the store keeps; its form. */
+#define ADMIN_TOKEN_HASH_LEN	65
+int			 admin_token_hash(const char *token,
+			    char hex[ADMIN_TOKEN_HASH_LEN]);
+int			 admin_token_wellformed(const char *);
 void			 admin_io_init(struct admin_io *, FILE *out, FILE *in,
 			    FILE *errout);
 

@@ -78,6 +78,10 @@ int	 cmd_template_list(struct store *st, struct args *a);
 int	 cmd_template_show(struct store *st, struct args *a);
 int	 cmd_template_rm(struct store *st, struct args *a);
 int	 cmd_render(struct store *st, struct args *a);
+/* admin_token.c */
+int	 cmd_token_add(struct store *st, struct args *a);
+int	 cmd_token_list(struct store *st, struct args *a);
+int	 cmd_token_rm(struct store *st, struct args *a);
 /* admin_user.c */
 int	 hash_password_seal(const char *user, const char *realm, char *md5,
 	    char *sha, char **sealed);

@@ -220,7 +220,10 @@ cmd_render(struct store *st, struct args *a)
 	ro.pending_max_age = 300;
 	ro.max_output = 1 << 20;
 	ro.max_depth = 32;
-	if (load_seal_key(rkey, &have) != 0)
+	/* --masked: secrets shown as ********, none opened (resource.h). */
+	if ((ro.mask_secrets = opt(a, "--masked") != NULL) && !full)
+		return err("--masked and --secret-free: choose one");
+	if (!ro.mask_secrets && load_seal_key(rkey, &have) != 0)
 		return -1;
 	ro.seal_key = have ? rkey : NULL;
 	/* The resource takes the connection; give it back afterwards. */
@@ -248,6 +251,8 @@ cmd_render(struct store *st, struct args *a)
 		    "content_type", out->content_type, "template",
 		    out->template_name, "secret_free", out->secret_free,
 		    "body", out->body, out->len);
+		if (o != NULL && ro.mask_secrets)
+			json_object_set_new(o, "masked", json_true());
 		print_json(o);
 		json_decref(o);
 	} else {

@@ -564,6 +564,13 @@ load_seal_key(unsigned char *key, int *have)
 	char	 path[SEAL_PATH_MAX], e[SEAL_PATH_MAX + 128];
 
 	*have = 0;
+	if (adm->seal_given) {
+		if (adm->seal_key != NULL) {
+			memcpy(key, adm->seal_key, SEAL_KEY_LEN);
+			*have = 1;
+		}
+		return 0;
+	}
 	seal_key_path(adm->store, path, sizeof(path));
 	if (access(path, F_OK) != 0)
 		return 0;

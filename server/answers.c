@@ -20,6 +20,7 @@
 
 #include "answers.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 enum etype { E_ANSWER, E_DEVICE, E_USER };
@@ -345,8 +346,10 @@ evict_one(struct answers *a)
 		e->used = 0;
 		to_head(a, e);
 	}
-	if (e != NULL)
+	if (e != NULL) {
 		drop(a, e, 0);
+		metrics_inc(METRICS_ANSWER_EVICTIONS);
+	}
 }
 
 static struct entry *
@@ -659,6 +662,9 @@ get(struct answers *a, const char *key, struct answer **pin, int count)
 	} else
 		a->misses += count;
 	pthread_mutex_unlock(&a->mu);
+	if (count)
+		metrics_inc(e != NULL ? METRICS_ANSWER_HITS :
+		    METRICS_ANSWER_MISSES);
 	*pin = (struct answer *)e;
 	return e ? e->payload : NULL;
 }

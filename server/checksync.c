@@ -22,6 +22,7 @@
 
 #include "digest.h"
 #include "log.h"
+#include "metrics.h"
 #include "util.h"
 
 static int	 cs_answer(void *, nta_outgoing_t *, const sip_t *);
@@ -143,8 +144,10 @@ cs_fire(struct notifier *n, struct csjob *j, const sip_t *challenge)
 	char		 from[300], cseq[32];
 	int		 rc = -1;
 
-	if ((msg = nta_msg_create(n->agent, 0)) == NULL)
+	if ((msg = nta_msg_create(n->agent, 0)) == NULL) {
+		metrics_notify(METRICS_NOTIFY_CHECKSYNC, METRICS_NOTIFY_FAILED);
 		return -1;
+	}
 	sip = sip_object(msg);
 	snprintf(from, sizeof(from), "<sip:sipcfgd@%s>;tag=%s",
 	    n->target_sip[0] ? n->target_sip : n->target_sips, j->tag);
@@ -175,6 +178,8 @@ cs_fire(struct notifier *n, struct csjob *j, const sip_t *challenge)
 done:
 	if (msg)
 		msg_destroy(msg);
+	metrics_notify(METRICS_NOTIFY_CHECKSYNC, rc == 0 ?
+	    METRICS_NOTIFY_SENT : METRICS_NOTIFY_FAILED);
 	return rc;
 }
 
@@ -186,14 +191,17 @@ cs_send(struct notifier *n, struct mdev *d, int reboot)
 	unsigned char			 rnd[16];
 	size_t				 i;
 
+	metrics_inc(METRICS_CHECKSYNC_PUSHES);
 	if (store_checksync_target(n->st, d->id, &t) != STORE_OK) {
 		log_warnx("check-sync %s: no SIP line to address it by",
 		    d->sfua);
+		metrics_inc(METRICS_CHECKSYNC_FAILED);
 		return;
 	}
 	if ((j = calloc(1, sizeof(*j))) == NULL) {
 		util_wipe(&t, sizeof(t));
 		log_warnx("check-sync %s: not sent: out of memory", d->sfua);
+		metrics_inc(METRICS_CHECKSYNC_FAILED);
 		return;
 	}
 	j->n = n;
@@ -227,6 +235,7 @@ cs_send(struct notifier *n, struct mdev *d, int reboot)
 	if (cs_fire(n, j, NULL) != 0) {
 		log_warnx("check-sync %s: NOTIFY to %s could not be sent",
 		    j->sfua, j->ruri);
+		metrics_inc(METRICS_CHECKSYNC_FAILED);
 		cs_done(n, j);
 	}
 }
@@ -248,8 +257,10 @@ cs_answer(void *arg, nta_outgoing_t *orq, const sip_t *sip)
 		/* The phone challenges (Snom challenge_checksync, Polycom,
 		 * Cisco SPA): the line's credentials answer it. */
 		j->authed = 1;
-		if (cs_fire(n, j, sip) != 0)
+		if (cs_fire(n, j, sip) != 0) {
+			metrics_inc(METRICS_CHECKSYNC_FAILED);
 			cs_done(n, j);
+		}
 		return 0;
 	}
 	if (status >= 200 && status < 300) {
@@ -257,6 +268,7 @@ cs_answer(void *arg, nta_outgoing_t *orq, const sip_t *sip)
 		cs_done(n, j);
 		return 0;
 	}
+	metrics_notify(METRICS_NOTIFY_CHECKSYNC, METRICS_NOTIFY_FAILED);
 	if ((status == 408 || status >= 500) && j->tries < 4) {
 		j->due_ms = notifier_now_ms() + (2000ULL << (j->tries - 1));
 		log_debug("check-sync %s: answered %d, retry %d in %llu s",
@@ -264,6 +276,7 @@ cs_answer(void *arg, nta_outgoing_t *orq, const sip_t *sip)
 		return 0;
 	}
 	log_warnx("check-sync %s: answered %d, giving up", j->sfua, status);
+	metrics_inc(METRICS_CHECKSYNC_FAILED);
 	cs_done(n, j);
 	return 0;
 }
@@ -281,8 +294,11 @@ cs_retry(struct notifier *n, uint64_t now)
 		n->tokens -= 1.0;
 		j->tries++;
 		j->authed = 0;
-		if (cs_fire(n, j, NULL) != 0)
+		metrics_notify(METRICS_NOTIFY_CHECKSYNC, METRICS_NOTIFY_RETRIED);
+		if (cs_fire(n, j, NULL) != 0) {
+			metrics_inc(METRICS_CHECKSYNC_FAILED);
 			cs_done(n, j);
+		}
 	}
 }
 

@@ -54,6 +54,8 @@ config_defaults(struct config *c)
 	c->enroll_rate = 10;
 	c->enroll_expire = 7 * 86400;
 	c->max_output = 1024 * 1024;
+	snprintf(c->admin_console, sizeof(c->admin_console), "%s/console",
+	    SIPCFG_DATADIR);
 	c->max_depth = 32;
 	c->access_log = 1;
 	c->notify_mode = -1;
@@ -292,6 +294,21 @@ config_load(struct config *c, const char *path)
 			if (setpath(c->secret_file, sizeof(c->secret_file),
 			    dir, v))
 				BAD("path too long");
+		} else if (strcmp(k, "admin_listen") == 0) {
+			/* A bare port is loopback's: the API is local by default. */
+			char	 lb[160];
+
+			if (strspn(v, "0123456789") == strlen(v)) {
+				snprintf(lb, sizeof(lb), "127.0.0.1:%s", v);
+				v = lb;
+			}
+			if (config_parse_listen(v, &c->admin_listen))
+				BAD("expected a port, host:port or [v6]:port");
+			c->have_admin = 1;
+		} else if (strcmp(k, "admin_console") == 0) {
+			if (setpath(c->admin_console, sizeof(c->admin_console),
+			    dir, v))
+				BAD("path too long");
 		} else if (strcmp(k, "listen") == 0) {
 			if (c->nlisten == CONFIG_LISTEN_MAX)
 				BAD("too many listen directives (max 8)");
@@ -363,6 +380,13 @@ config_load(struct config *c, const char *path)
 			    "ABCDEFGHIJKLMNOPQRSTUVWXYZ.-:[]") != strlen(v))
 				BAD("expected a host name or address");
 			snprintf(c->sip_host, sizeof(c->sip_host), "%s", v);
+		} else if (strcmp(k, "log_format") == 0) {
+			if (strcmp(v, "text") == 0)
+				c->log_format = LOG_FORMAT_TEXT;
+			else if (strcmp(v, "json") == 0)
+				c->log_format = LOG_FORMAT_JSON;
+			else
+				BAD("expected text or json");
 		} else if (strcmp(k, "notify_mode") == 0) {
 			if (strcmp(v, "subscribe") == 0)
 				c->notify_mode = 1;
@@ -489,6 +513,8 @@ config_print(const struct config *c)
 		printf("%s %u\n", uints[i].name,
 		    *(const unsigned *)((const char *)c + uints[i].off));
 	printf("max_output %zu\n", c->max_output);
+	printf("log_format %s\n", c->log_format == LOG_FORMAT_JSON ? "json" :
+	    "text");
 	printf("cache_warm %s\n", c->cache_warm == WARM_YES ? "yes" :
 	    c->cache_warm == WARM_NO ? "no" : "auto");
 	for (i = 0; i < NBOOLS; i++)

@@ -9,6 +9,8 @@
 
 #include <stddef.h>
 
+#include "log.h"
+
 #define CONFIG_LISTEN_MAX	8
 #define CONFIG_PATH_MAX		1024
 
@@ -72,6 +74,7 @@ struct config {
 	size_t			 max_output;
 	unsigned		 max_depth;
 	int			 access_log;
+	enum log_format		 log_format;	/* text (default) or json */
 	int			 debug;
 	/* The SIP notifier (RFC 5989 / RFC 6665); see sipcfgd.conf(5). */
 	struct config_sip	 sip;		/* url "" = none */
@@ -88,6 +91,10 @@ struct config {
 	unsigned		 shutdown_retry_after;
 	int			 notify_body;
 	int			 core_dumps;	/* debugging: dumps and ptrace */
+	/* The admin listener: REST API, console, metrics (issue 14). */
+	struct config_listen	 admin_listen;	/* port 0 + host "": none */
+	int			 have_admin;
+	char			 admin_console[CONFIG_PATH_MAX];
 };
 
 /* Defaults, then the file (if path is not NULL).  0, or -1 after logging

@@ -17,6 +17,7 @@
 
 #include "feed.h"
 #include "log.h"
+#include "metrics.h"
 #include "store.h"
 
 #define CHANGE_BATCH	512
@@ -161,6 +162,7 @@ check(struct feed *f)
 	if ((v = store_data_version(f->st)) == f->dv)
 		return;
 	if (v < 0 || read_changes(f) != 0) {
+		metrics_store_up(0);
 		/* Nothing cached may outlive a change we could not read. */
 		log_warnx("cache: change log: %s: every answer dropped",
 		    store_errmsg(f->st));
@@ -169,6 +171,7 @@ check(struct feed *f)
 		f->dv = -1;
 		return;
 	}
+	metrics_store_up(1);
 	f->dv = v;
 	atomic_fetch_add(&f->gen, 1);
 }
@@ -182,6 +185,7 @@ check(struct feed *f)
 static void
 pg_down(struct feed *f)
 {
+	metrics_store_up(0);
 	if (atomic_exchange(&f->up, 0))
 		log_warnx("cache: the store cannot be reached (%s): cached "
 		    "answers are still served, other requests get 503 until "
@@ -204,6 +208,7 @@ pg_check(struct feed *f)
 		}
 		f->dv = v;
 	}
+	metrics_store_up(1);
 	if (!atomic_exchange(&f->up, 1))
 		log_info("cache: the store is back: changes read up to seq "
 		    "%lld", (long long)f->seq);
@@ -419,6 +424,7 @@ feed_start(const struct config *cfg, struct answers *ans,
 		goto fail;
 	}
 	atomic_store(&f->up, 1);
+	metrics_store_up(1);
 	if ((f->pg = store_is_pg(cfg->store)) && store_listen(f->st) != 0) {
 		log_warnx("cache: %s", store_errmsg(f->st));
 		goto fail;

@@ -89,6 +89,7 @@ front_route(const struct front_in *in, const char *base_path,
 		snprintf(err, errlen, "no such resource");
 		return 404;
 	}
+	r->matched = 1;
 	r->head = strcmp(in->method, "HEAD") == 0;
 	if (!r->head && strcmp(in->method, "GET") != 0) {
 		snprintf(err, errlen, "method not allowed; use GET or HEAD");

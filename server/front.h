@@ -28,6 +28,11 @@ struct front_in {
 };
 
 struct front_route {
+	/*
+	 * The path is base_path's or under the vendor prefix (set even
+	 * when a later check fails): the route metrics count it under.
+	 */
+	int		 matched;
 	int		 vendor;	/* a vendor file name, not base_path */
 	int		 head;		/* HEAD, not GET */
 	char		 name[VPATH_NAME_MAX];	/* vendor: the file name */

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "guard.h"
+#include "metrics.h"
 #include "util.h"
 
 #define USER_KEY_MAX	129
@@ -143,6 +144,9 @@ guard_blocked(struct guard *g, const char *addr, const char *user,
 	if (user && *user)
 		u = left(find(g, src, user, 0), now);
 	pthread_mutex_unlock(&g->mu);
+	/* Every caller refuses what is blocked (sipcfgd(8), METRICS). */
+	if (a > 0 || u > 0)
+		metrics_inc(METRICS_GUARD_REFUSALS);
 	return a > u ? a : u;
 }
 
@@ -154,6 +158,7 @@ count(const struct guard *g, struct slot *s, unsigned limit, time_t now)
 		s->fails = 0;
 	}
 	if (++s->fails >= limit) {
+		metrics_inc(METRICS_GUARD_BLOCKS);
 		s->until = now + g->block;
 		s->fails = 0;
 		s->first = 0;

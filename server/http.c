@@ -31,6 +31,7 @@
 #include "guard.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "request.h"
 #include "resource.h"
 #include "seen.h"
@@ -40,21 +41,6 @@
 #include "store.h"
 #include "util.h"
 
-/*
- * GnuTLS priorities: TLS 1.2 and 1.3 only (BRIEF.md §2, NOTES 6.2); AEAD
- * ciphers only, so TLS 1.2 has no CBC suites; AES-128-GCM first as in
- * Mozilla's server-side order; X25519 before P-256.  Key exchange by
- * ECDHE only, so every session has forward secrecy, with an RSA
- * certificate too (static RSA key exchange has none).  No finite-field
- * DHE: every client that speaks TLS 1.2 with AEAD suites has ECDHE, and
- * GnuTLS would need DH parameters of ours for OpenSSL clients, which
- * send no RFC 7919 groups.
- */
-#define TLS_PRIORITIES	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
-	"-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM:" \
-	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
-	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:" \
-	"%SERVER_PRECEDENCE"
 #define URI_MAX		(REQUEST_QUERY_MAX + 512)
 
 struct worker {
@@ -100,12 +86,14 @@ struct req {
 	char		 uri[URI_MAX];
 	int		 uri_too_long;
 	struct timespec	 start;
+	const char	*route;		/* the metrics label (metrics.h) */
 	unsigned	 status;
 	size_t		 bytes;
 	char		 addr[64];
 	char		 device[REQUEST_ID_MAX];
 	char		 user[REQUEST_FIELD_MAX];
 	char		 note[48];
+	char		 reason[64];	/* an error's, for the access line */
 	int		 counted;
 	int		 seen_headers;	/* the handler was called once */
 	int64_t		 domain_id;	/* of the TLS session */
@@ -152,6 +140,7 @@ uri_logger(void *cls, const char *uri, struct MHD_Connection *c)
 	else
 		memcpy(rq->uri, uri, n + 1);
 	clock_gettime(CLOCK_MONOTONIC, &rq->start);
+	rq->route = "other";
 	client_addr(c, rq->addr, sizeof(rq->addr));
 	return rq;
 }
@@ -196,24 +185,32 @@ static void
 completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	struct http	*h = cls;
-	struct req	*rq = *req_cls;
-	struct timespec	 now;
-	long		 us;
+	struct http		*h = cls;
+	struct req		*rq = *req_cls;
+	struct log_access_info	 a;
+	double			 secs = 0;
 
 	if (rq == NULL)
 		return;
 	if (rq->counted)
 		atomic_fetch_sub(&h->inflight, 1);
+	if (rq->status) {
+		secs = metrics_since(&rq->start);
+		metrics_http_observe(rq->route, rq->status, secs);
+	}
 	if (h->cfg->access_log && rq->status) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		us = (now.tv_sec - rq->start.tv_sec) * 1000000L +
-		    (now.tv_nsec - rq->start.tv_nsec) / 1000;
-		/* The path only: the query is logged as the device id. */
-		log_access("%s %u %zu %ldus device=%s user=%s%s%s", rq->addr,
-		    rq->status, rq->bytes, us, rq->device[0] ? rq->device : "-",
-		    rq->user[0] ? rq->user : "-", rq->note[0] ? " " : "",
-		    rq->note);
+		/* No URL: the query is logged as the device id. */
+		memset(&a, 0, sizeof(a));
+		a.addr = rq->addr;
+		a.route = rq->route;
+		a.status = rq->status;
+		a.bytes = rq->bytes;
+		a.us = (long)(secs * 1e6);
+		a.device = rq->device;
+		a.user = rq->user;
+		a.note = rq->note;
+		a.reason = rq->reason;
+		log_access_fields(&a);
 	}
 	free(rq);
 	*req_cls = NULL;
@@ -325,9 +322,8 @@ fail_retry(struct MHD_Connection *c, struct req *rq, unsigned status,
 	}
 	if (rq) {
 		rq->bytes = (size_t)n;
-		if (!rq->note[0])
-			snprintf(rq->note, sizeof(rq->note), "reason=\"%.36s\"",
-			    reason);
+		if (!rq->reason[0])
+			snprintf(rq->reason, sizeof(rq->reason), "%s", reason);
 	}
 	return queue(c, rq, status, r);
 }
@@ -337,6 +333,14 @@ fail(struct MHD_Connection *c, struct req *rq, unsigned status,
     const char *reason)
 {
 	return fail_retry(c, rq, status, 0, reason);
+}
+
+/* A client certificate refused (RFC 6011 §2.4.1): 403, counted. */
+static enum MHD_Result
+cert_refuse(struct MHD_Connection *c, struct req *rq, const char *reason)
+{
+	metrics_auth_failure(METRICS_AUTH_CERT);
+	return fail(c, rq, MHD_HTTP_FORBIDDEN, reason);
 }
 
 /* 401 with both challenges, SHA-256 first (RFC 7616 §3.7). */
@@ -654,6 +658,7 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 		return 0;
 	}
 	if (kind == AUTH_BAD) {
+		metrics_auth_failure(METRICS_AUTH_MALFORMED);
 		digest_creds_wipe(&cr);
 		*ret = fail(c, rq, MHD_HTTP_BAD_REQUEST,
 		    "malformed Authorization header");
@@ -663,6 +668,7 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	/* RFC 6011 §2.4.1: the username MUST equal sfua-user. */
 	if (bind_sfua_user && (!(q->have & REQ_HAVE_USER) ||
 	    strcmp(cr.username, q->user) != 0)) {
+		metrics_auth_failure(METRICS_AUTH_USER_MISMATCH);
 		digest_creds_wipe(&cr);
 		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
 		    "the authentication username must equal sfua-user");
@@ -715,6 +721,8 @@ authenticate(struct http *h, struct MHD_Connection *c, struct req *rq,
 	}
 	/* Unknown user and wrong password look the same (BRIEF.md §6). */
 	guard_fail(h->guard, rq->addr, rq->user, now);
+	metrics_auth_failure(dr == DIGEST_REPLAY ? METRICS_AUTH_REPLAY :
+	    kind == AUTH_BASIC ? METRICS_AUTH_BASIC : METRICS_AUTH_DIGEST);
 	snprintf(rq->note, sizeof(rq->note), dr == DIGEST_REPLAY ?
 	    "auth-replay" : "auth-failed");
 	*ret = challenge(h, c, rq, realm, 0);
@@ -792,20 +800,20 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 	switch (pc->kind) {
 	case PEER_NONE:
 		if (pol == CLIENT_CERT_REQUIRED) {
-			*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+			*ret = cert_refuse(c, rq,
 			    "a client certificate is required");
 			return 0;
 		}
 		/* A pinned device has its certificate: it MUST present it. */
 		if (dev != NULL && dev->has_pin) {
 			snprintf(rq->note, sizeof(rq->note), "cert-missing");
-			*ret = fail(c, rq, MHD_HTTP_FORBIDDEN, "this device has "
+			*ret = cert_refuse(c, rq, "this device has "
 			    "a pinned client certificate: present it");
 			return 0;
 		}
 		return 1;
 	case PEER_BAD:
-		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		*ret = cert_refuse(c, rq,
 		    "unreadable client certificate");
 		return 0;
 	case PEER_VALID:
@@ -816,7 +824,7 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 			    pc->subject, dev ? dev->sfua_id : q->sfua_id);
 			snprintf(rq->note, sizeof(rq->note),
 			    "cert-other-device");
-			*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+			*ret = cert_refuse(c, rq,
 			    "the client certificate is for another device");
 			return 0;
 		}
@@ -849,7 +857,7 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 		    "clears the pin)", rq->addr, dev->sfua_id, pc->sha256,
 		    pc->subject);
 		snprintf(rq->note, sizeof(rq->note), "cert-pin-mismatch");
-		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN, "the client certificate "
+		*ret = cert_refuse(c, rq, "the client certificate "
 		    "is not the one pinned to this device");
 		return 0;
 	case PIN_NONE:
@@ -859,7 +867,7 @@ client_cert_check(struct http *h, struct MHD_Connection *c, struct req *rq,
 	}
 	if (!di->tofu) {
 		snprintf(rq->note, sizeof(rq->note), "cert-untrusted");
-		*ret = fail(c, rq, MHD_HTTP_FORBIDDEN,
+		*ret = cert_refuse(c, rq,
 		    "the client certificate is not trusted");
 		return 0;
 	}
@@ -936,8 +944,10 @@ handle_req(void *cls, struct MHD_Connection *c, const char *url,
 		return fail(c, rq, MHD_HTTP_URI_TOO_LONG, "request URI too long");
 	/* Readiness, for a load balancer or an orchestrator (sipcfgd(8)). */
 	if (strcmp(rq->uri, "/readyz") == 0 && (strcmp(method, "GET") == 0 ||
-	    strcmp(method, "HEAD") == 0))
+	    strcmp(method, "HEAD") == 0)) {
+		rq->route = "readyz";
 		return readiness(h, c, rq);
+	}
 	/*
 	 * The route, method, Host and query (front.h): the same code the
 	 * fuzz target drives.  BRIEF.md §3: vendor_paths holds the file
@@ -952,6 +962,8 @@ handle_req(void *cls, struct MHD_Connection *c, const char *url,
 	fi.http11 = strcmp(version, MHD_HTTP_VERSION_1_1) == 0;
 	status = front_route(&fi, h->cfg->base_path, h->cfg->vendor_paths,
 	    &fr, err, sizeof(err));
+	if (fr.matched)
+		rq->route = fr.vendor ? "vendor_path" : "config";
 	if (status == MHD_HTTP_METHOD_NOT_ALLOWED) {
 		struct MHD_Response *r;
 		static const char b[] = "method not allowed; use GET or HEAD\n";
@@ -1069,7 +1081,7 @@ handle_req(void *cls, struct MHD_Connection *c, const char *url,
 			    h->cfg->retry_after,
 			    "configuration store unavailable");
 		if (pr == PIN_MISMATCH)	/* another certificate won a race */
-			return fail(c, rq, MHD_HTTP_FORBIDDEN, "the client "
+			return cert_refuse(c, rq, "the client "
 			    "certificate is not the one pinned to this device");
 		if (pr == PIN_NEW) {
 			log_info("%s: device %s: client certificate %s (%s) "
@@ -1280,7 +1292,7 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 		    NULL, handle, h,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
 		    MHD_OPTION_HTTPS_CERT_CALLBACK, tlsdomains_cert_cb,
-		    MHD_OPTION_HTTPS_PRIORITIES, TLS_PRIORITIES,
+		    MHD_OPTION_HTTPS_PRIORITIES, HTTP_TLS_PRIORITIES,
 		    /*
 		     * A pool of 1 is no pool, but libmicrohttpd warns about
 		     * it: then the slot carries an option of the same type

@@ -14,6 +14,23 @@
 
 #include "config.h"
 
+/*
+ * GnuTLS priorities of every listener (the front, admin_http.c): TLS 1.2 and 1.3 only (BRIEF.md §2, NOTES 6.2); AEAD
+ * ciphers only, so TLS 1.2 has no CBC suites; AES-128-GCM first as in
+ * Mozilla's server-side order; X25519 before P-256.  Key exchange by
+ * ECDHE only, so every session has forward secrecy, with an RSA
+ * certificate too (static RSA key exchange has none).  No finite-field
+ * DHE: every client that speaks TLS 1.2 with AEAD suites has ECDHE, and
+ * GnuTLS would need DH parameters of ours for OpenSSL clients, which
+ * send no RFC 7919 groups.
+ */
+#define HTTP_TLS_PRIORITIES \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2:" \
+	"-CIPHER-ALL:+AES-128-GCM:+CHACHA20-POLY1305:+AES-256-GCM:" \
+	"-MAC-ALL:+AEAD:-KX-ALL:+ECDHE-ECDSA:+ECDHE-RSA:" \
+	"-GROUP-ALL:+GROUP-X25519:+GROUP-SECP256R1:+GROUP-SECP384R1:" \
+	"%SERVER_PRECEDENCE"
+
 struct digest_ctx;
 struct guard;
 struct seen;

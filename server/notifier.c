@@ -42,6 +42,7 @@
 
 #include "feed.h"
 #include "log.h"
+#include "metrics.h"
 #include "notifier.h"
 #include "resource.h"
 #include "store.h"
@@ -430,6 +431,21 @@ drain(struct notifier *n, uint64_t now)
 	}
 }
 
+/*
+ * The transaction layer's NOTIFY retransmissions (RFC 3261 §17.1.2.2,
+ * Timer E over UDP) for sipcfg_notify_retransmissions_total: the
+ * agent's running total, the only requests it sends being NOTIFYs.
+ */
+static void
+notify_retransmissions(struct notifier *n)
+{
+	usize_t	 retry = 0;
+
+	if (nta_agent_get_stats(n->agent, NTATAG_S_RETRY_REQUEST_REF(retry),
+	    TAG_END()) > 0)
+		metrics_notify_retransmissions(retry);
+}
+
 static void
 tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 {
@@ -460,6 +476,7 @@ tick(struct notifier *n, su_timer_t *t, struct notifier *arg)
 	if (now >= n->next_expiry) {
 		n->next_expiry = now + EXPIRY_MS;
 		nsub_expire(n, now);
+		notify_retransmissions(n);
 	}
 	resource_end(n->res);	/* the reads above, before any write */
 	if (now >= n->next_flush) {

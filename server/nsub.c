@@ -41,6 +41,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
 #include "sipcheck.h"
 #include "util.h"
 
@@ -252,6 +253,7 @@ nsub_free(struct notifier *n, struct nsub *s)
 		s->next->prev = s->prev;
 	dlg_unlink(n, s);
 	n->nsubs--;
+	metrics_subscriptions_add(-1);
 	if (s->srckey[0])
 		sublimit_release(n->persrc, s->srckey);
 	if (s->orq)
@@ -400,6 +402,9 @@ notify_answer(void *arg, nta_outgoing_t *orq, const sip_t *sip)
 	nta_outgoing_destroy(orq);
 	if (s->orq == orq)
 		s->orq = NULL;
+	if (status >= 300)
+		metrics_notify(METRICS_NOTIFY_SUBSCRIPTION,
+		    METRICS_NOTIFY_FAILED);
 	/*
 	 * A flow that has closed (the connection went: nta answers 503
 	 * itself) cannot carry the subscription any more (RFC 5626 §5.3:
@@ -509,6 +514,8 @@ nsub_notify(struct notifier *n, struct nsub *s, const char *ss)
 		return;
 	}
 	if (notify_send(n, s, ss, body) != 0) {
+		metrics_notify(METRICS_NOTIFY_SUBSCRIPTION,
+		    METRICS_NOTIFY_FAILED);
 		free(body);
 		log_warnx("subscription %lld of %s: NOTIFY not sent (%s)",
 		    (long long)s->local_id, d->sfua, s->flow ?
@@ -521,6 +528,7 @@ nsub_notify(struct notifier *n, struct nsub *s, const char *ss)
 		return;
 	}
 	free(body);
+	metrics_notify(METRICS_NOTIFY_SUBSCRIPTION, METRICS_NOTIFY_SENT);
 	if (strncmp(ss, "terminated", 10) == 0) {
 		s->ending = 1;
 		s->expires_ms = now + NOTIFY_MAX_MS;

@@ -34,6 +34,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "metrics.h"
 #include "sipcheck.h"
 #include "util.h"
 
@@ -206,8 +207,10 @@ authenticate(struct notifier *n, const sip_t *sip, int64_t device_id,
 		guard_ok(n->guard, source, user);
 		rc = 1;
 	} else {
-		if (tried && dr != DIGEST_STALE)
+		if (tried && dr != DIGEST_STALE) {
 			guard_fail(n->guard, source, user, now);
+			metrics_auth_failure(METRICS_AUTH_SIP);
+		}
 		stale = dr == DIGEST_STALE || dr == DIGEST_REPLAY;
 		if (digest_challenge(n->dg, DIGEST_MD5, realm ? realm : "sipcfg",
 		    stale, now, chal, chlen) != 0)
@@ -491,6 +494,7 @@ accept:
 			n->subs->prev = s;
 		n->subs = s;
 		n->nsubs++;
+		metrics_subscriptions_add(1);
 		nsub_link(n, s);
 		dev_make_room(n, d);
 		if (n->cfg->access_log)

@@ -25,6 +25,7 @@
 #include "resource.h"
 #include "encrypt.h"
 #include "seal.h"
+#include "metrics.h"
 #include "util.h"
 
 /* A private cache (sipcfg render, the notifier, dry runs): 16 MiB. */
@@ -258,15 +259,18 @@ resource_device(struct resource *r, const struct cfg_request *q,
     struct store_device *d)
 {
 	enum store_rc	 rc;
+	struct timespec	 t0;
 	int64_t		 dom = q->domain_id > 0 ? q->domain_id :
 			    STORE_DEFAULT_DOMAIN;
 
 	if (answers_device_get(r->ans, dom, q->sfua_id, &rc, d))
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	read_begin(r);
 	rc = store_device_by_sfua(r->st, dom, q->sfua_id, d);
 	if (rc == STORE_NOTFOUND && q->mac[0])
 		rc = store_device_by_mac(r->st, dom, q->mac, d);
+	metrics_store_observe(METRICS_QUERY_DEVICE, metrics_since(&t0));
 	/* Errors are not cached; a spray of unknown ids only evicts. */
 	answers_device_put(r->ans, r->gen, dom, q->sfua_id, rc, d);
 	return rc;
@@ -276,11 +280,14 @@ enum store_rc
 resource_user(struct resource *r, const char *name, struct store_user *u)
 {
 	enum store_rc	 rc;
+	struct timespec	 t0;
 
 	if (answers_user_get(r->ans, name, &rc, u))
 		return rc;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	read_begin(r);
 	rc = store_user_by_name(r->st, name, u);
+	metrics_store_observe(METRICS_QUERY_USER, metrics_since(&t0));
 	answers_user_put(r->ans, r->gen, name, rc, u);
 	return rc;
 }
@@ -432,8 +439,15 @@ line_parts(struct resource *r, json_t *lines)
 		 * The SIP password vendor formats print in clear, opened
 		 * from its sealed copy; never the sealed copy itself.
 		 */
+		/* The line's HA1 is as good as its password (RFC 7616 §5.4). */
+		if (r->o.mask_secrets && json_object_get(l, "digest") != NULL)
+			json_object_set_new(l, "digest",
+			    json_string(RESOURCE_MASK));
 		v = json_string_value(json_object_get(l, "password_sealed"));
-		if (v && r->o.seal_key && seal_open(r->o.seal_key,
+		if (v && *v && r->o.mask_secrets)
+			json_object_set_new(l, "password",
+			    json_string(RESOURCE_MASK));
+		else if (v && r->o.seal_key && seal_open(r->o.seal_key,
 		    "line-password", v, pw, sizeof(pw)) == 0)
 			json_object_set_new(l, "password", json_string(pw));
 		else
@@ -460,6 +474,8 @@ unseal_var(void *arg, const char *sealed)
 	char		 txt[SEAL_VALUE_MAX + 1];
 	json_t		*v = NULL;
 
+	if (r->o.mask_secrets)
+		return json_string(RESOURCE_MASK);
 	if (r->o.seal_key != NULL && seal_open(r->o.seal_key, "var", sealed,
 	    txt, sizeof(txt)) == 0)
 		v = json_loads(txt, JSON_DECODE_ANY, NULL);
@@ -580,9 +596,12 @@ provisioning_credentials(struct resource *r, const struct store_device *d,
 		return rc == STORE_NOTFOUND ? STORE_OK : rc;
 	if (u.updated > *upd)
 		*upd = u.updated;	/* newer than d when it was just used */
-	if (u.password_sealed[0] == '\0' || r->o.seal_key == NULL ||
-	    seal_open(r->o.seal_key, "user-password", u.password_sealed, pw,
-	    sizeof(pw)) != 0)
+	if (u.password_sealed[0] == '\0')
+		goto done;
+	if (r->o.mask_secrets)
+		snprintf(pw, sizeof(pw), "%s", RESOURCE_MASK);
+	else if (r->o.seal_key == NULL || seal_open(r->o.seal_key,
+	    "user-password", u.password_sealed, pw, sizeof(pw)) != 0)
 		goto done;
 	if ((prov = json_object_get(ctx, "provisioning")) == NULL) {
 		if ((prov = json_object()) == NULL ||
@@ -812,7 +831,8 @@ render_fresh(struct resource *r, const struct store_device *d,
 	 * The device's file key (issue 5), for the plaintext bootstrap file
 	 * that delivers it to the phone; full answers only.
 	 */
-	if (full && d && d->enc_key_sealed[0] && r->o.seal_key &&
+	if (full && d && !r->o.mask_secrets && d->enc_key_sealed[0] &&
+	    r->o.seal_key &&
 	    seal_open(r->o.seal_key, "device-key", d->enc_key_sealed, khex,
 	    sizeof(khex)) == 0) {
 		setstr(json_object_get(ctx, "device"), "encryption_key", khex);

@@ -71,7 +71,15 @@ struct resource_opts {
 	enum notify_mode notify_default;
 	/* Opens sealed secrets (seal.h) for full renders; NULL: none. */
 	const unsigned char *seal_key;
+	/*
+	 * A full render for a person (the admin API's config view): every
+	 * secret (line and user passwords, secret variables) is rendered
+	 * as RESOURCE_MASK, never opened, and nothing is encrypted.
+	 */
+	int		 mask_secrets;
 };
+
+#define RESOURCE_MASK	"********"
 
 struct rendered {
 	char		 etag[RESOURCE_ETAG_MAX];	/* quoted, strong */

@@ -239,7 +239,7 @@ main(int argc, char *argv[])
 	audit_who(argc, argv, c->fn == cmd_var_set && opt(&a, "--secret") &&
 	    a.npos > 0 ? a.pos[a.npos - 1] : NULL, who, sizeof(who), command,
 	    sizeof(command));
-	rc = admin_run(st, c, &a, who, command);
+	rc = admin_run(st, c, &a, who, command, NULL, NULL);
 	store_close(st);
 	if (io.after_commit != NULL) {
 		if (rc == 0)

@@ -29,11 +29,13 @@
 #include "arena.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "notifier.h"
 #include "seal.h"
 #include "seen.h"
 #include "store.h"
 #include "tlsdomain.h"
+#include "admin_http.h"
 #include "util.h"
 
 #define SECRET_LEN	32
@@ -235,6 +237,7 @@ main(int argc, char *argv[])
 	struct guard		*g;
 	struct seen		*sn;
 	struct http		*h;
+	struct admin_http	*ah = NULL;
 	struct notifier		*nt = NULL;
 	const char		*conffile = NULL, *storepath = NULL;
 	unsigned char		 secret[SECRET_LEN];
@@ -245,6 +248,7 @@ main(int argc, char *argv[])
 	int			 ch, check = 0, debug = 0, sig;
 
 	log_init("sipcfgd", 0);
+	metrics_start();
 	/*
 	 * Threads' heaps are not given back to the kernel a page at a time:
 	 * the bookkeeping writer and the workers free and take again the
@@ -308,6 +312,7 @@ main(int argc, char *argv[])
 	if (debug)
 		cfg.debug = 1;
 	log_init("sipcfgd", cfg.debug);
+	log_set_format(cfg.log_format);
 	raise_nofile(&cfg);
 	/*
 	 * Before any secret is read: the seal key, the TLS keys and the
@@ -400,6 +405,19 @@ main(int argc, char *argv[])
 		}
 		print_sip(&cfg);
 	}
+	/* Issue 14: the admin listener (API, console, metrics). */
+	if (cfg.have_admin) {
+		char	 abound[256];
+
+		if ((ah = admin_http_start(&cfg, abound, sizeof(abound))) ==
+		    NULL) {
+			notifier_stop(nt);
+			http_stop(h);
+			fatalx("cannot start the admin listener");
+		}
+		printf("sipcfgd: admin %s\n", abound);
+		log_info("admin API, console and metrics on %s", abound);
+	}
 	printf("sipcfgd: ready %s\n", bound);
 	fflush(stdout);
 	store_name_safe(cfg.store, safe, sizeof(safe));
@@ -427,6 +445,7 @@ main(int argc, char *argv[])
 	}
 	log_info("stopping on signal %d", sig);
 	/* Subscriptions end first, while the HTTPS side still answers. */
+	admin_http_stop(ah);
 	notifier_stop(nt);
 	http_stop(h);
 	seen_stop(sn);

@@ -623,6 +623,48 @@ store_path_rule_remove(struct store *st, const char *pattern)
 }
 
 enum store_rc
+store_token_add(struct store *st, const char *name, const char *scope,
+    const char *sha256, time_t expires)
+{
+	if (OPS(st)->token_add == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	return OPS(st)->token_add(st, name, scope, sha256, expires);
+}
+
+enum store_rc
+store_token_remove(struct store *st, const char *name)
+{
+	if (OPS(st)->token_remove == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	return OPS(st)->token_remove(st, name);
+}
+
+enum store_rc
+store_token_list(struct store *st, json_t **out)
+{
+	if (OPS(st)->token_list == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	return OPS(st)->token_list(st, out);
+}
+
+enum store_rc
+store_token_by_hash(struct store *st, const char *sha256,
+    struct store_token *t)
+{
+	if (OPS(st)->token_by_hash == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	return OPS(st)->token_by_hash(st, sha256, t);
+}
+
+enum store_rc
+store_token_used(struct store *st, int64_t id, time_t now)
+{
+	if (OPS(st)->token_used == NULL)
+		return unsupported(st, __func__, STORE_ERROR);
+	return OPS(st)->token_used(st, id, now);
+}
+
+enum store_rc
 store_path_rule_list(struct store *st, json_t **out)
 {
 	if (OPS(st)->path_rule_list == NULL)

@@ -19,7 +19,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION	8
+#define STORE_SCHEMA_VERSION	9
 
 enum store_rc {
 	STORE_OK = 0,
@@ -386,6 +386,25 @@ enum store_rc	 store_audit_list(struct store *, time_t since, int limit,
 /* A device's changes and the answers it was served, newest first. */
 enum store_rc	 store_device_history(struct store *, int64_t device_id,
 		    int limit, json_t **);
+
+/*
+ * Bearer tokens of the admin API (issue 14 §2): each kept as the
+ * SHA-256 (64 hex digits) of the token, never the token.
+ */
+struct store_token {
+	int64_t		 id;
+	char		 name[65];
+	char		 scope[8];		/* "read" or "write" */
+	time_t		 expires;		/* 0: never */
+	time_t		 last_used;		/* 0: never */
+};
+enum store_rc	 store_token_add(struct store *, const char *name,
+		    const char *scope, const char *sha256, time_t expires);
+enum store_rc	 store_token_remove(struct store *, const char *name);
+enum store_rc	 store_token_list(struct store *, json_t **);
+enum store_rc	 store_token_by_hash(struct store *, const char *sha256,
+		    struct store_token *);
+enum store_rc	 store_token_used(struct store *, int64_t id, time_t now);
 
 /* Vendor file path rules: all of them (at most max), by id. */
 enum store_rc	 store_path_rules(struct store *, struct store_path_rule *,

@@ -103,6 +103,13 @@ struct store_ops {
 	enum store_rc (*path_rule_remove)(struct store *st,
 	    const char *pattern);
 	enum store_rc (*path_rule_list)(struct store *st, json_t **out);
+	enum store_rc (*token_add)(struct store *, const char *name,
+	    const char *scope, const char *sha256, time_t expires);
+	enum store_rc (*token_remove)(struct store *, const char *name);
+	enum store_rc (*token_list)(struct store *, json_t **);
+	enum store_rc (*token_by_hash)(struct store *, const char *sha256,
+	    struct store_token *);
+	enum store_rc (*token_used)(struct store *, int64_t id, time_t now);
 	int (*seen_write)(struct store *st, const struct store_seen *r,
 	    size_t n);
 	enum store_rc (*device_enroll)(struct store *st, int64_t domain_id,

@@ -615,6 +615,57 @@ store_pg_path_rule_list(struct store *s, json_t **out)
 	return store_pg_rows(s, out, PQ_PATH_LIST, "");
 }
 
+/* ------------------------------------------------- admin API tokens */
+
+enum store_rc
+store_pg_token_add(struct store *s, const char *name, const char *scope,
+    const char *sha256, time_t expires)
+{
+	return store_pg_exec(s, PQ_TOKEN_ADD, "sssI", name, scope, sha256,
+	    (int64_t)(expires > 0 ? expires : -1));
+}
+
+enum store_rc
+store_pg_token_remove(struct store *s, const char *name)
+{
+	return store_pg_exec_one(s, PQ_TOKEN_DELETE, "s", name);
+}
+
+enum store_rc
+store_pg_token_list(struct store *s, json_t **out)
+{
+	return store_pg_rows(s, out, PQ_TOKEN_LIST, "");
+}
+
+enum store_rc
+store_pg_token_by_hash(struct store *s, const char *sha256,
+    struct store_token *t)
+{
+	PGresult	*r;
+	enum store_rc	 rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((r = store_pg_run(s, &rc, PQ_TOKEN_BY_HASH, "s", sha256)) == NULL)
+		return rc;
+	if (PQntuples(r) == 0)
+		rc = STORE_NOTFOUND;
+	else {
+		t->id = store_pg_int(r, 0, 0);
+		store_pg_copy(r, 0, 1, t->name, sizeof(t->name));
+		store_pg_copy(r, 0, 2, t->scope, sizeof(t->scope));
+		t->expires = (time_t)store_pg_int(r, 0, 3);
+		t->last_used = (time_t)store_pg_int(r, 0, 4);
+	}
+	PQclear(r);
+	return rc;
+}
+
+enum store_rc
+store_pg_token_used(struct store *s, int64_t id, time_t now)
+{
+	return store_pg_exec(s, PQ_TOKEN_USED, "ii", id, (int64_t)now);
+}
+
 enum store_rc
 store_pg_checksync_list(struct store *s, json_t **out)
 {

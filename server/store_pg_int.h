@@ -101,6 +101,11 @@ enum pq {
 	PQ_PATH_ADD,
 	PQ_PATH_DELETE,
 	PQ_PATH_LIST,
+	PQ_TOKEN_ADD,
+	PQ_TOKEN_DELETE,
+	PQ_TOKEN_LIST,
+	PQ_TOKEN_BY_HASH,
+	PQ_TOKEN_USED,
 	PQ_DOMAIN_LIST,
 	PQ_DOMAIN_ID,
 	PQ_DOMAIN_INSERT,
@@ -330,6 +335,13 @@ enum store_rc	 store_pg_path_rule_add(struct store *, const char *,
 		    const char *, const char *, int);
 enum store_rc	 store_pg_path_rule_remove(struct store *, const char *);
 enum store_rc	 store_pg_path_rule_list(struct store *, json_t **);
+enum store_rc	 store_pg_token_add(struct store *, const char *,
+		    const char *, const char *, time_t);
+enum store_rc	 store_pg_token_remove(struct store *, const char *);
+enum store_rc	 store_pg_token_list(struct store *, json_t **);
+enum store_rc	 store_pg_token_by_hash(struct store *, const char *,
+		    struct store_token *);
+enum store_rc	 store_pg_token_used(struct store *, int64_t, time_t);
 enum store_rc	 store_pg_domain_list(struct store *, json_t **);
 enum store_rc	 store_pg_domain_id(struct store *, const char *, int64_t *);
 enum store_rc	 store_pg_domain_add(struct store *, const char *,

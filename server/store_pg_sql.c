@@ -342,6 +342,14 @@ static const char *const sqls[PQ__COUNT] = {
 	[PQ_PATH_DELETE] = "DELETE FROM path_rules WHERE pattern = $1",
 	[PQ_PATH_LIST] = "SELECT pattern, vendor, template, plain, updated "
 	    "FROM path_rules ORDER BY id",
+	[PQ_TOKEN_ADD] = "INSERT INTO api_tokens(name, scope, sha256, expires) "
+	    "VALUES ($1, $2, $3, $4)",
+	[PQ_TOKEN_DELETE] = "DELETE FROM api_tokens WHERE name = $1",
+	[PQ_TOKEN_LIST] = "SELECT name, scope, created, expires, last_used "
+	    "FROM api_tokens ORDER BY name",
+	[PQ_TOKEN_BY_HASH] = "SELECT id, name, scope, coalesce(expires, 0), "
+	    "coalesce(last_used, 0) FROM api_tokens WHERE sha256 = $1",
+	[PQ_TOKEN_USED] = "UPDATE api_tokens SET last_used = $2 WHERE id = $1",
 	[PQ_DOMAIN_LIST] = "SELECT id, name, realm, cert_file, key_file, "
 	    "ca_file, base_url, client_cert, tofu, "
 	    "(SELECT count(*) FROM devices d WHERE d.domain_id = dm.id) "

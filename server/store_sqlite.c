@@ -113,6 +113,11 @@ enum q {
 	Q_DEV_DUPS_OF,
 	Q_USER_DOMAIN,
 	Q_USER_REREALM,
+	Q_TOKEN_ADD,
+	Q_TOKEN_DELETE,
+	Q_TOKEN_LIST,
+	Q_TOKEN_BY_HASH,
+	Q_TOKEN_USED,
 	Q_BEGIN,
 	Q_BEGIN_READ,
 	Q_COMMIT,
@@ -445,6 +450,14 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_PATH_LIST] = "SELECT pattern, vendor, template, plain, updated "
 	    "FROM path_rules ORDER BY id",
 	[Q_BEGIN] = "BEGIN IMMEDIATE",
+	[Q_TOKEN_ADD] = "INSERT INTO api_tokens(name, scope, sha256, expires) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[Q_TOKEN_DELETE] = "DELETE FROM api_tokens WHERE name = ?1",
+	[Q_TOKEN_LIST] = "SELECT name, scope, created, expires, last_used "
+	    "FROM api_tokens ORDER BY name",
+	[Q_TOKEN_BY_HASH] = "SELECT id, name, scope, coalesce(expires, 0), "
+	    "coalesce(last_used, 0) FROM api_tokens WHERE sha256 = ?1",
+	[Q_TOKEN_USED] = "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1",
 	[Q_BEGIN_READ] = "BEGIN",
 	[Q_COMMIT] = "COMMIT",
 	[Q_ROLLBACK] = "ROLLBACK",
@@ -478,6 +491,8 @@ static const char *const qnames[Q__COUNT] = {
 	QN(Q_DOMAIN_LIST), QN(Q_DOMAIN_ID), QN(Q_DOMAIN_INSERT),
 	QN(Q_DOMAIN_DELETE), QN(Q_PIN_INSERT), QN(Q_PIN_GET), QN(Q_PIN_DELETE),
 	QN(Q_DEV_DUPS), QN(Q_DEV_DUPS_OF), QN(Q_USER_DOMAIN), QN(Q_USER_REREALM),
+	QN(Q_TOKEN_ADD), QN(Q_TOKEN_DELETE), QN(Q_TOKEN_LIST),
+	QN(Q_TOKEN_BY_HASH), QN(Q_TOKEN_USED),
 	QN(Q_BEGIN), QN(Q_BEGIN_READ), QN(Q_COMMIT), QN(Q_ROLLBACK)
 };
 #undef QN
@@ -508,6 +523,7 @@ static const char *const migrations[] = {
 	migrate_6_sql,
 	migrate_7_sql,
 	migrate_8_sql,
+	migrate_9_sql,
 	NULL
 };
 
@@ -1848,6 +1864,58 @@ static enum store_rc
 store_sqlite_path_rule_list(struct store *s, json_t **out)
 {
 	return rows_json(s, Q_PATH_LIST, bind(s, Q_PATH_LIST, ""), out);
+}
+
+/* ------------------------------------------------ admin API tokens */
+
+static enum store_rc
+store_sqlite_token_add(struct store *s, const char *name, const char *scope,
+    const char *sha256, time_t expires)
+{
+	return exec(s, Q_TOKEN_ADD, "sssI", name, scope, sha256,
+	    (int64_t)(expires > 0 ? expires : -1));
+}
+
+static enum store_rc
+store_sqlite_token_remove(struct store *s, const char *name)
+{
+	return exec_one(s, Q_TOKEN_DELETE, "s", name);
+}
+
+static enum store_rc
+store_sqlite_token_list(struct store *s, json_t **out)
+{
+	return rows_json(s, Q_TOKEN_LIST, bind(s, Q_TOKEN_LIST, ""), out);
+}
+
+static enum store_rc
+store_sqlite_token_by_hash(struct store *s, const char *sha256,
+    struct store_token *t)
+{
+	sqlite3_stmt	*p;
+	int		 rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((p = bind(s, Q_TOKEN_BY_HASH, "s", sha256)) == NULL)
+		return STORE_ERROR;
+	rc = sqlite3_step(p);
+	if (rc == SQLITE_ROW) {
+		t->id = sqlite3_column_int64(p, 0);
+		col_copy(p, 1, t->name, sizeof(t->name));
+		col_copy(p, 2, t->scope, sizeof(t->scope));
+		t->expires = (time_t)sqlite3_column_int64(p, 3);
+		t->last_used = (time_t)sqlite3_column_int64(p, 4);
+	}
+	done(p);
+	if (rc == SQLITE_DONE)
+		return STORE_NOTFOUND;
+	return maprc(s, rc == SQLITE_ROW ? SQLITE_DONE : rc, "token");
+}
+
+static enum store_rc
+store_sqlite_token_used(struct store *s, int64_t id, time_t now)
+{
+	return exec(s, Q_TOKEN_USED, "ii", id, (int64_t)now);
 }
 
 /* ---------------------------------------------- domains and TOFU pins */
@@ -3313,6 +3381,11 @@ static const struct store_ops store_sqlite_ops = {
 	.path_rule_add = store_sqlite_path_rule_add,
 	.path_rule_remove = store_sqlite_path_rule_remove,
 	.path_rule_list = store_sqlite_path_rule_list,
+	.token_add = store_sqlite_token_add,
+	.token_remove = store_sqlite_token_remove,
+	.token_list = store_sqlite_token_list,
+	.token_by_hash = store_sqlite_token_by_hash,
+	.token_used = store_sqlite_token_used,
 	.seen_write = store_sqlite_seen_write,
 	.device_enroll = store_sqlite_device_enroll,
 	.enrolled_count = store_sqlite_enrolled_count,

@@ -6,10 +6,10 @@ need_sql
 fails "store missing: clear error" "sipcfg init" sc device list
 sc init --realm test-realm >/dev/null; ok "init" $?
 if [ -n "$PGDB" ]; then
-	is "schema version" "$(sql 'SELECT version FROM schema_version')" 8
+	is "schema version" "$(sql 'SELECT version FROM schema_version')" 9
 	ok "WAL mode # SKIP a SQLite store's journal mode" 0
 else
-	is "schema version" "$(sql 'PRAGMA user_version')" 8
+	is "schema version" "$(sql 'PRAGMA user_version')" 9
 	is "WAL mode" "$(sql 'PRAGMA journal_mode')" wal
 fi
 sc init >/dev/null; ok "init twice is harmless" $?
@@ -199,9 +199,10 @@ sqlite3 "$V1" < "$top_srcdir/sql/schema.sql" &&
 sqlite3 "$V1" "INSERT INTO devices(sfua_id, mac) VALUES ('urn:uuid:00000000-0000-1000-8000-00aabbccddee', 'aabbccddee00')"
 is "hand-made store is version 1" "$(sqlite3 "$V1" 'PRAGMA user_version')" 1
 "$SIPCFG" -d "$V1" device list >/dev/null; ok "sipcfg opens (and migrates) it" $?
-is "now version 8" "$(sqlite3 "$V1" 'PRAGMA user_version')" 8
+is "now version 9" "$(sqlite3 "$V1" 'PRAGMA user_version')" 9
 is "with the issue 11 indexes (migrate-7)" "$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name IN ('devices_sfua', 'devices_profile', 'users_domain', 'audit_sessions_open')")" 4
 is "with the change-log triggers of domains and pins (migrate-8)" "$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ('domains_ins', 'domains_upd', 'domains_del', 'pins_ins', 'pins_del')")" 5
+is "with the API token table (migrate-9)" "$(sqlite3 "$V1" "SELECT count(*) FROM sqlite_master WHERE name IN ('api_tokens', 'audit_api_tokens_ins', 'audit_api_tokens_del')")" 3
 is "the old device kept" "$(sqlite3 "$V1" 'SELECT count(*) FROM devices')" 1
 is "the old device was not enrolled by sipcfgd (migrate-6)" "$(sqlite3 "$V1" 'SELECT enrolled_from IS NULL FROM devices')" 1
 ok "the old device got a monitor token" "$(sqlite3 "$V1" 'SELECT token FROM monitors' | grep -qx '[0-9a-f]\{32\}'; echo $?)"
