@@ -586,12 +586,19 @@
 		    fill(cfg, async () => {
 			const c = (await api('GET', base + '/config')).data;
 			return [h('dl', { class: 'facts' },
+			    /*
+			     * Not c.etag: that is the hash of this masked
+			     * text, not of what the device gets (explain's
+			     * answer has that one).
+			     */
 			    [['Template', c.template], ['Content-Type',
-				c.content_type], ['ETag', c.etag],
+				c.content_type], c.secret_free ? ['Secret-free',
+				'yes: what an unauthenticated request gets'] :
+				null,
 				['Last-Modified', typeof c.last_modified ===
 				    'number' ? when(c.last_modified) :
 				    c.last_modified],
-				['max-age', c.max_age]].map(([k, v]) =>
+				['max-age', c.max_age]].filter(Boolean).map(([k, v]) =>
 				[h('dt', {}, k), h('dd', {}, v instanceof Node ?
 				    v : text(v))])),
 			    h('p', { class: 'muted' }, 'Secrets are shown as ' +
