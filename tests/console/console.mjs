@@ -3,9 +3,10 @@
 // starts the daemon, makes the store and the tokens, and passes them in
 // the environment:
 //   ADMIN     https://127.0.0.1:PORT (the admin listener)
-//   TOKEN     a write token, TOKEN_NAME its name
+//   TOKEN     a write token, TOKEN_NAME its name; RTOKEN a read token
 //   DEV, MAC  the demo device's sfua-id and MAC; PW, LINE_PW its secrets
-//   LABEL     the device's hostile label (must show as text)
+//   LABEL     a device's hostile label (must show as text)
+//   B, HOSTILE_UA  a device that fetched with a hostile User-Agent
 //   UA_MODEL, UA_FW  what the device's User-Agent said
 //   SIPCFG, STORE    the CLI and the store, to change it behind the page
 //   SHOT      where to save the screenshot ("" for none)
@@ -25,8 +26,10 @@ const env = (k, d) => {
 	return v;
 };
 const ADMIN = env('ADMIN'), TOKEN = env('TOKEN'), TOKEN_NAME = env('TOKEN_NAME');
+const RTOKEN = env('RTOKEN');
 const DEV = env('DEV'), MAC = env('MAC'), PW = env('PW'), LINE_PW = env('LINE_PW');
 const LABEL = env('LABEL'), UA_MODEL = env('UA_MODEL'), UA_FW = env('UA_FW');
+const B = env('B'), HOSTILE_UA = env('HOSTILE_UA');
 const SIPCFG = env('SIPCFG'), STORE = env('STORE'), SHOT = env('SHOT', '');
 
 class Stop extends Error {}
@@ -141,6 +144,18 @@ try {
 	    /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \(\d+ (s|min) ago\)/.test(listText),
 	    listText);
 
+	// A User-Agent is whatever the fetching client says.
+	await page.goto(`${ADMIN}/console/#/device/${encodeURIComponent(B)}`);
+	await attempt('a device that fetched with a hostile User-Agent: its page',
+	    () => page.locator('#facts').waitFor());
+	check('... shows the User-Agent as text', (await page.locator('#facts')
+	    .innerText()).includes(HOSTILE_UA), await page.locator('#facts').innerText());
+	check('... and it made no element, ran nothing', await page.locator(
+	    '#view img, #view script').count() === 0 && dialogs.length === 0,
+	    dialogs.join());
+	await page.click('#nav a[data-route="devices"]');
+	await page.locator('#device-table').waitFor();
+
 	// ---------------------------------------------------------- find it
 	await page.fill('#search', MAC.replace(/(..)(?!$)/g, '$1:'));
 	await page.press('#search', 'Enter');
@@ -177,7 +192,7 @@ try {
 	    page.locator('#drift-state', { hasText: 'changed' }).waitFor());
 	await page.goto(`${ADMIN}/console/#/devices`);
 	await page.locator('#device-table').waitFor();
-	const row = page.locator('#device-table tr', { hasText: LABEL });
+	const row = page.locator('#device-table tr', { hasText: '00:11:22:33:44:55' });
 	check('the devices list shows it drifting', /changed/.test(
 	    await row.innerText()), await row.innerText());
 	if (SHOT) {
@@ -241,6 +256,18 @@ try {
 	    page.locator('#error', { hasText: /session ended/i }).waitFor());
 	check('... and is forgotten', await page.evaluate(() =>
 	    sessionStorage.length === 0) && /#\/login$/.test(page.url()));
+
+	// A read token sees everything and can change nothing.
+	await page.fill('#token', RTOKEN);
+	await page.click('#login');
+	await attempt('a read token logs in', () => page.locator('#device-table').waitFor());
+	await page.goto(`${ADMIN}/console/#/device/${MAC}`);
+	await attempt('... its device page offers no action', async () => {
+		await page.locator('#config-body').waitFor();
+		for (const b of ['#notify', '#checksync', '#disable'])
+			if (!await page.locator(b).isDisabled())
+				throw new Error(`${b} is enabled`);
+	});
 } catch (e) {
 	if (!(e instanceof Stop))
 		check('the browser run', false, e.stack);
