@@ -48,6 +48,7 @@
 #include "buf.h"
 #include "http.h"
 #include "log.h"
+#include "metrics.h"
 #include "openapi_json.h"
 #include "store.h"
 #include "util.h"
@@ -240,6 +241,7 @@ struct req {
 	json_t			*fields;	/* the body, or the query */
 	struct store_token	 tok;
 	char			 addr[INET6_ADDRSTRLEN];
+	unsigned		 status;	/* the answer's, for metrics */
 	/* Path parameters, by name. */
 	const char		*pname[PARAMS_MAX];
 	char			 pval[PARAMS_MAX][512];
@@ -274,6 +276,7 @@ send_body(struct req *r, unsigned status, const char *type, char *body,
 		    "Bearer realm=\"sipcfg admin\"");
 	ret = MHD_queue_response(r->c, status, res);
 	MHD_destroy_response(res);
+	r->status = status;
 	log_access("admin %s %s \"%s %s\" %u", r->addr, r->tok.name[0] ?
 	    r->tok.name : "-", r->method, r->url, status);
 	return ret;
@@ -553,10 +556,14 @@ precond_check(struct store *st, void *arg)
 				    "not exist (If-Match: *)", p->key);
 				return -1;
 			}
+			p->status = 0;
+			p->detail[0] = '\0';
 			return 0;
 		}
 		return -1;
 	}
+	p->status = 0;
+	p->detail[0] = '\0';
 	etag_of(o, p->rt->rep->volatile_keys, etag, sizeof(etag));
 	json_decref(o);
 	if (p->want == NULL) {
@@ -1226,7 +1233,31 @@ handle_console(struct req *r)
 	MHD_add_response_header(res, "Cache-Control", "no-cache");
 	ret = MHD_queue_response(r->c, 200, res);
 	MHD_destroy_response(res);
+	r->status = 200;
 	return ret;
+}
+
+/* /metrics: Prometheus text format 0.0.4 (sipcfgd(8), METRICS). */
+static enum MHD_Result
+handle_metrics(struct req *r)
+{
+	struct buf	 b;
+	char		 detail[300], *t;
+	size_t		 n;
+	unsigned	 st;
+
+	if (strcmp(r->method, "GET") != 0)
+		return problem(r, 405, "metrics are read with GET");
+	if ((st = authorize(r, 0, detail, sizeof(detail))) != 0)
+		return problem(r, st, "%s", detail);
+	buf_init(&b, 16 << 20);
+	if (metrics_render(&b) != 0 || buf_addc(&b, '\0') != 0) {
+		buf_free(&b);
+		return problem(r, 500, "cannot render the metrics");
+	}
+	t = buf_steal(&b, &n);
+	return send_body(r, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    t, n - 1, NULL, NULL);
 }
 
 static enum MHD_Result
@@ -1238,6 +1269,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 	struct conn		*cn = *ctx;
 	const union MHD_ConnectionInfo *ci;
 	struct req		 r;
+	struct timespec		 t0;
 	enum MHD_Result		 ret;
 
 	(void)version;
@@ -1255,6 +1287,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		return MHD_YES;
 	}
 	memset(&r, 0, sizeof(r));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r.h = h;
 	r.c = c;
 	r.method = method;
@@ -1303,8 +1336,14 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		ret = handle_api(&r);
 	else if (strncmp(url, "/console/", 9) == 0)
 		ret = handle_console(&r);
+	else if (strcmp(url, "/metrics") == 0)
+		ret = handle_metrics(&r);
 	else
 		ret = problem(&r, 404, "no such page: %s", url);
+	metrics_http_observe(strncmp(url, "/api/", 5) == 0 ? "api" :
+	    strncmp(url, "/console/", 9) == 0 ? "console" :
+	    strcmp(url, "/metrics") == 0 ? "metrics" : "other",
+	    r.status ? r.status : 500, metrics_since(&t0));
 	/* PostgreSQL: a lost connection is made again by its next query. */
 	json_decref(r.fields);
 	return ret;
@@ -1414,6 +1453,17 @@ admin_http_start(const struct config *cfg, char *bound, size_t boundlen)
 fail:
 	admin_http_stop(h);
 	return NULL;
+}
+
+void
+admin_http_routes(FILE *f)
+{
+	size_t	 i;
+
+	fprintf(f, "GET /api/v1/openapi.json\nGET /api/v1/whoami\n"
+	    "GET /metrics\n");
+	for (i = 0; i < NROUTES; i++)
+		fprintf(f, "%s %s\n", routes[i].method, routes[i].path);
 }
 
 void

@@ -6,6 +6,7 @@
 #define SIPCFG_ADMIN_HTTP_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "config.h"
 
@@ -15,5 +16,7 @@ struct admin_http;
 struct admin_http	*admin_http_start(const struct config *, char *bound,
 			    size_t boundlen);
 void			 admin_http_stop(struct admin_http *);
+/* "METHOD PATH" of every route, one a line (sipcfgd --routes). */
+void			 admin_http_routes(FILE *);
 
 #endif

@@ -52,7 +52,8 @@ usage(FILE *f, int code)
 	    "  -l listen   also listen on host:port (repeat)\n"
 	    "  -n          check the configuration, the store and the "
 	    "certificate, then exit\n"
-	    "  -d, -v      stay in the foreground and log debug lines\n");
+	    "  -d, -v      stay in the foreground and log debug lines\n"
+	    "  --routes    list the admin API's routes, then exit\n");
 	exit(code);
 }
 
@@ -228,6 +229,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
+		{ "routes", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct config		 cfg;
@@ -287,6 +289,9 @@ main(int argc, char *argv[])
 			break;
 		case 'V':
 			printf("sipcfgd %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'R':
+			admin_http_routes(stdout);
 			return 0;
 		default:
 			usage(stderr, 2);

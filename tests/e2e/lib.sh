@@ -184,6 +184,8 @@ start_daemon() {
 	READY=$(grep '^sipcfgd: ready' "$W/daemon.out")
 	PORT=$(printf '%s' "$READY" | sed -n 's|.*https://127.0.0.1:\([0-9]*\)/.*|\1|p')
 	BASE="https://127.0.0.1:$PORT/cfg"
+	# The admin listener, when admin_listen is given (issue 14).
+	ADMIN=$(sed -n 's|^sipcfgd: admin \(https://[^ ]*\).*|\1|p' "$W/daemon.out")
 }
 # run_b: a second sipcfgd ("B") with the configuration in $W/b.conf,
 # its output in $W/b.out and $W/b.err; sets BPID once it is ready.

@@ -16,7 +16,7 @@ exec "$top_srcdir/tests/pg/server.sh" sh -c '
 	rc=0
 	for t in ${PG_E2E:-http changes auth monitor notify cache checksync \
 	    ua instances move rfc6011-example vendor templates audit domains \
-	    clientcert bootstrap natflow cli bulk drift explain seal encrypt \
+	    clientcert bootstrap natflow cli bulk drift explain api seal encrypt \
 	    uatrust robust config hostile siphostile conns harden_cli tls \
 	    dhcp console}; do
 		echo "# tests/e2e/$t.sh on PostgreSQL"
