@@ -30,6 +30,8 @@ check "no password, HA1 or Authorization value passed to a log call" \
 	"$(grep -nE 'log_(info|warn|warnx|debug|access)\(.*(password|ha1|->response|hdr\b)' server/*.c)"
 check "every server file opens with a comment" \
 	"$(for f in $(ls server/*.c server/*.h | grep -v schema_sql.h); do head -1 "$f" | grep -q '^/\*' || echo "$f"; done)"
+check "the console builds no HTML from strings and runs nothing inline (its CSP)" \
+	"$(grep -nE 'innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function| style=| on[a-z]+=' console/* | grep -vE '^\S+:[0-9]+:\s*(/?\*|//)')"
 echo "1..$n"
 echo "# $((n - fail)) passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -18,7 +18,7 @@ exec "$top_srcdir/tests/pg/server.sh" sh -c '
 	    ua instances move rfc6011-example vendor templates audit domains \
 	    clientcert bootstrap natflow cli bulk drift explain api seal encrypt \
 	    uatrust robust config hostile siphostile conns harden_cli tls \
-	    dhcp}; do
+	    dhcp console}; do
 		echo "# tests/e2e/$t.sh on PostgreSQL"
 		sh "$top_srcdir/tests/e2e/$t.sh"
 		r=$?
