@@ -65,6 +65,8 @@ if [ ! -s "$store" ]; then
 		--proxy sip:proxy.example.net --display "Alice Demo"
 	./sipcfg -d "$store" var set global ntp_server pool.ntp.org
 	./sipcfg -d "$store" var set global timezone Europe/Berlin
+	# A token for the admin API and console, kept like the password.
+	./sipcfg -d "$store" token add demo --scope write > var/demo-token
 	umask 022
 fi
 if [ ! -s var/sipcfgd.conf ]; then
@@ -81,6 +83,9 @@ max_age 3600
 # The http-monitor notifier: UDP and TCP on 5060, TLS on 5061 (RFC 5989).
 sip_listen sip:127.0.0.1:5060
 sip_listen sips:127.0.0.1:5061
+# The REST API, the web console and /metrics (sipcfgd(8), ADMIN API).
+admin_listen 127.0.0.1:8444
+admin_console ../console
 CONF
 fi
 pw=$(cat var/demo-password)
@@ -102,6 +107,11 @@ sipcfgd is starting with the demo store var/sipcfg.db.  In another shell:
   ./sipcfg-ua run -b https://localhost:8443/cfg -d localhost \\
     -i $demo_id -u alice \\
     --password-file var/demo-password --cafile var/cert.pem   # a phone that stays current
+
+  curl --cacert var/cert.pem -H "Authorization: Bearer \$(cat var/demo-token)" \\
+    https://localhost:8444/api/v1/devices     # the REST API
+
+  https://localhost:8444/ in a browser, token in var/demo-token: the console
 
   ./sipcfg -d var/sipcfg.db device list      # what the store holds
   ./sipcfg -d var/sipcfg.db subs             # who is subscribed to changes

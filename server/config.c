@@ -519,6 +519,16 @@ config_print(const struct config *c)
 	printf("max_output %zu\n", c->max_output);
 	printf("log_format %s\n", c->log_format == LOG_FORMAT_JSON ? "json" :
 	    "text");
+	if (c->have_admin)
+		printf(strchr(c->admin_listen.host, ':') ?
+		    "admin_listen [%s]:%u\n" : "admin_listen %s:%u\n",
+		    c->admin_listen.host[0] ? c->admin_listen.host : "*",
+		    c->admin_listen.port);
+	else
+		printf("admin_listen none\n");
+	printf("admin_console %s\n", c->admin_console);
+	if (c->admin_client_ca[0])
+		printf("admin_client_ca %s\n", c->admin_client_ca);
 	printf("cache_warm %s\n", c->cache_warm == WARM_YES ? "yes" :
 	    c->cache_warm == WARM_NO ? "no" : "auto");
 	for (i = 0; i < NBOOLS; i++)

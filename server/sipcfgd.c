@@ -338,6 +338,12 @@ main(int argc, char *argv[])
 		fatal("cert %s", cfg.cert);
 	if (access(cfg.key, R_OK) != 0)
 		fatal("key %s", cfg.key);
+	if (cfg.have_admin && cfg.admin_client_ca[0] &&
+	    access(cfg.admin_client_ca, R_OK) != 0)
+		fatal("admin_client_ca %s", cfg.admin_client_ca);
+	if (cfg.have_admin && access(cfg.admin_console, R_OK | X_OK) != 0)
+		log_warnx("admin_console %s: not readable; the web console is "
+		    "not served (the API and metrics are)", cfg.admin_console);
 	if (check) {
 		if (check_tls(&cfg) != 0)
 			fatalx("TLS certificate and key not usable");

@@ -92,6 +92,11 @@ ok "... the store in /var/lib/sipcfg" $([ -s /var/lib/sipcfg/sipcfg.db ]; echo $
 out=$(runuser -u sipcfg -- /usr/sbin/sipcfgd -n -f /etc/sipcfg/sipcfgd.conf 2>&1); rc=$?
 ok "the installed sipcfgd -n checks the installed configuration" \
 	$([ $rc -eq 0 ] && printf '%s' "$out" | grep -q 'configuration OK'; echo $?)
+ok "... with the admin listener on loopback" \
+	$(printf '%s' "$out" | grep -q '^admin_listen 127.0.0.1:8444$'; echo $?)
+ok "... whose console the package ships ($out)" \
+	$([ -s /usr/share/sipcfg/console/index.html ] && ! printf '%s' "$out" | grep -q 'admin_console'.*'not readable'; echo $?)
+ok "... and the OpenAPI document" $([ -s /usr/share/sipcfg/openapi.json ]; echo $?)
 
 dpkg --purge sipcfg >/dev/null 2>&1
 ok "dpkg --purge" $?
