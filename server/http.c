@@ -1204,6 +1204,39 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 	log_debug("mhd: %s", line);
 }
 
+int
+http_listen_addr(const struct config_listen *l, const char *what,
+    struct sockaddr_storage *ss, unsigned *flags)
+{
+	struct sockaddr_in6	*s6 = (struct sockaddr_in6 *)ss;
+	struct sockaddr_in	*s4 = (struct sockaddr_in *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (l->host[0] == '\0') {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)l->port);
+		s6->sin6_addr = in6addr_any;
+		*flags |= MHD_USE_DUAL_STACK;
+	} else if (strchr(l->host, ':')) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)l->port);
+		if (inet_pton(AF_INET6, l->host, &s6->sin6_addr) != 1) {
+			log_warnx("%s %s: not an IPv6 address", what, l->host);
+			return -1;
+		}
+		*flags |= MHD_USE_IPv6;
+	} else {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)l->port);
+		if (inet_pton(AF_INET, l->host, &s4->sin_addr) != 1) {
+			log_warnx("%s %s: not an IPv4 address (use a numeric "
+			    "address)", what, l->host);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 struct http *
 http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
     struct seen *s, char *bound, size_t boundlen)
@@ -1259,35 +1292,10 @@ http_start(const struct config *cfg, struct digest_ctx *dg, struct guard *g,
 	for (i = 0; i < cfg->nlisten; i++) {
 		const struct config_listen *l = &cfg->listen[i];
 
-		memset(&ss, 0, sizeof(ss));
 		flags = MHD_USE_TLS | MHD_USE_EPOLL_INTERNAL_THREAD |
 		    MHD_USE_TURBO | MHD_USE_ERROR_LOG;
-		if (l->host[0] == '\0') {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons((uint16_t)l->port);
-			s6->sin6_addr = in6addr_any;
-			flags |= MHD_USE_DUAL_STACK;
-		} else if (strchr(l->host, ':')) {
-			struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-			s6->sin6_family = AF_INET6;
-			s6->sin6_port = htons((uint16_t)l->port);
-			if (inet_pton(AF_INET6, l->host, &s6->sin6_addr) != 1) {
-				log_warnx("listen %s: not an IPv6 address",
-				    l->host);
-				goto fail;
-			}
-			flags |= MHD_USE_IPv6;
-		} else {
-			struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-			s4->sin_family = AF_INET;
-			s4->sin_port = htons((uint16_t)l->port);
-			if (inet_pton(AF_INET, l->host, &s4->sin_addr) != 1) {
-				log_warnx("listen %s: not an IPv4 address "
-				    "(use a numeric address)", l->host);
-				goto fail;
-			}
-		}
+		if (http_listen_addr(l, "listen", &ss, &flags) != 0)
+			goto fail;
 		h->d[h->nd] = MHD_start_daemon(flags, (uint16_t)l->port, NULL,
 		    NULL, handle, h,
 		    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

@@ -54,6 +54,15 @@ void		 http_resource_opts(struct http *, struct resource_opts *);
  * and -1 is returned (logged).
  */
 int		 http_reload_domains(struct http *);
+/*
+ * A listener's address for libmicrohttpd's MHD_OPTION_SOCK_ADDR, adding
+ * to *flags what it takes (dual stack, IPv6); what names the directive
+ * in the warning when host is not a numeric address (-1).
+ */
+struct sockaddr_storage;
+int		 http_listen_addr(const struct config_listen *,
+		    const char *what, struct sockaddr_storage *,
+		    unsigned *flags);
 struct feed;
 /* The change feed (feed.h): the notifier's signal, readiness. */
 const struct feed *http_feed(const struct http *);
