@@ -676,6 +676,19 @@ END $$;
 CREATE TRIGGER audit_api_tokens AFTER INSERT OR DELETE ON api_tokens
 	FOR EACH ROW EXECUTE FUNCTION audit_api_tokens();
 
+-- A NOTIFY or check-sync asked for by sipcfg or the API (migrate-9.sql).
+CREATE FUNCTION audit_requests() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	IF sipcfg_audit_session() IS NOT NULL THEN
+		PERFORM audit_row(NEW.entity, NEW.entity_id, NEW.entity_id,
+		    'request', NULL, json_build_object('hint', NEW.hint));
+	END IF;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER audit_requests AFTER INSERT ON changes FOR EACH ROW
+	WHEN (NEW.entity IN ('notify', 'checksync'))
+	EXECUTE FUNCTION audit_requests();
+
 CREATE FUNCTION audit_profiles() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 	IF (OLD.name, OLD.max_age, OLD.notify_mode, OLD.checksync,

@@ -179,6 +179,8 @@ is "notify a device" "$CODE" 200
 aw POST "/api/v1/devices/$DEV/notify" -d '{"check_sync":true}'
 is "check-sync a device" "$CODE" 200
 is "... recorded" "$(sql "SELECT count(*) FROM audit_sessions WHERE command LIKE 'POST /api/v1/devices/%/notify' AND who LIKE 'token ops %'")" 2
+ar GET "/api/v1/audit?limit=2"
+is "... in the audit trail, as requests, naming the token" "$(j "[(a['entity'], a['op'], a['who'].split(' (')[0]) for a in b['items']]")" "[('checksync', 'request', 'token ops'), ('notify', 'request', 'token ops')]"
 aw POST /api/v1/notify -d '{"all":true}'
 is "notify all" "$CODE" 200
 ar GET /api/v1/drift
