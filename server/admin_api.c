@@ -483,12 +483,19 @@ route_match(const struct route *rt, const char *method, const char *url,
 static int
 path_known(const char *url, struct req *r)
 {
-	size_t	 i;
+	size_t	 i, n;
+	int	 known = 0;
 
+	/* RFC 9110 §15.5.6: a 405 says which methods there are. */
+	r->allow[0] = '\0';
 	for (i = 0; i < NROUTES; i++)
-		if (route_match(&routes[i], routes[i].method, url, r))
-			return 1;
-	return 0;
+		if (route_match(&routes[i], routes[i].method, url, r)) {
+			n = strlen(r->allow);
+			snprintf(r->allow + n, sizeof(r->allow) - n, "%s%s",
+			    n ? ", " : "", routes[i].method);
+			known = 1;
+		}
+	return known;
 }
 
 static const char *

@@ -79,6 +79,8 @@ send_body(struct req *r, unsigned status, const char *type, char *body,
 		MHD_add_response_header(res, "ETag", etag);
 	if (location != NULL)
 		MHD_add_response_header(res, "Location", location);
+	if (status == MHD_HTTP_METHOD_NOT_ALLOWED && r->allow[0])
+		MHD_add_response_header(res, "Allow", r->allow);
 	if (status == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(res, "WWW-Authenticate",
 		    "Bearer realm=\"sipcfg admin\"");
@@ -301,8 +303,10 @@ handle_console(struct req *r)
 	struct MHD_Response	*res;
 	enum MHD_Result		 ret;
 
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		snprintf(r->allow, sizeof(r->allow), "GET, HEAD");
 		return problem(r, 405, "the console is read with GET");
+	}
 	if (*name == '\0')
 		name = "index.html";
 	if (strlen(name) > 128 || strstr(name, "..") || name[0] == '.' ||
@@ -339,8 +343,10 @@ handle_metrics(struct req *r)
 	size_t		 n;
 	unsigned	 st;
 
-	if (strcmp(r->method, "GET") != 0)
+	if (strcmp(r->method, "GET") != 0) {
+		snprintf(r->allow, sizeof(r->allow), "GET");
 		return problem(r, 405, "metrics are read with GET");
+	}
 	if ((st = authorize(r, 0, detail, sizeof(detail))) != 0)
 		return problem(r, st, "%s", detail);
 	buf_init(&b, 16 << 20);

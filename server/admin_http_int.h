@@ -36,6 +36,7 @@ struct req {
 	int			 by_cert;	/* tok named by a certificate */
 	char			 addr[INET6_ADDRSTRLEN];
 	unsigned		 status;	/* the answer's, for metrics */
+	char			 allow[64];	/* a 405's Allow */
 	/* Path parameters, by name. */
 	const char		*pname[PARAMS_MAX];
 	char			 pval[PARAMS_MAX][512];

@@ -102,6 +102,7 @@ is "an unknown route: 404" "$CODE" 404
 contains "... pointing at the OpenAPI document" "$(detail)" "/api/v1/openapi.json"
 aw PUT /api/v1/devices
 is "a method the route has not: 405" "$CODE" 405
+is "... with the methods it has (Allow)" "$(hv Allow)" "GET, POST"
 aw GET "/api/v1/devices?limit=0"
 is "limit 0: 400" "$CODE" 400
 aw GET "/api/v1/devices?limit=many"
