@@ -56,10 +56,10 @@ const struct cmd admin_cmds[] = {
 	    "[--state active|pending|disabled] [--notify subscribe|poll] "
 	    "[--checksync on|off] [--client-cert optional|required|ignore]" },
 	{ "device", "list", 0, 0, "--state= --vendor= --model= --user= "
-	    "--not-seen-since= --limit= --offset=", 0, cmd_device_list,
-	    "device list [--state active|pending|disabled] [--vendor DOMAIN] "
-	    "[--model TOKEN] [--user NAME] [--not-seen-since DURATION] "
-	    "[--limit N] [--offset N]" },
+	    "--not-seen-since= --limit= --offset= --after=", 0,
+	    cmd_device_list, "device list [--state active|pending|disabled] "
+	    "[--vendor DOMAIN] [--model TOKEN] [--user NAME] "
+	    "[--not-seen-since DURATION] [--limit N] [--offset N | --after ID]" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
 	    "--no-user --profile= --max-age= --state= --mac= --notify= "

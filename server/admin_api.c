@@ -704,10 +704,14 @@ num_field(json_t *f, const char *name, long long min, long long max,
 	return n < min || n > max ? -1 : n;
 }
 
-/* A list's page: {"items", "offset", "limit", "next"}. */
+/*
+ * A list's page: {"items", "offset", "limit", "next"}.  keyset: next is
+ * after= the last item's id (device list, without offset), which costs
+ * one index seek at any depth; else offset= the next offset.
+ */
 static json_t *
 page(struct req *r, json_t *all, long long offset, long long limit,
-    int sliced)
+    int sliced, int keyset)
 {
 	json_t		*items, *o;
 	size_t		 i, n = json_array_size(all);
@@ -740,10 +744,17 @@ page(struct req *r, json_t *all, long long offset, long long limit,
 		json_t		*v;
 
 		buf_init(&b, sizeof(next));
-		buf_printf(&b, "%s?offset=%lld&limit=%lld", r->url,
-		    offset + limit, limit);
+		if (keyset)
+			buf_printf(&b, "%s?after=%lld&limit=%lld", r->url,
+			    (long long)json_integer_value(json_object_get(
+			    json_array_get(items, json_array_size(items) - 1),
+			    "id")), limit);
+		else
+			buf_printf(&b, "%s?offset=%lld&limit=%lld", r->url,
+			    offset + limit, limit);
 		json_object_foreach(r->fields, k, v) {
 			if (strcmp(k, "offset") == 0 || strcmp(k, "limit") == 0 ||
+			    strcmp(k, "after") == 0 ||
 			    (q = json_string_value(v)) == NULL)
 				continue;
 			buf_addc(&b, '&');
@@ -951,7 +962,9 @@ handle_api(struct req *r)
 			res = json_array();
 		if (!json_is_array(res))
 			return send_json(r, 200, res, NULL, NULL);
-		return send_json(r, 200, page(r, res, offset, limit, sliced),
+		return send_json(r, 200, page(r, res, offset, limit, sliced,
+		    admin_optspec(c->opts, "--after") == 1 &&
+		    json_object_get(r->fields, "offset") == NULL),
 		    NULL, NULL);
 	}
 	if (res == NULL)

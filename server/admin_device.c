@@ -362,6 +362,15 @@ cmd_device_list(struct store *st, struct args *a)
 	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
 		return err("--limit %s: expected a number of devices, 0 to "
 		    "%lld", v, LIST_MAX);
+	if ((v = opt(a, "--after")) != NULL) {
+		long long	 id;
+
+		if (util_strtonum(v, 1, LIST_MAX, &id) != 0)
+			return err("--after %s: expected a device id (the "
+			    "\"id\" of the last device of the page before)",
+			    v);
+		f.after_id = (int64_t)id;
+	}
 	if ((v = opt(a, "--offset")) != NULL &&
 	    util_strtonum(v, 0, LIST_MAX, &f.offset) != 0)
 		return err("--offset %s: expected a number of devices to "

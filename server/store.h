@@ -509,6 +509,13 @@ struct store_device_filter {
 						   that never fetched */
 	long long	 limit;			/* < 0: no limit */
 	long long	 offset;
+	/*
+	 * > 0: only devices whose id is greater (keyset pagination: the
+	 * last id of a page gives the next one, at the cost of one index
+	 * seek however deep the page, where an offset walks past every row
+	 * before it).
+	 */
+	int64_t		 after_id;
 };
 enum store_rc	 store_device_each(struct store *,
 		    const struct store_device_filter *,

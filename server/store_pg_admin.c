@@ -282,6 +282,7 @@ static const char *const devlist_where[] = {
 	"d.state = $3::text",
 	"d.user_id = (SELECT id FROM users WHERE name = $4::text)",
 	"coalesce(s.last_fetch, 0) < $5::bigint",
+	"d.id > $8::bigint",
 };
 #define DEVLIST_NWHERE	(sizeof(devlist_where) / sizeof(devlist_where[0]))
 
@@ -289,8 +290,8 @@ enum store_rc
 store_pg_device_each(struct store *s, const struct store_device_filter *f,
     int (*fn)(const json_t *, void *), void *arg)
 {
-	const char	*vals[7] = { f->vendor, f->model, f->state, f->user };
-	char		 sql[2048], since[24], lim[24], off[24];
+	const char	*vals[8] = { f->vendor, f->model, f->state, f->user };
+	char		 sql[2048], since[24], lim[24], off[24], after[24];
 	size_t		 i, len;
 	unsigned	 mask = 0;
 	PGresult	*r;
@@ -308,9 +309,16 @@ store_pg_device_each(struct store *s, const struct store_device_filter *f,
 		vals[4] = since;
 	} else
 		vals[4] = NULL;
+	if (f->after_id > 0) {
+		mask |= 1u << 5;
+		snprintf(after, sizeof(after), "%lld", (long long)f->after_id);
+		vals[7] = after;
+	} else
+		vals[7] = NULL;
 	/* Unused parameters are still typed, by a clause that is true. */
 	len = (size_t)snprintf(sql, sizeof(sql), "%s WHERE ($1::text, "
-	    "$2::text, $3::text, $4::text, $5::bigint) IS NOT NULL OR true",
+	    "$2::text, $3::text, $4::text, $5::bigint, $8::bigint) IS NOT NULL "
+	    "OR true",
 	    store_pg_devlist);
 	for (i = 0; i < DEVLIST_NWHERE; i++)
 		if (mask & (1u << i))
@@ -325,7 +333,7 @@ store_pg_device_each(struct store *s, const struct store_device_filter *f,
 		vals[5] = NULL;		/* LIMIT NULL: all */
 	snprintf(off, sizeof(off), "%lld", f->offset > 0 ? f->offset : 0);
 	vals[6] = off;
-	r = PQexecParams(s->conn, sql, 7, NULL, vals, NULL, NULL, 0);
+	r = PQexecParams(s->conn, sql, 8, NULL, vals, NULL, NULL, 0);
 	if (r == NULL || PQresultStatus(r) != PGRES_TUPLES_OK) {
 		rc = store_pg_fail(s, r, "device list");
 		PQclear(r);

@@ -2274,6 +2274,7 @@ static const char *const devlist_where[] = {
 	"d.state = ?3",
 	"d.user_id = (SELECT id FROM users WHERE name = ?4)",
 	"coalesce(s.last_fetch, 0) < ?5",
+	"d.id > ?8",
 };
 #define DEVLIST_NWHERE	(sizeof(devlist_where) / sizeof(devlist_where[0]))
 #define DEVLIST_USER	(1u << 3)
@@ -2316,6 +2317,8 @@ store_sqlite_device_each(struct store *s, const struct store_device_filter *f,
 			mask |= 1u << i;
 	if (f->not_seen_since > 0)
 		mask |= 1u << 4;
+	if (f->after_id > 0)
+		mask |= 1u << 5;
 	if ((sql = devlist_sql(mask)) == NULL) {
 		snprintf(s->err, sizeof(s->err), "out of memory");
 		return STORE_ERROR;
@@ -2336,6 +2339,8 @@ store_sqlite_device_each(struct store *s, const struct store_device_filter *f,
 		rc = sqlite3_bind_int64(p, 6, f->limit < 0 ? -1 : f->limit);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(p, 7, f->offset > 0 ? f->offset : 0);
+	if (rc == SQLITE_OK && f->after_id > 0)
+		rc = sqlite3_bind_int64(p, 8, f->after_id);
 	if (rc != SQLITE_OK) {
 		seterr(s, "bind");
 		sqlite3_finalize(p);

@@ -130,9 +130,15 @@ is "... twice: 409" "$CODE" 409
 ar GET "/api/v1/devices?limit=1"
 is "device list: a page of one" "$(j "len(b['items']), b['offset'], b['limit']")" "1 0 1"
 N=$(j "b['next']")
-is "... and the next page" "$N" "/api/v1/devices?offset=1&limit=1"
+is "... and the next page, after the last id (keyset)" "$N" "/api/v1/devices?after=$(j "b['items'][0]['id']")&limit=1"
 ar GET "$N"
 is "... which has the other device" "$(j "b['items'][0]['sfua_id'], b['next']")" "$DB None"
+ar GET "/api/v1/devices?limit=1&offset=0"
+is "with an offset, the next page by offset" "$(j "b['next']")" "/api/v1/devices?offset=1&limit=1"
+ar GET "$(j "b['next']")"
+is "... the same device as after=" "$(j "b['items'][0]['sfua_id']")" "$DB"
+ar GET "/api/v1/devices?after=0"
+is "after=0 refused" "$CODE" 400
 ar GET "/api/v1/devices?vendor=examplecorp.com&user=alice"
 is "device list filtered" "$(j "[d['sfua_id'] for d in b['items']]")" "['$DEV']"
 ar GET /api/v1/devices/duplicates
