@@ -87,6 +87,8 @@ send_body(struct req *r, unsigned status, const char *type, char *body,
 	ret = MHD_queue_response(r->c, status, res);
 	MHD_destroy_response(res);
 	r->status = status;
+	if (status == MHD_HTTP_UNAUTHORIZED || status == MHD_HTTP_FORBIDDEN)
+		metrics_auth_failure(METRICS_AUTH_ADMIN);
 	log_access("admin %s %s \"%s %s\" %u", r->addr, r->tok.name[0] ?
 	    r->tok.name : "-", r->method, r->url, status);
 	return ret;

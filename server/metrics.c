@@ -75,7 +75,7 @@ static atomic_llong	 start_ms;
 
 static const char *const auth_reasons[METRICS_NAUTH] = {
 	"digest", "basic", "replay", "malformed", "user_mismatch", "cert",
-	"sip"
+	"sip", "admin"
 };
 static const char *const notify_kinds[METRICS_NNOTIFY_KIND] = {
 	"subscription", "checksync"

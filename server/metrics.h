@@ -40,6 +40,7 @@ enum metrics_auth {
 	METRICS_AUTH_USER_MISMATCH,	/* RFC 6011 §2.4.1: not sfua-user */
 	METRICS_AUTH_CERT,		/* a client certificate refused */
 	METRICS_AUTH_SIP,		/* SUBSCRIBE Digest: wrong credentials */
+	METRICS_AUTH_ADMIN,		/* the admin API: no or bad token */
 	METRICS_NAUTH
 };
 

@@ -340,6 +340,7 @@ contains "... the text format" "$(hv Content-Type)" "text/plain; version=0.0.4"
 cp "$W/b" "$W/metrics.txt"
 contains "... counts the API's requests" "$(cat "$W/metrics.txt")" 'sipcfg_http_requests_total{route="api",code="200"}'
 contains "... and the configuration fetches" "$(cat "$W/metrics.txt")" 'sipcfg_http_requests_total{route="config",code="200"}'
+contains "... and the admin API's refusals" "$(cat "$W/metrics.txt")" 'sipcfg_auth_failures_total{reason="admin"}'
 api GET /metrics
 is "/metrics without a token: 401" "$CODE" 401
 if command -v promtool >/dev/null 2>&1; then
