@@ -75,8 +75,14 @@ struct route {
 	const char	*pos;
 	const char	*in;		/* a body field read as its input */
 	const char	*force;		/* options always given */
-	const struct rep *rep;		/* its resource, keyed by pos[0] */
+	const struct rep *rep;		/* its resource */
 	int		 flags;
+	/*
+	 * The index of the resource's key among the arguments (R_SHOW: the
+	 * path parameters); those before it are its list command's (a
+	 * variable's layer and scope).
+	 */
+	int		 key;
 };
 
 static const struct rep rep_device = { "device", "show", NULL,
@@ -91,111 +97,121 @@ static const struct rep rep_token = { "token", "list", "name",
 static const struct rep rep_path = { "path", "list", "pattern", "" };
 static const struct rep rep_checksync = { "checksync", "list", "vendor",
 	"" };
+static const struct rep rep_var = { "var", "show", "name", "" };
 
 /* The routes; doc/openapi.json describes each (tests/e2e/api.sh). */
 static const struct route routes[] = {
 	{ "GET", "/api/v1/devices", "device", "list", "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "POST", "/api/v1/devices", "device", "add", "@device", NULL, NULL,
-	    &rep_device, R_CREATED },
+	    &rep_device, R_CREATED, 0 },
 	{ "GET", "/api/v1/devices/duplicates", "device", "duplicates", "",
-	    NULL, NULL, NULL, R_LIST },
+	    NULL, NULL, NULL, R_LIST, 0 },
 	{ "GET", "/api/v1/devices/{dev}", NULL, NULL, "{dev}", NULL, NULL,
-	    &rep_device, R_SHOW },
+	    &rep_device, R_SHOW, 0 },
 	{ "PATCH", "/api/v1/devices/{dev}", "device", "set", "{dev}", NULL,
-	    NULL, &rep_device, R_IFMATCH },
+	    NULL, &rep_device, R_IFMATCH, 0 },
 	{ "DELETE", "/api/v1/devices/{dev}", "device", "rm", "{dev}", NULL,
-	    NULL, &rep_device, R_IFMATCH | R_NOCONTENT },
+	    NULL, &rep_device, R_IFMATCH | R_NOCONTENT, 0 },
 	{ "GET", "/api/v1/devices/{dev}/config", "render", NULL, "{dev}",
-	    NULL, "--masked", NULL, 0 },
+	    NULL, "--masked", NULL, 0, 0 },
 	{ "GET", "/api/v1/devices/{dev}/explain", "explain", NULL, "{dev}",
-	    NULL, NULL, NULL, 0 },
+	    NULL, NULL, NULL, 0, 0 },
 	{ "GET", "/api/v1/devices/{dev}/history", "device", "history",
-	    "{dev}", NULL, NULL, NULL, R_LIST },
+	    "{dev}", NULL, NULL, NULL, R_LIST, 0 },
 	{ "GET", "/api/v1/devices/{dev}/lines", "line", "list", "{dev}",
-	    NULL, NULL, NULL, R_LIST },
+	    NULL, NULL, NULL, R_LIST, 0 },
 	{ "POST", "/api/v1/devices/{dev}/lines", "line", "add", "{dev}",
-	    "password", NULL, &rep_device, R_IFMATCH },
+	    "password", NULL, &rep_device, R_IFMATCH, 0 },
 	{ "DELETE", "/api/v1/devices/{dev}/lines/{position}", "line", "rm",
 	    "{dev} {position}", NULL, NULL, &rep_device,
-	    R_IFMATCH | R_NOCONTENT },
+	    R_IFMATCH | R_NOCONTENT, 0 },
 	{ "DELETE", "/api/v1/devices/{dev}/pin", "device", "unpin", "{dev}",
-	    NULL, NULL, &rep_device, R_IFMATCH | R_NOCONTENT },
+	    NULL, NULL, &rep_device, R_IFMATCH | R_NOCONTENT, 0 },
 	{ "POST", "/api/v1/devices/{dev}/notify", "notify", NULL, "{dev}",
-	    NULL, NULL, NULL, 0 },
+	    NULL, NULL, NULL, 0, 0 },
 	{ "GET", "/api/v1/drift", "drift", NULL, "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "GET", "/api/v1/subscriptions", "subs", NULL, "@device?", NULL,
-	    NULL, NULL, R_LIST },
-	{ "POST", "/api/v1/notify", "notify", NULL, "", NULL, NULL, NULL, 0 },
+	    NULL, NULL, R_LIST, 0 },
+	{ "POST", "/api/v1/notify", "notify", NULL, "", NULL, NULL, NULL, 0,
+	    0 },
 	{ "GET", "/api/v1/users", "user", "list", "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "POST", "/api/v1/users", "user", "add", "@name", "password", NULL,
-	    &rep_user, R_CREATED },
+	    &rep_user, R_CREATED, 0 },
 	{ "GET", "/api/v1/users/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_user, R_SHOW },
+	    &rep_user, R_SHOW, 0 },
 	{ "DELETE", "/api/v1/users/{name}", "user", "rm", "{name}", NULL,
-	    NULL, &rep_user, R_IFMATCH | R_NOCONTENT },
+	    NULL, &rep_user, R_IFMATCH | R_NOCONTENT, 0 },
 	{ "POST", "/api/v1/users/{name}/password", "user", "passwd", "{name}",
-	    "password", NULL, &rep_user, R_IFMATCH },
+	    "password", NULL, &rep_user, R_IFMATCH, 0 },
 	{ "POST", "/api/v1/users/{name}/otp", "user", "otp", "{name}", NULL,
-	    NULL, &rep_user, R_IFMATCH },
+	    NULL, &rep_user, R_IFMATCH, 0 },
 	{ "GET", "/api/v1/templates", "template", "list", "", NULL, NULL,
-	    NULL, R_LIST },
+	    NULL, R_LIST, 0 },
 	{ "GET", "/api/v1/templates/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_template, R_SHOW },
+	    &rep_template, R_SHOW, 0 },
 	{ "GET", "/api/v1/templates/{name}/body", "template", "show",
-	    "{name}", NULL, NULL, NULL, 0 },
+	    "{name}", NULL, NULL, NULL, 0, 0 },
 	{ "PUT", "/api/v1/templates/{name}", "template", "add", "{name} =-",
-	    "body", NULL, &rep_template, R_IFMATCH | R_UPSERT },
+	    "body", NULL, &rep_template, R_IFMATCH | R_UPSERT, 0 },
 	{ "DELETE", "/api/v1/templates/{name}", "template", "rm", "{name}",
-	    NULL, NULL, &rep_template, R_IFMATCH | R_NOCONTENT },
+	    NULL, NULL, &rep_template, R_IFMATCH | R_NOCONTENT, 0 },
 	{ "GET", "/api/v1/vars", "var", "show", "@layer? @scope?", NULL, NULL,
-	    NULL, R_LIST },
+	    NULL, R_LIST, 0 },
+	{ "GET", "/api/v1/vars/{layer}/{name}", NULL, NULL, "{layer} {name}",
+	    NULL, NULL, &rep_var, R_SHOW, 1 },
+	{ "GET", "/api/v1/vars/{layer}/{scope}/{name}", NULL, NULL,
+	    "{layer} {scope} {name}", NULL, NULL, &rep_var, R_SHOW, 2 },
 	{ "PUT", "/api/v1/vars/{layer}/{name}", "var", "set",
-	    "{layer} {name} @value", NULL, NULL, NULL, 0 },
+	    "{layer} {name} @value", NULL, NULL, &rep_var,
+	    R_IFMATCH | R_UPSERT, 1 },
 	{ "PUT", "/api/v1/vars/{layer}/{scope}/{name}", "var", "set",
-	    "{layer} {scope} {name} @value", NULL, NULL, NULL, 0 },
+	    "{layer} {scope} {name} @value", NULL, NULL, &rep_var,
+	    R_IFMATCH | R_UPSERT, 2 },
 	{ "DELETE", "/api/v1/vars/{layer}/{name}", "var", "unset",
-	    "{layer} {name}", NULL, NULL, NULL, R_NOCONTENT },
+	    "{layer} {name}", NULL, NULL, &rep_var, R_IFMATCH | R_NOCONTENT,
+	    1 },
 	{ "DELETE", "/api/v1/vars/{layer}/{scope}/{name}", "var", "unset",
-	    "{layer} {scope} {name}", NULL, NULL, NULL, R_NOCONTENT },
+	    "{layer} {scope} {name}", NULL, NULL, &rep_var,
+	    R_IFMATCH | R_NOCONTENT, 2 },
 	{ "GET", "/api/v1/profiles", "profile", "list", "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "GET", "/api/v1/profiles/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_profile, R_SHOW },
+	    &rep_profile, R_SHOW, 0 },
 	{ "PATCH", "/api/v1/profiles/{name}", "profile", "set", "{name}",
-	    NULL, NULL, &rep_profile, R_IFMATCH | R_UPSERT },
+	    NULL, NULL, &rep_profile, R_IFMATCH | R_UPSERT, 0 },
 	{ "GET", "/api/v1/domains", "domain", "list", "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "GET", "/api/v1/domains/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_domain, R_SHOW },
+	    &rep_domain, R_SHOW, 0 },
 	{ "GET", "/api/v1/paths", "path", "list", "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "POST", "/api/v1/paths", "path", "add", "@pattern", NULL, NULL,
-	    &rep_path, R_CREATED },
+	    &rep_path, R_CREATED, 0 },
 	{ "GET", "/api/v1/paths/{pattern}", NULL, NULL, "{pattern}", NULL,
-	    NULL, &rep_path, R_SHOW },
+	    NULL, &rep_path, R_SHOW, 0 },
 	{ "DELETE", "/api/v1/paths/{pattern}", "path", "rm", "{pattern}",
-	    NULL, NULL, &rep_path, R_IFMATCH | R_NOCONTENT },
+	    NULL, NULL, &rep_path, R_IFMATCH | R_NOCONTENT, 0 },
 	{ "GET", "/api/v1/checksync", "checksync", "list", "", NULL, NULL,
-	    NULL, R_LIST },
+	    NULL, R_LIST, 0 },
 	{ "GET", "/api/v1/checksync/{vendor}", NULL, NULL, "{vendor}", NULL,
-	    NULL, &rep_checksync, R_SHOW },
+	    NULL, &rep_checksync, R_SHOW, 0 },
 	{ "PATCH", "/api/v1/checksync/{vendor}", "checksync", "set",
-	    "{vendor}", NULL, NULL, &rep_checksync, R_IFMATCH | R_UPSERT },
+	    "{vendor}", NULL, NULL, &rep_checksync, R_IFMATCH | R_UPSERT, 0 },
 	{ "GET", "/api/v1/audit", "audit", NULL, "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "POST", "/api/v1/import", "import", NULL, "=-", NULL, NULL, NULL,
-	    R_RAW },
+	    R_RAW, 0 },
 	{ "GET", "/api/v1/tokens", "token", "list", "", NULL, NULL, NULL,
-	    R_LIST },
+	    R_LIST, 0 },
 	{ "POST", "/api/v1/tokens", "token", "add", "@name", NULL, NULL,
-	    &rep_token, R_CREATED },
+	    &rep_token, R_CREATED, 0 },
 	{ "GET", "/api/v1/tokens/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_token, R_SHOW },
+	    &rep_token, R_SHOW, 0 },
 	{ "DELETE", "/api/v1/tokens/{name}", "token", "rm", "{name}", NULL,
-	    NULL, &rep_token, R_IFMATCH | R_NOCONTENT },
+	    NULL, &rep_token, R_IFMATCH | R_NOCONTENT, 0 },
 };
 #define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
@@ -312,8 +328,9 @@ etag_of(const json_t *o, const char *volatile_keys, char *out, size_t len)
  * is none.
  */
 static json_t *
-rep_read(struct admin_http *h, const struct rep *rep, const char *key,
-    int64_t domain, unsigned *status, char *err, size_t errlen)
+rep_read(struct admin_http *h, const struct rep *rep, const char *const *args,
+    int nargs, const char *key, int64_t domain, unsigned *status, char *err,
+    size_t errlen)
 {
 	const struct cmd	*c = admin_find(rep->noun, rep->verb);
 	struct admin_io		*saved = adm;
@@ -332,10 +349,10 @@ rep_read(struct admin_http *h, const struct rep *rep, const char *key,
 	k.io.domain = domain;
 	memset(&a, 0, sizeof(a));
 	a.json = 1;
-	if (rep->pick == NULL) {
-		a.pos[0] = key;
-		a.npos = 1;
-	}
+	for (i = 0; i < (size_t)nargs && i < ADMIN_MAXPOS - 1; i++)
+		a.pos[a.npos++] = args[i];
+	if (rep->pick == NULL)
+		a.pos[a.npos++] = key;
 	rc = c->fn(h->st, &a);
 	res = rc == 0 ? call_result(&k) : NULL;
 	if (rc != 0) {
@@ -390,6 +407,7 @@ if_match(const char *hdr, const char *etag)
 struct precond {
 	struct req		*r;
 	const struct route	*rt;
+	const char *const	*args;	/* the list command's, before key */
 	const char		*key;
 	const char		*want;	/* If-Match, NULL: none given */
 	int64_t			 domain;
@@ -406,16 +424,16 @@ precond_check(struct store *st, void *arg)
 	json_t		*o;
 
 	(void)st;
-	o = rep_read(p->r->h, p->rt->rep, p->key, p->domain, &p->status,
-	    p->detail, sizeof(p->detail));
+	o = rep_read(p->r->h, p->rt->rep, p->args, p->rt->key, p->key,
+	    p->domain, &p->status, p->detail, sizeof(p->detail));
 	adm = saved;
 	if (o == NULL) {
 		/* An upsert of what is not there: nothing to overwrite. */
 		if (p->status == 404 && (p->rt->flags & R_UPSERT)) {
 			if (p->want != NULL && strcmp(p->want, "*") == 0) {
 				p->status = 412;
-				snprintf(p->detail, sizeof(p->detail), "%s does "
-				    "not exist (If-Match: *)", p->key);
+				snprintf(p->detail, sizeof(p->detail),
+				    "%s does not exist (If-Match: *)", p->key);
 				return -1;
 			}
 			p->status = 0;
@@ -753,7 +771,8 @@ page(struct req *r, json_t *all, long long offset, long long limit,
 			buf_printf(&b, "%s?offset=%lld&limit=%lld", r->url,
 			    offset + limit, limit);
 		json_object_foreach(r->fields, k, v) {
-			if (strcmp(k, "offset") == 0 || strcmp(k, "limit") == 0 ||
+			if (strcmp(k, "offset") == 0 ||
+			    strcmp(k, "limit") == 0 ||
 			    strcmp(k, "after") == 0 ||
 			    (q = json_string_value(v)) == NULL)
 				continue;
@@ -881,8 +900,13 @@ handle_api(struct req *r)
 
 	/* A representation: read, with its ETag. */
 	if (rt->flags & R_SHOW) {
-		rep = rep_read(r->h, rt->rep, r->pval[0], domain, &st, detail,
-		    sizeof(detail));
+		const char	*pv[PARAMS_MAX];
+		int		 i2;
+
+		for (i2 = 0; i2 < r->np; i2++)
+			pv[i2] = r->pval[i2];
+		rep = rep_read(r->h, rt->rep, pv, rt->key, r->pval[rt->key],
+		    domain, &st, detail, sizeof(detail));
 		if (rep == NULL)
 			return problem(r, st, "%s", detail);
 		etag_of(rep, rt->rep->volatile_keys, etag, sizeof(etag));
@@ -930,11 +954,12 @@ handle_api(struct req *r)
 	    "certificate of token" : "token", r->tok.name, r->addr);
 	snprintf(command, sizeof(command), "%s %s", r->method, r->url);
 	memset(&pc, 0, sizeof(pc));
-	key = a.npos > 0 ? a.pos[0] : "";
+	key = a.npos > rt->key ? a.pos[rt->key] : "";
 	ifm = MHD_lookup_connection_value(r->c, MHD_HEADER_KIND,
 	    MHD_HTTP_HEADER_IF_MATCH);
 	pc.r = r;
 	pc.rt = rt;
+	pc.args = a.pos;
 	pc.key = key;
 	pc.want = ifm;
 	pc.domain = domain;
@@ -977,8 +1002,8 @@ handle_api(struct req *r)
 		snprintf(ck, sizeof(ck), "%s", (rt->flags & R_CREATED) ?
 		    created_key(rt, res, &a) : key);
 
-		rep = rep_read(r->h, rt->rep, ck, domain, &st, detail,
-		    sizeof(detail));
+		rep = rep_read(r->h, rt->rep, a.pos, rt->key, ck, domain, &st,
+		    detail, sizeof(detail));
 		if (rep != NULL) {
 			etag_of(rep, rt->rep->volatile_keys, etag,
 			    sizeof(etag));

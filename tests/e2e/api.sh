@@ -234,10 +234,23 @@ aw PUT "/api/v1/vars/device/$DEV/greeting" -d '{"value":"hi there"}'
 is "var set device" "$CODE" 200
 ar GET "/api/v1/vars?layer=device&scope=$DEV"
 is "var show" "$(j "[(v['name'], v['value']) for v in b['items']]")" "[('greeting', 'hi there')]"
-aw DELETE "/api/v1/vars/device/$DEV/greeting"
+ar GET "/api/v1/vars/device/$DEV/greeting"
+is "a device variable, with its ETag" "$(j "b['value']")" "hi there"
+E=$(hv ETag)
+aw PUT "/api/v1/vars/device/$DEV/greeting" -d '{"value":"hello again"}'
+is "... changing it needs If-Match: 428" "$CODE" 428
+aw PUT "/api/v1/vars/device/$DEV/greeting" -H "If-Match: $E" -d '{"value":"hello again"}'
+is "... with it: 200 and the new value" "$CODE $(j "b['value']")" "200 hello again"
+aw DELETE "/api/v1/vars/device/$DEV/greeting" -H "If-Match: $E"
+is "... a stale If-Match cannot remove it: 412" "$CODE" 412
+E=$(etag "/api/v1/vars/device/$DEV/greeting")
+aw DELETE "/api/v1/vars/device/$DEV/greeting" -H "If-Match: $E"
 is "var unset device: 204" "$CODE" 204
-aw DELETE /api/v1/vars/global/greeting
+E=$(etag /api/v1/vars/global/greeting)
+aw DELETE /api/v1/vars/global/greeting -H "If-Match: $E"
 is "var unset global: 204" "$CODE" 204
+ar GET /api/v1/vars/global/greeting
+is "... gone: 404" "$CODE" 404
 is "... none left" "$(sc --json var show global)" "[]"
 
 aw PATCH /api/v1/profiles/lobby -d '{"max_age":"600"}'
