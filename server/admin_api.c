@@ -286,6 +286,32 @@ call_result(struct call *k)
 	return json_loads(t, JSON_DECODE_ANY, NULL);
 }
 
+/*
+ * What a command said in text (an import's summary, warnings, each bad
+ * row) as an array of its lines, at most 200; NULL when it said nothing.
+ */
+static json_t *
+call_lines(char *text, size_t len)
+{
+	json_t	*a;
+	char	*p, *e, *end = text + len;
+
+	if (text == NULL || len == 0 || (a = json_array()) == NULL)
+		return NULL;
+	for (p = text; p < end && json_array_size(a) < 200; p = e + 1) {
+		if ((e = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			e = end;
+		if (e > p)
+			json_array_append_new(a, json_stringn(p,
+			    (size_t)(e - p)));
+	}
+	if (json_array_size(a) == 0) {
+		json_decref(a);
+		return NULL;
+	}
+	return a;
+}
+
 /* ------------------------------------------------------------ the ETag */
 
 /*
@@ -968,14 +994,40 @@ handle_api(struct req *r)
 	if (rc != 0) {
 		if (pc.status != 0 && pc.detail[0])
 			ret = problem(r, pc.status, "%s", pc.detail);
-		else
-			ret = problem(r, (unsigned)(k.io.status ?
-			    k.io.status : 400), "%s", k.io.error[0] ?
-			    k.io.error : "refused");
+		else {
+			json_t		*ext = NULL, *l;
+			const char	*last = NULL;
+
+			fflush(k.io.errout);
+			/* An import's bad rows: each one, the count last. */
+			if ((l = call_lines(k.errs, k.errlen)) != NULL)
+				last = json_string_value(json_array_get(l,
+				    json_array_size(l) - 1));
+			ret = problem_ext(r, (unsigned)(k.io.status ?
+			    k.io.status : 400), l != NULL &&
+			    json_array_size(l) > 1 ? (ext = json_pack("{s:O}",
+			    "errors", l)) : NULL, "%s", k.io.error[0] ?
+			    k.io.error : last ? last : "refused");
+			(void)ext;
+			json_decref(l);
+		}
 		call_close(&k);
 		return ret;
 	}
 	res = call_result(&k);
+	if (res == NULL) {
+		/* A command that reports in text: its lines. */
+		json_t	*m, *w;
+
+		fflush(k.io.out);
+		fflush(k.io.errout);
+		res = json_pack("{s:b, s:s, s:s?}", "ok", 1, "command",
+		    c->noun, "verb", c->verb);
+		if (res != NULL && (m = call_lines(k.out, k.outlen)) != NULL)
+			json_object_set_new(res, "messages", m);
+		if (res != NULL && (w = call_lines(k.errs, k.errlen)) != NULL)
+			json_object_set_new(res, "warnings", w);
+	}
 	call_close(&k);
 
 	if (rt->flags & R_NOCONTENT) {

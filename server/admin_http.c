@@ -123,6 +123,18 @@ enum MHD_Result
 problem(struct req *r, unsigned status, const char *fmt, ...)
 {
 	va_list	 ap;
+	char	 detail[600];
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	return problem_ext(r, status, NULL, "%s", detail);
+}
+
+enum MHD_Result
+problem_ext(struct req *r, unsigned status, json_t *ext, const char *fmt, ...)
+{
+	va_list	 ap;
 	char	 detail[600], *s;
 	json_t	*o;
 
@@ -136,6 +148,10 @@ problem(struct req *r, unsigned status, const char *fmt, ...)
 			*s = '?';
 	o = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title",
 	    reason_of(status), "status", (int)status, "detail", detail);
+	/* RFC 9457 §3.2: extension members (every line the command said). */
+	if (o != NULL && ext != NULL)
+		json_object_update_missing(o, ext);
+	json_decref(ext);
 	if (o == NULL || (s = json_dumps(o, JSON_INDENT(2) |
 	    JSON_PRESERVE_ORDER)) == NULL) {
 		json_decref(o);

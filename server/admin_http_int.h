@@ -52,6 +52,9 @@ enum MHD_Result	 send_json(struct req *, unsigned status, json_t *,
 /* RFC 9457: a problem document, its detail in one line. */
 enum MHD_Result	 problem(struct req *, unsigned status, const char *fmt,
 		    ...) __attribute__((format(printf, 3, 4)));
+/* The same, with extension members (RFC 9457 §3.2; ext is taken). */
+enum MHD_Result	 problem_ext(struct req *, unsigned status, json_t *ext,
+		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* The token (or certificate): 0 when it may, else a status, detail. */
 unsigned	 authorize(struct req *, int write, char *detail,
 		    size_t dlen);

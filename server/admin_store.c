@@ -154,6 +154,8 @@ cmd_import(struct store *st, struct args *a)
 	int		 have = 0, rc = -1;
 
 	memset(&o, 0, sizeof(o));
+	o.report = adm->out;
+	o.errors = adm->errout;
 	if (bulk_format(a, &o.format) != 0 || load_seal_key(key, &have) != 0)
 		return -1;
 	o.dry_run = adm->dry_run = opt(a, "--dry-run") != NULL;
@@ -204,6 +206,8 @@ cmd_export(struct store *st, struct args *a)
 	int		 have = 0, rc;
 
 	memset(&o, 0, sizeof(o));
+	o.report = adm->out;
+	o.errors = adm->errout;
 	if (bulk_format(a, &o.format) != 0)
 		return -1;
 	/* Secrets (HA1s, line passwords) only when asked for. */

@@ -317,6 +317,10 @@ text_line(struct reader *r)
 
 /* ----------------------------------------------------------- the import */
 
+/* The streams of the summary and of the bad rows (bulk.h). */
+#define BULK_OUT(o)	((o)->report ? (o)->report : stdout)
+#define BULK_ERR(o)	((o)->errors ? (o)->errors : stderr)
+
 struct import {
 	struct store		*st;
 	struct store_bulk	*b;
@@ -339,11 +343,11 @@ bad(struct import *im, long line, const char *fmt, ...)
 
 	if (im->bad++ >= BULK_ERRORS_MAX)
 		return;
-	fprintf(stderr, "%s:%ld: ", im->name, line);
+	fprintf(BULK_ERR(im->o), "%s:%ld: ", im->name, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(BULK_ERR(im->o), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fputc('\n', BULK_ERR(im->o));
 }
 
 /* A string field: NULL when absent; "" when null (none). -1: not text. */
@@ -387,7 +391,8 @@ static enum store_rc
 store_err(struct import *im, long line, enum store_rc rc, const char *what)
 {
 	if (rc == STORE_BUSY || rc == STORE_ERROR) {
-		fprintf(stderr, "%s:%ld: %s: %s\n", im->name, line, what,
+		fprintf(BULK_ERR(im->o), "%s:%ld: %s: %s\n", im->name, line,
+		    what,
 		    store_errmsg(im->st));
 		im->fatal = 1;
 	} else
@@ -1110,7 +1115,8 @@ etags(struct import *im, struct resource *res, struct etag **out, size_t *n)
 	return 0;
 fail:
 	free(a);
-	fprintf(stderr, "%s: rendering: %s\n", im->name, store_errmsg(im->st));
+	fprintf(BULK_ERR(im->o), "%s: rendering: %s\n", im->name,
+	    store_errmsg(im->st));
 	return -1;
 }
 
@@ -1173,7 +1179,7 @@ bulk_import(struct store *st, FILE *in, const char *name,
 	    store_bulk_quiet(im.b) != STORE_OK ||
 	    store_bulk_domains(im.b, &im.domains) != STORE_OK ||
 	    store_bulk_profiles(im.b, &im.profiles) != STORE_OK) {
-		fprintf(stderr, "%s: %s\n", name, store_errmsg(st));
+		fprintf(BULK_ERR(o), "%s: %s\n", name, store_errmsg(st));
 		goto done;
 	}
 	if (o->dry_run) {
@@ -1257,7 +1263,7 @@ bulk_import(struct store *st, FILE *in, const char *name,
 		}
 		im.rows++;
 		if (row == NULL) {
-			fprintf(stderr, "%s: out of memory\n", name);
+			fprintf(BULK_ERR(o), "%s: out of memory\n", name);
 			goto done;
 		}
 		(void)row_apply(&im, line, row);
@@ -1266,26 +1272,29 @@ bulk_import(struct store *st, FILE *in, const char *name,
 	if (im.fatal)
 		goto done;
 	if (ferror(in)) {
-		fprintf(stderr, "%s: read error\n", name);
+		fprintf(BULK_ERR(o), "%s: read error\n", name);
 		goto done;
 	}
 	if (im.bad == 0 && o->replace &&
 	    store_bulk_sweep(im.b, &removed) != STORE_OK) {
-		fprintf(stderr, "%s: --replace: %s\n", name, store_errmsg(st));
+		fprintf(BULK_ERR(o), "%s: --replace: %s\n", name,
+		    store_errmsg(st));
 		goto done;
 	}
 summary:
 	if (im.bad) {
 		if (im.bad > BULK_ERRORS_MAX)
-			fprintf(stderr, "%s: ... and %ld more bad rows\n", name,
+			fprintf(BULK_ERR(o), "%s: ... and %ld more bad rows\n",
+			    name,
 			    im.bad - BULK_ERRORS_MAX);
-		fprintf(stderr, "%s: %ld bad row%s of %ld, nothing imported\n",
+		fprintf(BULK_ERR(o), "%s: %ld bad row%s of %ld, nothing "
+		    "imported\n",
 		    name, im.bad, im.bad == 1 ? "" : "s", im.rows);
 		goto done;
 	}
 	/* What is staged is sent before the ETags are rendered again. */
 	if (o->dry_run && store_bulk_sync(im.b) != STORE_OK) {
-		fprintf(stderr, "%s: %s\n", name, store_errmsg(st));
+		fprintf(BULK_ERR(o), "%s: %s\n", name, store_errmsg(st));
 		goto done;
 	}
 	if (o->dry_run && etags(&im, res, &after, &nafter) != 0)
@@ -1301,14 +1310,16 @@ summary:
 	sum.users_added = im.users_added;
 	sum.users_changed = im.users_changed;
 	if (store_bulk_summary(im.b, &sum) != STORE_OK) {
-		fprintf(stderr, "%s: %s\n", name, store_errmsg(st));
+		fprintf(BULK_ERR(o), "%s: %s\n", name, store_errmsg(st));
 		goto done;
 	}
-	printf("%s%ld rows: %ld devices added, %ld changed, %ld unchanged, "
+	fprintf(BULK_OUT(o), "%s%ld rows: %ld devices added, %ld changed, "
+	    "%ld unchanged, "
 	    "%lld removed\n", o->dry_run ? "dry run, nothing written: " : "",
 	    im.rows, im.added, im.changed, im.unchanged, removed);
 	if (o->dry_run)
-		printf("configurations that would change (ETags rendered "
+		fprintf(BULK_OUT(o), "configurations that would change (ETags "
+		    "rendered "
 		    "before and after): %ld of %zu existing devices, plus %ld "
 		    "new and %lld removed\n", etags_changed(before, nbefore,
 		    after, nafter), nbefore, im.added, removed);
@@ -1536,13 +1547,13 @@ bulk_export(struct store *st, FILE *out, const struct bulk_opts *o)
 	if (store_bulk_export(b, o->secrets, export_device, &x) != STORE_OK)
 		goto fail;
 	if (fflush(out) != 0) {
-		fprintf(stderr, "export: cannot write\n");
+		fprintf(BULK_ERR(o), "export: cannot write\n");
 		goto done;
 	}
 	ret = 0;
 	goto done;
 fail:
-	fprintf(stderr, "export: %s\n", store_errmsg(st));
+	fprintf(BULK_ERR(o), "export: %s\n", store_errmsg(st));
 done:
 	json_decref(x.varnames);
 	store_bulk_free(b);

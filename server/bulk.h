@@ -59,12 +59,14 @@ struct bulk_opts {
 	/* The seal key (seal.h): line passwords are sealed with it on
 	   import and opened with it on export; NULL: none. */
 	const unsigned char	*seal_key;
+	/* The summary (report) and the bad rows (errors); NULL: stdout, stderr. */
+	FILE			*report, *errors;
 };
 
 /*
  * Import in (named name in messages) into st, inside the caller's
  * transaction.  Prints the summary (or, with dry_run, what would change)
- * on stdout and each bad row on stderr.  0: the caller commits (or, with
+ * on o->report and each bad row on o->errors (stdout, stderr by default).  0: the caller commits (or, with
  * dry_run, rolls back); -1: the caller rolls back.
  */
 int		 bulk_import(struct store *st, FILE *in, const char *name,

@@ -281,8 +281,16 @@ aw PATCH /api/v1/checksync/snom.com -H "If-Match: $E" -d '{"event":"check-sync"}
 is "checksync set" "$(j "b['event']")" check-sync
 
 printf 'device,vendor,model\n00:11:22:33:44:c1,examplecorp.com,HypoComm\n' > "$W/new.csv"
+printf 'device,vendor,state\n00:11:22:33:44:c2,examplecorp.com,asleep\nnot-a-mac,x,active\n' > "$W/bad.csv"
+aw POST /api/v1/import --data-binary "@$W/bad.csv" -H 'Content-Type: text/csv'
+is "import of bad rows: 400" "$CODE" 400
+contains "... the count in the detail" "$(detail)" "2 bad rows of 2, nothing imported"
+is "... each bad row, by line, in errors" "$(j "[e.split(': ')[0] for e in b['errors'][:2]]")" "['stdin:2', 'stdin:3']"
+is "... nothing written" "$(sc --json device list | grep -c 0011223344c2)" 0
+is "... and nothing said on the daemon's output" "$(cat "$W/daemon.out" "$W/daemon.err" | grep -c 'bad row')" 0
 aw POST "/api/v1/import?dry_run=true" --data-binary "@$W/new.csv" -H 'Content-Type: text/csv'
 is "import --dry-run: 200" "$CODE" 200
+contains "... its summary in the answer" "$(j "b['messages'][0]")" "dry run, nothing written: 1 rows: 1 devices added"
 is "... wrote nothing" "$(sc --json device list | grep -c 0011223344c1)" 0
 aw POST /api/v1/import --data-binary "@$W/new.csv" -H 'Content-Type: text/csv'
 is "import: 200" "$CODE" 200
