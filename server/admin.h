@@ -56,6 +56,7 @@ struct admin_io {
 	char		*after_commit;	/* printed only once committed */
 	char		 error[512];	/* the first error, without prefix */
 	int		 status;	/* its HTTP status (400 if unset) */
+	int		 remote;	/* the API: no whole-store moves */
 	/* sipcfgd: its seal key (NULL: none), not the store's key file. */
 	int		 seal_given;
 	const unsigned char *seal_key;

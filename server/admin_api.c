@@ -251,6 +251,7 @@ call_open(struct call *k, struct admin_http *h, const char *in, size_t inlen)
 	k->io.progname = "api";
 	k->io.store = h->cfg->store;
 	k->io.seal_given = 1;
+	k->io.remote = 1;
 	k->io.seal_key = h->cfg->have_seal_key ? h->cfg->seal_key : NULL;
 	adm = &k->io;
 	return 0;

@@ -172,7 +172,11 @@ cmd_import(struct store *st, struct args *a)
 	if (first && strncmp(first, STOREMOVE_MAGIC,
 	    strlen(STOREMOVE_MAGIC)) == 0) {
 		/* Issue 13 §5: a whole store (sipcfg export --all). */
-		if (o.dry_run || o.replace || o.format != BULK_AUTO)
+		if (adm->remote)
+			rc = err("%s: a whole store (export --all) is moved "
+			    "with sipcfg on a host of the store, not through the "
+			    "API", name);
+		else if (o.dry_run || o.replace || o.format != BULK_AUTO)
 			rc = err("%s: a whole store: --dry-run, --replace and "
 			    "--format do not apply", name);
 		else

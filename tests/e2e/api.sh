@@ -288,6 +288,10 @@ contains "... the count in the detail" "$(detail)" "2 bad rows of 2, nothing imp
 is "... each bad row, by line, in errors" "$(j "[e.split(': ')[0] for e in b['errors'][:2]]")" "['stdin:2', 'stdin:3']"
 is "... nothing written" "$(sc --json device list | grep -c 0011223344c2)" 0
 is "... and nothing said on the daemon's output" "$(cat "$W/daemon.out" "$W/daemon.err" | grep -c 'bad row')" 0
+sc export --all --secrets > "$W/all.txt" 2>/dev/null
+aw POST /api/v1/import --data-binary "@$W/all.txt"
+is "a whole store (export --all) is not moved through the API: 400" "$CODE" 400
+contains "... said" "$(detail)" "not through the API"
 aw POST "/api/v1/import?dry_run=true" --data-binary "@$W/new.csv" -H 'Content-Type: text/csv'
 is "import --dry-run: 200" "$CODE" 200
 contains "... its summary in the answer" "$(j "b['messages'][0]")" "dry run, nothing written: 1 rows: 1 devices added"
