@@ -103,7 +103,9 @@ const struct cmd admin_cmds[] = {
 	{ "user", "passwd", 1, 1, "--overlap= --revoke-now", 1,
 	    cmd_user_passwd, "user passwd NAME [--overlap DURATION | "
 	    "--revoke-now]   (password on stdin or prompted)" },
-	{ "user", "list", 0, 0, "", 0, cmd_user_list, "user list" },
+	{ "user", "list", 0, 0, "--limit= --offset= --after=", 0,
+	    cmd_user_list, "user list [--limit N] [--offset N | --after NAME]" },
+	{ "user", "show", 1, 1, "", 0, cmd_user_show, "user show NAME" },
 	{ "user", "rm", 1, 1, "", 1, cmd_user_rm, "user rm NAME" },
 	{ "line", "add", 1, 1, "--aor= --username= --realm= --proxy= "
 	    "--display= --position=", 1, cmd_line_add,

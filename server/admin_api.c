@@ -88,7 +88,7 @@ struct route {
 static const struct rep rep_device = { "device", "show", NULL,
 	"last_fetch last_etag last_addr last_ua ua_vendor ua_model "
 	"ua_firmware fetches revision" };
-static const struct rep rep_user = { "user", "list", "name", "" };
+static const struct rep rep_user = { "user", "show", NULL, "" };
 static const struct rep rep_template = { "template", "list", "name", "" };
 static const struct rep rep_profile = { "profile", "list", "name", "" };
 static const struct rep rep_domain = { "domain", "list", "name", "" };
@@ -750,13 +750,14 @@ num_field(json_t *f, const char *name, long long min, long long max,
 }
 
 /*
- * A list's page: {"items", "offset", "limit", "next"}.  keyset: next is
- * after= the last item's id (device list, without offset), which costs
- * one index seek at any depth; else offset= the next offset.
+ * A list's page: {"items", "offset", "limit", "next"}.  keyset names the
+ * field whose value in the last item is the next page's after= (a
+ * device's id, a user's name; without offset), which costs one index
+ * seek at any depth; NULL: offset= the next offset.
  */
 static json_t *
 page(struct req *r, json_t *all, long long offset, long long limit,
-    int sliced, int keyset)
+    int sliced, const char *keyset)
 {
 	json_t		*items, *o;
 	size_t		 i, n = json_array_size(all);
@@ -789,12 +790,18 @@ page(struct req *r, json_t *all, long long offset, long long limit,
 		json_t		*v;
 
 		buf_init(&b, sizeof(next));
-		if (keyset)
-			buf_printf(&b, "%s?after=%lld&limit=%lld", r->url,
-			    (long long)json_integer_value(json_object_get(
-			    json_array_get(items, json_array_size(items) - 1),
-			    "id")), limit);
-		else
+		if (keyset) {
+			json_t	*last = json_object_get(json_array_get(items,
+			    json_array_size(items) - 1), keyset);
+
+			buf_printf(&b, "%s?after=", r->url);
+			if (json_is_string(last))
+				util_urlencode(&b, json_string_value(last));
+			else
+				buf_printf(&b, "%lld", (long long)
+				    json_integer_value(last));
+			buf_printf(&b, "&limit=%lld", limit);
+		} else
 			buf_printf(&b, "%s?offset=%lld&limit=%lld", r->url,
 			    offset + limit, limit);
 		json_object_foreach(r->fields, k, v) {
@@ -1042,7 +1049,8 @@ handle_api(struct req *r)
 			return send_json(r, 200, res, NULL, NULL);
 		return send_json(r, 200, page(r, res, offset, limit, sliced,
 		    admin_optspec(c->opts, "--after") == 1 &&
-		    json_object_get(r->fields, "offset") == NULL),
+		    json_object_get(r->fields, "offset") == NULL ?
+		    (strcmp(c->noun, "user") == 0 ? "name" : "id") : NULL),
 		    NULL, NULL);
 	}
 	if (res == NULL)

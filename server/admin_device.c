@@ -417,9 +417,6 @@ cmd_device_show(struct store *st, struct args *a)
 	struct store_device	 d;
 	json_t			*o;
 	enum store_rc		 rc;
-	const char		*k;
-	json_t			*v;
-	char			 cell[4096];
 
 	if (find_device(st, a->pos[0], &d) != 0)
 		return -1;
@@ -428,21 +425,7 @@ cmd_device_show(struct store *st, struct args *a)
 	if (a->json)
 		print_json(o);
 	else {
-		json_object_foreach(o, k, v) {
-			if (strcmp(k, "lines") == 0)
-				continue;
-			if (json_is_string(v)) {
-				termsafe_escape(json_string_value(v), cell,
-				    sizeof(cell), 0);
-				outf("%-12s %s\n", k, cell);
-			} else if (time_cell(k, v, cell, sizeof(cell)))
-				outf("%-12s %s\n", k, cell);
-			else if (json_is_integer(v))
-				outf("%-12s %lld\n", k,
-				    (long long)json_integer_value(v));
-			else
-				outf("%-12s -\n", k);
-		}
+		print_fields(o, "lines");
 		outf("lines:\n");
 		{
 			static const char *const cols[] = { "position", "aor",

@@ -90,6 +90,7 @@ int	 cmd_user_otp(struct store *st, struct args *a);
 int	 cmd_user_passwd(struct store *st, struct args *a);
 int	 cmd_user_rm(struct store *st, struct args *a);
 int	 cmd_user_list(struct store *st, struct args *a);
+int	 cmd_user_show(struct store *st, struct args *a);
 /* admin_util.c */
 int	 admin_err(const char *fmt, ...)
 	    __attribute__((format(printf, 1, 2)));
@@ -100,6 +101,7 @@ int	 store_fail(struct store *st, enum store_rc rc, const char *what);
 void	 print_json(const json_t *v);
 int	 time_cell(const char *col, const json_t *v, char *out, size_t len);
 void	 print_table(const json_t *rows, const char *const cols[]);
+void	 print_fields(const json_t *o, const char *skip);
 void	 show_rows(const struct args *a, json_t *rows, const char *const
 	    cols[], const char *const times[]);
 int	 list_rows(struct store *st, const struct args *a, enum store_rc

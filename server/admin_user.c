@@ -302,6 +302,10 @@ cmd_user_rm(struct store *st, struct args *a)
 	return 0;
 }
 
+/*
+ * user list [--limit N] [--offset N | --after NAME]: in name order, read
+ * by the store a page at a time (a fleet has a user per phone).
+ */
 int
 cmd_user_list(struct store *st, struct args *a)
 {
@@ -309,12 +313,51 @@ cmd_user_list(struct store *st, struct args *a)
 	    NULL };
 	static const char *const dcols[] = { "domain", "name", "realm",
 	    "devices", "otp", NULL };
-	json_t		*rows;
-	enum store_rc	 rc;
+	struct store_user_filter	 f;
+	json_t				*rows;
+	const char			*v;
+	enum store_rc			 rc;
 
-	if ((rc = store_user_list(st, &rows)) != STORE_OK)
+	memset(&f, 0, sizeof(f));
+	f.limit = -1;
+	if ((v = opt(a, "--limit")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
+		return err("--limit %s: expected a number of users, 0 to %lld",
+		    v, LIST_MAX);
+	if ((v = opt(a, "--offset")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.offset) != 0)
+		return err("--offset %s: expected a number of users to skip, "
+		    "0 to %lld", v, LIST_MAX);
+	if ((f.after = opt(a, "--after")) != NULL && f.after[0] == '\0')
+		return err("--after: expected a user's name (the last name "
+		    "of the page before)");
+	if ((rc = store_user_list(st, &f, &rows)) != STORE_OK)
 		return store_fail(st, rc, "user list");
 	show_rows(a, rows, outside_default(rows) ? dcols : cols, NULL);
+	json_decref(rows);
+	return 0;
+}
+
+/* user show NAME: the user's row, as user list gives it. */
+int
+cmd_user_show(struct store *st, struct args *a)
+{
+	struct store_user_filter	 f;
+	json_t				*rows, *o;
+	enum store_rc			 rc;
+
+	memset(&f, 0, sizeof(f));
+	f.name = a->pos[0];
+	if ((rc = store_user_list(st, &f, &rows)) != STORE_OK)
+		return store_fail(st, rc, a->pos[0]);
+	if ((o = json_array_get(rows, 0)) == NULL) {
+		json_decref(rows);
+		return store_fail(st, STORE_NOTFOUND, a->pos[0]);
+	}
+	if (a->json)
+		print_json(o);
+	else
+		print_fields(o, NULL);
 	json_decref(rows);
 	return 0;
 }

@@ -213,6 +213,38 @@ print_table(const json_t *rows, const char *const cols[])
 }
 
 
+/*
+ * One record for a person: a "key value" line per field but skip (times
+ * in ISO 8601, strings through termsafe_escape(), "-" for none).
+ */
+void
+print_fields(const json_t *o, const char *skip)
+{
+	const char	*k;
+	json_t		*v;
+	char		 cell[4096];
+	int		 w = 12;
+
+	json_object_foreach((json_t *)o, k, v)
+		if ((int)strlen(k) > w)
+			w = (int)strlen(k);
+	json_object_foreach((json_t *)o, k, v) {
+		if (skip != NULL && strcmp(k, skip) == 0)
+			continue;
+		if (json_is_string(v))
+			termsafe_escape(json_string_value(v), cell,
+			    sizeof(cell), 0);
+		else if (time_cell(k, v, cell, sizeof(cell)))
+			;
+		else if (json_is_integer(v))
+			snprintf(cell, sizeof(cell), "%lld",
+			    (long long)json_integer_value(v));
+		else
+			snprintf(cell, sizeof(cell), "-");
+		outf("%-*s %s\n", w, k, cell);
+	}
+}
+
 /* Rows of a listing: --json as they are, else a table (times in ISO). */
 void
 show_rows(const struct args *a, json_t *rows, const char *const cols[],

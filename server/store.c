@@ -907,11 +907,12 @@ store_user_remove(struct store *st, const char *name)
 }
 
 enum store_rc
-store_user_list(struct store *st, json_t **out)
+store_user_list(struct store *st, const struct store_user_filter *f,
+    json_t **out)
 {
 	if (OPS(st)->user_list == NULL)
 		return unsupported(st, __func__, STORE_ERROR);
-	return OPS(st)->user_list(st, out);
+	return OPS(st)->user_list(st, f, out);
 }
 
 enum store_rc

@@ -554,7 +554,21 @@ enum store_rc	 store_user_otp_consume(struct store *, int64_t id,
 		    const char *otp_md5, const char *ha1_md5,
 		    const char *ha1_sha256, const char *sealed, time_t now);
 enum store_rc	 store_user_remove(struct store *, const char *name);
-enum store_rc	 store_user_list(struct store *, json_t **);
+/*
+ * Which users store_user_list() gives, in name order.  name: that one
+ * only (its row, as a list gives it; none when there is no such user).
+ * after: only names that sort after it (keyset pagination: the last name
+ * of a page gives the next, one index seek at any depth).  limit < 0:
+ * no limit.  A NULL filter: every user.
+ */
+struct store_user_filter {
+	const char	*name;
+	const char	*after;
+	long long	 limit;
+	long long	 offset;
+};
+enum store_rc	 store_user_list(struct store *,
+		    const struct store_user_filter *, json_t **);
 
 enum store_rc	 store_profile_ensure(struct store *, const char *name,
 		    int64_t *id);

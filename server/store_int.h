@@ -162,7 +162,8 @@ struct store_ops {
 	    const char *otp_md5, const char *ha1_md5,
 	    const char *ha1_sha256, const char *sealed, time_t now);
 	enum store_rc (*user_remove)(struct store *st, const char *name);
-	enum store_rc (*user_list)(struct store *st, json_t **out);
+	enum store_rc (*user_list)(struct store *st,
+	    const struct store_user_filter *f, json_t **out);
 	enum store_rc (*profile_ensure)(struct store *st, const char *name,
 	    int64_t *id);
 	enum store_rc (*profile_set_max_age)(struct store *st,

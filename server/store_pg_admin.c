@@ -453,9 +453,18 @@ store_pg_user_remove(struct store *s, const char *name)
 }
 
 enum store_rc
-store_pg_user_list(struct store *s, json_t **out)
+store_pg_user_list(struct store *s, const struct store_user_filter *f,
+    json_t **out)
 {
-	return store_pg_rows(s, out, PQ_USER_LIST, "");
+	int64_t	 lim = f && f->limit >= 0 ? f->limit : -1;
+	int64_t	 off = f && f->offset > 0 ? f->offset : 0;
+
+	if (f && f->name)
+		return store_pg_rows(s, out, PQ_USER_SHOW, "s", f->name);
+	if (f && f->after)
+		return store_pg_rows(s, out, PQ_USER_LIST_AFTER, "Iis", lim,
+		    off, f->after);
+	return store_pg_rows(s, out, PQ_USER_LIST, "Ii", lim, off);
 }
 
 enum store_rc

@@ -73,6 +73,8 @@ enum pq {
 	PQ_USER_OTP_CONSUME,
 	PQ_USER_DELETE,
 	PQ_USER_LIST,
+	PQ_USER_LIST_AFTER,
+	PQ_USER_SHOW,
 	PQ_USER_ID,
 	PQ_USER_DOMAIN,
 	PQ_USER_REREALM,
@@ -306,7 +308,8 @@ enum store_rc	 store_pg_user_otp_consume(struct store *, int64_t,
 		    const char *, const char *, const char *, const char *,
 		    time_t);
 enum store_rc	 store_pg_user_remove(struct store *, const char *);
-enum store_rc	 store_pg_user_list(struct store *, json_t **);
+enum store_rc	 store_pg_user_list(struct store *,
+		    const struct store_user_filter *, json_t **);
 enum store_rc	 store_pg_user_set_domain(struct store *, const char *,
 		    int64_t);
 enum store_rc	 store_pg_users_rerealm(struct store *, int64_t,

@@ -27,6 +27,13 @@
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
 
+/* A user's row (user list, user show), a where clause to follow. */
+#define PG_USER_ROW "SELECT u.id, u.name, u.realm, u.updated, " \
+	"(SELECT count(*) FROM devices d WHERE d.user_id = u.id) " \
+	"AS devices, u.otp, u.otp_not_before, u.otp_not_after, " \
+	"u.old_until, u.domain_id, (SELECT name FROM domains WHERE " \
+	"id = u.domain_id) AS domain FROM users u"
+
 /* A device listing, without its order (store_pg_device_each() filters it). */
 #define DEV_LIST "SELECT d.id, " \
 	"(SELECT name FROM domains WHERE id = d.domain_id) AS domain, " \
@@ -264,11 +271,12 @@ static const char *const sqls[PQ__COUNT] = {
 	    "AND coalesce(otp_not_before, $6::bigint) <= $6::bigint "
 	    "AND coalesce(otp_not_after, $6::bigint) >= $6::bigint",
 	[PQ_USER_DELETE] = "DELETE FROM users WHERE name = $1",
-	[PQ_USER_LIST] = "SELECT u.id, u.name, u.realm, u.updated, "
-	    "(SELECT count(*) FROM devices d WHERE d.user_id = u.id) "
-	    "AS devices, u.otp, u.otp_not_before, u.otp_not_after, "
-	    "u.old_until, u.domain_id, (SELECT name FROM domains WHERE "
-	    "id = u.domain_id) AS domain FROM users u ORDER BY u.name",
+	/* LIMIT NULL: all. */
+	[PQ_USER_LIST] = PG_USER_ROW " ORDER BY u.name LIMIT $1::bigint "
+	    "OFFSET $2::bigint",
+	[PQ_USER_LIST_AFTER] = PG_USER_ROW " WHERE u.name > $3 ORDER BY "
+	    "u.name LIMIT $1::bigint OFFSET $2::bigint",
+	[PQ_USER_SHOW] = PG_USER_ROW " WHERE u.name = $1",
 	[PQ_USER_ID] = "SELECT id FROM users WHERE name = $1",
 	[PQ_USER_DOMAIN] = "UPDATE users SET domain_id = $2 WHERE name = $1",
 	[PQ_USER_REREALM] = "UPDATE users SET realm = $3 WHERE realm = $2 AND "

@@ -54,6 +54,8 @@ enum q {
 	Q_USER_OTP_CONSUME,
 	Q_USER_DELETE,
 	Q_USER_LIST,
+	Q_USER_LIST_AFTER,
+	Q_USER_SHOW,
 	Q_USER_ID,
 	Q_PROFILE_INSERT,
 	Q_PROFILE_ID,
@@ -154,6 +156,14 @@ enum q {
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
 	"LEFT JOIN device_seen s ON s.device_id = d.id"
+
+/* A user's row (user list, user show), a where clause to follow. */
+#define USER_ROW \
+	"SELECT u.id, u.name, u.realm, u.updated, " \
+	"(SELECT count(*) FROM devices d WHERE d.user_id = u.id) " \
+	"AS devices, u.otp, u.otp_not_before, u.otp_not_after, u.old_until, " \
+	"u.domain_id, (SELECT name FROM domains WHERE id = u.domain_id) " \
+	"AS domain FROM users u"
 
 /*
  * Who made an audited change: the sipcfg session, else the daemon for a
@@ -312,11 +322,10 @@ static const char *const sqls[Q__COUNT] = {
 	    "AND coalesce(otp_not_before, ?6) <= ?6 "
 	    "AND coalesce(otp_not_after, ?6) >= ?6",
 	[Q_USER_DELETE] = "DELETE FROM users WHERE name = ?1",
-	[Q_USER_LIST] = "SELECT u.id, u.name, u.realm, u.updated, "
-	    "(SELECT count(*) FROM devices d WHERE d.user_id = u.id) "
-	    "AS devices, u.otp, u.otp_not_before, u.otp_not_after, u.old_until, "
-	    "u.domain_id, (SELECT name FROM domains WHERE id = u.domain_id) "
-	    "AS domain FROM users u ORDER BY u.name",
+	[Q_USER_LIST] = USER_ROW " ORDER BY u.name LIMIT ?1 OFFSET ?2",
+	[Q_USER_LIST_AFTER] = USER_ROW " WHERE u.name > ?3 ORDER BY u.name "
+	    "LIMIT ?1 OFFSET ?2",
+	[Q_USER_SHOW] = USER_ROW " WHERE u.name = ?1",
 	[Q_USER_ID] = "SELECT id FROM users WHERE name = ?1",
 	[Q_PROFILE_INSERT] = "INSERT INTO profiles(name) VALUES (?1) "
 	    "ON CONFLICT(name) DO NOTHING",
@@ -473,7 +482,8 @@ static const char *const qnames[Q__COUNT] = {
 	QN(Q_ENROLL_COUNT), QN(Q_ENROLL_EXPIRE), QN(Q_DEV_INSERT),
 	QN(Q_DEV_DELETE), QN(Q_DEV_LIST), QN(Q_DEV_ELSEWHERE), QN(Q_DEV_SHOW), QN(Q_USER_INSERT),
 	QN(Q_USER_PASSWD), QN(Q_USER_SET_OTP), QN(Q_USER_OTP_CONSUME),
-	QN(Q_USER_DELETE), QN(Q_USER_LIST), QN(Q_USER_ID),
+	QN(Q_USER_DELETE), QN(Q_USER_LIST), QN(Q_USER_LIST_AFTER),
+	QN(Q_USER_SHOW), QN(Q_USER_ID),
 	QN(Q_PROFILE_INSERT), QN(Q_PROFILE_ID), QN(Q_PROFILE_MAXAGE),
 	QN(Q_PROFILE_LIST), QN(Q_LINE_INSERT), QN(Q_LINE_NEXTPOS),
 	QN(Q_LINE_DELETE), QN(Q_LINE_LIST), QN(Q_TPL_UPSERT), QN(Q_TPL_DELETE),
@@ -2472,9 +2482,20 @@ store_sqlite_user_remove(struct store *s, const char *name)
 }
 
 static enum store_rc
-store_sqlite_user_list(struct store *s, json_t **out)
+store_sqlite_user_list(struct store *s, const struct store_user_filter *f,
+    json_t **out)
 {
-	return rows_json(s, Q_USER_LIST, bind(s, Q_USER_LIST, ""), out);
+	int64_t	 lim = f && f->limit >= 0 ? f->limit : -1;
+	int64_t	 off = f && f->offset > 0 ? f->offset : 0;
+
+	if (f && f->name)
+		return rows_json(s, Q_USER_SHOW, bind(s, Q_USER_SHOW, "s",
+		    f->name), out);
+	if (f && f->after)
+		return rows_json(s, Q_USER_LIST_AFTER, bind(s,
+		    Q_USER_LIST_AFTER, "iis", lim, off, f->after), out);
+	return rows_json(s, Q_USER_LIST, bind(s, Q_USER_LIST, "ii", lim, off),
+	    out);
 }
 
 static enum store_rc

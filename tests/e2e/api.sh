@@ -201,7 +201,24 @@ is "... Location" "$(hv Location)" /api/v1/users/carol
 is "... no HA1 in the answer" "$(grep -ci ha1 "$W/b")" 0
 ar GET /api/v1/users
 is "user list" "$(j "sorted(u['name'] for u in b['items'])")" "['alice', 'carol']"
+ar GET "/api/v1/users?limit=1&after="
+is "user list: an empty after= refused" "$CODE" 400
+contains "... said" "$(detail)" "expected a user's name"
+ar GET /api/v1/users/nobody
+is "no such user: 404" "$CODE" 404
+ar GET "/api/v1/users?limit=1"
+is "user list: a page of one" "$(j "[u['name'] for u in b['items']]")" "['alice']"
+N=$(j "b['next']")
+is "... the next page after the last name (keyset)" "$N" "/api/v1/users?after=alice&limit=1"
+ar GET "$N"
+is "... which has the other user, and no more" "$(j "[u['name'] for u in b['items']], b['next']")" "['carol'] None"
+ar GET "/api/v1/users?limit=1&offset=1"
+is "... by offset, the same user" "$(j "[u['name'] for u in b['items']], b['next']")" "['carol'] None"
+ar GET /api/v1/users/carol
+is "user show: the row user list gives" "$(j "b['name'], b['devices'], b['otp']")" "carol 0 0"
 E=$(etag /api/v1/users/carol)
+aw POST /api/v1/users/carol/password -H 'If-Match: "0123456789abcdef0123456789abcdef"' -d '{"password":"pw-carol-2"}'
+is "user passwd, a stale If-Match: 412" "$CODE" 412
 aw POST /api/v1/users/carol/password -H "If-Match: $E" -d '{"password":"pw-carol-2"}'
 is "user passwd" "$CODE" 200
 E=$(etag /api/v1/users/carol)

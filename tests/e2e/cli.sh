@@ -41,6 +41,19 @@ fails "bad user name" "not a valid user name" sh -c "echo pw | $SIPCFG -d '$STOR
 printf 'pw1\n' | sc user add alice >/dev/null; ok "user add (password on stdin)" $?
 fails "duplicate user" "already exists" sh -c "echo pw | $SIPCFG -d '$STORE' user add alice"
 is "HA1 stored, password not" "$(sql "SELECT count(*) FROM users WHERE ha1_md5 = '$(printf 'alice:test-realm:pw1' | md5sum | cut -d' ' -f1)'")" 1
+printf 'pw\n' | sc user add zed >/dev/null
+printf 'pw\n' | sc user add bea >/dev/null
+fails "user list --limit x" "--limit x: expected a number of users" sc user list --limit x
+fails "user list --offset -1" "--offset -1: expected a number of users to skip" sc user list --offset -1
+fails "user list --after ''" "--after: expected a user's name" sc user list --after ''
+fails "user show of no such user" "ghost: not found" sc user show ghost
+is "user list: in name order" "$(sc user list | awk 'NR > 1 { printf "%s ", $1 }')" "alice bea zed "
+is "user list --limit 2" "$(sc user list --limit 2 | awk 'NR > 1 { printf "%s ", $1 }')" "alice bea "
+is "user list --after bea (keyset)" "$(sc user list --after bea | awk 'NR > 1 { printf "%s ", $1 }')" "zed "
+is "user list --offset 1 --limit 1" "$(sc user list --offset 1 --limit 1 | awk 'NR > 1 { printf "%s ", $1 }')" "bea "
+is "user show: its fields" "$(sc user show bea | awk '$1 == "name" || $1 == "devices" { printf "%s=%s ", $1, $2 }')" "name=bea devices=0 "
+is "user show --json: the row user list gives" "$(sc --json user show bea | tr -d ' \n')" "$(sc --json user list --after alice --limit 1 | tr -d ' \n' | sed 's/^\[//; s/\]$//')"
+sc user rm zed >/dev/null && sc user rm bea >/dev/null
 if store_bytes | grep -a -q pw1; then ok "password not in the store file" 1; else ok "password not in the store file" 0; fi
 
 sc device add 00:11:22:33:44:55 --vendor examplecorp.com --model HypoComm --user alice --label "desk 1" >/dev/null
