@@ -1,10 +1,11 @@
 #!/bin/bash
 # api.sh: the admin REST API (issue 14 §2) on a store of N devices, each
-# with its own user and line: how long a list page takes at the start,
-# the middle and the end of the store (offset pagination), a device read
-# and a device change (GET for the ETag, PATCH with If-Match) for random
-# devices, and the same read and change made with the CLI, a process per
-# call, as the peer.  A benchmark, not a test: timings never make it
+# with its own user and line: how long a list page of devices and of
+# users takes at the start, the middle and the end of the store (by
+# offset and by keyset), a device read and change (GET for the ETag,
+# PATCH with If-Match) and a user read and password change for random
+# devices and users, the same reads and changes made with the CLI, a
+# process per call, as the peer, and the daemon's peak RSS.  A benchmark, not a test: timings never make it
 # fail; it exits non-zero only when the set-up fails.
 #
 # usage: tests/bench/api.sh
@@ -145,3 +146,68 @@ printf 'device change (%d random):  API %6s ms   CLI %6s ms   API/CLI %s\n' \
     "$K" "$API_CHANGE" "$CLI_CHANGE" "$(python3 -c "print('%.2f' % ($API_CHANGE / $CLI_CHANGE))")"
 echo "(API: one keep-alive TLS connection; a change is a GET for the ETag and a PATCH"
 echo " with If-Match.  CLI: a process per call, as scripts run it, each its own commit)"
+
+# Users: a fleet has one per phone.  Pages by offset and by keyset
+# (after= the last name, what the API's next link uses), then random
+# users read (GET, for the ETag) and changed (a new password with
+# If-Match), against the CLI doing the same.
+for off in 0 $((N / 2)) $((N - 100)); do
+	# The page at row off follows the name at off - 1.
+	name=
+	[ "$off" -gt 0 ] && name=$(sc --json user list --offset $((off - 1)) --limit 1 |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["name"])')
+	for how in offset after; do
+		if [ $how = offset ]; then q="offset=$off"; else q="after=$name"; fi
+		[ "$q" = after= ] && q=
+		urls=
+		for i in 1 2 3 4 5; do urls="$urls -o /dev/null $A/api/v1/users?limit=100${q:+&$q}"; done
+		t=$(c -w '%{time_total}\n' $urls |
+		    python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print("%.2f" % (sum(v) / len(v) * 1000))')
+		printf 'GET /api/v1/users?limit=100&%-16s %8s ms  (row %d)\n' "$q" "$t" "$off"
+	done
+done
+python3 -c "
+import random
+random.seed(11)
+for i in random.sample(range($N), $K): print('u%d' % i)" > "$W/upick"
+read -r UAPI_READ UAPI_CHANGE <<EOF2
+$(python3 - "$A" "$TOK" "$W/cert.pem" "$W/upick" <<'PYBENCH'
+import http.client, json, ssl, sys, time, urllib.parse
+a, tok, ca, pick = sys.argv[1:]
+u = urllib.parse.urlsplit(a)
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+c = http.client.HTTPSConnection(u.hostname, u.port, context=ctx)
+h = {"Authorization": "Bearer " + tok}
+users = [l.strip() for l in open(pick) if l.strip()]
+def get(n):
+	c.request("GET", "/api/v1/users/" + n, headers=h)
+	r = c.getresponse(); b = r.read()
+	assert r.status == 200 and json.loads(b)["name"] == n, r.status
+	return r.getheader("ETag")
+t0 = time.monotonic()
+for n in users:
+	get(n)
+t1 = time.monotonic()
+for n in users:
+	e = get(n)
+	c.request("POST", "/api/v1/users/" + n + "/password",
+	    body='{"password":"bench-%s"}' % n,
+	    headers=dict(h, **{"If-Match": e, "Content-Type": "application/json"}))
+	r = c.getresponse(); r.read()
+	assert r.status == 200, r.status
+t2 = time.monotonic()
+print("%.2f %.2f" % ((t1 - t0) * 1000 / len(users), (t2 - t1) * 1000 / len(users)))
+PYBENCH
+)
+EOF2
+[ -n "${UAPI_CHANGE:-}" ] || die "the API client failed on users"
+t0=$(now); while read -r n; do sc --json user show "$n" >/dev/null; done < "$W/upick"; t1=$(now)
+UCLI_READ=$(ms "$t0" "$t1" "$K")
+t0=$(now); while read -r n; do echo "cli-$n" | sc user passwd "$n" >/dev/null; done < "$W/upick"; t1=$(now)
+UCLI_CHANGE=$(ms "$t0" "$t1" "$K")
+printf 'user read     (%d random):  API %6s ms   CLI %6s ms   API/CLI %s\n' \
+    "$K" "$UAPI_READ" "$UCLI_READ" "$(python3 -c "print('%.2f' % ($UAPI_READ / $UCLI_READ))")"
+printf 'user passwd   (%d random):  API %6s ms   CLI %6s ms   API/CLI %s\n' \
+    "$K" "$UAPI_CHANGE" "$UCLI_CHANGE" "$(python3 -c "print('%.2f' % ($UAPI_CHANGE / $UCLI_CHANGE))")"
+printf 'sipcfgd peak RSS after all of it: %s\n' "$(awk '/^VmHWM/ { printf "%.0f MB", $2 / 1024 }' /proc/$DPID/status)"
