@@ -143,9 +143,9 @@ const struct cmd admin_cmds[] = {
 	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
 	{ "explain", NULL, 1, 1, "--max-age= --notify=", 0, cmd_explain,
 	    "explain DEV [--max-age S] [--notify subscribe|poll]" },
-	{ "drift", NULL, 0, 0, "--factor= --max-age= --notify= --limit=", 0,
-	    cmd_drift, "drift [--factor K] [--max-age S] [--notify "
-	    "subscribe|poll] [--limit N]" },
+	{ "drift", NULL, 0, 0, "--factor= --max-age= --notify= --limit= "
+	    "--after=", 0, cmd_drift, "drift [--factor K] [--max-age S] "
+	    "[--notify subscribe|poll] [--limit N] [--after ID]" },
 	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
 	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },
 	{ "dhcp", NULL, 0, MAXPOS, "--format= --hex", 0, cmd_dhcp,

@@ -189,13 +189,13 @@ drift_row(void *arg, const struct drift_row *r)
 	size_t			 i;
 
 	if (l->limit >= 0 && l->n >= l->limit)
-		return 0;
+		return 1;		/* enough: the scan ends */
 	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
 		if (r->why & why[i].bit)
 			snprintf(w + strlen(w), sizeof(w) - strlen(w), "%s%s",
 			    *w ? "," : "", why[i].name);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:i}", "device",
-	    r->d->sfua_id, "why", w, "etag",
+	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:i}", "id",
+	    (json_int_t)r->d->id, "device", r->d->sfua_id, "why", w, "etag",
 	    r->why & DRIFT_BROKEN ? "" : r->etag_now, "fetched_etag",
 	    r->etag_fetched, "last_fetch", r->last_fetch > 0 ?
 	    json_integer((json_int_t)r->last_fetch) : json_null(), "since",
@@ -206,7 +206,9 @@ drift_row(void *arg, const struct drift_row *r)
 	if (r->why & DRIFT_BROKEN)
 		json_object_set_new(o, "error", json_string(r->etag_now));
 	l->n++;
-	return json_array_append_new(l->rows, o);
+	if (json_array_append_new(l->rows, o) != 0)
+		return -1;
+	return l->limit >= 0 && l->n >= l->limit;
 }
 
 int
@@ -239,6 +241,12 @@ cmd_drift(struct store *st, struct args *a)
 	    util_strtonum(v, 0, LIST_MAX, &l.limit) != 0)
 		return err("--limit %s: expected a number of devices, 0 to "
 		    "%lld", v, LIST_MAX);
+	if ((v = opt(a, "--after")) != NULL) {
+		if (util_strtonum(v, 1, LIST_MAX, &n) != 0)
+			return err("--after %s: expected a device id (the "
+			    "\"id\" of the last row of the page before)", v);
+		o.after = (int64_t)n;
+	}
 	if (load_seal_key(rkey, &have) != 0)
 		return -1;
 	o.seal_key = have ? rkey : NULL;

@@ -41,7 +41,10 @@ subscribed(struct store *st, int64_t id, time_t now)
 	return n;
 }
 
-/* One device: its row for fn when it drifts (why 0 when it does not). */
+/*
+ * One device: its row for fn when it drifts (why 0 when it does not).
+ * 0, > 0 when fn has enough, -1 with the reason in err.
+ */
 static int
 one(struct store *st, struct resource *res, const struct drift_opts *o,
     const struct store_device *d, drift_fn fn, void *arg, char *err,
@@ -111,8 +114,9 @@ one(struct store *st, struct resource *res, const struct drift_opts *o,
 			}
 		}
 	}
-	if (row.why != 0 && fn(arg, &row) != 0) {
-		snprintf(err, errlen, "stopped");
+	if (row.why != 0 && (ret = fn(arg, &row)) != 0) {
+		if (ret < 0)
+			snprintf(err, errlen, "stopped");
 		goto done;
 	}
 	ret = 0;
@@ -128,9 +132,9 @@ drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
 	struct resource_opts	 ro;
 	struct resource		*res;
 	struct store_device	 d;
-	int64_t			 ids[DRIFT_BATCH], after = 0, max_id;
+	int64_t			 ids[DRIFT_BATCH], after = o->after, max_id;
 	size_t			 n, i;
-	int			 ret = -1;
+	int			 ret = -1, rc;
 
 	memset(&ro, 0, sizeof(ro));
 	ro.max_age = o->max_age;
@@ -158,8 +162,13 @@ drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
 		for (i = 0; i < n; i++) {
 			if (store_device_by_id(st, ids[i], &d) != STORE_OK)
 				continue;	/* removed meanwhile */
-			if (one(st, res, o, &d, fn, arg, err, errlen) != 0)
+			if ((rc = one(st, res, o, &d, fn, arg, err,
+			    errlen)) < 0)
 				goto done;
+			if (rc > 0) {
+				ret = 0;	/* enough */
+				goto done;
+			}
 		}
 		after = ids[n - 1];
 	}

@@ -37,6 +37,7 @@ struct drift_opts {
 	/* The mode of devices and profiles that name none (the daemons'). */
 	enum notify_mode notify_default;
 	const unsigned char *seal_key;	/* encrypted answers' ETags; NULL */
+	int64_t		 after;		/* only devices whose id is greater */
 };
 
 struct drift_row {
@@ -50,10 +51,14 @@ struct drift_row {
 };
 
 /* fn gets each drifting device; non-zero stops the scan (returns -1). */
+/* 0: go on; > 0: that is enough (the scan ends there); < 0: an error. */
 typedef int	(*drift_fn)(void *arg, const struct drift_row *);
 /*
- * Scan every active device of st (which the scan borrows: a resource of
- * its own renders on it).  0, or -1 with the reason in err.
+ * Scan the active devices of st in id order (which the scan borrows: a
+ * resource of its own renders on it), each rendered as its next fetch
+ * would be, until fn has enough: a page of drifting devices costs the
+ * devices read to fill it, not the store.  0, or -1 with the reason in
+ * err.
  */
 int		 drift_scan(struct store *st, const struct drift_opts *,
 		    drift_fn fn, void *arg, char *err, size_t errlen);

@@ -192,6 +192,11 @@ aw POST /api/v1/notify -d '{"all":true}'
 is "notify all" "$CODE" 200
 ar GET /api/v1/drift
 is "drift: a page" "$(j "sorted(b.keys())")" "['items', 'limit', 'next', 'offset']"
+ar GET "/api/v1/drift?limit=1"
+is "drift: a page of one, the next after its id (keyset)" "$(j "b['next']")" "/api/v1/drift?after=$(j "b['items'][0]['id']")&limit=1"
+I1=$(j "b['items'][0]['id']")
+ar GET "$(j "b['next']")"
+is "... which goes on after it" "$(j "b['items'][0]['id'] > $I1")" True
 ar GET "/api/v1/subscriptions?device=$DEV"
 is "subscriptions of a device" "$CODE" 200
 

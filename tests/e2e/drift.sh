@@ -24,6 +24,7 @@ fails "--factor not a number" "--factor x: expected" sc drift --factor x
 fails "--notify bogus refused" "--notify bogus: expected subscribe or poll" sc drift --notify bogus
 fails "--max-age out of range" "--max-age 99999999999: expected" sc drift --max-age 99999999999
 fails "--limit not a number" "--limit many: expected" sc drift --limit many
+fails "--after 0 refused" "--after 0: expected a device id" sc drift --after 0
 fails "unknown option" "unknown option" sc drift --bogus
 
 # ids: the devices drift lists (its first column), sorted, one line.
@@ -33,6 +34,12 @@ whyof() { sc --json drift "$@" | tr -d '\n ' | sed 's/},{/}\n{/g' | grep "\"devi
 is "before any fetch: all three never fetched" "$(ids --notify poll)" "$DEV $B $C"
 DEV_X=$C; is "... their reason: never" "$(whyof --notify poll)" never
 is "... since their creation" "$(sc --json drift --notify poll | tr -d '\n ' | sed 's/},{/}\n{/g' | grep -c '"since":[0-9]')" 3
+# Keyset: the last row's id gives the rest, the scan starting there.
+first=$(sc --json drift --notify poll --limit 1 | sed -n 's/.*"id": \([0-9]*\).*/\1/p')
+is "--limit 1 names its row's id" "$(printf '%s' "$first" | grep -c '^[0-9][0-9]*$')" 1
+is "--after that id: the other two, in id order" \
+    "$(sc --json drift --notify poll --after "$first" | sed -n 's/.*"id": \([0-9]*\).*/\1/p' | paste -sd' ' -)" \
+    "$(sql "SELECT id FROM devices WHERE id > $first ORDER BY id" | paste -sd' ' -)"
 
 start_daemon
 QB="sfua-id=$B&sfua-user=bob&sfua-vendor=examplecorp.com&sfua-model=HypoComm"
