@@ -140,7 +140,8 @@ const struct cmd admin_cmds[] = {
 	    "path add PATTERN [--vendor DOMAIN] [--template NAME] [--plain]" },
 	{ "path", "list", 0, 0, "", 0, cmd_path_list, "path list" },
 	{ "path", "rm", 1, 1, "", 1, cmd_path_rm, "path rm PATTERN" },
-	{ "subs", NULL, 0, 1, "", 0, cmd_subs, "subs [DEV]" },
+	{ "subs", NULL, 0, 1, "--limit= --offset= --after=", 0, cmd_subs,
+	    "subs [DEV] [--limit N] [--offset N | --after ID]" },
 	{ "explain", NULL, 1, 1, "--max-age= --notify=", 0, cmd_explain,
 	    "explain DEV [--max-age S] [--notify subscribe|poll]" },
 	{ "drift", NULL, 0, 0, "--factor= --max-age= --notify= --limit= "

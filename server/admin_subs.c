@@ -43,6 +43,10 @@
 #include "util.h"
 #include "admin_int.h"
 
+/*
+ * subs [DEV] [--limit N] [--offset N | --after ID]: live subscriptions,
+ * a device's or all (a million on a fleet: the store reads a page).
+ */
 int
 cmd_subs(struct store *st, struct args *a)
 {
@@ -50,14 +54,42 @@ cmd_subs(struct store *st, struct args *a)
 	    "source", "expires", "last_notify", "last_etag", NULL };
 	static const char *const times[] = { "created", "expires",
 	    "last_notify", NULL };
+	struct store_subs_filter f;
 	struct store_device	 d;
 	json_t			*rows;
+	const char		*v, *slash;
+	char			 inst[STORE_NAME_MAX];
+	long long		 n;
 	enum store_rc		 rc;
 
+	memset(&f, 0, sizeof(f));
+	f.limit = -1;
+	if ((v = opt(a, "--limit")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
+		return err("--limit %s: expected a number of subscriptions, 0 "
+		    "to %lld", v, LIST_MAX);
+	if ((v = opt(a, "--offset")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &f.offset) != 0)
+		return err("--offset %s: expected a number of subscriptions "
+		    "to skip, 0 to %lld", v, LIST_MAX);
+	if ((v = opt(a, "--after")) != NULL) {
+		/* A row's id: instance/local-id. */
+		if ((slash = strrchr(v, '/')) == NULL || slash == v ||
+		    (size_t)(slash - v) >= sizeof(inst) ||
+		    util_strtonum(slash + 1, 0, INT64_MAX, &n) != 0)
+			return err("--after %s: expected a subscription's id, "
+			    "INSTANCE/N (the \"id\" of the last row of the "
+			    "page before)", v);
+		snprintf(inst, sizeof(inst), "%.*s", (int)(slash - v), v);
+		f.after_instance = inst;
+		f.after_local = (int64_t)n;
+	}
 	d.id = -1;
 	if (a->npos == 1 && find_device(st, a->pos[0], &d) != 0)
 		return -1;
-	if ((rc = store_subs_list(st, d.id, time(NULL), &rows)) != STORE_OK)
+	f.device_id = d.id;
+	f.now = time(NULL);
+	if ((rc = store_subs_list(st, &f, &rows)) != STORE_OK)
 		return store_fail(st, rc, "subs");
 	if (a->json)
 		print_json(rows);

@@ -31,10 +31,15 @@ jtime(const json_t *o, const char *k)
 static int
 subscribed(struct store *st, int64_t id, time_t now)
 {
-	json_t	*subs;
-	int	 n;
+	struct store_subs_filter	 f;
+	json_t				*subs;
+	int				 n;
 
-	if (store_subs_list(st, id, now, &subs) != STORE_OK)
+	memset(&f, 0, sizeof(f));
+	f.device_id = id;
+	f.now = now;
+	f.limit = 1;
+	if (store_subs_list(st, &f, &subs) != STORE_OK)
 		return -1;
 	n = json_array_size(subs) > 0;
 	json_decref(subs);

@@ -470,11 +470,12 @@ store_subs_clear(struct store *st, const char *instance)
 }
 
 enum store_rc
-store_subs_list(struct store *st, int64_t device_id, time_t now, json_t **d)
+store_subs_list(struct store *st, const struct store_subs_filter *f,
+    json_t **d)
 {
 	if (OPS(st)->subs_list == NULL)
 		return unsupported(st, __func__, STORE_ERROR);
-	return OPS(st)->subs_list(st, device_id, now, d);
+	return OPS(st)->subs_list(st, f, d);
 }
 
 enum store_rc

@@ -332,9 +332,24 @@ int		 store_subs_write(struct store *, const char *instance,
 		    const struct store_sub *, size_t n);
 /* Forget every row of instance (start-up and clean shutdown). */
 int		 store_subs_clear(struct store *, const char *instance);
-/* Live subscriptions (device_id < 0: all) as a JSON array. */
-enum store_rc	 store_subs_list(struct store *, int64_t device_id, time_t now,
-		    json_t **);
+/*
+ * Which live subscriptions (expiring after now) store_subs_list() gives
+ * as a JSON array.  device_id >= 0: that device's.  Else all of them, in
+ * the order of their key (instance, local id), which a row gives as its
+ * "id", "instance/local-id": after_instance (NULL: from the first) and
+ * after_local take those after a key (keyset pagination, one index seek
+ * at any depth).  limit < 0: no limit.
+ */
+struct store_subs_filter {
+	int64_t		 device_id;
+	time_t		 now;
+	const char	*after_instance;
+	int64_t		 after_local;
+	long long	 limit;
+	long long	 offset;
+};
+enum store_rc	 store_subs_list(struct store *,
+		    const struct store_subs_filter *, json_t **);
 enum store_rc	 store_profile_set_notify(struct store *, const char *name,
 		    const char *mode);
 

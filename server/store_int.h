@@ -67,8 +67,8 @@ struct store_ops {
 	int (*subs_write)(struct store *st, const char *instance,
 	    const struct store_sub *subs, size_t n);
 	int (*subs_clear)(struct store *st, const char *instance);
-	enum store_rc (*subs_list)(struct store *st, int64_t device_id,
-	    time_t now, json_t **out);
+	enum store_rc (*subs_list)(struct store *st,
+	    const struct store_subs_filter *f, json_t **out);
 	enum store_rc (*profile_set_notify)(struct store *st,
 	    const char *name, const char *mode);
 	enum store_rc (*checksync_devices)(struct store *st, int64_t *ids,

@@ -48,6 +48,7 @@ enum pq {
 	PQ_SUB_DELETE,
 	PQ_SUB_CLEAR,
 	PQ_SUB_LIST,
+	PQ_SUB_LIST_AFTER,
 	PQ_SUB_LIST_DEV,
 	PQ_CS_DEVICES,
 	PQ_CS_TARGET,
@@ -253,8 +254,8 @@ enum store_rc	 store_pg_notify_request(struct store *s,
 int		 store_pg_subs_write(struct store *s, const char *instance,
 		    const struct store_sub *r, size_t n);
 int		 store_pg_subs_clear(struct store *s, const char *instance);
-enum store_rc	 store_pg_subs_list(struct store *s, int64_t device_id,
-		    time_t now, json_t **out);
+enum store_rc	 store_pg_subs_list(struct store *s,
+		    const struct store_subs_filter *f, json_t **out);
 enum store_rc	 store_pg_checksync_devices(struct store *s, int64_t *ids,
 		    size_t max, size_t *n);
 enum store_rc	 store_pg_checksync_target(struct store *s, int64_t id,

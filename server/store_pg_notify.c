@@ -393,13 +393,20 @@ store_pg_subs_clear(struct store *s, const char *instance)
 }
 
 enum store_rc
-store_pg_subs_list(struct store *s, int64_t device_id, time_t now,
+store_pg_subs_list(struct store *s, const struct store_subs_filter *f,
     json_t **out)
 {
-	if (device_id < 0)
-		return store_pg_rows(s, out, PQ_SUB_LIST, "i", (int64_t)now);
-	return store_pg_rows(s, out, PQ_SUB_LIST_DEV, "ii", (int64_t)now,
-	    device_id);
+	int64_t	 now = (int64_t)f->now;
+	int64_t	 lim = f->limit >= 0 ? f->limit : -1;
+	int64_t	 off = f->offset > 0 ? f->offset : 0;
+
+	if (f->device_id >= 0)
+		return store_pg_rows(s, out, PQ_SUB_LIST_DEV, "iIii", now, lim,
+		    off, f->device_id);
+	if (f->after_instance != NULL)
+		return store_pg_rows(s, out, PQ_SUB_LIST_AFTER, "iIisi", now,
+		    lim, off, f->after_instance, f->after_local);
+	return store_pg_rows(s, out, PQ_SUB_LIST, "iIi", now, lim, off);
 }
 
 static enum store_rc

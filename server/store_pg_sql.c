@@ -27,6 +27,15 @@
 	"LEFT JOIN device_seen s ON s.device_id = d.id " \
 	"LEFT JOIN monitors m ON m.device_id = d.id AND m.resource = 'config' "
 
+/*
+ * A live subscription's row (subs); its id, "instance/local id", is its
+ * key and a page's keyset.
+ */
+#define PG_SUB_ROW "SELECT s.instance || '/' || s.local_id::text AS id, " \
+	"d.sfua_id AS device, s.uri, s.transport, s.source, s.contact, " \
+	"s.instance, s.created, s.expires, s.last_notify, s.last_etag, " \
+	"s.notifies FROM subscriptions s JOIN devices d ON d.id = s.device_id"
+
 /* A user's row (user list, user show), a where clause to follow. */
 #define PG_USER_ROW "SELECT u.id, u.name, u.realm, u.updated, " \
 	"(SELECT count(*) FROM devices d WHERE d.user_id = u.id) " \
@@ -156,18 +165,17 @@ static const char *const sqls[PQ__COUNT] = {
 	[PQ_SUB_DELETE] = "DELETE FROM subscriptions WHERE instance = $1 "
 	    "AND local_id = $2",
 	[PQ_SUB_CLEAR] = "DELETE FROM subscriptions WHERE instance = $1",
-	[PQ_SUB_LIST] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
-	    "s.source, s.contact, s.instance, s.created, s.expires, "
-	    "s.last_notify, s.last_etag, s.notifies "
-	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
-	    "WHERE s.expires > $1 "
-	    "ORDER BY d.sfua_id, s.instance, s.local_id",
-	[PQ_SUB_LIST_DEV] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
-	    "s.source, s.contact, s.instance, s.created, s.expires, "
-	    "s.last_notify, s.last_etag, s.notifies "
-	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
-	    "WHERE s.device_id = $2 AND s.expires > $1 "
-	    "ORDER BY s.instance, s.local_id",
+	/* LIMIT NULL: all. */
+	[PQ_SUB_LIST] = PG_SUB_ROW " WHERE s.expires > $1 "
+	    "ORDER BY s.instance, s.local_id LIMIT $2::bigint "
+	    "OFFSET $3::bigint",
+	[PQ_SUB_LIST_AFTER] = PG_SUB_ROW " WHERE s.expires > $1 AND "
+	    "(s.instance, s.local_id) > ($4::text, $5::bigint) "
+	    "ORDER BY s.instance, s.local_id LIMIT $2::bigint "
+	    "OFFSET $3::bigint",
+	[PQ_SUB_LIST_DEV] = PG_SUB_ROW " WHERE s.device_id = $4 AND "
+	    "s.expires > $1 ORDER BY s.instance, s.local_id "
+	    "LIMIT $2::bigint OFFSET $3::bigint",
 	[PQ_CS_DEVICES] = "SELECT d.id FROM devices d "
 	    "LEFT JOIN profiles p ON p.id = d.profile_id "
 	    "LEFT JOIN checksync_events e ON e.vendor = d.vendor "

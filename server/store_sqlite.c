@@ -83,6 +83,7 @@ enum q {
 	Q_SUB_DELETE,
 	Q_SUB_CLEAR,
 	Q_SUB_LIST,
+	Q_SUB_LIST_AFTER,
 	Q_SUB_LIST_DEV,
 	Q_PROFILE_NOTIFY,
 	Q_CS_DEVICES,
@@ -156,6 +157,16 @@ enum q {
 	"FROM devices d LEFT JOIN users u ON u.id = d.user_id " \
 	"LEFT JOIN profiles p ON p.id = d.profile_id " \
 	"LEFT JOIN device_seen s ON s.device_id = d.id"
+
+/*
+ * A live subscription's row (subs); its id, "instance/local id", is its
+ * key and a page's keyset.
+ */
+#define SUB_ROW \
+	"SELECT s.instance || '/' || s.local_id AS id, d.sfua_id AS device, " \
+	"s.uri, s.transport, s.source, s.contact, s.instance, s.created, " \
+	"s.expires, s.last_notify, s.last_etag, s.notifies " \
+	"FROM subscriptions s JOIN devices d ON d.id = s.device_id"
 
 /* A user's row (user list, user show), a where clause to follow. */
 #define USER_ROW \
@@ -386,18 +397,14 @@ static const char *const sqls[Q__COUNT] = {
 	    "AND local_id = ?2",
 	[Q_SUB_CLEAR] = "DELETE FROM subscriptions WHERE instance = ?1",
 	/* Every device's, and one device's (by its index). */
-	[Q_SUB_LIST] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
-	    "s.source, s.contact, s.instance, s.created, s.expires, "
-	    "s.last_notify, s.last_etag, s.notifies "
-	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
-	    "WHERE s.expires > ?1 "
-	    "ORDER BY d.sfua_id, s.instance, s.local_id",
-	[Q_SUB_LIST_DEV] = "SELECT d.sfua_id AS device, s.uri, s.transport, "
-	    "s.source, s.contact, s.instance, s.created, s.expires, "
-	    "s.last_notify, s.last_etag, s.notifies "
-	    "FROM subscriptions s JOIN devices d ON d.id = s.device_id "
-	    "WHERE s.device_id = ?2 AND s.expires > ?1 "
-	    "ORDER BY s.instance, s.local_id",
+	[Q_SUB_LIST] = SUB_ROW " WHERE s.expires > ?1 "
+	    "ORDER BY s.instance, s.local_id LIMIT ?2 OFFSET ?3",
+	[Q_SUB_LIST_AFTER] = SUB_ROW " WHERE s.expires > ?1 AND "
+	    "(s.instance, s.local_id) > (?4, ?5) "
+	    "ORDER BY s.instance, s.local_id LIMIT ?2 OFFSET ?3",
+	[Q_SUB_LIST_DEV] = SUB_ROW " WHERE s.device_id = ?4 AND "
+	    "s.expires > ?1 ORDER BY s.instance, s.local_id "
+	    "LIMIT ?2 OFFSET ?3",
 	[Q_PROFILE_NOTIFY] = "UPDATE profiles SET notify_mode = ?2 "
 	    "WHERE name = ?1",
 	[Q_CS_DEVICES] = "SELECT d.id FROM devices d "
@@ -492,7 +499,7 @@ static const char *const qnames[Q__COUNT] = {
 	QN(Q_CHANGES_HEAD),
 	QN(Q_CHANGES_SINCE), QN(Q_CHANGES_PRUNE), QN(Q_NOTIFY_REQ),
 	QN(Q_SUB_UPSERT), QN(Q_SUB_DELETE), QN(Q_SUB_CLEAR), QN(Q_SUB_LIST),
-	QN(Q_SUB_LIST_DEV),
+	QN(Q_SUB_LIST_AFTER), QN(Q_SUB_LIST_DEV),
 	QN(Q_PROFILE_NOTIFY), QN(Q_CS_DEVICES), QN(Q_CS_TARGET),
 	QN(Q_CS_REQUEST), QN(Q_CS_LIST), QN(Q_CS_SET), QN(Q_PROFILE_CS),
 	QN(Q_AUDIT_BEGIN), QN(Q_AUDIT_END), QN(Q_AUDIT_LIST), QN(Q_HISTORY),
@@ -1667,13 +1674,22 @@ store_sqlite_subs_clear(struct store *s, const char *instance)
 }
 
 static enum store_rc
-store_sqlite_subs_list(struct store *s, int64_t device_id, time_t now, json_t **out)
+store_sqlite_subs_list(struct store *s, const struct store_subs_filter *f,
+    json_t **out)
 {
-	if (device_id < 0)
-		return rows_json(s, Q_SUB_LIST, bind(s, Q_SUB_LIST, "i",
-		    (int64_t)now), out);
-	return rows_json(s, Q_SUB_LIST_DEV, bind(s, Q_SUB_LIST_DEV, "ii",
-	    (int64_t)now, device_id), out);
+	int64_t	 now = (int64_t)f->now;
+	int64_t	 lim = f->limit >= 0 ? f->limit : -1;
+	int64_t	 off = f->offset > 0 ? f->offset : 0;
+
+	if (f->device_id >= 0)
+		return rows_json(s, Q_SUB_LIST_DEV, bind(s, Q_SUB_LIST_DEV,
+		    "iiii", now, lim, off, f->device_id), out);
+	if (f->after_instance != NULL)
+		return rows_json(s, Q_SUB_LIST_AFTER, bind(s,
+		    Q_SUB_LIST_AFTER, "iiisi", now, lim, off,
+		    f->after_instance, f->after_local), out);
+	return rows_json(s, Q_SUB_LIST, bind(s, Q_SUB_LIST, "iii", now, lim,
+	    off), out);
 }
 
 static enum store_rc

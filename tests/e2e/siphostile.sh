@@ -155,6 +155,17 @@ is "the fifth: the oldest is told terminated;reason=rejected" \
 	"$(fld state "$(nth x NOTIFY 2)")" "terminated;reason=rejected"
 is "the fifth got its 200 and NOTIFY" "$(fld state "$(nth x5 NOTIFY 1)" | cut -d';' -f1)" active
 ok "still four subscriptions" "$(wait_subs 4; echo $?)"
+# Paging the subscriptions (a fleet holds a million): by key, a row's id.
+fails "subs --limit x" "--limit x: expected a number of subscriptions" sc subs --limit x
+fails "subs --after without a local id" "--after nope: expected a subscription's id" sc subs --after nope
+fails "subs --after INSTANCE/-1" "expected a subscription's id" sc subs --after a/-1
+subids() { sc --json subs "$@" | sed -n 's/.*"id": "\(.*\)".*/\1/p' | paste -sd' ' -; }
+ALLIDS=$(subids)
+is "subs: four ids, instance/local-id" "$(printf '%s\n' $ALLIDS | grep -c '^.*/[0-9][0-9]*$')" 4
+PG1=$(subids --limit 2)
+is "subs --limit 2 --after the last id of that page: the other two" \
+	"$PG1 $(subids --limit 2 --after "${PG1##* }")" "$ALLIDS"
+is "subs --offset 2: the same two" "$(subids --offset 2)" "$(subids --after "${PG1##* }")"
 is "the others were left alone" "$(count x2 NOTIFY)$(count x3 NOTIFY)$(count x4 NOTIFY)" 111
 contains "the replacement is logged" "$(cat "$W/daemon.err")" "replaced by a newer one"
 for p in $SUBPIDS; do ours "$p" && kill -USR1 "$p" 2>/dev/null; done

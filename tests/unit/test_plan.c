@@ -33,7 +33,8 @@ static const struct {
 	const char	*table;
 	const char	*why;
 } allowed[] = {
-	{ "Q_USER_LIST", "users", "`user list` lists every user" },
+	{ "Q_USER_LIST", "users", "`user list` walks the users in name "
+	    "order, LIMIT bounded (--after seeks: Q_USER_LIST_AFTER)" },
 	{ "Q_VAR_LIST", "vars", "`var list` without a layer lists them all" },
 	{ "Q_CS_DEVICES", "devices", "the notifier's set of check-sync "
 	    "devices mixes device, profile and vendor settings; read again "
@@ -42,8 +43,9 @@ static const struct {
 	    "LIMIT bounded" },
 	{ "Q_USER_REREALM", "users", "`domain set realm` rewrites every "
 	    "user of the old realm" },
-	{ "Q_SUB_LIST", "subscriptions", "`subs` without a device lists "
-	    "every live subscription" },
+	{ "Q_SUB_LIST", "subscriptions", "`subs` without a device walks "
+	    "the live subscriptions in key order, LIMIT bounded (--after "
+	    "seeks: Q_SUB_LIST_AFTER)" },
 	{ "Q_DEV_DUPS", "devices", "`device duplicates` checks every device "
 	    "(each by an index)" },
 	{ "Q_DEV_LIST", "devices", "`device list` lists every device" },
