@@ -228,6 +228,7 @@ sub_per_source 10000000
 sub_max 10000000
 notify_rate $NOTIFY_RATE
 sip_listen $LISTEN
+admin_listen 127.0.0.1:0
 ${CONF_EXTRA:-}
 EOF
 	: >"$D.out"
@@ -282,6 +283,40 @@ case $LINK in *"sip:$TOKEN@127.0.0.1:$SPORT"*) ;; *)
 esac
 echo
 
+# The admin API (sipcfgd(8) ADMIN API), for the subscription pages.
+ADMIN=$(sed -n 's|^sipcfgd: admin ||p' "$W/sipcfgd.out" | head -1)
+APITOK=$(sc token add bench --scope read 2>>"$W/store.log") ||
+    die "token add: $(tail -1 "$W/store.log")"
+# hook-api.sh: a page of 100 subscriptions at the first row, the middle
+# and the end of the N held, by offset and by keyset (after= the id of
+# the row before), through the API; and the first page with the CLI.
+cat >"$W/hook-api.sh" <<'EOF'
+W=$1 ADMIN=$2 TOK=$3 N=$4 SIPCFG=$5 STORE=$6
+ms() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b - a) * 1000 }'; }
+get() {	# get QUERY: ms for GET /api/v1/subscriptions?QUERY (200 or "ERR")
+	c=$(curl -sS --cacert "$W/cert.pem" -H "Authorization: Bearer $TOK" \
+	    -o "$W/page.json" -w '%{http_code} %{time_total}' \
+	    "$ADMIN/api/v1/subscriptions?$1")
+	case $c in 200\ *) awk -v t="${c#* }" 'BEGIN { printf "%.1f", t * 1000 }' ;;
+	*) echo "ERR(${c%% *})" ;; esac
+}
+idat() {	# idat ROW: the id of the subscription at row ROW (from 0)
+	"$SIPCFG" -d "$STORE" --json subs --offset "$1" --limit 1 |
+	    sed -n 's/.*"id": "\(.*\)".*/\1/p' | sed 's|/|%2F|g'
+}
+out="first $(get limit=100) ms"
+for row in $((N / 2)) $((N - 100)); do
+	[ "$row" -gt 0 ] || continue
+	id=$(idat $((row - 1)))
+	out="$out; row $row: offset $(get "limit=100&offset=$row") ms, after $(get "limit=100&after=$id") ms"
+done
+echo "R api_subs_pages $out"
+s=$(date +%s.%N)
+"$SIPCFG" -d "$STORE" --json subs --limit 100 >/dev/null 2>&1
+echo "R cli_subs_page $(ms "$s" "$(date +%s.%N)") ms"
+echo "R rss_after_api $(awk '/^VmRSS/ { print $2 }' /proc/$7/status) kB"
+EOF
+
 # --------------------------------------------------------- 4. subswarm
 # While all N are held: what `sipcfg subs` lists (and how long it takes).
 cat >"$W/hook-held.sh" <<EOF
@@ -294,6 +329,7 @@ if "$SIPCFG" -d "$STORE" --json subs >"$W/subs.json" 2>"$W/subs.err"; then
 else
 	echo "R subs_listed failed: \$(head -1 "$W/subs.err")"
 fi
+[ -n "$ADMIN" ] && sh "$W/hook-api.sh" "$W" "$ADMIN" "$APITOK" "$N" "$SIPCFG" "$STORE" "$DPID"
 EOF
 # After the measurements: the ETag of the last NOTIFY against a GET now.
 cat >"$W/hook-end.sh" <<EOF
@@ -409,6 +445,10 @@ EN=$(r etag_notify)
 if [ -n "$EG" ] && [ "$EG" = "$EN" ]; then ec="same"; else ec="DIFFERENT"; fi
 row "last NOTIFY ETag vs GET (sample device)" "$ec ($EN / $EG)"
 row "sipcfg subs while holding" "$(r subs_listed)"
+row "sipcfg subs --limit 100 while holding" "$(r cli_subs_page)"
+echo "API GET /api/v1/subscriptions?limit=100 while holding $N:"
+echo "  $(r api_subs_pages)"
+row "sipcfgd VmRSS after those API pages" "$(r rss_after_api)"
 row "sipcfgd RSS holding, by kind" "$(r rss_split)"
 echo
 echo "sipcfgd CPU per phase (from /proc/PID/task/*/stat):"
