@@ -326,12 +326,10 @@
 	function loading() { return h('p', { class: 'muted' }, 'Loading…'); }
 
 	/* The drift rows by device, for the devices list and a device page. */
-	async function driftByDevice() {
-		const m = new Map();
-		for (const r of items((await api('GET', API + '/drift' +
-		    q({ limit: ALL }))).data))
-			m.set(r.device, r);
-		return m;
+	/* One device's drift row (the API checks that device alone), or null. */
+	async function driftOf(sfua) {
+		return items((await api('GET', API + '/drift' +
+		    q({ device: sfua }))).data)[0] || null;
 	}
 
 	/* state: drift lists active devices only; the others are not "current". */
@@ -393,20 +391,15 @@
 		const holder = h('div', { id: 'devices' }, loading());
 		setView(h('h1', {}, 'Devices'), form, holder);
 
-		const [list, drift, subs] = await Promise.all([
-			api('GET', API + '/devices' + q({ limit: PAGE,
-			    offset: offset, state: state, user: user })),
-			driftByDevice(),
-			api('GET', API + '/subscriptions' + q({ limit: ALL }))
-		]);
+		/*
+		 * status: each row carries its drift and live subscriptions,
+		 * checked for the page's devices alone, whatever the fleet.
+		 */
+		const list = await api('GET', API + '/devices' + q({
+		    limit: PAGE, offset: offset, state: state, user: user,
+		    status: 'true' }));
 		if (g !== generation)
 			return;
-		const bydev = new Map();
-		for (const s of items(subs.data)) {
-			if (!bydev.has(s.device))
-				bydev.set(s.device, []);
-			bydev.get(s.device).push(s);
-		}
 		const rows = items(list.data);
 		const now = Date.now() / 1000;
 		const cols = ['Device', 'State', 'Last seen', 'Model / firmware',
@@ -433,9 +426,9 @@
 				    h('span', { class: 'muted' },
 					r.model ? r.model + ' (configured)' : '–');
 			case 'Drift':
-				return driftCell(drift.get(r.sfua_id), r.state);
+				return driftCell(r.drift, r.state);
 			case 'Subscription':
-				return subsCell(bydev.get(r.sfua_id), now);
+				return subsCell(r.subscriptions, now);
 			}
 			return null;
 		});
@@ -607,7 +600,7 @@
 				c.body)];
 		    }),
 		    fill(drift, async () => {
-			const r = (await driftByDevice()).get(sfua);
+			const r = await driftOf(sfua);
 			if (!r)
 				return h('p', { class: 'ok', id: 'drift-state' },
 				    'On its current configuration.');
@@ -684,25 +677,61 @@
 
 	/* ------------------------------------------------------------ lists */
 
-	async function viewSubscriptions() {
+	/*
+	 * A long list (a fleet's subscriptions or drift): its first page, and
+	 * a "More" button that follows the API's next link (keyset: one
+	 * index seek however deep) and shows the rows so far.
+	 */
+	async function pagedList(title, intro, first, render) {
 		const g = generation;
-		setView(h('h1', {}, 'Subscriptions'), loading());
-		const l = items((await api('GET', API + '/subscriptions' +
-		    q({ limit: ALL }))).data);
-		if (g === generation)
-			setView(h('h1', {}, 'Subscriptions'), h('p',
-			    { class: 'muted' }, 'The SUBSCRIBE dialogs the ' +
-			    'daemons hold now (RFC 6011 §2.5.1).'),
-			    subsTable(l, true));
+		setView(h('h1', {}, title), loading());
+		let page = (await api('GET', first)).data;
+		if (g !== generation)
+			return;
+		const rows = items(page);
+		const holder = h('div', {});
+		const count = h('span', { class: 'muted', id: 'list-count' });
+		const more = h('button', { type: 'button', id: 'more',
+		    onclick: async () => {
+			more.disabled = true;
+			try {
+				page = (await api('GET', page.next)).data;
+			} catch (e) {
+				more.disabled = false;
+				return fail(e);
+			}
+			if (g !== generation)
+				return;
+			rows.push(...items(page));
+			draw();
+		} }, 'More →');
+		const draw = () => {
+			holder.replaceChildren(render(rows));
+			count.textContent = rows.length + (page.next ?
+			    ' shown, more to come' : ' in all');
+			more.disabled = !page.next;
+			more.hidden = !page.next;
+		};
+		draw();
+		setView(h('h1', {}, title), h('p', { class: 'muted' }, intro),
+		    holder, h('div', { class: 'pager' }, count, more));
+	}
+
+	async function viewSubscriptions() {
+		await pagedList('Subscriptions', 'The SUBSCRIBE dialogs the ' +
+		    'daemons hold now (RFC 6011 §2.5.1).', API +
+		    '/subscriptions' + q({ limit: ALL }),
+		    (l) => subsTable(l, true));
 	}
 
 	async function viewDrift() {
-		const g = generation;
-		setView(h('h1', {}, 'Drift'), loading());
-		const l = items((await api('GET', API + '/drift' +
-		    q({ limit: ALL }))).data);
-		if (g !== generation)
-			return;
+		await pagedList('Drift', 'Devices not on their current ' +
+		    'configuration, not seen for too long, or whose ' +
+		    'subscription lapsed.', API + '/drift' + q({ limit: ALL }),
+		    driftTable);
+	}
+
+	function driftTable(l) {
 		const t = table(['Device', 'Why', 'Since', 'Last fetch',
 		    'Current ETag', 'Fetched ETag'], l, (r, c) => {
 			switch (c) {
@@ -716,9 +745,7 @@
 			return null;
 		});
 		t.id = 'drift-table';
-		setView(h('h1', {}, 'Drift'), h('p', { class: 'muted' },
-		    'Devices not on their current configuration, not seen ' +
-		    'for too long, or whose subscription lapsed.'), t);
+		return t;
 	}
 
 	async function viewAudit(params) {

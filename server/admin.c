@@ -56,10 +56,11 @@ const struct cmd admin_cmds[] = {
 	    "[--state active|pending|disabled] [--notify subscribe|poll] "
 	    "[--checksync on|off] [--client-cert optional|required|ignore]" },
 	{ "device", "list", 0, 0, "--state= --vendor= --model= --user= "
-	    "--not-seen-since= --limit= --offset= --after=", 0,
+	    "--not-seen-since= --limit= --offset= --after= --status", 0,
 	    cmd_device_list, "device list [--state active|pending|disabled] "
 	    "[--vendor DOMAIN] [--model TOKEN] [--user NAME] "
-	    "[--not-seen-since DURATION] [--limit N] [--offset N | --after ID]" },
+	    "[--not-seen-since DURATION] [--limit N] [--offset N | --after ID] "
+	    "[--status]" },
 	{ "device", "show", 1, 1, "", 0, cmd_device_show, "device show DEV" },
 	{ "device", "set", 1, 1, "--vendor= --model= --label= --user= "
 	    "--no-user --profile= --max-age= --state= --mac= --notify= "
@@ -144,8 +145,8 @@ const struct cmd admin_cmds[] = {
 	    "subs [DEV] [--limit N] [--offset N | --after ID]" },
 	{ "explain", NULL, 1, 1, "--max-age= --notify=", 0, cmd_explain,
 	    "explain DEV [--max-age S] [--notify subscribe|poll]" },
-	{ "drift", NULL, 0, 0, "--factor= --max-age= --notify= --limit= "
-	    "--after=", 0, cmd_drift, "drift [--factor K] [--max-age S] "
+	{ "drift", NULL, 0, 1, "--factor= --max-age= --notify= --limit= "
+	    "--after=", 0, cmd_drift, "drift [DEV] [--factor K] [--max-age S] "
 	    "[--notify subscribe|poll] [--limit N] [--after ID]" },
 	{ "naptr", NULL, 2, MAXPOS, "--format=", -1, cmd_naptr,
 	    "naptr DOMAIN BASE-URL... [--format zone|dnsmasq]" },

@@ -130,7 +130,7 @@ static const struct route routes[] = {
 	    NULL, NULL, &rep_device, R_IFMATCH | R_NOCONTENT, 0 },
 	{ "POST", "/api/v1/devices/{dev}/notify", "notify", NULL, "{dev}",
 	    NULL, NULL, NULL, 0, 0 },
-	{ "GET", "/api/v1/drift", "drift", NULL, "", NULL, NULL, NULL,
+	{ "GET", "/api/v1/drift", "drift", NULL, "@device?", NULL, NULL, NULL,
 	    R_LIST, 0 },
 	{ "GET", "/api/v1/subscriptions", "subs", NULL, "@device?", NULL,
 	    NULL, NULL, R_LIST, 0 },

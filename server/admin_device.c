@@ -244,6 +244,10 @@ struct devlist {
 	int			 elsewhere;	/* a device outside "default" */
 	size_t			 w[16];
 	long long		 n;
+	/* --status: each row's drift and live subscriptions. */
+	struct store		*st;
+	struct drift		*dr;
+	time_t			 now;
 };
 
 static void
@@ -286,8 +290,15 @@ devlist_flush(struct devlist *l)
 	static const char *const dcols[] = { "domain", "sfua_id", "mac",
 	    "state", "vendor", "model", "user", "profile", "lines",
 	    "last_fetch", NULL };
+	static const char *const scols[] = { "sfua_id", "mac", "state",
+	    "vendor", "model", "user", "profile", "lines", "last_fetch",
+	    "drift", "subs", NULL };
+	static const char *const sdcols[] = { "domain", "sfua_id", "mac",
+	    "state", "vendor", "model", "user", "profile", "lines",
+	    "last_fetch", "drift", "subs", NULL };
+	int	 d = l->elsewhere || outside_default(l->window);
 
-	l->cols = l->elsewhere || outside_default(l->window) ? dcols : cols;
+	l->cols = l->dr ? (d ? sdcols : scols) : d ? dcols : cols;
 	print_table(l->window, l->cols);
 	memset(l->w, 0, sizeof(l->w));
 	/* print_table()'s widths, again: a header at least, 60 at most. */
@@ -308,10 +319,72 @@ devlist_flush(struct devlist *l)
 	l->window = NULL;
 }
 
+/* drift_device()'s row for devlist_status(): {why, since}. */
 static int
-devlist_row(const json_t *row, void *arg)
+devlist_drift(void *arg, const struct drift_row *r)
 {
-	struct devlist	*l = arg;
+	json_t	**o = arg;
+	char	  w[64];
+
+	drift_why(r->why, w, sizeof(w));
+	*o = json_pack("{s:s, s:o}", "why", w, "since", r->since > 0 ?
+	    json_integer((json_int_t)r->since) : json_null());
+	return *o == NULL ? -1 : 0;
+}
+
+/*
+ * --status: the row with "drift" ({why, since} as `drift` gives them;
+ * null when the device is current or not active) and "subscriptions"
+ * (its live ones, as `subs DEV` gives them); for a table, "drift" the
+ * reasons and "subs" their number.  A page of rows costs a render and
+ * an index seek each, whatever the size of the store.
+ */
+static json_t *
+devlist_status(struct devlist *l, const json_t *row)
+{
+	struct store_subs_filter f;
+	struct store_device	 d;
+	json_t			*o, *why = NULL, *subs = NULL;
+	char			 e[512];
+	int64_t			 id;
+
+	id = (int64_t)json_integer_value(json_object_get(row, "id"));
+	if ((o = json_deep_copy(row)) == NULL)
+		return NULL;
+	if (store_device_by_id(l->st, id, &d) == STORE_OK &&
+	    drift_device(l->dr, &d, devlist_drift, &why, e, sizeof(e)) < 0) {
+		err("device list: drift of %s: %s", d.sfua_id, e);
+		goto fail;
+	}
+	memset(&f, 0, sizeof(f));
+	f.device_id = id;
+	f.now = l->now;
+	f.limit = -1;
+	if (store_subs_list(l->st, &f, &subs) != STORE_OK) {
+		err("device list: subscriptions: %s", store_errmsg(l->st));
+		goto fail;
+	}
+	if (l->a->json) {
+		json_object_set_new(o, "drift", why ? why : json_null());
+		json_object_set_new(o, "subscriptions", subs);
+	} else {
+		json_object_set_new(o, "drift", why ? json_incref(
+		    json_object_get(why, "why")) : json_null());
+		json_object_set_new(o, "subs", json_integer(
+		    (json_int_t)json_array_size(subs)));
+		json_decref(why);
+		json_decref(subs);
+	}
+	return o;
+fail:
+	json_decref(why);
+	json_decref(o);
+	return NULL;
+}
+
+static int
+devlist_emit(struct devlist *l, const json_t *row)
+{
 	char		*t, *body;
 	size_t		 len;
 	json_t		*one;
@@ -344,6 +417,21 @@ devlist_row(const json_t *row, void *arg)
 		devlist_print(l, row);
 	l->n++;
 	return ferror(adm->out) ? -1 : 0;
+}
+
+/* store_device_each()'s callback: a row, with its status if asked. */
+static int
+devlist_row(const json_t *row0, void *arg)
+{
+	struct devlist	*l = arg;
+	json_t		*st = NULL;
+	int		 ret;
+
+	if (l->dr != NULL && (st = devlist_status(l, row0)) == NULL)
+		return -1;
+	ret = devlist_emit(l, st ? st : row0);
+	json_decref(st);
+	return ret;
 }
 
 int
@@ -398,7 +486,32 @@ cmd_device_list(struct store *st, struct args *a)
 		json_decref(l.window);
 		return err("device list: %s", store_errmsg(st));
 	}
+	if (opt(a, "--status") != NULL) {
+		struct drift_opts	 o;
+		unsigned char		 key[SEAL_KEY_LEN];
+		char			 e[512];
+		int			 have = 0;
+
+		/* As `drift` with its defaults (sipcfgd's). */
+		memset(&o, 0, sizeof(o));
+		o.now = l.now = time(NULL);
+		o.factor = 3;
+		if (daemon_defaults(a, &o.max_age, &o.notify_default) != 0 ||
+		    load_seal_key(key, &have) != 0) {
+			json_decref(l.window);
+			return -1;
+		}
+		o.seal_key = have ? key : NULL;
+		l.st = st;
+		l.dr = drift_open(st, &o, e, sizeof(e));
+		util_wipe(key, sizeof(key));
+		if (l.dr == NULL) {
+			json_decref(l.window);
+			return err("device list: %s", e);
+		}
+	}
 	rc = store_device_each(st, &f, devlist_row, &l);
+	drift_close(l.dr);
 	if (a->json)
 		outf(l.n == 0 ? "[]\n" : "\n]\n");
 	else if (l.window != NULL)

@@ -178,22 +178,13 @@ struct driftlist {
 static int
 drift_row(void *arg, const struct drift_row *r)
 {
-	static const struct { unsigned bit; const char *name; } why[] = {
-		{ DRIFT_CHANGED, "changed" }, { DRIFT_NEVER, "never" },
-		{ DRIFT_UNSEEN, "unseen" }, { DRIFT_LAPSED, "lapsed" },
-		{ DRIFT_BROKEN, "broken" }
-	};
 	struct driftlist	*l = arg;
-	char			 w[64] = "";
+	char			 w[64];
 	json_t			*o;
-	size_t			 i;
 
 	if (l->limit >= 0 && l->n >= l->limit)
 		return 1;		/* enough: the scan ends */
-	for (i = 0; i < sizeof(why) / sizeof(why[0]); i++)
-		if (r->why & why[i].bit)
-			snprintf(w + strlen(w), sizeof(w) - strlen(w), "%s%s",
-			    *w ? "," : "", why[i].name);
+	drift_why(r->why, w, sizeof(w));
 	o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:i}", "id",
 	    (json_int_t)r->d->id, "device", r->d->sfua_id, "why", w, "etag",
 	    r->why & DRIFT_BROKEN ? "" : r->etag_now, "fetched_etag",
@@ -254,7 +245,21 @@ cmd_drift(struct store *st, struct args *a)
 		err("out of memory");
 		goto done;
 	}
-	if (drift_scan(st, &o, drift_row, &l, e, sizeof(e)) != 0) {
+	if (a->npos == 1) {
+		/* One device: a row when it drifts. */
+		struct store_device	 d;
+		struct drift		*dr;
+
+		if (find_device(st, a->pos[0], &d) != 0)
+			goto done;
+		if ((dr = drift_open(st, &o, e, sizeof(e))) == NULL ||
+		    drift_device(dr, &d, drift_row, &l, e, sizeof(e)) < 0) {
+			drift_close(dr);
+			err("drift: %s", e);
+			goto done;
+		}
+		drift_close(dr);
+	} else if (drift_scan(st, &o, drift_row, &l, e, sizeof(e)) != 0) {
 		err("drift: %s", e);
 		goto done;
 	}

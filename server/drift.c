@@ -130,17 +130,25 @@ done:
 	return ret;
 }
 
-int
-drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
-    void *arg, char *err, size_t errlen)
+struct drift {
+	struct store		*st;
+	struct resource		*res;
+	struct drift_opts	 o;
+};
+
+struct drift *
+drift_open(struct store *st, const struct drift_opts *o, char *err,
+    size_t errlen)
 {
 	struct resource_opts	 ro;
-	struct resource		*res;
-	struct store_device	 d;
-	int64_t			 ids[DRIFT_BATCH], after = o->after, max_id;
-	size_t			 n, i;
-	int			 ret = -1, rc;
+	struct drift		*dr;
 
+	if ((dr = calloc(1, sizeof(*dr))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	dr->st = st;
+	dr->o = *o;
 	memset(&ro, 0, sizeof(ro));
 	ro.max_age = o->max_age;
 	ro.pending_max_age = 300;
@@ -148,14 +156,51 @@ drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
 	ro.max_depth = 32;
 	ro.cache_bytes = 1;	/* every device once: no cache */
 	ro.seal_key = o->seal_key;
-	if ((res = resource_new(st, &ro)) == NULL) {
+	if ((dr->res = resource_new(st, &ro)) == NULL) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		free(dr);
+		return NULL;
 	}
-	if (resource_begin(res) != 0) {
+	if (resource_begin(dr->res) != 0) {
 		snprintf(err, errlen, "store: %s", store_errmsg(st));
-		goto done;
+		drift_close(dr);
+		return NULL;
 	}
+	return dr;
+}
+
+void
+drift_close(struct drift *dr)
+{
+	if (dr == NULL)
+		return;
+	/* The store is the caller's: detach it before freeing. */
+	resource_release_store(dr->res);
+	resource_free(dr->res);
+	free(dr);
+}
+
+int
+drift_device(struct drift *dr, const struct store_device *d, drift_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	if (d->state != DEVICE_ACTIVE)
+		return 0;
+	return one(dr->st, dr->res, &dr->o, d, fn, arg, err, errlen);
+}
+
+int
+drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
+    void *arg, char *err, size_t errlen)
+{
+	struct drift		*dr;
+	struct store_device	 d;
+	int64_t			 ids[DRIFT_BATCH], after = o->after, max_id;
+	size_t			 n, i;
+	int			 ret = -1, rc;
+
+	if ((dr = drift_open(st, o, err, errlen)) == NULL)
+		return -1;
 	for (;;) {
 		if (store_active_ids(st, after, ids, DRIFT_BATCH, &n,
 		    &max_id) != STORE_OK) {
@@ -167,7 +212,7 @@ drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
 		for (i = 0; i < n; i++) {
 			if (store_device_by_id(st, ids[i], &d) != STORE_OK)
 				continue;	/* removed meanwhile */
-			if ((rc = one(st, res, o, &d, fn, arg, err,
+			if ((rc = one(st, dr->res, o, &d, fn, arg, err,
 			    errlen)) < 0)
 				goto done;
 			if (rc > 0) {
@@ -179,8 +224,25 @@ drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
 	}
 	ret = 0;
 done:
-	/* The store is the caller's: detach it before freeing. */
-	resource_release_store(res);
-	resource_free(res);
+	drift_close(dr);
 	return ret;
+}
+
+void
+drift_why(unsigned why, char *out, size_t len)
+{
+	static const struct { unsigned bit; const char *name; } names[] = {
+		{ DRIFT_CHANGED, "changed" }, { DRIFT_NEVER, "never" },
+		{ DRIFT_UNSEEN, "unseen" }, { DRIFT_LAPSED, "lapsed" },
+		{ DRIFT_BROKEN, "broken" }
+	};
+	size_t	 i, n = 0;
+
+	if (len == 0)
+		return;
+	out[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((why & names[i].bit) && n < len)
+			n += (size_t)snprintf(out + n, len - n, "%s%s",
+			    n ? "," : "", names[i].name);
 }

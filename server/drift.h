@@ -63,4 +63,18 @@ typedef int	(*drift_fn)(void *arg, const struct drift_row *);
 int		 drift_scan(struct store *st, const struct drift_opts *,
 		    drift_fn fn, void *arg, char *err, size_t errlen);
 
+/*
+ * A checker of single devices (the device list's status, drift DEV): a
+ * resource of its own on st, which it borrows until drift_close().
+ * drift_device() calls fn when d drifts (a device that is not active
+ * never does): 0, > 0 when fn said so, -1 with the reason in err.
+ */
+struct drift	*drift_open(struct store *st, const struct drift_opts *,
+		    char *err, size_t errlen);
+int		 drift_device(struct drift *, const struct store_device *d,
+		    drift_fn fn, void *arg, char *err, size_t errlen);
+void		 drift_close(struct drift *);
+/* The reasons in why, "changed,unseen" say ("" for none). */
+void		 drift_why(unsigned why, char *out, size_t len);
+
 #endif

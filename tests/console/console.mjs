@@ -202,6 +202,10 @@ try {
 	await page.click('#nav a[data-route="drift"]');
 	await attempt('the drift page lists it', () => page.locator(
 	    '#drift-table tr', { hasText: DEV }).getByText('changed').waitFor());
+	// A fleet's drift comes a page at a time: here one page holds it all.
+	const cnt = await page.locator('#list-count').innerText();
+	check('... and says it shows all of it, with no More button',
+	    /in all/.test(cnt) && !(await page.locator('#more').isVisible()), cnt);
 
 	// ---------------------------------------------------------- actions
 	await page.click(`#drift-table a:text-is("${DEV}")`);

@@ -192,6 +192,19 @@ aw POST /api/v1/notify -d '{"all":true}'
 is "notify all" "$CODE" 200
 ar GET /api/v1/drift
 is "drift: a page" "$(j "sorted(b.keys())")" "['items', 'limit', 'next', 'offset']"
+ar GET "/api/v1/drift?device=urn:uuid:00000000-0000-1000-8000-00112233ffff"
+is "drift of no such device: 404" "$CODE" 404
+ar GET "/api/v1/drift?device=$DEV"
+is "drift of one device: a list of it alone" "$(j "[r['device'] for r in b['items']]")" "['$DEV']"
+ar GET "/api/v1/devices?status=maybe"
+is "device list status=maybe: 400" "$CODE" 400
+ar GET "/api/v1/devices?status=true&limit=1"
+is "device list with status: each row's drift and subscriptions" "$(j "sorted(k for k in b['items'][0] if k in ('drift', 'subscriptions'))")" "['drift', 'subscriptions']"
+S1=$(j "b['items'][0]['sfua_id'], (b['items'][0]['drift'] or {}).get('why'), b['items'][0]['subscriptions']")
+ar GET "/api/v1/drift?device=$(echo "$S1" | cut -d' ' -f1)"
+W1=$(j "(b['items'] or [{}])[0].get('why')")
+ar GET "/api/v1/subscriptions?device=$(echo "$S1" | cut -d' ' -f1)"
+is "... as drift and subscriptions give them" "$S1" "$(echo "$S1" | cut -d' ' -f1) $W1 $(j "b['items']")"
 ar GET "/api/v1/drift?limit=1"
 is "drift: a page of one, the next after its id (keyset)" "$(j "b['next']")" "/api/v1/drift?after=$(j "b['items'][0]['id']")&limit=1"
 I1=$(j "b['items'][0]['id']")

@@ -25,6 +25,8 @@ fails "--notify bogus refused" "--notify bogus: expected subscribe or poll" sc d
 fails "--max-age out of range" "--max-age 99999999999: expected" sc drift --max-age 99999999999
 fails "--limit not a number" "--limit many: expected" sc drift --limit many
 fails "--after 0 refused" "--after 0: expected a device id" sc drift --after 0
+fails "drift of no such device" "not found" sc drift urn:uuid:00000000-0000-1000-8000-00112233ffff
+fails "two devices" "usage" sc drift "$B" "$C"
 fails "unknown option" "unknown option" sc drift --bogus
 
 # ids: the devices drift lists (its first column), sorted, one line.
@@ -69,6 +71,16 @@ DEV_X=$B; is "... lapsed" "$(whyof)" lapsed
 BID=$(sql "SELECT id FROM devices WHERE sfua_id = '$B'")
 sql "INSERT INTO subscriptions(instance, local_id, device_id, uri, transport, source, created, expires) VALUES ('test', 1, $BID, 'sip:bob@example.net', 'udp', '127.0.0.1:5060', $(date +%s), $(($(date +%s) + 600)))"
 is "a live subscription: not lapsed" "$(ids)" "$DEV $C"
+is "drift DEV: that device alone, none when current" "$(ids "$B")" ""
+is "drift DEV: a drifting one, its row" "$(ids "$C")" "$C"
+# device list --status: each row's drift and live subscriptions.
+st() { sc --json device list --status | python3 -c "import json,sys
+for d in json.load(sys.stdin):
+	if d['sfua_id'] == '$1': print(d['drift'] and d['drift']['why'], len(d['subscriptions']))"; }
+is "device list --status: bob current, his subscription" "$(st "$B")" "None 1"
+is "... alice lapsed, none" "$(st "$DEV")" "lapsed 0"
+is "... the third never fetched" "$(st "$C")" "never 0"
+is "... and in the table, drift and subs columns" "$(sc device list --status | head -1 | awk '{ print $(NF - 1), $NF }')" "drift subs"
 sql "UPDATE subscriptions SET expires = $(($(date +%s) - 1))"
 is "an expired one: lapsed again" "$(ids)" "$DEV $B $C"
 
