@@ -2,11 +2,13 @@
 # api.sh: the admin REST API (issue 14 §2) on a store of N devices, each
 # with its own user and line: how long a list page of devices and of
 # users takes at the start, the middle and the end of the store (by
-# offset and by keyset), a device read and change (GET for the ETag,
+# offset and by keyset; devices with their drift and subscriptions, and
+# drift, by keyset), a device read and change (GET for the ETag,
 # PATCH with If-Match) and a user read and password change for random
 # devices and users, the same reads and changes made with the CLI, a
-# process per call, as the peer, and the daemon's peak RSS.  A benchmark, not a test: timings never make it
-# fail; it exits non-zero only when the set-up fails.
+# process per call, as the peer, and the daemon's peak RSS.  A benchmark,
+# not a test: timings never make it fail; it exits non-zero only when the
+# set-up fails.
 #
 # usage: tests/bench/api.sh
 # environment:
@@ -93,6 +95,23 @@ for off in 0 $((N / 2)) $((N - 100)); do
 	t=$(c -w '%{time_total}\n' $urls |
 	    python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print("%.2f" % (sum(v) / len(v) * 1000))')
 	printf 'GET /api/v1/devices?limit=100&after=%-9s %8s ms  (row %d)\n' "${id:-}" "$t" "$off"
+done
+
+# The same keyset pages with status=true (each row's drift and live
+# subscriptions, what the console's device list shows), and drift pages.
+for off in 0 $((N / 2)) $((N - 100)); do
+	id=$(sc --json device list --offset "$off" --limit 1 |
+	    python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["id"] - 1)')
+	[ "$id" -gt 0 ] || id=
+	for what in "devices?status=true&limit=100" "drift?limit=100"; do
+		urls=
+		for i in 1 2 3 4 5; do
+			urls="$urls -o /dev/null $A/api/v1/$what${id:+&after=$id}"
+		done
+		t=$(c -w '%{time_total}\n' $urls |
+		    python3 -c 'import sys; v=[float(x) for x in sys.stdin]; print("%.2f" % (sum(v) / len(v) * 1000))')
+		printf 'GET /api/v1/%-29s %8s ms  (after row %d)\n' "$what" "$t" "$off"
+	done
 done
 
 # Random devices: K reads on one connection; K changes (GET + PATCH).
