@@ -231,58 +231,20 @@ cmd_device_rm(struct store *st, struct args *a)
 
 /*
  * `device list` streams (issue 11): rows are printed as the store steps
- * through them, never all held.  A table's column widths are those of
- * the first LIST_WINDOW rows (a longer cell further down is printed in
- * full); --json prints the same array as a whole listing would.
+ * through them, never all held (struct liststream).
  */
-#define LIST_WINDOW	1000
-
 struct devlist {
-	const struct args	*a;
-	json_t			*window;	/* table: rows before printing */
-	const char *const	*cols;
+	struct liststream	 ls;
 	int			 elsewhere;	/* a device outside "default" */
-	size_t			 w[16];
-	long long		 n;
 	/* --status: each row's drift and live subscriptions. */
 	struct store		*st;
 	struct drift		*dr;
 	time_t			 now;
 };
 
-static void
-devlist_cell(const json_t *v, char *cell, size_t len)
-{
-	if (json_is_string(v))
-		termsafe_escape(json_string_value(v), cell, len, 0);
-	else if (json_is_integer(v))
-		snprintf(cell, len, "%lld", (long long)json_integer_value(v));
-	else if (v && !json_is_null(v)) {
-		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-
-		termsafe_escape(t ? t : "?", cell, len, TERMSAFE_JSON);
-		free(t);
-	} else
-		snprintf(cell, len, "-");
-}
-
-static void
-devlist_print(struct devlist *l, const json_t *row)
-{
-	char	 cell[512];
-	size_t	 c;
-
-	for (c = 0; l->cols[c]; c++) {
-		devlist_cell(json_object_get(row, l->cols[c]), cell,
-		    sizeof(cell));
-		outf("%-*s%s", (int)l->w[c], cell, l->cols[c + 1] ? "  " :
-		    "\n");
-	}
-}
-
-/* The window's rows decide the columns and widths, and are printed. */
-static void
-devlist_flush(struct devlist *l)
+/* The table's columns, chosen on its first rows. */
+static const char *const *
+devlist_cols(void *arg, const json_t *window)
 {
 	static const char *const cols[] = { "sfua_id", "mac", "state",
 	    "vendor", "model", "user", "profile", "lines", "last_fetch", NULL };
@@ -296,27 +258,10 @@ devlist_flush(struct devlist *l)
 	static const char *const sdcols[] = { "domain", "sfua_id", "mac",
 	    "state", "vendor", "model", "user", "profile", "lines",
 	    "last_fetch", "drift", "subs", NULL };
-	int	 d = l->elsewhere || outside_default(l->window);
+	struct devlist	*l = arg;
+	int		 d = l->elsewhere || outside_default(window);
 
-	l->cols = l->dr ? (d ? sdcols : scols) : d ? dcols : cols;
-	print_table(l->window, l->cols);
-	memset(l->w, 0, sizeof(l->w));
-	/* print_table()'s widths, again: a header at least, 60 at most. */
-	for (size_t c = 0; l->cols[c]; c++) {
-		const json_t	*row;
-		size_t		 i, n;
-		char		 cell[512];
-
-		l->w[c] = strlen(l->cols[c]);
-		json_array_foreach(l->window, i, row) {
-			devlist_cell(json_object_get(row, l->cols[c]), cell,
-			    sizeof(cell));
-			if ((n = strlen(cell)) > l->w[c])
-				l->w[c] = n > 60 ? 60 : n;
-		}
-	}
-	json_decref(l->window);
-	l->window = NULL;
+	return l->dr ? (d ? sdcols : scols) : d ? dcols : cols;
 }
 
 /* drift_device()'s row for devlist_status(): {why, since}. */
@@ -364,7 +309,7 @@ devlist_status(struct devlist *l, const json_t *row)
 		err("device list: subscriptions: %s", store_errmsg(l->st));
 		goto fail;
 	}
-	if (l->a->json) {
+	if (l->ls.a->json) {
 		json_object_set_new(o, "drift", why ? why : json_null());
 		json_object_set_new(o, "subscriptions", subs);
 	} else {
@@ -382,43 +327,6 @@ fail:
 	return NULL;
 }
 
-static int
-devlist_emit(struct devlist *l, const json_t *row)
-{
-	char		*t, *body;
-	size_t		 len;
-	json_t		*one;
-
-	if (l->a->json) {
-		/*
-		 * One row as an element of an indented array: the dump of a
-		 * one-element array without its brackets.
-		 */
-		if ((one = json_array()) == NULL ||
-		    json_array_append(one, (json_t *)row) != 0 ||
-		    (t = json_dumps(one, JSON_INDENT(2) |
-		    JSON_PRESERVE_ORDER)) == NULL) {
-			json_decref(one);
-			return -1;
-		}
-		json_decref(one);
-		len = strlen(t);
-		body = t + 2;			/* "[\n" */
-		if (len >= 4)
-			t[len - 2] = '\0';	/* "\n]" */
-		outf("%s%s", l->n == 0 ? "[\n" : ",\n", body);
-		free(t);
-	} else if (l->window != NULL) {
-		if (json_array_append(l->window, (json_t *)row) != 0)
-			return -1;
-		if (json_array_size(l->window) == LIST_WINDOW)
-			devlist_flush(l);
-	} else
-		devlist_print(l, row);
-	l->n++;
-	return ferror(adm->out) ? -1 : 0;
-}
-
 /* store_device_each()'s callback: a row, with its status if asked. */
 static int
 devlist_row(const json_t *row0, void *arg)
@@ -429,7 +337,7 @@ devlist_row(const json_t *row0, void *arg)
 
 	if (l->dr != NULL && (st = devlist_status(l, row0)) == NULL)
 		return -1;
-	ret = devlist_emit(l, st ? st : row0);
+	ret = liststream_add(&l->ls, st ? st : row0);
 	json_decref(st);
 	return ret;
 }
@@ -480,12 +388,10 @@ cmd_device_list(struct store *st, struct args *a)
 	}
 	util_wipe(&u, sizeof(u));
 	memset(&l, 0, sizeof(l));
-	l.a = a;
-	if (!a->json && ((l.window = json_array()) == NULL ||
-	    (rc = store_device_elsewhere(st, &l.elsewhere)) != STORE_OK)) {
-		json_decref(l.window);
+	liststream_init(&l.ls, a, devlist_cols, &l);
+	if (!a->json && (rc = store_device_elsewhere(st, &l.elsewhere)) !=
+	    STORE_OK)
 		return err("device list: %s", store_errmsg(st));
-	}
 	if (opt(a, "--status") != NULL) {
 		struct drift_opts	 o;
 		unsigned char		 key[SEAL_KEY_LEN];
@@ -497,26 +403,18 @@ cmd_device_list(struct store *st, struct args *a)
 		o.now = l.now = time(NULL);
 		o.factor = 3;
 		if (daemon_defaults(a, &o.max_age, &o.notify_default) != 0 ||
-		    load_seal_key(key, &have) != 0) {
-			json_decref(l.window);
+		    load_seal_key(key, &have) != 0)
 			return -1;
-		}
 		o.seal_key = have ? key : NULL;
 		l.st = st;
 		l.dr = drift_open(st, &o, e, sizeof(e));
 		util_wipe(key, sizeof(key));
-		if (l.dr == NULL) {
-			json_decref(l.window);
+		if (l.dr == NULL)
 			return err("device list: %s", e);
-		}
 	}
 	rc = store_device_each(st, &f, devlist_row, &l);
 	drift_close(l.dr);
-	if (a->json)
-		outf(l.n == 0 ? "[]\n" : "\n]\n");
-	else if (l.window != NULL)
-		devlist_flush(&l);
-	adm->printed = 1;
+	liststream_end(&l.ls);
 	if (fflush(adm->out) != 0 || ferror(adm->out))
 		return err("device list: cannot write: %s", strerror(errno));
 	if (rc != STORE_OK)

@@ -101,6 +101,28 @@ int	 store_fail(struct store *st, enum store_rc rc, const char *what);
 void	 print_json(const json_t *v);
 int	 time_cell(const char *col, const json_t *v, char *out, size_t len);
 void	 print_table(const json_t *rows, const char *const cols[]);
+
+/*
+ * A listing printed as the store steps through it, never held whole
+ * (a fleet's devices or users): --json one array, row by row; a table
+ * whose columns (pick(), from the first rows) and widths are those of the
+ * first LIST_WINDOW rows, a longer cell further down printed in full.
+ */
+#define LIST_WINDOW	1000
+struct liststream {
+	const struct args	*a;
+	const char *const	*(*pick)(void *arg, const json_t *window);
+	void			*arg;
+	json_t			*window;
+	const char *const	*cols;
+	size_t			 w[16];
+	long long		 n;
+	int			 flushed;
+};
+void	 liststream_init(struct liststream *, const struct args *,
+	    const char *const *(*pick)(void *, const json_t *), void *arg);
+int	 liststream_add(struct liststream *, const json_t *row);
+void	 liststream_end(struct liststream *);
 void	 print_fields(const json_t *o, const char *skip);
 void	 show_rows(const struct args *a, json_t *rows, const char *const
 	    cols[], const char *const times[]);

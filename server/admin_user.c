@@ -302,26 +302,39 @@ cmd_user_rm(struct store *st, struct args *a)
 	return 0;
 }
 
-/*
- * user list [--limit N] [--offset N | --after NAME]: in name order, read
- * by the store a page at a time (a fleet has a user per phone).
- */
-int
-cmd_user_list(struct store *st, struct args *a)
+static const char *const *
+userlist_cols(void *arg, const json_t *window)
 {
 	static const char *const cols[] = { "name", "realm", "devices", "otp",
 	    NULL };
 	static const char *const dcols[] = { "domain", "name", "realm",
 	    "devices", "otp", NULL };
+
+	(void)arg;
+	return outside_default(window) ? dcols : cols;
+}
+
+/*
+ * user list [--limit N] [--offset N | --after NAME]: in name order, read
+ * from the store LIST_WINDOW users at a time (each batch after the last
+ * name of the one before) and printed as read, never held whole: a
+ * fleet has a user per phone.
+ */
+int
+cmd_user_list(struct store *st, struct args *a)
+{
 	struct store_user_filter	 f;
-	json_t				*rows;
+	struct liststream		 ls;
+	json_t				*rows, *row;
 	const char			*v;
+	char				 last[STORE_NAME_MAX];
+	long long			 left = -1;
+	size_t				 i, n;
 	enum store_rc			 rc;
 
 	memset(&f, 0, sizeof(f));
-	f.limit = -1;
 	if ((v = opt(a, "--limit")) != NULL &&
-	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
+	    util_strtonum(v, 0, LIST_MAX, &left) != 0)
 		return err("--limit %s: expected a number of users, 0 to %lld",
 		    v, LIST_MAX);
 	if ((v = opt(a, "--offset")) != NULL &&
@@ -331,10 +344,35 @@ cmd_user_list(struct store *st, struct args *a)
 	if ((f.after = opt(a, "--after")) != NULL && f.after[0] == '\0')
 		return err("--after: expected a user's name (the last name "
 		    "of the page before)");
-	if ((rc = store_user_list(st, &f, &rows)) != STORE_OK)
-		return store_fail(st, rc, "user list");
-	show_rows(a, rows, outside_default(rows) ? dcols : cols, NULL);
-	json_decref(rows);
+	liststream_init(&ls, a, userlist_cols, NULL);
+	while (left != 0) {
+		f.limit = left >= 0 && left < LIST_WINDOW ? left : LIST_WINDOW;
+		if ((rc = store_user_list(st, &f, &rows)) != STORE_OK) {
+			liststream_end(&ls);
+			return store_fail(st, rc, "user list");
+		}
+		n = json_array_size(rows);
+		json_array_foreach(rows, i, row)
+			if (liststream_add(&ls, row) != 0) {
+				json_decref(rows);
+				liststream_end(&ls);
+				return err("user list: cannot write");
+			}
+		if (n > 0)
+			snprintf(last, sizeof(last), "%s", json_string_value(
+			    json_object_get(json_array_get(rows, n - 1),
+			    "name")));
+		json_decref(rows);
+		if ((long long)n < f.limit)
+			break;
+		if (left > 0)
+			left -= (long long)n;
+		f.after = last;
+		f.offset = 0;
+	}
+	liststream_end(&ls);
+	if (fflush(adm->out) != 0 || ferror(adm->out))
+		return err("user list: cannot write: %s", strerror(errno));
 	return 0;
 }
 

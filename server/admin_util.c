@@ -162,56 +162,152 @@ time_cell(const char *col, const json_t *v, char *out, size_t len)
 }
 
 /*
- * A table of rows: the named columns, left aligned.  Every cell goes
- * through termsafe_escape(): what a device sent (its User-Agent, an
- * enrolled vendor or model) is printed, never acted on by the terminal.
+ * A cell of a table: every cell goes through termsafe_escape(), so what a
+ * device sent (its User-Agent, an enrolled vendor or model) is printed,
+ * never acted on by the terminal; times in ISO 8601 (time_cell()).
  */
-void
-print_table(const json_t *rows, const char *const cols[])
+static void
+table_cell(const char *col, const json_t *v, char *cell, size_t len)
 {
-	size_t		 i, c, w[16] = { 0 }, l;
-	const json_t	*row, *v;
+	if (json_is_string(v))
+		termsafe_escape(json_string_value(v), cell, len, 0);
+	else if (time_cell(col, v, cell, len))
+		;
+	else if (json_is_integer(v))
+		snprintf(cell, len, "%lld", (long long)json_integer_value(v));
+	else if (v && !json_is_null(v)) {
+		char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+
+		termsafe_escape(s ? s : "?", cell, len, TERMSAFE_JSON);
+		free(s);
+	} else
+		snprintf(cell, len, "-");
+}
+
+/* The columns' widths over rows: its header at least, 60 at most. */
+static void
+table_widths(const json_t *rows, const char *const cols[], size_t w[16])
+{
+	const json_t	*row;
+	size_t		 i, c, l;
 	char		 cell[512];
 
-	for (c = 0; cols[c]; c++)
+	for (c = 0; cols[c] && c < 16; c++) {
 		w[c] = strlen(cols[c]);
-	for (int pass = 0; pass < 2; pass++) {
-		if (pass == 1) {
-			for (c = 0; cols[c]; c++)
-				outf("%-*s%s", (int)w[c], cols[c],
-				    cols[c + 1] ? "  " : "\n");
-		}
 		json_array_foreach(rows, i, row) {
-			for (c = 0; cols[c]; c++) {
-				v = json_object_get(row, cols[c]);
-				if (json_is_string(v))
-					termsafe_escape(json_string_value(v),
-					    cell, sizeof(cell), 0);
-				else if (time_cell(cols[c], v, cell,
-				    sizeof(cell)))
-					;
-				else if (json_is_integer(v))
-					snprintf(cell, sizeof(cell), "%lld",
-					    (long long)json_integer_value(v));
-				else if (v && !json_is_null(v)) {
-					char *s = json_dumps(v, JSON_ENCODE_ANY |
-					    JSON_COMPACT);
-					termsafe_escape(s ? s : "?", cell,
-					    sizeof(cell), TERMSAFE_JSON);
-					free(s);
-				} else
-					snprintf(cell, sizeof(cell), "-");
-				l = strlen(cell);
-				if (pass == 0 && l > w[c])
-					w[c] = l > 60 ? 60 : l;
-				if (pass == 1)
-					outf("%-*.*s%s", (int)w[c], (int)w[c],
-					    cell, cols[c + 1] ? "  " : "\n");
-			}
+			table_cell(cols[c], json_object_get(row, cols[c]),
+			    cell, sizeof(cell));
+			if ((l = strlen(cell)) > w[c])
+				w[c] = l > 60 ? 60 : l;
 		}
 	}
 }
 
+/* One row in columns of widths w; full: a longer cell is not cut. */
+static void
+table_row(const json_t *row, const char *const cols[], const size_t w[16],
+    int full)
+{
+	char	 cell[512];
+	size_t	 c;
+
+	for (c = 0; cols[c] && c < 16; c++) {
+		table_cell(cols[c], json_object_get(row, cols[c]), cell,
+		    sizeof(cell));
+		outf("%-*.*s%s", (int)w[c], full ? (int)sizeof(cell) :
+		    (int)w[c], cell, cols[c + 1] ? "  " : "\n");
+	}
+}
+
+/* A table of rows: the named columns (16 at most), left aligned. */
+void
+print_table(const json_t *rows, const char *const cols[])
+{
+	size_t		 i, c, w[16] = { 0 };
+	const json_t	*row;
+
+	table_widths(rows, cols, w);
+	for (c = 0; cols[c] && c < 16; c++)
+		outf("%-*s%s", (int)w[c], cols[c], cols[c + 1] ? "  " : "\n");
+	json_array_foreach(rows, i, row)
+		table_row(row, cols, w, 0);
+}
+
+void
+liststream_init(struct liststream *l, const struct args *a,
+    const char *const *(*pick)(void *arg, const json_t *window), void *arg)
+{
+	memset(l, 0, sizeof(*l));
+	l->a = a;
+	l->pick = pick;
+	l->arg = arg;
+}
+
+/* The window's rows decide the columns and widths, and are printed. */
+static void
+liststream_flush(struct liststream *l)
+{
+	l->cols = l->pick(l->arg, l->window);
+	print_table(l->window, l->cols);
+	table_widths(l->window, l->cols, l->w);
+	json_decref(l->window);
+	l->window = NULL;
+	l->flushed = 1;
+}
+
+int
+liststream_add(struct liststream *l, const json_t *row)
+{
+	char	*t, *body;
+	size_t	 len;
+	json_t	*one;
+
+	if (l->a->json) {
+		/*
+		 * One row as an element of an indented array: the dump of a
+		 * one-element array without its brackets.
+		 */
+		if ((one = json_array()) == NULL ||
+		    json_array_append(one, (json_t *)row) != 0 ||
+		    (t = json_dumps(one, JSON_INDENT(2) |
+		    JSON_PRESERVE_ORDER)) == NULL) {
+			json_decref(one);
+			return -1;
+		}
+		json_decref(one);
+		len = strlen(t);
+		body = t + 2;			/* "[\n" */
+		if (len >= 4)
+			t[len - 2] = '\0';	/* "\n]" */
+		outf("%s%s", l->n == 0 ? "[\n" : ",\n", body);
+		free(t);
+	} else if (!l->flushed) {
+		if (l->window == NULL && (l->window = json_array()) == NULL)
+			return -1;
+		if (json_array_append(l->window, (json_t *)row) != 0)
+			return -1;
+		if (json_array_size(l->window) == LIST_WINDOW)
+			liststream_flush(l);
+	} else
+		table_row(row, l->cols, l->w, 1);
+	l->n++;
+	return ferror(adm->out) ? -1 : 0;
+}
+
+void
+liststream_end(struct liststream *l)
+{
+	if (l->a->json)
+		outf(l->n == 0 ? "[]\n" : "\n]\n");
+	else if (!l->flushed) {
+		if (l->window == NULL)
+			l->window = json_array();
+		liststream_flush(l);
+	}
+	json_decref(l->window);
+	l->window = NULL;
+	adm->printed = 1;
+}
 
 /*
  * One record for a person: a "key value" line per field but skip (times
