@@ -959,9 +959,20 @@ handle_api(struct req *r)
 			return problem(r, 400, "offset: expected a number of "
 			    "rows to skip");
 	}
-	if ((st = build_args(r, rt, c, &a, &s, r->fields, detail,
-	    sizeof(detail))) != 0)
-		return problem(r, st, "%s", detail);
+	/*
+	 * build_args() takes the fields that are arguments out of what it
+	 * is given: a copy, so that a list's next link keeps them all.
+	 */
+	{
+		json_t	*f = json_copy(r->fields);
+
+		if (f == NULL)
+			return problem(r, 500, "out of memory");
+		st = build_args(r, rt, c, &a, &s, f, detail, sizeof(detail));
+		json_decref(f);
+		if (st != 0)
+			return problem(r, st, "%s", detail);
+	}
 	/* The list's window, given to the command when it takes one. */
 	if ((rt->flags & R_LIST) && a.nopt + 2 <= ADMIN_MAXOPT) {
 		char	 n1[32], n2[32];

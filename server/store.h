@@ -334,9 +334,9 @@ int		 store_subs_write(struct store *, const char *instance,
 int		 store_subs_clear(struct store *, const char *instance);
 /*
  * Which live subscriptions (expiring after now) store_subs_list() gives
- * as a JSON array.  device_id >= 0: that device's.  Else all of them, in
+ * as a JSON array: device_id >= 0 that device's, else all of them, in
  * the order of their key (instance, local id), which a row gives as its
- * "id", "instance/local-id": after_instance (NULL: from the first) and
+ * "id", "instance/local-id".  after_instance (NULL: from the first) and
  * after_local take those after a key (keyset pagination, one index seek
  * at any depth).  limit < 0: no limit.
  */

@@ -401,8 +401,10 @@ store_pg_subs_list(struct store *s, const struct store_subs_filter *f,
 	int64_t	 off = f->offset > 0 ? f->offset : 0;
 
 	if (f->device_id >= 0)
-		return store_pg_rows(s, out, PQ_SUB_LIST_DEV, "iIii", now, lim,
-		    off, f->device_id);
+		return store_pg_rows(s, out, PQ_SUB_LIST_DEV, "iIiisi", now,
+		    lim, off, f->device_id, f->after_instance ?
+		    f->after_instance : "", f->after_instance ?
+		    f->after_local : (int64_t)-1);
 	if (f->after_instance != NULL)
 		return store_pg_rows(s, out, PQ_SUB_LIST_AFTER, "iIisi", now,
 		    lim, off, f->after_instance, f->after_local);

@@ -173,8 +173,10 @@ static const char *const sqls[PQ__COUNT] = {
 	    "(s.instance, s.local_id) > ($4::text, $5::bigint) "
 	    "ORDER BY s.instance, s.local_id LIMIT $2::bigint "
 	    "OFFSET $3::bigint",
+	/* No after: ('', -1), before every key. */
 	[PQ_SUB_LIST_DEV] = PG_SUB_ROW " WHERE s.device_id = $4 AND "
-	    "s.expires > $1 ORDER BY s.instance, s.local_id "
+	    "s.expires > $1 AND (s.instance, s.local_id) > ($5::text, "
+	    "$6::bigint) ORDER BY s.instance, s.local_id "
 	    "LIMIT $2::bigint OFFSET $3::bigint",
 	[PQ_CS_DEVICES] = "SELECT d.id FROM devices d "
 	    "LEFT JOIN profiles p ON p.id = d.profile_id "

@@ -402,9 +402,10 @@ static const char *const sqls[Q__COUNT] = {
 	[Q_SUB_LIST_AFTER] = SUB_ROW " WHERE s.expires > ?1 AND "
 	    "(s.instance, s.local_id) > (?4, ?5) "
 	    "ORDER BY s.instance, s.local_id LIMIT ?2 OFFSET ?3",
+	/* No after: ('', -1), before every key. */
 	[Q_SUB_LIST_DEV] = SUB_ROW " WHERE s.device_id = ?4 AND "
-	    "s.expires > ?1 ORDER BY s.instance, s.local_id "
-	    "LIMIT ?2 OFFSET ?3",
+	    "s.expires > ?1 AND (s.instance, s.local_id) > (?5, ?6) "
+	    "ORDER BY s.instance, s.local_id LIMIT ?2 OFFSET ?3",
 	[Q_PROFILE_NOTIFY] = "UPDATE profiles SET notify_mode = ?2 "
 	    "WHERE name = ?1",
 	[Q_CS_DEVICES] = "SELECT d.id FROM devices d "
@@ -1683,7 +1684,9 @@ store_sqlite_subs_list(struct store *s, const struct store_subs_filter *f,
 
 	if (f->device_id >= 0)
 		return rows_json(s, Q_SUB_LIST_DEV, bind(s, Q_SUB_LIST_DEV,
-		    "iiii", now, lim, off, f->device_id), out);
+		    "iiiisi", now, lim, off, f->device_id, f->after_instance ?
+		    f->after_instance : "", f->after_instance ?
+		    f->after_local : (int64_t)-1), out);
 	if (f->after_instance != NULL)
 		return rows_json(s, Q_SUB_LIST_AFTER, bind(s,
 		    Q_SUB_LIST_AFTER, "iiisi", now, lim, off,

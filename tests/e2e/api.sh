@@ -212,6 +212,24 @@ ar GET "$(j "b['next']")"
 is "... which goes on after it" "$(j "b['items'][0]['id'] > $I1")" True
 ar GET "/api/v1/subscriptions?device=$DEV"
 is "subscriptions of a device" "$CODE" 200
+# Three rows as a notifier writes them while it holds subscriptions
+# (written here by hand: holding real ones is notify.sh's subject), to
+# page through a device's subscriptions one at a time: the next link
+# keeps the device and goes on after the last id.
+DID=$(sql "SELECT id FROM devices WHERE sfua_id = '$DEV'")
+for n in 1 2 3; do
+	sql "INSERT INTO subscriptions(instance, local_id, device_id, uri, transport, source, created, expires) VALUES ('api-test', $n, $DID, 'sip:t@example.net', 'udp', '127.0.0.1:5060', $(date +%s), $(($(date +%s) + 600)))"
+done
+ids=; N="/api/v1/subscriptions?device=$DEV&limit=1"
+while [ -n "$N" ] && [ "$N" != None ]; do
+	ar GET "$N"
+	ids="$ids $(j "b['items'][0]['id'] if b['items'] else ''")"
+	N=$(j "b['next']")
+	case $ids in *api-test/3*) break ;; esac
+done
+is "a device's subscriptions a page of one at a time, after the last id" "$ids" " api-test/1 api-test/2 api-test/3"
+contains "... the next link keeps the device" "$(ar GET "/api/v1/subscriptions?device=$DEV&limit=1"; j "b['next']")" "device="
+sql "DELETE FROM subscriptions WHERE instance = 'api-test'"
 
 aw POST /api/v1/users -d '{"name":"carol","password":"pw-carol"}'
 is "user add: 201" "$CODE" 201

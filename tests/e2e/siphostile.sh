@@ -166,6 +166,9 @@ PG1=$(subids --limit 2)
 is "subs --limit 2 --after the last id of that page: the other two" \
 	"$PG1 $(subids --limit 2 --after "${PG1##* }")" "$ALLIDS"
 is "subs --offset 2: the same two" "$(subids --offset 2)" "$(subids --after "${PG1##* }")"
+PD1=$(subids "$DEV" --limit 2)
+is "subs DEV --limit 2, then --after its last id: the device's four" \
+	"$PD1 $(subids "$DEV" --after "${PD1##* }")" "$ALLIDS"
 is "the others were left alone" "$(count x2 NOTIFY)$(count x3 NOTIFY)$(count x4 NOTIFY)" 111
 contains "the replacement is logged" "$(cat "$W/daemon.err")" "replaced by a newer one"
 for p in $SUBPIDS; do ours "$p" && kill -USR1 "$p" 2>/dev/null; done
