@@ -43,29 +43,40 @@
 #include "util.h"
 #include "admin_int.h"
 
+static const char *const *
+subs_cols(void *arg, const json_t *window)
+{
+	static const char *const cols[] = { "device", "uri", "transport",
+	    "source", "expires", "last_notify", "last_etag", NULL };
+
+	(void)arg;
+	(void)window;
+	return cols;
+}
+
 /*
  * subs [DEV] [--limit N] [--offset N | --after ID]: live subscriptions,
- * a device's or all (a million on a fleet: the store reads a page).
+ * a device's or all, read from the store LIST_WINDOW at a time (each
+ * batch after the last id of the one before) and printed as read, never
+ * held whole: a fleet holds a million.
  */
 int
 cmd_subs(struct store *st, struct args *a)
 {
-	static const char *const cols[] = { "device", "uri", "transport",
-	    "source", "expires", "last_notify", "last_etag", NULL };
-	static const char *const times[] = { "created", "expires",
-	    "last_notify", NULL };
 	struct store_subs_filter f;
 	struct store_device	 d;
-	json_t			*rows;
+	struct liststream	 ls;
+	json_t			*rows, *row;
 	const char		*v, *slash;
-	char			 inst[STORE_NAME_MAX];
-	long long		 n;
+	char			 inst[STORE_NAME_MAX], last[STORE_NAME_MAX + 24];
+	char			*cut;
+	long long		 n, left = -1;
+	size_t			 i, got;
 	enum store_rc		 rc;
 
 	memset(&f, 0, sizeof(f));
-	f.limit = -1;
 	if ((v = opt(a, "--limit")) != NULL &&
-	    util_strtonum(v, 0, LIST_MAX, &f.limit) != 0)
+	    util_strtonum(v, 0, LIST_MAX, &left) != 0)
 		return err("--limit %s: expected a number of subscriptions, 0 "
 		    "to %lld", v, LIST_MAX);
 	if ((v = opt(a, "--offset")) != NULL &&
@@ -89,18 +100,46 @@ cmd_subs(struct store *st, struct args *a)
 		return -1;
 	f.device_id = d.id;
 	f.now = time(NULL);
-	if ((rc = store_subs_list(st, &f, &rows)) != STORE_OK)
-		return store_fail(st, rc, "subs");
-	if (a->json)
-		print_json(rows);
-	else if (json_array_size(rows) == 0)
+	liststream_init(&ls, a, subs_cols, NULL);
+	while (left != 0) {
+		f.limit = left >= 0 && left < LIST_WINDOW ? left : LIST_WINDOW;
+		if ((rc = store_subs_list(st, &f, &rows)) != STORE_OK) {
+			liststream_end(&ls);
+			return store_fail(st, rc, "subs");
+		}
+		got = json_array_size(rows);
+		json_array_foreach(rows, i, row)
+			if (liststream_add(&ls, row) != 0) {
+				json_decref(rows);
+				liststream_end(&ls);
+				return err("subs: cannot write");
+			}
+		/* The last id, instance/local-id, for the next batch. */
+		if (got > 0) {
+			const char *id = json_string_value(json_object_get(
+			    json_array_get(rows, got - 1), "id"));
+
+			snprintf(last, sizeof(last), "%s", id ? id : "");
+		}
+		json_decref(rows);
+		if ((long long)got < f.limit || (cut = strrchr(last, '/')) ==
+		    NULL || util_strtonum(cut + 1, 0, INT64_MAX, &n) != 0)
+			break;
+		if (left > 0)
+			left -= (long long)got;
+		*cut = '\0';
+		f.after_instance = last;
+		f.after_local = (int64_t)n;
+		f.offset = 0;
+	}
+	if (!a->json && ls.n == 0) {
+		/* Not an empty table: a sentence. */
+		json_decref(ls.window);
 		outf("no subscriptions%s%s\n", a->npos ? " for " : "",
 		    a->npos ? d.sfua_id : "");
-	else {
-		iso_times(rows, times);
-		print_table(rows, cols);
-	}
-	json_decref(rows);
+		adm->printed = 1;
+	} else
+		liststream_end(&ls);
 	return 0;
 }
 

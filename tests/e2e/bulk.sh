@@ -207,4 +207,11 @@ is "--offset 999 --limit 3" "$(ul user list --offset 999 --limit 3 | tail -n +2 
 STORE=$S3 sql "INSERT INTO device_seen(device_id, last_fetch) SELECT id, 1796000000 FROM devices WHERE mac IN ('020000000001', '0200000009c3')" >/dev/null
 is "device list past the window: times in ISO 8601 there too" \
     "$(ul device list | grep -c '2026-11-30T')" 2
+# 2500 subscription rows as notifiers write them (by hand here: holding
+# real ones is notify.sh's and bench/notify.sh's subject), two instances.
+now=$(date +%s)
+STORE=$S3 sql "INSERT INTO subscriptions(instance, local_id, device_id, uri, transport, source, created, expires) SELECT CASE WHEN id % 2 = 0 THEN 'host-a:5060' ELSE 'host-b:5060' END, id, id, 'sip:x@example.net', 'udp', '127.0.0.1:5060', $now, $((now + 600)) FROM devices" >/dev/null
+is "subs: 2500 past two windows" "$(ul subs | tail -n +2 | wc -l | tr -d ' ')" 2500
+is "... --json: one array in id order, each once" "$(ul --json subs | python3 -c 'import json,sys; r=json.load(sys.stdin); k=[(s["instance"], int(s["id"].rsplit("/",1)[1])) for s in r]; print(len(r), len(set(k)), k == sorted(k))')" "2500 2500 True"
+is "--limit 1500 across the window" "$(ul --json subs --limit 1500 | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" 1500
 done_testing
