@@ -4,17 +4,18 @@
  * of the library's table; path segments become its arguments, the JSON
  * body's fields (or a GET's query parameters) its options, and the
  * command's JSON output the answer.  No rule is written here, so the
- * CLI and the API cannot disagree.  What is here:
+ * CLI and the API cannot disagree.  The routes and how a request becomes
+ * a command's arguments are admin_api_routes.c's.  What is here:
  *
- *  - the routes, and the audit session of a change naming its token
- *    (issue 6's trail);
+ *  - running a route's command, in an audit session that names its
+ *    token (issue 6's trail);
  *  - strong ETags on resources (RFC 9110 §8.8.3): a hash of the
  *    resource's representation without what devices change by fetching
  *    (last seen, User-Agent); a change needs If-Match (RFC 9110
  *    §13.1.1): 428 without it (RFC 6585 §3), 412 when stale, checked in
  *    the change's own transaction;
- *  - lists paginated by limit and offset, filtered by the command's own
- *    options.
+ *  - lists paginated by limit and offset or by keyset (after=), filtered
+ *    by the command's own options.
  */
 #include "config.h"
 
@@ -36,6 +37,7 @@
 #include "admin.h"
 #include "admin_http.h"
 #include "admin_http_int.h"
+#include "admin_api_int.h"
 #include "buf.h"
 #include "http.h"
 #include "log.h"
@@ -45,175 +47,6 @@
 
 #define LIST_DEFAULT	100
 #define LIST_LIMIT	1000
-
-/* A resource's representation: what its ETag is a hash of. */
-struct rep {
-	const char	*noun, *verb;	/* "device show", or a list */
-	const char	*pick;		/* the list's key field; NULL: show */
-	const char	*volatile_keys;	/* left out of the ETag */
-};
-
-enum {
-	R_LIST		= 1 << 0,	/* an array: paginated, in "items" */
-	R_CREATED	= 1 << 1,	/* 201 and Location */
-	R_NOCONTENT	= 1 << 2,	/* 204 */
-	R_IFMATCH	= 1 << 3,	/* the resource must match If-Match */
-	R_SHOW		= 1 << 4,	/* the representation itself */
-	R_RAW		= 1 << 5,	/* the body is the command's input */
-	R_UPSERT	= 1 << 6	/* If-Match only when it exists */
-};
-
-struct route {
-	const char	*method;
-	const char	*path;		/* "{x}" binds a segment */
-	const char	*noun, *verb;
-	/*
-	 * The command's arguments, space-separated: "{x}" a path segment,
-	 * "@f" the body's (or query's) field f, "@f?" the same if present,
-	 * "=v" the word v.
-	 */
-	const char	*pos;
-	const char	*in;		/* a body field read as its input */
-	const char	*force;		/* options always given */
-	const struct rep *rep;		/* its resource */
-	int		 flags;
-	/*
-	 * The index of the resource's key among the arguments (R_SHOW: the
-	 * path parameters); those before it are its list command's (a
-	 * variable's layer and scope).
-	 */
-	int		 key;
-};
-
-static const struct rep rep_device = { "device", "show", NULL,
-	"last_fetch last_etag last_addr last_ua ua_vendor ua_model "
-	"ua_firmware fetches revision" };
-static const struct rep rep_user = { "user", "show", NULL, "" };
-static const struct rep rep_template = { "template", "list", "name", "" };
-static const struct rep rep_profile = { "profile", "list", "name", "" };
-static const struct rep rep_domain = { "domain", "list", "name", "" };
-static const struct rep rep_token = { "token", "list", "name",
-	"last_used" };
-static const struct rep rep_path = { "path", "list", "pattern", "" };
-static const struct rep rep_checksync = { "checksync", "list", "vendor",
-	"" };
-static const struct rep rep_var = { "var", "show", "name", "" };
-
-/* The routes; doc/openapi.json describes each (tests/e2e/api.sh). */
-static const struct route routes[] = {
-	{ "GET", "/api/v1/devices", "device", "list", "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "POST", "/api/v1/devices", "device", "add", "@device", NULL, NULL,
-	    &rep_device, R_CREATED, 0 },
-	{ "GET", "/api/v1/devices/duplicates", "device", "duplicates", "",
-	    NULL, NULL, NULL, R_LIST, 0 },
-	{ "GET", "/api/v1/devices/{dev}", NULL, NULL, "{dev}", NULL, NULL,
-	    &rep_device, R_SHOW, 0 },
-	{ "PATCH", "/api/v1/devices/{dev}", "device", "set", "{dev}", NULL,
-	    NULL, &rep_device, R_IFMATCH, 0 },
-	{ "DELETE", "/api/v1/devices/{dev}", "device", "rm", "{dev}", NULL,
-	    NULL, &rep_device, R_IFMATCH | R_NOCONTENT, 0 },
-	{ "GET", "/api/v1/devices/{dev}/config", "render", NULL, "{dev}",
-	    NULL, "--masked", NULL, 0, 0 },
-	{ "GET", "/api/v1/devices/{dev}/explain", "explain", NULL, "{dev}",
-	    NULL, NULL, NULL, 0, 0 },
-	{ "GET", "/api/v1/devices/{dev}/history", "device", "history",
-	    "{dev}", NULL, NULL, NULL, R_LIST, 0 },
-	{ "GET", "/api/v1/devices/{dev}/lines", "line", "list", "{dev}",
-	    NULL, NULL, NULL, R_LIST, 0 },
-	{ "POST", "/api/v1/devices/{dev}/lines", "line", "add", "{dev}",
-	    "password", NULL, &rep_device, R_IFMATCH, 0 },
-	{ "DELETE", "/api/v1/devices/{dev}/lines/{position}", "line", "rm",
-	    "{dev} {position}", NULL, NULL, &rep_device,
-	    R_IFMATCH | R_NOCONTENT, 0 },
-	{ "DELETE", "/api/v1/devices/{dev}/pin", "device", "unpin", "{dev}",
-	    NULL, NULL, &rep_device, R_IFMATCH | R_NOCONTENT, 0 },
-	{ "POST", "/api/v1/devices/{dev}/notify", "notify", NULL, "{dev}",
-	    NULL, NULL, NULL, 0, 0 },
-	{ "GET", "/api/v1/drift", "drift", NULL, "@device?", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "GET", "/api/v1/subscriptions", "subs", NULL, "@device?", NULL,
-	    NULL, NULL, R_LIST, 0 },
-	{ "POST", "/api/v1/notify", "notify", NULL, "", NULL, NULL, NULL, 0,
-	    0 },
-	{ "GET", "/api/v1/users", "user", "list", "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "POST", "/api/v1/users", "user", "add", "@name", "password", NULL,
-	    &rep_user, R_CREATED, 0 },
-	{ "GET", "/api/v1/users/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_user, R_SHOW, 0 },
-	{ "DELETE", "/api/v1/users/{name}", "user", "rm", "{name}", NULL,
-	    NULL, &rep_user, R_IFMATCH | R_NOCONTENT, 0 },
-	{ "POST", "/api/v1/users/{name}/password", "user", "passwd", "{name}",
-	    "password", NULL, &rep_user, R_IFMATCH, 0 },
-	{ "POST", "/api/v1/users/{name}/otp", "user", "otp", "{name}", NULL,
-	    NULL, &rep_user, R_IFMATCH, 0 },
-	{ "GET", "/api/v1/templates", "template", "list", "", NULL, NULL,
-	    NULL, R_LIST, 0 },
-	{ "GET", "/api/v1/templates/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_template, R_SHOW, 0 },
-	{ "GET", "/api/v1/templates/{name}/body", "template", "show",
-	    "{name}", NULL, NULL, NULL, 0, 0 },
-	{ "PUT", "/api/v1/templates/{name}", "template", "add", "{name} =-",
-	    "body", NULL, &rep_template, R_IFMATCH | R_UPSERT, 0 },
-	{ "DELETE", "/api/v1/templates/{name}", "template", "rm", "{name}",
-	    NULL, NULL, &rep_template, R_IFMATCH | R_NOCONTENT, 0 },
-	{ "GET", "/api/v1/vars", "var", "show", "@layer? @scope?", NULL, NULL,
-	    NULL, R_LIST, 0 },
-	{ "GET", "/api/v1/vars/{layer}/{name}", NULL, NULL, "{layer} {name}",
-	    NULL, NULL, &rep_var, R_SHOW, 1 },
-	{ "GET", "/api/v1/vars/{layer}/{scope}/{name}", NULL, NULL,
-	    "{layer} {scope} {name}", NULL, NULL, &rep_var, R_SHOW, 2 },
-	{ "PUT", "/api/v1/vars/{layer}/{name}", "var", "set",
-	    "{layer} {name} @value", NULL, NULL, &rep_var,
-	    R_IFMATCH | R_UPSERT, 1 },
-	{ "PUT", "/api/v1/vars/{layer}/{scope}/{name}", "var", "set",
-	    "{layer} {scope} {name} @value", NULL, NULL, &rep_var,
-	    R_IFMATCH | R_UPSERT, 2 },
-	{ "DELETE", "/api/v1/vars/{layer}/{name}", "var", "unset",
-	    "{layer} {name}", NULL, NULL, &rep_var, R_IFMATCH | R_NOCONTENT,
-	    1 },
-	{ "DELETE", "/api/v1/vars/{layer}/{scope}/{name}", "var", "unset",
-	    "{layer} {scope} {name}", NULL, NULL, &rep_var,
-	    R_IFMATCH | R_NOCONTENT, 2 },
-	{ "GET", "/api/v1/profiles", "profile", "list", "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "GET", "/api/v1/profiles/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_profile, R_SHOW, 0 },
-	{ "PATCH", "/api/v1/profiles/{name}", "profile", "set", "{name}",
-	    NULL, NULL, &rep_profile, R_IFMATCH | R_UPSERT, 0 },
-	{ "GET", "/api/v1/domains", "domain", "list", "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "GET", "/api/v1/domains/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_domain, R_SHOW, 0 },
-	{ "GET", "/api/v1/paths", "path", "list", "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "POST", "/api/v1/paths", "path", "add", "@pattern", NULL, NULL,
-	    &rep_path, R_CREATED, 0 },
-	{ "GET", "/api/v1/paths/{pattern}", NULL, NULL, "{pattern}", NULL,
-	    NULL, &rep_path, R_SHOW, 0 },
-	{ "DELETE", "/api/v1/paths/{pattern}", "path", "rm", "{pattern}",
-	    NULL, NULL, &rep_path, R_IFMATCH | R_NOCONTENT, 0 },
-	{ "GET", "/api/v1/checksync", "checksync", "list", "", NULL, NULL,
-	    NULL, R_LIST, 0 },
-	{ "GET", "/api/v1/checksync/{vendor}", NULL, NULL, "{vendor}", NULL,
-	    NULL, &rep_checksync, R_SHOW, 0 },
-	{ "PATCH", "/api/v1/checksync/{vendor}", "checksync", "set",
-	    "{vendor}", NULL, NULL, &rep_checksync, R_IFMATCH | R_UPSERT, 0 },
-	{ "GET", "/api/v1/audit", "audit", NULL, "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "POST", "/api/v1/import", "import", NULL, "=-", NULL, NULL, NULL,
-	    R_RAW, 0 },
-	{ "GET", "/api/v1/tokens", "token", "list", "", NULL, NULL, NULL,
-	    R_LIST, 0 },
-	{ "POST", "/api/v1/tokens", "token", "add", "@name", NULL, NULL,
-	    &rep_token, R_CREATED, 0 },
-	{ "GET", "/api/v1/tokens/{name}", NULL, NULL, "{name}", NULL, NULL,
-	    &rep_token, R_SHOW, 0 },
-	{ "DELETE", "/api/v1/tokens/{name}", "token", "rm", "{name}", NULL,
-	    NULL, &rep_token, R_IFMATCH | R_NOCONTENT, 0 },
-};
-#define NROUTES	(sizeof(routes) / sizeof(routes[0]))
 
 /* ------------------------------------------------------ running commands */
 
@@ -489,230 +322,6 @@ precond_check(struct store *st, void *arg)
 	return 0;
 }
 
-/* ------------------------------------------------------------- routing */
-
-static int
-route_match(const struct route *rt, const char *method, const char *url,
-    struct req *r)
-{
-	const char	*p = rt->path, *u = url;
-	size_t		 pn, un;
-
-	if (strcmp(rt->method, method) != 0)
-		return 0;
-	r->np = 0;
-	while (*p && *u) {
-		if (*p != '/' || *u != '/')
-			return 0;
-		p++;
-		u++;
-		pn = strcspn(p, "/");
-		un = strcspn(u, "/");
-		if (*p == '{') {
-			if (un == 0 || un >= sizeof(r->pval[0]) ||
-			    r->np == PARAMS_MAX)
-				return 0;
-			r->pname[r->np] = p;
-			snprintf(r->pval[r->np], sizeof(r->pval[0]), "%.*s",
-			    (int)un, u);
-			r->np++;
-		} else if (pn != un || memcmp(p, u, pn) != 0)
-			return 0;
-		p += pn;
-		u += un;
-	}
-	return *p == '\0' && *u == '\0';
-}
-
-/* Is there a route of another method for url?  (405, not 404.) */
-static int
-path_known(const char *url, struct req *r)
-{
-	size_t	 i, n;
-	int	 known = 0;
-
-	/* RFC 9110 §15.5.6: a 405 says which methods there are. */
-	r->allow[0] = '\0';
-	for (i = 0; i < NROUTES; i++)
-		if (route_match(&routes[i], routes[i].method, url, r)) {
-			n = strlen(r->allow);
-			snprintf(r->allow + n, sizeof(r->allow) - n, "%s%s",
-			    n ? ", " : "", routes[i].method);
-			known = 1;
-		}
-	return known;
-}
-
-static const char *
-param(const struct req *r, const char *name, size_t n)
-{
-	int	 i;
-
-	for (i = 0; i < r->np; i++)
-		if (strncmp(r->pname[i] + 1, name, n) == 0 &&
-		    r->pname[i][1 + n] == '}')
-			return r->pval[i];
-	return NULL;
-}
-
-/* A field's value as an argument or option value; NULL: not scalar. */
-static const char *
-scalar(const json_t *v, char *buf, size_t len)
-{
-	if (json_is_string(v))
-		return json_string_value(v);
-	if (json_is_integer(v)) {
-		snprintf(buf, len, "%lld", (long long)json_integer_value(v));
-		return buf;
-	}
-	if (json_is_real(v)) {
-		snprintf(buf, len, "%g", json_real_value(v));
-		return buf;
-	}
-	return NULL;
-}
-
-/* Storage for the arguments and options built from a request. */
-struct argv_store {
-	char	 val[ADMIN_MAXPOS + ADMIN_MAXOPT][1024];
-	char	 name[ADMIN_MAXOPT][80];
-	int	 n;
-};
-
-static const char *
-keep(struct argv_store *s, const char *v)
-{
-	if (s->n == ADMIN_MAXPOS + ADMIN_MAXOPT || strlen(v) >=
-	    sizeof(s->val[0]))
-		return NULL;
-	snprintf(s->val[s->n], sizeof(s->val[0]), "%s", v);
-	return s->val[s->n++];
-}
-
-/*
- * The command's arguments and options from the route, the path and the
- * fields.  Every field must be an argument, the input, or an option the
- * command has: anything else is refused by name.  0, or an HTTP status
- * with detail.
- */
-static unsigned
-build_args(struct req *r, const struct route *rt, const struct cmd *c,
-    struct args *a, struct argv_store *s, json_t *fields, char *detail,
-    size_t dlen)
-{
-	const char	*p = rt->pos, *v, *key;
-	char		 word[64], num[64], oname[80];
-	size_t		 n;
-	json_t		*val;
-	int		 takes, optional;
-
-	memset(a, 0, sizeof(*a));
-	s->n = 0;
-	a->json = 1;
-	while (*p) {
-		p += strspn(p, " ");
-		n = strcspn(p, " ");
-		if (n == 0)
-			break;
-		snprintf(word, sizeof(word), "%.*s", (int)n, p);
-		p += n;
-		v = NULL;
-		if (word[0] == '{')
-			v = param(r, word + 1, strlen(word) - 2);
-		else if (word[0] == '=')
-			v = word + 1;
-		else if (word[0] == '@') {
-			optional = word[strlen(word) - 1] == '?';
-			if (optional)
-				word[strlen(word) - 1] = '\0';
-			val = json_object_get(fields, word + 1);
-			if (val == NULL && optional)
-				continue;
-			if (val == NULL) {
-				snprintf(detail, dlen, "%s: required",
-				    word + 1);
-				return 400;
-			}
-			if ((v = scalar(val, num, sizeof(num))) == NULL) {
-				snprintf(detail, dlen, "%s: expected a string "
-				    "or a number", word + 1);
-				return 400;
-			}
-			/* Kept before the field (and its string) goes. */
-			if (a->npos == ADMIN_MAXPOS || (v = keep(s, v)) ==
-			    NULL) {
-				snprintf(detail, dlen, "%s: too long",
-				    word + 1);
-				return 400;
-			}
-			json_object_del(fields, word + 1);
-			a->pos[a->npos++] = v;
-			continue;
-		}
-		if (v == NULL || a->npos == ADMIN_MAXPOS ||
-		    (v = keep(s, v)) == NULL) {
-			snprintf(detail, dlen, "%s: missing or too long",
-			    word);
-			return 400;
-		}
-		a->pos[a->npos++] = v;
-	}
-	if (rt->force != NULL) {
-		a->oname[a->nopt] = rt->force;
-		a->oval[a->nopt++] = NULL;
-	}
-	json_object_foreach(fields, key, val) {
-		if (rt->in != NULL && strcmp(key, rt->in) == 0)
-			continue;
-		if (strcmp(key, "limit") == 0 || strcmp(key, "offset") == 0 ||
-		    strcmp(key, "domain") == 0)
-			continue;
-		if (strlen(key) > 60 || strspn(key,
-		    "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(key)) {
-			snprintf(detail, dlen, "unknown field: %.60s", key);
-			return 400;
-		}
-		snprintf(oname, sizeof(oname), "--%s", key);
-		for (n = 2; oname[n]; n++)
-			if (oname[n] == '_')
-				oname[n] = '-';
-		if ((takes = admin_optspec(c->opts, oname)) < 0) {
-			snprintf(detail, dlen, "unknown field: %s (%s takes: "
-			    "%s)", key, c->usage, *c->opts ? c->opts :
-			    "no options");
-			return 400;
-		}
-		if (a->nopt == ADMIN_MAXOPT) {
-			snprintf(detail, dlen, "too many fields");
-			return 400;
-		}
-		snprintf(s->name[a->nopt], sizeof(s->name[0]), "%s", oname);
-		a->oname[a->nopt] = s->name[a->nopt];
-		if (!takes) {
-			/* A flag: true gives it, false leaves it out. */
-			if (json_is_false(val) || (json_is_string(val) &&
-			    strcmp(json_string_value(val), "false") == 0))
-				continue;
-			if (!json_is_true(val) && !(json_is_string(val) &&
-			    strcmp(json_string_value(val), "true") == 0)) {
-				snprintf(detail, dlen, "%s: expected true or "
-				    "false", key);
-				return 400;
-			}
-			a->oval[a->nopt++] = NULL;
-			continue;
-		}
-		if ((v = scalar(val, num, sizeof(num))) == NULL ||
-		    (v = keep(s, v)) == NULL) {
-			snprintf(detail, dlen, "%s: expected a string or a "
-			    "number", key);
-			return 400;
-		}
-		a->oval[a->nopt++] = v;
-	}
-	return 0;
-}
-
 /* -------------------------------------------------------------- the API */
 
 static enum MHD_Result
@@ -869,12 +478,10 @@ handle_api(struct req *r)
 	int64_t			 domain = 0;
 	unsigned		 st;
 	int			 rc, sliced = 0, write;
-	size_t			 i, inlen = 0;
+	size_t			 inlen = 0;
 	enum MHD_Result		 ret;
 
-	for (i = 0; i < NROUTES && rt == NULL; i++)
-		if (route_match(&routes[i], r->method, r->url, r))
-			rt = &routes[i];
+	rt = route_find(r->method, r->url, r);
 	if (strcmp(r->url, "/api/v1/whoami") == 0 &&
 	    strcmp(r->method, "GET") == 0) {
 		if ((st = authorize(r, 0, detail, sizeof(detail))) != 0)
@@ -1102,13 +709,3 @@ handle_api(struct req *r)
 }
 
 
-void
-admin_http_routes(FILE *f)
-{
-	size_t	 i;
-
-	fprintf(f, "GET /api/v1/openapi.json\nGET /api/v1/whoami\n"
-	    "GET /metrics\n");
-	for (i = 0; i < NROUTES; i++)
-		fprintf(f, "%s %s\n", routes[i].method, routes[i].path);
-}
