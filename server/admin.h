@@ -57,6 +57,13 @@ struct admin_io {
 	char		 error[512];	/* the first error, without prefix */
 	int		 status;	/* its HTTP status (400 if unset) */
 	int		 remote;	/* the API: no whole-store moves */
+	/*
+	 * A list computed row by row (drift) reads at most scan_max rows
+	 * (0: all), so that one call cannot hold the API for long; when it
+	 * stops there, next_after is the key its next page starts after.
+	 */
+	long long	 scan_max;
+	int64_t		 next_after;
 	/* sipcfgd: its seal key (NULL: none), not the store's key file. */
 	int		 seal_given;
 	const unsigned char *seal_key;

@@ -48,6 +48,7 @@
 #define LIST_DEFAULT	100
 #define LIST_LIMIT	1000
 
+
 /* ------------------------------------------------------ running commands */
 
 /* One call's I/O: output and errors in memory, input from a string. */
@@ -85,6 +86,7 @@ call_open(struct call *k, struct admin_http *h, const char *in, size_t inlen)
 	k->io.store = h->cfg->store;
 	k->io.seal_given = 1;
 	k->io.remote = 1;
+	k->io.scan_max = h->cfg->admin_scan_max;
 	k->io.seal_key = h->cfg->have_seal_key ? h->cfg->seal_key : NULL;
 	adm = &k->io;
 	return 0;
@@ -362,11 +364,13 @@ num_field(json_t *f, const char *name, long long min, long long max,
  * A list's page: {"items", "offset", "limit", "next"}.  keyset names the
  * field whose value in the last item is the next page's after= (a
  * device's id, a user's name; without offset), which costs one index
- * seek at any depth; NULL: offset= the next offset.
+ * seek at any depth; NULL: offset= the next offset.  cut > 0: the
+ * command stopped reading there (scan_max) short of a full page; the
+ * next page goes on after it, however few rows this one has.
  */
 static json_t *
 page(struct req *r, json_t *all, long long offset, long long limit,
-    int sliced, const char *keyset)
+    int sliced, const char *keyset, int64_t cut)
 {
 	json_t		*items, *o;
 	size_t		 i, n = json_array_size(all);
@@ -388,6 +392,8 @@ page(struct req *r, json_t *all, long long offset, long long limit,
 			json_array_append(items, json_array_get(all, i));
 	}
 	json_decref(all);
+	if (cut > 0 && !more)
+		more = 2;
 	o = json_pack("{s:o, s:I, s:I}", "items", items, "offset",
 	    (json_int_t)offset, "limit", (json_int_t)limit);
 	if (o == NULL)
@@ -404,7 +410,9 @@ page(struct req *r, json_t *all, long long offset, long long limit,
 			    json_array_size(items) - 1), keyset);
 
 			buf_printf(&b, "%s?after=", r->url);
-			if (json_is_string(last))
+			if (more == 2)
+				buf_printf(&b, "%lld", (long long)cut);
+			else if (json_is_string(last))
 				util_urlencode(&b, json_string_value(last));
 			else
 				buf_printf(&b, "%lld", (long long)
@@ -478,6 +486,7 @@ handle_api(struct req *r)
 	int64_t			 domain = 0;
 	unsigned		 st;
 	int			 rc, sliced = 0, write;
+	int64_t			 cut = 0;
 	size_t			 inlen = 0;
 	enum MHD_Result		 ret;
 
@@ -654,6 +663,7 @@ handle_api(struct req *r)
 		if (res != NULL && (w = call_lines(k.errs, k.errlen)) != NULL)
 			json_object_set_new(res, "warnings", w);
 	}
+	cut = k.io.next_after;
 	call_close(&k);
 
 	if (rt->flags & R_NOCONTENT) {
@@ -667,9 +677,9 @@ handle_api(struct req *r)
 			return send_json(r, 200, res, NULL, NULL);
 		return send_json(r, 200, page(r, res, offset, limit, sliced,
 		    admin_optspec(c->opts, "--after") == 1 &&
-		    json_object_get(r->fields, "offset") == NULL ?
-		    (strcmp(c->noun, "user") == 0 ? "name" : "id") : NULL),
-		    NULL, NULL);
+		    (json_object_get(r->fields, "offset") == NULL || cut) ?
+		    (strcmp(c->noun, "user") == 0 ? "name" : "id") : NULL,
+		    cut), NULL, NULL);
 	}
 	if (res == NULL)
 		res = json_pack("{s:b, s:s, s:s?}", "ok", 1, "command",

@@ -259,9 +259,17 @@ cmd_drift(struct store *st, struct args *a)
 			goto done;
 		}
 		drift_close(dr);
-	} else if (drift_scan(st, &o, drift_row, &l, e, sizeof(e)) != 0) {
-		err("drift: %s", e);
-		goto done;
+	} else {
+		int64_t	 cut;
+
+		/* The API's bound on one call (admin.h: scan_max). */
+		o.max_scan = adm->scan_max;
+		if (drift_scan(st, &o, drift_row, &l, &cut, e,
+		    sizeof(e)) != 0) {
+			err("drift: %s", e);
+			goto done;
+		}
+		adm->next_after = cut;
 	}
 	{
 		static const char *const times[] = { "since", "last_fetch",

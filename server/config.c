@@ -66,6 +66,7 @@ config_defaults(struct config *c)
 	c->sub_per_source = 1000;
 	c->notify_rate = 2500;
 	c->shutdown_retry_after = 60;
+	c->admin_scan_max = 20000;
 }
 
 /*
@@ -199,6 +200,7 @@ static const struct uint_directive uints[] = {
 	U("sub_per_source", sub_per_source, 1, 10000000),
 	U("notify_rate", notify_rate, 1, 1000000),
 	U("shutdown_retry_after", shutdown_retry_after, 1, 86400),
+	U("admin_scan_max", admin_scan_max, 10, 100000000),
 };
 #undef U
 

@@ -89,6 +89,8 @@ struct config {
 	int			 sub_trust_contact;	/* NOTIFY anywhere */
 	unsigned		 notify_rate;
 	unsigned		 shutdown_retry_after;
+	/* Devices one admin API drift page may read (admin.h: scan_max). */
+	unsigned		 admin_scan_max;
 	int			 notify_body;
 	int			 core_dumps;	/* debugging: dumps and ptrace */
 	/* The admin listener: REST API, console, metrics (issue 14). */

@@ -191,14 +191,17 @@ drift_device(struct drift *dr, const struct store_device *d, drift_fn fn,
 
 int
 drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
-    void *arg, char *err, size_t errlen)
+    void *arg, int64_t *cut, char *err, size_t errlen)
 {
 	struct drift		*dr;
 	struct store_device	 d;
 	int64_t			 ids[DRIFT_BATCH], after = o->after, max_id;
+	int64_t			 last = o->after;
+	long long		 read = 0;
 	size_t			 n, i;
 	int			 ret = -1, rc;
 
+	*cut = 0;
 	if ((dr = drift_open(st, o, err, errlen)) == NULL)
 		return -1;
 	for (;;) {
@@ -210,6 +213,13 @@ drift_scan(struct store *st, const struct drift_opts *o, drift_fn fn,
 		if (n == 0)
 			break;
 		for (i = 0; i < n; i++) {
+			if (o->max_scan > 0 && read == o->max_scan) {
+				*cut = last;	/* the last one read */
+				ret = 0;
+				goto done;
+			}
+			read++;
+			last = ids[i];
 			if (store_device_by_id(st, ids[i], &d) != STORE_OK)
 				continue;	/* removed meanwhile */
 			if ((rc = one(st, dr->res, o, &d, fn, arg, err,

@@ -38,6 +38,7 @@ struct drift_opts {
 	enum notify_mode notify_default;
 	const unsigned char *seal_key;	/* encrypted answers' ETags; NULL */
 	int64_t		 after;		/* only devices whose id is greater */
+	long long	 max_scan;	/* read at most so many; 0: all */
 };
 
 struct drift_row {
@@ -57,11 +58,13 @@ typedef int	(*drift_fn)(void *arg, const struct drift_row *);
  * Scan the active devices of st in id order (which the scan borrows: a
  * resource of its own renders on it), each rendered as its next fetch
  * would be, until fn has enough: a page of drifting devices costs the
- * devices read to fill it, not the store.  0, or -1 with the reason in
- * err.
+ * devices read to fill it, not the store.  With max_scan, at most that
+ * many are read: *cut is then the id of the last one read (the next scan
+ * goes on after it), else 0.  0, or -1 with the reason in err.
  */
 int		 drift_scan(struct store *st, const struct drift_opts *,
-		    drift_fn fn, void *arg, char *err, size_t errlen);
+		    drift_fn fn, void *arg, int64_t *cut, char *err,
+		    size_t errlen);
 
 /*
  * A checker of single devices (the device list's status, drift DEV): a

@@ -460,4 +460,28 @@ api PATCH "/api/v1/profiles/lobby" --cert "$W/ca/viewer.pem" --key "$W/ca/viewer
 is "... no more than that scope" "$CODE" 403
 ar GET /api/v1/whoami
 is "bearer tokens still work beside it" "$(j "b['token']")" viewer
+stop_daemon
+
+# A drift page reads at most admin_scan_max devices (each one rendered),
+# so that a fleet whose devices mostly do not drift never holds the
+# listener: the page stops there, with fewer rows than its limit, and its
+# next link goes on after the last device read.  35 devices that never
+# fetched (all drift), read 10 at a time.
+{ echo device; i=0; while [ $i -lt 35 ]; do printf '02aa%08x\n' $i; i=$((i + 1)); done; } > "$W/scan.csv"
+sc import "$W/scan.csv" >/dev/null || { echo "Bail out! import"; exit 99; }
+start_daemon "admin_listen 127.0.0.1:0" "admin_scan_max 10"
+ar GET "/api/v1/drift?limit=100"
+is "admin_scan_max 10: a page of at most 10 rows" "$(j "len(b['items']) <= 10")" True
+contains "... and a next link, after the last device read" "$(j "b['next']")" "/api/v1/drift?after="
+seen=; N="/api/v1/drift?limit=100"; pages=0
+while [ -n "$N" ] && [ "$N" != None ] && [ $pages -lt 50 ]; do
+	ar GET "$N"
+	seen="$seen $(j "' '.join(r['device'] for r in b['items'])")"
+	N=$(j "b['next']"); pages=$((pages + 1))
+done
+is "... following them gives what sipcfg drift gives, each once" \
+    "$(printf '%s\n' $seen | sort | paste -sd' ' -)" \
+    "$(sc --json drift | python3 -c 'import json,sys; print(" ".join(sorted(r["device"] for r in json.load(sys.stdin))))')"
+is "... in pages of 10 devices read" "$pages" "$(( ($(sql "SELECT count(*) FROM devices WHERE state = 'active'") + 9) / 10 ))"
+stop_daemon
 done_testing
