@@ -169,11 +169,25 @@ done:
 	return rc;
 }
 
-/* drift (issue 14 §5): the rows drift_scan() gives, as a listing. */
+/*
+ * drift (issue 14 §5): the rows drift_scan() gives, printed as they come
+ * (struct liststream), never held whole: a fleet may drift whole.
+ */
 struct driftlist {
-	json_t		*rows;
-	long long	 limit, n;
+	struct liststream	 ls;
+	long long		 limit, n;
 };
+
+static const char *const *
+drift_cols(void *arg, const json_t *window)
+{
+	static const char *const cols[] = { "device", "why", "since",
+	    "last_fetch", "etag", "fetched_etag", NULL };
+
+	(void)arg;
+	(void)window;
+	return cols;
+}
 
 static int
 drift_row(void *arg, const struct drift_row *r)
@@ -197,16 +211,17 @@ drift_row(void *arg, const struct drift_row *r)
 	if (r->why & DRIFT_BROKEN)
 		json_object_set_new(o, "error", json_string(r->etag_now));
 	l->n++;
-	if (json_array_append_new(l->rows, o) != 0)
+	if (liststream_add(&l->ls, o) != 0) {
+		json_decref(o);
 		return -1;
+	}
+	json_decref(o);
 	return l->limit >= 0 && l->n >= l->limit;
 }
 
 int
 cmd_drift(struct store *st, struct args *a)
 {
-	static const char *const cols[] = { "device", "why", "since",
-	    "last_fetch", "etag", "fetched_etag", NULL };
 	struct drift_opts	 o;
 	struct driftlist	 l;
 	unsigned char		 rkey[SEAL_KEY_LEN];
@@ -241,10 +256,7 @@ cmd_drift(struct store *st, struct args *a)
 	if (load_seal_key(rkey, &have) != 0)
 		return -1;
 	o.seal_key = have ? rkey : NULL;
-	if ((l.rows = json_array()) == NULL) {
-		err("out of memory");
-		goto done;
-	}
+	liststream_init(&l.ls, a, drift_cols, NULL);
 	if (a->npos == 1) {
 		/* One device: a row when it drifts. */
 		struct store_device	 d;
@@ -271,15 +283,10 @@ cmd_drift(struct store *st, struct args *a)
 		}
 		adm->next_after = cut;
 	}
-	{
-		static const char *const times[] = { "since", "last_fetch",
-		    NULL };
-
-		show_rows(a, l.rows, cols, times);
-	}
+	liststream_end(&l.ls);
 	rc = 0;
 done:
-	json_decref(l.rows);
+	json_decref(l.ls.window);
 	util_wipe(rkey, sizeof(rkey));
 	return rc;
 }

@@ -143,7 +143,7 @@ time_cell(const char *col, const json_t *v, char *out, size_t len)
 	static const char *const cols[] = { "created", "updated",
 	    "last_fetch", "expires", "last_notify", "otp_not_before",
 	    "otp_not_after", "old_until", "ts", "cert_pinned", "pinned",
-	    "first_seen", "last_seen", "valid_until", NULL };
+	    "first_seen", "last_seen", "valid_until", "since", NULL };
 	time_t		 t;
 	struct tm	 tm;
 	size_t		 i;
