@@ -128,8 +128,8 @@ const struct cmd admin_cmds[] = {
 	    "VALUE [--string] [--secret]" },
 	{ "var", "unset", 2, 3, "", 1, cmd_var_unset,
 	    "var unset LAYER [SCOPE] NAME" },
-	{ "var", "show", 0, 2, "", 0, cmd_var_show,
-	    "var show [LAYER [SCOPE]]" },
+	{ "var", "show", 0, 2, "--limit= --offset=", 0, cmd_var_show,
+	    "var show [LAYER [SCOPE]] [--limit N] [--offset N]" },
 	{ "profile", "set", 1, 1, "--max-age= --notify= --checksync= "
 	    "--encrypt=", 1,
 	    cmd_profile_set,

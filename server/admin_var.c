@@ -193,14 +193,24 @@ cmd_var_show(struct store *st, struct args *a)
 	    NULL };
 	char		 scope[REQUEST_ID_MAX];
 	json_t		*rows;
+	const char	*v;
+	long long	 limit = -1, offset = 0;
 	int		 i;
 	enum store_rc	 rc;
 
+	if ((v = opt(a, "--limit")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &limit) != 0)
+		return err("--limit %s: expected a number of variables, 0 to "
+		    "%lld", v, LIST_MAX);
+	if ((v = opt(a, "--offset")) != NULL &&
+	    util_strtonum(v, 0, LIST_MAX, &offset) != 0)
+		return err("--offset %s: expected a number of variables to "
+		    "skip, 0 to %lld", v, LIST_MAX);
 	if (a->npos > 0 && var_scope(st, a, &i, scope, sizeof(scope)) != 0)
 		return -1;
 	rc = store_var_list(st, a->npos > 0 ? a->pos[0] : NULL,
 	    a->npos > 1 || (a->npos == 1 && strcmp(a->pos[0], "global") == 0) ?
-	    scope : NULL, &rows);
+	    scope : NULL, limit, offset, &rows);
 	if (rc != STORE_OK)
 		return store_fail(st, rc, "var show");
 	show_rows(a, rows, cols, NULL);

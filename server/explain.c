@@ -119,7 +119,7 @@ vars(struct store *st, const struct store_device *d, int full, json_t *out,
 		snprintf(l[nl++].scope, sizeof(l[0].scope), "%s", d->sfua_id);
 	}
 	for (i = 0; i < nl; i++) {
-		if (store_var_list(st, l[i].layer, l[i].scope, &rows) !=
+		if (store_var_list(st, l[i].layer, l[i].scope, -1, 0, &rows) !=
 		    STORE_OK) {
 			snprintf(err, errlen, "variables: %s",
 			    store_errmsg(st));

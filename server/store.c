@@ -1011,11 +1011,11 @@ store_var_unset(struct store *st, const char *layer, const char *scope,
 
 enum store_rc
 store_var_list(struct store *st, const char *layer, const char *scope,
-    json_t **d)
+    long long limit, long long offset, json_t **d)
 {
 	if (OPS(st)->var_list == NULL)
 		return unsupported(st, __func__, STORE_ERROR);
-	return OPS(st)->var_list(st, layer, scope, d);
+	return OPS(st)->var_list(st, layer, scope, limit, offset, d);
 }
 
 int

@@ -609,8 +609,13 @@ enum store_rc	 store_var_set(struct store *, const char *layer,
 		    int secret);
 enum store_rc	 store_var_unset(struct store *, const char *layer,
 		    const char *scope, const char *name);
+/*
+ * Variables (layer, scope: NULL for any) in layer order, then scope and
+ * name; limit (< 0: all) and offset page them in the store.
+ */
 enum store_rc	 store_var_list(struct store *, const char *layer,
-		    const char *scope, json_t **);
+		    const char *scope, long long limit, long long offset,
+		    json_t **);
 
 /*
  * Deep merge of src into dst: objects key by key, anything else replaces

@@ -187,7 +187,8 @@ struct store_ops {
 	enum store_rc (*var_unset)(struct store *st, const char *layer,
 	    const char *scope, const char *name);
 	enum store_rc (*var_list)(struct store *st, const char *layer,
-	    const char *scope, json_t **out);
+	    const char *scope, long long limit, long long offset,
+	    json_t **out);
 	int (*bulk_tune)(struct store *st);
 	struct store_bulk *(*bulk_new)(struct store *st);
 	void (*bulk_free)(struct store_bulk *b);

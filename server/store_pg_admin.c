@@ -569,9 +569,11 @@ store_pg_var_unset(struct store *s, const char *layer, const char *scope,
 
 enum store_rc
 store_pg_var_list(struct store *s, const char *layer, const char *scope,
-    json_t **out)
+    long long limit, long long offset, json_t **out)
 {
-	return store_pg_rows(s, out, PQ_VAR_LIST, "ss", layer, scope);
+	return store_pg_rows(s, out, PQ_VAR_LIST, "ssIi", layer, scope,
+	    (int64_t)(limit >= 0 ? limit : -1), (int64_t)(offset > 0 ?
+	    offset : 0));
 }
 
 /* ------------------------------------------------------------- audit */

@@ -328,7 +328,7 @@ enum store_rc	 store_pg_var_set(struct store *, const char *, const char *,
 enum store_rc	 store_pg_var_unset(struct store *, const char *,
 		    const char *, const char *);
 enum store_rc	 store_pg_var_list(struct store *, const char *,
-		    const char *, json_t **);
+		    const char *, long long, long long, json_t **);
 enum store_rc	 store_pg_audit_begin(struct store *, const char *,
 		    const char *, int64_t *);
 enum store_rc	 store_pg_audit_end(struct store *, int64_t);

@@ -335,7 +335,7 @@ static const char *const sqls[PQ__COUNT] = {
 	    "AND ($2::text IS NULL OR scope = $2::text) "
 	    "ORDER BY CASE layer WHEN 'global' THEN 0 WHEN 'vendor' THEN 1 "
 	    "WHEN 'model' THEN 2 WHEN 'profile' THEN 3 WHEN 'user' THEN 4 "
-	    "ELSE 5 END, scope, name",
+	    "ELSE 5 END, scope, name LIMIT $3::bigint OFFSET $4::bigint",
 	[PQ_AUDIT_BEGIN] = "INSERT INTO audit_sessions(who, command) "
 	    "VALUES ($1, $2) RETURNING id",
 	[PQ_AUDIT_END] = "UPDATE audit_sessions SET open = 0 WHERE id = $1",

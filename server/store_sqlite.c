@@ -372,7 +372,7 @@ static const char *const sqls[Q__COUNT] = {
 	    "FROM vars WHERE (?1 IS NULL OR layer = ?1) AND (?2 IS NULL OR scope = ?2) "
 	    "ORDER BY CASE layer WHEN 'global' THEN 0 WHEN 'vendor' THEN 1 "
 	    "WHEN 'model' THEN 2 WHEN 'profile' THEN 3 WHEN 'user' THEN 4 "
-	    "ELSE 5 END, scope, name",
+	    "ELSE 5 END, scope, name LIMIT ?3 OFFSET ?4",
 	[Q_DEV_BY_TOKEN] = "SELECT " DEV_COLS "WHERE m.token = ?1",
 	[Q_DEV_BY_ID] = "SELECT " DEV_COLS "WHERE d.id = ?1",
 	[Q_DEV_IDS_AFTER] = "SELECT id FROM devices WHERE id > ?1 "
@@ -2618,10 +2618,11 @@ store_sqlite_var_unset(struct store *s, const char *layer, const char *scope,
 
 static enum store_rc
 store_sqlite_var_list(struct store *s, const char *layer, const char *scope,
-    json_t **out)
+    long long limit, long long offset, json_t **out)
 {
-	return rows_json(s, Q_VAR_LIST, bind(s, Q_VAR_LIST, "ss", layer, scope),
-	    out);
+	return rows_json(s, Q_VAR_LIST, bind(s, Q_VAR_LIST, "ssii", layer,
+	    scope, (int64_t)(limit >= 0 ? limit : -1), (int64_t)(offset > 0 ?
+	    offset : 0)), out);
 }
 
 /* ------------------------------------- bulk import and export (issue 11) */

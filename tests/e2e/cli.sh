@@ -129,6 +129,9 @@ sc var set global ntp_server pool.ntp.org >/dev/null; ok "var set global" $?
 sc var set vendor examplecorp.com ntp_server '"vendor.ntp"' >/dev/null; ok "var set vendor" $?
 sc var set device 001122334455 settings '[{"name":"a","value":"1"}]' >/dev/null; ok "var set device JSON" $?
 contains "var show" "$(sc var show)" "vendor.ntp"
+fails "var show --limit x" "--limit x: expected a number of variables" sc var show --limit x
+is "var show: three variables, in layer order" "$(sc --json var show | python3 -c 'import json,sys; print(" ".join(v["layer"] for v in json.load(sys.stdin)))')" "global vendor device"
+is "var show --offset 1 --limit 1: the page of the store" "$(sc --json var show --offset 1 --limit 1 | python3 -c 'import json,sys; print(" ".join(v["layer"] for v in json.load(sys.stdin)))')" "vendor"
 sc device set 001122334455 --state active >/dev/null
 sc render 001122334455 > "$W/r" 2> "$W/rmeta"; ok "render" $?
 contains "render: vendor layer wins over global" "$(cat "$W/r")" "<ntp-server>vendor.ntp</ntp-server>"

@@ -311,7 +311,7 @@ main(void)
 		ok(strcmp(json_string_value(json_object_get(v, "key")),
 		    "plain") == 0, "set again without --secret: plain");
 		json_decref(v);
-		ok(store_var_list(st, "global", "", &v) == STORE_OK, "var list");
+		ok(store_var_list(st, "global", "", -1, 0, &v) == STORE_OK, "var list");
 		{
 			size_t	 i;
 			json_t	*row;
