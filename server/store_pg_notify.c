@@ -126,7 +126,7 @@ prev_find(struct seen_prev *p, size_t n, int64_t id)
 int
 store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 {
-	const struct store_seen	**o = NULL, *last, *rev, *ua, *f;
+	const struct store_seen	**o = NULL, *last, *rev, *ua, *um, *f;
 	struct seen_prev	*pv = NULL, *p;
 	struct buf		 a[COLS_SEEN], h[COLS_FETCH], ids;
 	const char		*pe, *pa;
@@ -172,13 +172,16 @@ store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 		for (j = i + 1; j < n && o[j]->device_id == o[i]->device_id;
 		    j++)
 			;
-		last = rev = ua = o[j - 1];
-		for (k = j; k-- > i &&
-		    (rev->revision[0] == '\0' || ua->ua[0] == '\0'); ) {
+		last = rev = ua = um = o[j - 1];
+		/* As store_sqlite.c: the last revision, UA and model said. */
+		for (k = j; k-- > i && (rev->revision[0] == '\0' ||
+		    ua->ua[0] == '\0' || um->ua_model[0] == '\0'); ) {
 			if (rev->revision[0] == '\0')
 				rev = o[k];
 			if (ua->ua[0] == '\0')
 				ua = o[k];
+			if (um->ua_model[0] == '\0')
+				um = o[k];
 		}
 		arr_int(&a[0], last->device_id);
 		arr_text(&a[1], rev->revision);
@@ -186,9 +189,9 @@ store_pg_seen_write(struct store *s, const struct store_seen *rec, size_t n)
 		arr_text(&a[3], last->etag);
 		arr_text(&a[4], last->addr);
 		arr_text(&a[5], ua->ua);
-		arr_text(&a[6], ua->ua_vendor);
-		arr_text(&a[7], ua->ua_model);
-		arr_text(&a[8], ua->ua_firmware);
+		arr_text(&a[6], um->ua_vendor);
+		arr_text(&a[7], um->ua_model);
+		arr_text(&a[8], um->ua_firmware);
 		arr_int(&a[9], (int64_t)(j - i));
 	}
 	if (arr_close(a, COLS_SEEN) != 0) {

@@ -1454,7 +1454,7 @@ seen_last(struct store *s, int64_t device_id, char *etag, size_t elen,
 static int
 store_sqlite_seen_write(struct store *s, const struct store_seen *r, size_t n)
 {
-	const struct store_seen	**o, *last, *rev, *ua, *f;
+	const struct store_seen	**o, *last, *rev, *ua, *um, *f;
 	char			 petag[sizeof(r->etag)], paddr[sizeof(r->addr)];
 	size_t			 i, j, k;
 
@@ -1471,20 +1471,28 @@ store_sqlite_seen_write(struct store *s, const struct store_seen *r, size_t n)
 		for (j = i + 1; o != NULL && j < n &&
 		    o[j]->device_id == o[i]->device_id; j++)
 			;
-		last = rev = ua = o != NULL ? o[j - 1] : &r[i];
-		/* The run's last revision and User-Agent that were said. */
+		last = rev = ua = um = o != NULL ? o[j - 1] : &r[i];
+		/*
+		 * The run's last revision, User-Agent and model that were
+		 * said: a later fetch whose User-Agent names no model (curl)
+		 * keeps the one an earlier fetch named, as Q_SEEN's coalesce
+		 * does across batches.
+		 */
 		for (k = j; o != NULL && k-- > i &&
-		    (rev->revision[0] == '\0' || ua->ua[0] == '\0'); ) {
+		    (rev->revision[0] == '\0' || ua->ua[0] == '\0' ||
+		    um->ua_model[0] == '\0'); ) {
 			if (rev->revision[0] == '\0')
 				rev = o[k];
 			if (ua->ua[0] == '\0')
 				ua = o[k];
+			if (um->ua_model[0] == '\0')
+				um = o[k];
 		}
 		if (seen_last(s, last->device_id, petag, sizeof(petag), paddr,
 		    sizeof(paddr)) != 0 ||
 		    exec(s, Q_SEEN, "isissSsssi", last->device_id,
 		    rev->revision, (int64_t)last->when, last->etag, last->addr,
-		    ua->ua, ua->ua_vendor, ua->ua_model, ua->ua_firmware,
+		    ua->ua, um->ua_vendor, um->ua_model, um->ua_firmware,
 		    (int64_t)(j - i)) != STORE_OK)
 			goto fail;
 		if (sqlite3_changes(s->db) == 0)

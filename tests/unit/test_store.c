@@ -343,6 +343,28 @@ main(void)
 	ok(store_seen_write(st, &s, 1) == 0 && store_seen_write(st, &s, 1) == 0,
 	    "bookkeeping written");
 	ok(scalar("SELECT fetches FROM device_seen") == 2, "fetches counted");
+	{
+		/*
+		 * One batch, two fetches: the phone's own, whose User-Agent
+		 * names its model, then one by curl, which names none: the
+		 * last User-Agent is curl's, the model stays the phone's.
+		 */
+		struct store_seen	 two[2];
+
+		two[0] = two[1] = s;
+		snprintf(two[0].ua, sizeof(two[0].ua), "Yealink SIP-T46S "
+		    "66.86.0.15 00:15:65:aa:bb:01");
+		snprintf(two[0].ua_vendor, sizeof(two[0].ua_vendor),
+		    "yealink.com");
+		snprintf(two[0].ua_model, sizeof(two[0].ua_model), "T46S");
+		snprintf(two[0].ua_firmware, sizeof(two[0].ua_firmware),
+		    "66.86.0.15");
+		snprintf(two[1].ua, sizeof(two[1].ua), "curl/8");
+		ok(store_seen_write(st, two, 2) == 0 && scalar("SELECT count(*) "
+		    "FROM device_seen WHERE last_ua = 'curl/8' AND ua_model = "
+		    "'T46S' AND ua_firmware = '66.86.0.15' AND fetches = 4") == 1,
+		    "a batch keeps the model an earlier fetch named");
+	}
 	/* The first fetch reports a revision: that one is (migrate-8.sql). */
 	ok(scalar("SELECT count(*) FROM changes WHERE entity = 'device_seen'")
 	    == 1 && scalar("SELECT updated FROM devices WHERE "
