@@ -676,10 +676,9 @@ handle_api(struct req *r)
 		if (!json_is_array(res))
 			return send_json(r, 200, res, NULL, NULL);
 		return send_json(r, 200, page(r, res, offset, limit, sliced,
-		    admin_optspec(c->opts, "--after") == 1 &&
-		    (json_object_get(r->fields, "offset") == NULL || cut) ?
-		    (strcmp(c->noun, "user") == 0 ? "name" : "id") : NULL,
-		    cut), NULL, NULL);
+		    rt->after != NULL && (json_object_get(r->fields,
+		    "offset") == NULL || cut) ? rt->after : NULL, cut),
+		    NULL, NULL);
 	}
 	if (res == NULL)
 		res = json_pack("{s:b, s:s, s:s?}", "ok", 1, "command",

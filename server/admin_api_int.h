@@ -48,6 +48,11 @@ struct route {
 	 * variable's layer and scope).
 	 */
 	int		 key;
+	/*
+	 * R_LIST: the field of a row whose last value is the next page's
+	 * after= (keyset: one index seek at any depth); NULL: offset=.
+	 */
+	const char	*after;
 };
 
 

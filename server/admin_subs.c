@@ -54,6 +54,22 @@ subs_cols(void *arg, const json_t *window)
 	return cols;
 }
 
+/* A subscription's id, "instance/local-id", as its key; -1: not one. */
+static int
+sub_key(const char *id, char *inst, size_t len, int64_t *local)
+{
+	const char	*slash;
+	long long	 n;
+
+	if (id == NULL || (slash = strrchr(id, '/')) == NULL || slash == id ||
+	    (size_t)(slash - id) >= len ||
+	    util_strtonum(slash + 1, 0, INT64_MAX, &n) != 0)
+		return -1;
+	snprintf(inst, len, "%.*s", (int)(slash - id), id);
+	*local = (int64_t)n;
+	return 0;
+}
+
 /*
  * subs [DEV] [--limit N] [--offset N | --after ID]: live subscriptions,
  * a device's or all, read from the store LIST_WINDOW at a time (each
@@ -67,10 +83,9 @@ cmd_subs(struct store *st, struct args *a)
 	struct store_device	 d;
 	struct liststream	 ls;
 	json_t			*rows, *row;
-	const char		*v, *slash;
-	char			 inst[STORE_NAME_MAX], last[STORE_NAME_MAX + 24];
-	char			*cut;
-	long long		 n, left = -1;
+	const char		*v;
+	char			 inst[STORE_NAME_MAX];
+	long long		 left = -1;
 	size_t			 i, got;
 	enum store_rc		 rc;
 
@@ -84,16 +99,11 @@ cmd_subs(struct store *st, struct args *a)
 		return err("--offset %s: expected a number of subscriptions "
 		    "to skip, 0 to %lld", v, LIST_MAX);
 	if ((v = opt(a, "--after")) != NULL) {
-		/* A row's id: instance/local-id. */
-		if ((slash = strrchr(v, '/')) == NULL || slash == v ||
-		    (size_t)(slash - v) >= sizeof(inst) ||
-		    util_strtonum(slash + 1, 0, INT64_MAX, &n) != 0)
+		if (sub_key(v, inst, sizeof(inst), &f.after_local) != 0)
 			return err("--after %s: expected a subscription's id, "
 			    "INSTANCE/N (the \"id\" of the last row of the "
 			    "page before)", v);
-		snprintf(inst, sizeof(inst), "%.*s", (int)(slash - v), v);
 		f.after_instance = inst;
-		f.after_local = (int64_t)n;
 	}
 	d.id = -1;
 	if (a->npos == 1 && find_device(st, a->pos[0], &d) != 0)
@@ -114,22 +124,17 @@ cmd_subs(struct store *st, struct args *a)
 				liststream_end(&ls);
 				return err("subs: cannot write");
 			}
-		/* The last id, instance/local-id, for the next batch. */
-		if (got > 0) {
-			const char *id = json_string_value(json_object_get(
-			    json_array_get(rows, got - 1), "id"));
-
-			snprintf(last, sizeof(last), "%s", id ? id : "");
+		/* The next batch: after the last one's key. */
+		if ((long long)got < f.limit || sub_key(json_string_value(
+		    json_object_get(json_array_get(rows, got - 1), "id")),
+		    inst, sizeof(inst), &f.after_local) != 0) {
+			json_decref(rows);
+			break;
 		}
 		json_decref(rows);
-		if ((long long)got < f.limit || (cut = strrchr(last, '/')) ==
-		    NULL || util_strtonum(cut + 1, 0, INT64_MAX, &n) != 0)
-			break;
 		if (left > 0)
 			left -= (long long)got;
-		*cut = '\0';
-		f.after_instance = last;
-		f.after_local = (int64_t)n;
+		f.after_instance = inst;
 		f.offset = 0;
 	}
 	if (!a->json && ls.n == 0) {
